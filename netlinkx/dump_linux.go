@@ -1,0 +1,203 @@
+package netlinkx
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// dumpBufSize is the receive buffer for one datagram of a dump. The kernel
+// fills dump datagrams up to 32 KiB (netlink_dump caps max_recvmsg_len); a
+// single rtnetlink message with min_dump_alloc above this is reported as
+// truncated rather than decoded wrong.
+const dumpBufSize = 64 << 10
+
+var dumpBufs = sync.Pool{New: func() any { b := make([]byte, dumpBufSize); return &b }}
+
+// Dump sends req and calls fn with the header and payload of each reply
+// message until NLMSG_DONE. The payload aliases a buffer reused for the next
+// datagram: fn must not keep it.
+//
+// The reply is read with one reused buffer and recvfrom on the socket itself,
+// not with Conn.Receive, which allocates per datagram (see shared/PERF.md).
+// The context's deadline and cancellation bound every wait. An NLMSG_ERROR or
+// an error in NLMSG_DONE is returned as its errno, wrapped. When the kernel
+// sets NLM_F_DUMP_INTR and req.Key is set, the dump is restarted (at most
+// maxDumpRetries times) and messages already handed to fn are skipped.
+func Dump(ctx context.Context, req DumpRequest, fn func(h netlink.Header, payload []byte) error) error {
+	var seen map[uint64]struct{}
+	if req.Key != nil {
+		seen = make(map[uint64]struct{})
+	}
+	for attempt := 0; ; attempt++ {
+		err := dumpOnce(ctx, req, seen, fn)
+		if !errors.Is(err, errRetry) {
+			return err
+		}
+		if attempt == maxDumpRetries {
+			return fmt.Errorf("after %d attempts: %w", attempt+1, ErrDumpInterrupted)
+		}
+	}
+}
+
+// errRetry asks Dump to run the request again: NLM_F_DUMP_INTR with a Key, or ENOBUFS.
+var errRetry = errors.New("retry dump")
+
+func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn func(netlink.Header, []byte) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c, err := netlink.Dial(req.Protocol, &netlink.Config{NetNS: int(req.NetNS)})
+	if err != nil {
+		return fmt.Errorf("open netlink socket (protocol %d): %w", req.Protocol, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		if err := c.SetDeadline(dl); err != nil {
+			return fmt.Errorf("set deadline: %w", err)
+		}
+	}
+	// Cancellation wakes a blocked read by moving the deadline into the past.
+	stop := context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+
+	sent, err := c.Send(netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(req.Type), Flags: netlink.Request | netlink.HeaderFlags(req.Flags)},
+		Data:   req.Data,
+	})
+	if err != nil {
+		return ctxErr(ctx, fmt.Errorf("send request: %w", err))
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("raw netlink socket: %w", err)
+	}
+	bp := dumpBufs.Get().(*[]byte)
+	defer dumpBufs.Put(bp)
+	buf := *bp
+
+	interrupted := false
+	for {
+		n, err := recvDatagram(rc, buf)
+		if errors.Is(err, unix.ENOBUFS) {
+			return errRetry
+		}
+		if err != nil {
+			return ctxErr(ctx, fmt.Errorf("receive: %w", err))
+		}
+		if n > len(buf) {
+			return fmt.Errorf("receive: datagram of %d bytes truncated to %d", n, len(buf))
+		}
+		b := buf[:n]
+		for len(b) >= unix.NLMSG_HDRLEN {
+			h := netlink.Header{
+				Length:   binary.NativeEndian.Uint32(b[0:4]),
+				Type:     netlink.HeaderType(binary.NativeEndian.Uint16(b[4:6])),
+				Flags:    netlink.HeaderFlags(binary.NativeEndian.Uint16(b[6:8])),
+				Sequence: binary.NativeEndian.Uint32(b[8:12]),
+				PID:      binary.NativeEndian.Uint32(b[12:16]),
+			}
+			if h.Length < unix.NLMSG_HDRLEN || int(h.Length) > len(b) {
+				return fmt.Errorf("receive: bad nlmsg_len %d with %d bytes left", h.Length, len(b))
+			}
+			payload := b[unix.NLMSG_HDRLEN:h.Length]
+			next := min(nlmsgAlign(int(h.Length)), len(b))
+			b = b[next:]
+			if h.Sequence != sent.Header.Sequence {
+				continue // not ours: a stale reply cannot reach a fresh socket, but be strict
+			}
+			if h.Flags&netlink.DumpInterrupted != 0 {
+				interrupted = true
+			}
+			switch h.Type {
+			case netlink.Noop:
+				continue
+			case netlink.Error, netlink.Done:
+				if code := errnoOf(payload); code != 0 {
+					return fmt.Errorf("netlink reply: %w", code)
+				}
+				if h.Type == netlink.Error && h.Flags&netlink.Multi == 0 && req.Flags&unix.NLM_F_DUMP == 0 {
+					return nil // the ack of a non-dump request
+				}
+				if h.Type == netlink.Done {
+					if interrupted && seen != nil {
+						return errRetry
+					}
+					return nil
+				}
+				continue
+			}
+			if seen != nil {
+				if k, ok := req.Key(payload); ok {
+					if _, dup := seen[k]; dup {
+						continue
+					}
+					seen[k] = struct{}{}
+				}
+			}
+			if err := fn(h, payload); err != nil {
+				return err
+			}
+			if h.Flags&netlink.Multi == 0 {
+				return nil // a single reply to a non-dump request
+			}
+		}
+	}
+}
+
+// recvDatagram reads one datagram into buf without allocating. It returns the
+// datagram's full length (MSG_TRUNC), which may exceed len(buf).
+func recvDatagram(rc interface {
+	Read(func(fd uintptr) bool) error
+}, buf []byte) (int, error) {
+	var n int
+	var errno unix.Errno
+	err := rc.Read(func(fd uintptr) bool {
+		for {
+			r, _, e := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), unix.MSG_TRUNC, 0, 0)
+			if e == unix.EINTR {
+				continue
+			}
+			n, errno = int(r), e
+			return e != unix.EAGAIN
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if errno != 0 {
+		return 0, errno
+	}
+	return n, nil
+}
+
+// errnoOf reads the int32 error at the start of an NLMSG_ERROR or NLMSG_DONE
+// payload: 0 or a negative errno.
+func errnoOf(payload []byte) unix.Errno {
+	if len(payload) < 4 {
+		return 0
+	}
+	code := int32(binary.NativeEndian.Uint32(payload[:4]))
+	if code >= 0 {
+		return 0
+	}
+	return unix.Errno(-code)
+}
+
+// ctxErr prefers the context's own error when the context ended, so callers
+// see context.DeadlineExceeded rather than a socket timeout.
+func ctxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("%w (%v)", cerr, err)
+	}
+	return err
+}
+
+func nlmsgAlign(n int) int { return (n + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }

@@ -1,0 +1,16 @@
+//go:build !linux
+
+package netlinkx
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/mdlayher/netlink"
+)
+
+// Dump is not available off Linux.
+func Dump(ctx context.Context, req DumpRequest, fn func(h netlink.Header, payload []byte) error) error {
+	return fmt.Errorf("netlinkx: not implemented on %s/%s", runtime.GOOS, runtime.GOARCH)
+}

@@ -1,0 +1,144 @@
+// Package nstest gives tests a network namespace of their own, made with
+// `ip netns add` and deleted when the test ends, so that integration tests
+// compare our tables with `ss`, `ip`, /proc and /sys on a state they built.
+package nstest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+)
+
+// NS is a named network namespace created for one test.
+type NS struct {
+	// Name is the namespace's name under /run/netns.
+	Name string
+	t    testing.TB
+}
+
+var seq atomic.Int64
+
+var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// NeedRoot skips the test unless it runs as root, naming why.
+func NeedRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates a network namespace")
+	}
+}
+
+// NeedTool skips the test when a command it compares with is missing.
+func NeedTool(t testing.TB, name string) {
+	t.Helper()
+	if _, err := exec.LookPath(name); err != nil {
+		t.Skipf("needs %s on PATH (Debian package %s)", name, toolPackage(name))
+	}
+}
+
+func toolPackage(name string) string {
+	switch name {
+	case "ss", "ip", "bridge":
+		return "iproute2"
+	case "unshare", "nsenter", "setpriv":
+		return "util-linux"
+	}
+	return name
+}
+
+// New creates a fresh network namespace named nlq-<test>-<pid>-<n>, with lo up,
+// and deletes it (and every process Start began in it) when the test ends.
+// It skips with "needs root: creates a network namespace" when euid is not 0.
+func New(t testing.TB) *NS {
+	t.Helper()
+	NeedRoot(t)
+	NeedTool(t, "ip")
+	base := unsafeChars.ReplaceAllString(t.Name(), "_")
+	if len(base) > 40 {
+		base = base[:40]
+	}
+	name := fmt.Sprintf("nlq-%s-%d-%d", base, os.Getpid(), seq.Add(1))
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
+	}
+	n := &NS{Name: name, t: t}
+	t.Cleanup(func() {
+		if out, err := exec.Command("ip", "netns", "delete", name).CombinedOutput(); err != nil {
+			t.Errorf("ip netns delete %s: %v: %s", name, err, out)
+		}
+	})
+	n.Run("ip", "link", "set", "lo", "up")
+	return n
+}
+
+// Run runs a command inside the namespace (`ip netns exec`) and returns its
+// standard output; the test fails if the command does.
+func (n *NS) Run(args ...string) string {
+	n.t.Helper()
+	out, err := n.Command(args...).Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		n.t.Fatalf("in netns %s: %s: %v: %s", n.Name, strings.Join(args, " "), err, stderr)
+	}
+	return string(out)
+}
+
+// Command returns an unstarted command that runs inside the namespace.
+func (n *NS) Command(args ...string) *exec.Cmd {
+	return exec.Command("ip", append([]string{"netns", "exec", n.Name}, args...)...)
+}
+
+// Start starts a long-running command inside the namespace and stops it by its
+// PID (SIGKILL, then wait) when the test ends.
+func (n *NS) Start(args ...string) *exec.Cmd {
+	n.t.Helper()
+	cmd := n.Command(args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		n.t.Fatalf("in netns %s: start %s: %v", n.Name, strings.Join(args, " "), err)
+	}
+	n.t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	return cmd
+}
+
+// Open opens the namespace for netlinkx calls; the descriptor is closed when the test ends.
+func (n *NS) Open() netlinkx.NetNS {
+	n.t.Helper()
+	ns, err := netlinkx.OpenNetNS(n.Name)
+	if err != nil {
+		n.t.Fatalf("open netns %s: %v", n.Name, err)
+	}
+	n.t.Cleanup(func() { _ = ns.Close() })
+	return ns
+}
+
+// Eventually retries check until it returns nil or two seconds pass, for
+// state the kernel reaches asynchronously (DAD, carrier, TIME_WAIT).
+func Eventually(t testing.TB, check func() error) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -1,0 +1,88 @@
+package tables
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"golang.org/x/sys/unix"
+)
+
+// ifMap is if_map: each link's hardware resources (struct ifmap), what
+// `ifconfig` printed as "Memory", "Base address", "Interrupt" and "DMA chan".
+var ifMap = &Table[netlinkx.LinkMessage]{
+	Name: "if_map",
+	Doc: "One row per network interface with its hardware resources: rtnetlink IFLA_MAP (struct rtnl_link_ifmap) " +
+		"from RTM_GETLINK, or the SIOCGIFMAP ioctl where a kernel leaves the attribute out. " +
+		"Most virtual devices report zeros. A constraint on interface or index asks the kernel for those links only.",
+	Examples: []string{
+		"SELECT interface, irq, base_addr FROM if_map WHERE irq != 0",
+		"SELECT * FROM if_map WHERE interface = 'lo'",
+	},
+	Columns: []Column[netlinkx.LinkMessage]{
+		Text("interface", "IFLA_IFNAME: the interface name", func(m *netlinkx.LinkMessage) string { return m.Name }),
+		Int("index", "ifinfomsg.ifi_index: the interface index", func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
+		ifMapCol("mem_start", TypeUnsignedBigInt, "rtnl_link_ifmap.mem_start: start of shared memory", func(p *netlinkx.IfMap) uint64 { return p.MemStart }),
+		ifMapCol("mem_end", TypeUnsignedBigInt, "rtnl_link_ifmap.mem_end: end of shared memory", func(p *netlinkx.IfMap) uint64 { return p.MemEnd }),
+		ifMapCol("base_addr", TypeUnsignedBigInt, "rtnl_link_ifmap.base_addr: I/O base address", func(p *netlinkx.IfMap) uint64 { return p.BaseAddr }),
+		ifMapCol("irq", TypeInteger, "rtnl_link_ifmap.irq: interrupt line", func(p *netlinkx.IfMap) uint64 { return uint64(p.IRQ) }),
+		ifMapCol("dma", TypeInteger, "rtnl_link_ifmap.dma: DMA channel", func(p *netlinkx.IfMap) uint64 { return uint64(p.DMA) }),
+		ifMapCol("port", TypeInteger, "rtnl_link_ifmap.port: media port (IF_PORT_*)", func(p *netlinkx.IfMap) uint64 { return uint64(p.Port) }),
+	},
+	Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.LinkMessage) error) error {
+		return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
+			return netlinkx.DumpLinks(ctx, req, func(m *netlinkx.LinkMessage) error {
+				if m.Map == nil {
+					err := q.NetNS.Do(func() (err error) { m.Map, err = netlinkx.IoctlIfMap(m.Name); return err })
+					if errors.Is(err, unix.ENODEV) {
+						return nil // gone since the dump
+					}
+					if err != nil {
+						return fmt.Errorf("if_map %s: %w", m.Name, err)
+					}
+				}
+				return emit(m)
+			})
+		})
+	},
+}
+
+// ifMapCol is a column read from IFLA_MAP; NULL when the link has none.
+func ifMapCol(name string, typ Type, doc string, get func(*netlinkx.IfMap) uint64) Column[netlinkx.LinkMessage] {
+	return Col(name, typ, doc, func(m *netlinkx.LinkMessage) Value {
+		if m.Map == nil {
+			return Null
+		}
+		return UintValue(get(m.Map))
+	})
+}
+
+// ForEachLinkRequest calls fn with the link requests that cover q: one per
+// `index =` value (or per `interface =` value) so that the kernel sends only
+// those links, or a single dump of all links when neither is constrained.
+func ForEachLinkRequest(ctx context.Context, q *Query, fn func(netlinkx.LinkRequest) error) error {
+	if idx, ok := q.IntEquals("index"); ok {
+		for _, i := range dedup(idx) {
+			if i <= 0 || i > 1<<31-1 {
+				continue // no link has it
+			}
+			if err := fn(netlinkx.LinkRequest{NetNS: q.NetNS, Index: int32(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if names, ok := q.Equals("interface"); ok {
+		for _, n := range dedup(names) {
+			if n == "" {
+				continue
+			}
+			if err := fn(netlinkx.LinkRequest{NetNS: q.NetNS, Name: n}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fn(netlinkx.LinkRequest{NetNS: q.NetNS})
+}

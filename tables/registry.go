@@ -1,0 +1,20 @@
+package tables
+
+// registry is the one list of tables that both hosts serve. Adding a table
+// is adding its variable here; nothing else has to change.
+var registry = []Interface{
+	ifMap,
+}
+
+// All returns every table, in registry order.
+func All() []Interface { return registry }
+
+// Lookup returns the table called name, or nil.
+func Lookup(name string) Interface {
+	for _, t := range registry {
+		if t.Spec().Name == name {
+			return t
+		}
+	}
+	return nil
+}

@@ -1,0 +1,189 @@
+package tables
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// Options are osquery column options, with the bits of osquery's column.h.
+type Options uint8
+
+// The column options. osqueryd passes constraints to an extension only for
+// columns marked Index, Required or Additional (or with no options at all,
+// under its default --extensions_default_index); a column that is only Hidden
+// gets none.
+const (
+	Index      Options = 1
+	Required   Options = 2
+	Additional Options = 4
+	Optimized  Options = 8
+	Hidden     Options = 16
+)
+
+// ColumnDef is what both hosts need to declare a column.
+type ColumnDef struct {
+	// Name is the kernel field's name in snake case, without the struct prefix.
+	Name string
+	// Type is the osquery type.
+	Type Type
+	// Doc names the kernel source and the unit ("tcp_info.tcpi_rtt, µs").
+	Doc string
+	// Options are osquery's column options.
+	Options Options
+}
+
+// Column is one column of a Table[T]: its definition, how to read it from a
+// T, and which extra kernel requests it needs.
+type Column[T any] struct {
+	ColumnDef
+	// Get reads the cell from the kernel value. It runs only when the query
+	// uses the column, inside the emit callback (T may point into a reused buffer).
+	Get func(*T) Value
+	// Need is a table-defined bit set of extra requests this column needs
+	// (INET_DIAG_INFO, an ethtool call); Generate sees the union in Query.Needs.
+	Need uint64
+}
+
+// Col is a column of any type with a getter that may return Null.
+func Col[T any](name string, typ Type, doc string, get func(*T) Value) Column[T] {
+	return Column[T]{ColumnDef: ColumnDef{Name: name, Type: typ, Doc: doc}, Get: get}
+}
+
+// Text is a TEXT column that is never NULL.
+func Text[T any](name, doc string, get func(*T) string) Column[T] {
+	return Col(name, TypeText, doc, func(t *T) Value { return TextValue(get(t)) })
+}
+
+// Int is an INTEGER column (32 bits in osqueryd) that is never NULL.
+func Int[T any](name, doc string, get func(*T) int64) Column[T] {
+	return Col(name, TypeInteger, doc, func(t *T) Value { return IntValue(get(t)) })
+}
+
+// BigInt is a BIGINT column that is never NULL.
+func BigInt[T any](name, doc string, get func(*T) int64) Column[T] {
+	return Col(name, TypeBigInt, doc, func(t *T) Value { return IntValue(get(t)) })
+}
+
+// Uint is an UNSIGNED BIGINT column that is never NULL.
+func Uint[T any](name, doc string, get func(*T) uint64) Column[T] {
+	return Col(name, TypeUnsignedBigInt, doc, func(t *T) Value { return UintValue(get(t)) })
+}
+
+// With returns the column with options added.
+func (c Column[T]) With(o Options) Column[T] {
+	c.Options |= o
+	return c
+}
+
+// Needs returns the column marked as needing the extra requests in bits.
+func (c Column[T]) Needs(bits uint64) Column[T] {
+	c.Need |= bits
+	return c
+}
+
+// Concat joins column lists, for tables built from several generated parts.
+func Concat[T any](lists ...[]Column[T]) []Column[T] {
+	var out []Column[T]
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+// Spec is a table as the hosts see it: name, description, examples and
+// columns, the namespace columns included.
+type Spec struct {
+	Name     string
+	Doc      string
+	Examples []string
+	Columns  []ColumnDef
+
+	index map[string]int
+}
+
+// Index returns the position of column name, or -1.
+func (s *Spec) Index(name string) int {
+	if i, ok := s.index[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// Interface is a table without its row type: what the hosts and the registry hold.
+type Interface interface {
+	// Spec describes the table.
+	Spec() *Spec
+	// Run produces the rows for q. emit gets one row at a time as a slice
+	// indexed like Spec().Columns, with only the used columns filled; the slice
+	// is reused for the next row, so emit copies what it keeps. A panic inside
+	// the table is returned as an error.
+	Run(ctx context.Context, q *Query, emit func(cells []Value) error) error
+}
+
+// Table is a table whose rows come from kernel values of type T.
+type Table[T any] struct {
+	// Name is the SQL name: the kernel struct shown, or netlink_<plural noun>.
+	Name string
+	// Doc is the table's description: what a row is, where it comes from, what it costs.
+	Doc string
+	// Examples are SQL queries for the reference.
+	Examples []string
+	// Columns are the table's own columns; the namespace columns are added after them.
+	Columns []Column[T]
+	// Generate calls emit with each kernel value that may match q, as it is
+	// read. It asks the kernel only for what q.Needs and its constraints call
+	// for, works in q.NetNS, and returns emit's error at once.
+	Generate func(ctx context.Context, q *Query, emit func(*T) error) error
+
+	once sync.Once
+	spec *Spec
+}
+
+// Spec describes the table: its columns, then pid_with_namespace and netns.
+func (t *Table[T]) Spec() *Spec {
+	t.once.Do(func() {
+		s := &Spec{Name: t.Name, Doc: t.Doc, Examples: t.Examples, index: map[string]int{}}
+		for _, c := range t.Columns {
+			s.Columns = append(s.Columns, c.ColumnDef)
+		}
+		s.Columns = append(s.Columns, namespaceColumns...)
+		for i, c := range s.Columns {
+			s.index[c.Name] = i
+		}
+		t.spec = s
+	})
+	return t.spec
+}
+
+// Run runs the table's Generate for q in each namespace q names and hands rows to emit.
+func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) error) (err error) {
+	spec := t.Spec()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in table %s: %v at %s", t.Name, r, panicSite(debug.Stack()))
+		}
+	}()
+	if q.spec == nil {
+		q.spec = spec
+	}
+	q.Needs = 0
+	var used []int
+	for i, c := range t.Columns {
+		if q.usedAt(i) {
+			used = append(used, i)
+			q.Needs |= c.Need
+		}
+	}
+	cells := make([]Value, len(spec.Columns))
+	return forEachNamespace(q, len(t.Columns), cells, func(q *Query) error {
+		return t.Generate(ctx, q, func(m *T) error {
+			for _, i := range used {
+				cells[i] = t.Columns[i].Get(m)
+			}
+			return emit(cells)
+		})
+	})
+}
+
