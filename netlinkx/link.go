@@ -35,6 +35,9 @@ type LinkMessage struct {
 	Name string
 	// Map is IFLA_MAP; nil when the kernel did not send it.
 	Map *IfMap
+	// AFSpec is the raw payload of IFLA_AF_SPEC (nested per address family),
+	// for the AF_SPEC decoders. It aliases the dump buffer.
+	AFSpec []byte
 }
 
 // LinkRequest narrows a link dump. With Index or Name set, the kernel is

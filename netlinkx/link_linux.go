@@ -86,6 +86,8 @@ func (m *LinkMessage) UnmarshalBinary(b []byte) error {
 		switch ad.Type() {
 		case unix.IFLA_IFNAME:
 			m.Name = ad.String()
+		case unix.IFLA_AF_SPEC:
+			ad.Do(func(p []byte) error { m.AFSpec = p; return nil })
 		case unix.IFLA_MAP:
 			ad.Do(func(p []byte) error {
 				if len(p) < sizeofRtnlLinkIfmap {

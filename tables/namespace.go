@@ -32,8 +32,8 @@ type nsTarget struct {
 }
 
 // forEachNamespace calls fn once for each namespace the query selects with =
-// or IN on pid_with_namespace or netns, or once in the caller's own
-// namespace when it selects none. A value that names no namespace we can
+// or IN on pid_with_namespace or netns, or once in q.NetNS (the host's
+// default) when it selects none. A value that names no namespace we can
 // enter yields no rows and a warning, and the other values still answer.
 // When both columns are constrained, a pair is read when both name the same
 // namespace (same inode).
@@ -41,7 +41,6 @@ func forEachNamespace(q *Query, nOwn int, cells []Value, fn func(*Query) error) 
 	pids, byPid := q.IntEquals(colPidWithNamespace)
 	names, byName := q.Equals(colNetNS)
 	if !byPid && !byName {
-		q.NetNS = netlinkx.Own
 		cells[nOwn], cells[nOwn+1] = Null, Null
 		return fn(q)
 	}

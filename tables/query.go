@@ -61,8 +61,9 @@ type Constraint struct {
 type Query struct {
 	// Constraints are the WHERE terms the host passed down, by column name.
 	Constraints map[string][]Constraint
-	// NetNS is the network namespace to read; netlinkx.Own unless the query
-	// constrains pid_with_namespace or netns.
+	// NetNS is the network namespace to read. A host sets it to its default
+	// (netlinkx.Own, or the embedded shell's --netns); Run replaces it for each
+	// namespace the query selects with pid_with_namespace or netns.
 	NetNS netlinkx.NetNS
 	// Needs is the union of the Need bits of the columns the query uses: the
 	// extra kernel requests worth making.

@@ -1,0 +1,192 @@
+// Command netlinkq shows the Linux kernel's networking state as SQL tables.
+//
+// Started by osqueryd with --socket, it is an osquery extension that serves
+// every table of the registry over Thrift. Started with SQL (or with none, on
+// a terminal), it runs the same tables in an embedded SQLite, as osqueryi does.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// version is stamped at build time: -ldflags "-X main.version=$(git describe)".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// extOptions are the flags osqueryd passes to an autoloaded extension.
+type extOptions struct {
+	// Socket is osqueryd's extension manager socket (--socket).
+	Socket string
+	// Timeout bounds connecting to osqueryd and each Thrift call (--timeout, seconds).
+	Timeout time.Duration
+	// Interval is how often osqueryd is pinged; the extension exits when a ping fails (--interval, seconds).
+	Interval time.Duration
+	// Verbose turns on logging to stderr (--verbose).
+	Verbose bool
+}
+
+// shellOptions are the embedded host's flags.
+type shellOptions struct {
+	// Mode is the output format: pretty, json, csv or line.
+	Mode string
+	// Separator is the field separator of csv mode ("|" as in osqueryi).
+	Separator string
+	// Header prints column names in csv mode.
+	Header bool
+	// NetNS runs every table in this namespace unless the query names another (--netns).
+	NetNS string
+	// SQL is the query from the command line; empty means stdin or the interactive shell.
+	SQL string
+}
+
+const usage = `usage:
+  netlinkq [--json|--csv|--line] [--separator S] [--netns NAME] ["SQL"]
+      run SQL over the netlinkq tables in an embedded SQLite (osqueryi-like);
+      with no SQL, read it from stdin, or start a shell on a terminal
+  netlinkq.ext --socket PATH [--timeout S] [--interval S] [--verbose]
+      serve the tables to osqueryd as an extension (the flags osqueryd passes)
+  netlinkq --version | --help
+`
+
+// run parses args and runs the host they ask for; it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	for _, a := range args {
+		if a == "--socket" || strings.HasPrefix(a, "--socket=") {
+			o, err := parseExtensionFlags(args)
+			if err != nil {
+				fmt.Fprintf(stderr, "Error: %v\n", err)
+				return 1
+			}
+			return runExtension(o, stderr)
+		}
+	}
+	o, exit, err := parseShellFlags(args, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 1
+	}
+	if exit {
+		return 0
+	}
+	return runShell(o, stdin, stdout, stderr)
+}
+
+// parseExtensionFlags reads osqueryd's extension flags. Flags osquery may add
+// that we do not know are ignored, as osquery's own extensions ignore them.
+func parseExtensionFlags(args []string) (extOptions, error) {
+	o := extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second}
+	for i := 0; i < len(args); i++ {
+		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") {
+			continue
+		}
+		takeVal := func() (string, error) {
+			if hasVal {
+				return val, nil
+			}
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("flag --%s needs a value", name)
+			}
+			i++
+			return args[i], nil
+		}
+		switch name {
+		case "socket":
+			v, err := takeVal()
+			if err != nil {
+				return o, err
+			}
+			o.Socket = v
+		case "timeout", "interval":
+			v, err := takeVal()
+			if err != nil {
+				return o, err
+			}
+			secs, err := strconv.ParseFloat(v, 64)
+			if err != nil || secs <= 0 || secs > 24*3600 {
+				return o, fmt.Errorf("flag --%s: %q is not a number of seconds", name, v)
+			}
+			d := time.Duration(secs * float64(time.Second))
+			if name == "timeout" {
+				o.Timeout = d
+			} else {
+				o.Interval = d
+			}
+		case "verbose":
+			o.Verbose = !hasVal || val == "true" || val == "1"
+		default:
+			// An osquery flag we do not use; a following value is skipped with it
+			// only when it cannot be a flag itself.
+			if !hasVal && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+			}
+		}
+	}
+	if o.Socket == "" {
+		return o, fmt.Errorf("flag --socket needs a path")
+	}
+	return o, nil
+}
+
+// parseShellFlags reads the embedded host's flags. exit is true when the
+// flags asked only for --help or --version, which it has printed.
+func parseShellFlags(args []string, stdout io.Writer) (o shellOptions, exit bool, err error) {
+	o = shellOptions{Mode: "pretty", Separator: "|", Header: true}
+	var sql []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			sql = append(sql, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			sql = append(sql, a)
+			continue
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		takeVal := func() (string, error) {
+			if hasVal {
+				return val, nil
+			}
+			if i+1 >= len(args) {
+				return "", fmt.Errorf("flag --%s needs a value", name)
+			}
+			i++
+			return args[i], nil
+		}
+		switch name {
+		case "help", "h":
+			fmt.Fprint(stdout, usage)
+			return o, true, nil
+		case "version":
+			fmt.Fprintf(stdout, "netlinkq version %s\n", version)
+			return o, true, nil
+		case "json", "csv", "line", "pretty":
+			o.Mode = name
+		case "header":
+			o.Header = !hasVal || val == "true" || val == "1"
+		case "noheader", "no-header":
+			o.Header = false
+		case "separator":
+			if o.Separator, err = takeVal(); err != nil {
+				return o, false, err
+			}
+		case "netns":
+			if o.NetNS, err = takeVal(); err != nil {
+				return o, false, err
+			}
+		default:
+			return o, false, fmt.Errorf("unknown flag %s (see --help)", a)
+		}
+	}
+	o.SQL = strings.Join(sql, " ")
+	return o, false, nil
+}
