@@ -1,0 +1,29 @@
+# netlinkq: one binary, two hosts. `make test` is what CI runs (.ci/run).
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+export CGO_ENABLED = 0
+
+.PHONY: all build test lint bench fuzz soak clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o netlinkq ./extension
+	cp netlinkq netlinkq.ext
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+clean:
+	rm -f netlinkq netlinkq.ext
+	rm -rf dist
+
+-include packaging/package.mk
+-include mk/*.mk
