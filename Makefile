@@ -27,3 +27,9 @@ clean:
 
 -include packaging/package.mk
 -include mk/*.mk
+
+# bench, fuzz and soak gather the targets that mk/*.mk files add to them:
+# a file adds `bench: bench-sockets` and the recipe of bench-sockets.
+bench:
+fuzz:
+soak:
