@@ -1,11 +1,293 @@
 package main
 
 import (
+	"bufio"
+	"database/sql"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/tables"
 )
 
+// shell runs SQL and dot commands against a sqlHost and prints results.
+type shell struct {
+	host   *sqlHost
+	mode   string
+	sep    string
+	header bool
+	out    *bufio.Writer
+	errw   io.Writer
+}
+
+// runShell is the embedded host: SQL from the command line, from stdin when
+// it is not a terminal, or an interactive shell on a terminal.
 func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "Error: not yet")
-	return 1
+	ns := netlinkx.Own
+	if o.NetNS != "" {
+		var err error
+		if ns, err = netlinkx.OpenNetNS(o.NetNS); err != nil {
+			fmt.Fprintf(stderr, "Error: --netns: %v\n", err)
+			return 1
+		}
+		defer ns.Close()
+	}
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "Warning: "+format+"\n", args...) }
+	host, err := newSQLHost(tables.All(), ns, logf)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 1
+	}
+	defer host.Close()
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	defer out.Flush()
+	sh := &shell{host: host, mode: o.Mode, sep: o.Separator, header: o.Header, out: out, errw: stderr}
+
+	switch {
+	case o.SQL != "":
+		return sh.script(strings.NewReader(o.SQL))
+	case isTerminal(stdin):
+		return sh.interactive(stdin)
+	default:
+		return sh.script(stdin)
+	}
+}
+
+// isTerminal reports whether r is a terminal (TCGETS succeeds).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// script runs every statement and dot command in r, stopping at the first
+// error, which it prints as one line; it returns the exit status.
+func (sh *shell) script(r io.Reader) int {
+	status := 0
+	sh.lines(r, nil, func(err error) bool {
+		sh.printErr(err)
+		status = 1
+		return false
+	})
+	if err := sh.out.Flush(); err != nil && status == 0 {
+		fmt.Fprintf(sh.errw, "Error: write output: %v\n", err)
+		return 1
+	}
+	return status
+}
+
+// interactive reads statements from a terminal with a prompt; errors are
+// printed and the shell goes on until .quit or end of input.
+func (sh *shell) interactive(r io.Reader) int {
+	fmt.Fprintf(sh.errw, "netlinkq %s: the kernel's networking state as SQL. Enter \".help\" for usage hints.\n", version)
+	sh.lines(r, func(cont bool) {
+		if cont {
+			sh.out.WriteString("    ...> ")
+		} else {
+			sh.out.WriteString("netlinkq> ")
+		}
+		sh.out.Flush()
+	}, func(err error) bool {
+		sh.printErr(err)
+		return true
+	})
+	sh.out.WriteString("\n")
+	return 0
+}
+
+// errQuit ends the input loop on .quit.
+var errQuit = fmt.Errorf("quit")
+
+// lines reads r line by line: a dot command at a statement boundary runs
+// at once, SQL runs statement by statement as each is complete. onErr
+// decides whether to go on after an error.
+func (sh *shell) lines(r io.Reader, prompt func(cont bool), onErr func(error) bool) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	var pending strings.Builder
+	for {
+		if prompt != nil {
+			prompt(strings.TrimSpace(pending.String()) != "")
+		}
+		if !sc.Scan() {
+			break
+		}
+		line := sc.Text()
+		if strings.TrimSpace(pending.String()) == "" && strings.HasPrefix(strings.TrimSpace(line), ".") {
+			pending.Reset()
+			err := sh.dot(strings.TrimSpace(line))
+			if err == errQuit {
+				return
+			}
+			if err != nil && !onErr(err) {
+				return
+			}
+			continue
+		}
+		pending.WriteString(line)
+		pending.WriteByte('\n')
+		stmts, rest := splitSQL(pending.String())
+		pending.Reset()
+		pending.WriteString(rest)
+		for _, s := range stmts {
+			if err := sh.exec(s); err != nil && !onErr(err) {
+				return
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		onErr(fmt.Errorf("read input: %w", err))
+		return
+	}
+	// A last statement without its semicolon still runs.
+	if rest := strings.TrimSpace(pending.String()); rest != "" && !isOnlyComment(rest) {
+		if err := sh.exec(rest); err != nil {
+			onErr(err)
+		}
+	}
+}
+
+// exec runs one statement and prints its rows.
+func (sh *shell) exec(stmt string) error {
+	rows, err := sh.host.db.Query(stmt)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	p := newPrinter(sh.mode, sh.sep, sh.header, sh.out)
+	cells := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for i := range cells {
+		dest[i] = &cells[i]
+	}
+	started := false
+	for rows.Next() {
+		if !started {
+			p.header(cols)
+			started = true
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		p.row(cells)
+	}
+	if err := rows.Err(); err != nil {
+		if started {
+			p.end()
+		}
+		return err
+	}
+	if !started && len(cols) > 0 && sh.mode == "json" {
+		p.header(cols)
+		started = true
+	}
+	if started {
+		p.end()
+	}
+	return nil
+}
+
+// printErr prints err as osqueryi does: one line, "Error: ...".
+func (sh *shell) printErr(err error) {
+	sh.out.Flush()
+	fmt.Fprintf(sh.errw, "Error: %s\n", cleanError(err))
+}
+
+var sqliteErrCode = regexp.MustCompile(` \(\d+\)$`)
+
+// cleanError drops the driver's decoration ("SQL logic error: ... (1)") and
+// keeps the message on one line.
+func cleanError(err error) string {
+	s := err.Error()
+	for _, p := range []string{"SQL logic error: ", "sqlite: "} {
+		s = strings.TrimPrefix(s, p)
+	}
+	s = sqliteErrCode.ReplaceAllString(s, "")
+	return strings.Join(strings.Fields(s), " ")
+}
+
+const dotHelp = `.help                 show this message
+.tables [PATTERN]     list the tables (LIKE pattern)
+.schema [TABLE]       show CREATE TABLE statements
+.mode MODE            pretty, json, csv or line
+.headers on|off       column names in csv mode
+.separator SEP        field separator of csv mode
+.quit, .exit          leave the shell
+`
+
+// dot runs a dot command.
+func (sh *shell) dot(line string) error {
+	f := strings.Fields(line)
+	switch f[0] {
+	case ".quit", ".exit", ".q":
+		return errQuit
+	case ".help":
+		sh.out.WriteString(dotHelp)
+	case ".tables":
+		names := sh.tableNames()
+		for _, n := range names {
+			if len(f) > 1 && !likeMatch(f[1], n) {
+				continue
+			}
+			fmt.Fprintf(sh.out, "  => %s\n", n)
+		}
+	case ".schema":
+		names := sh.tableNames()
+		if len(f) > 1 {
+			if _, ok := sh.host.tables[f[1]]; !ok {
+				return fmt.Errorf("no such table: %s", f[1])
+			}
+			names = f[1:2]
+		}
+		for _, n := range names {
+			fmt.Fprintf(sh.out, "%s;\n", schema(sh.host.tables[n].Spec()))
+		}
+	case ".mode":
+		if len(f) != 2 || !slices.Contains([]string{"pretty", "json", "csv", "line"}, f[1]) {
+			return fmt.Errorf(".mode takes one of pretty, json, csv, line")
+		}
+		sh.mode = f[1]
+	case ".headers", ".header":
+		if len(f) != 2 || (f[1] != "on" && f[1] != "off") {
+			return fmt.Errorf(".headers takes on or off")
+		}
+		sh.header = f[1] == "on"
+	case ".separator":
+		if len(f) != 2 {
+			return fmt.Errorf(".separator takes one string")
+		}
+		sh.sep = f[1]
+	default:
+		return fmt.Errorf("unknown command %s (see .help)", f[0])
+	}
+	return sh.out.Flush()
+}
+
+func (sh *shell) tableNames() []string {
+	var names []string
+	for n := range sh.host.tables {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// likeMatch is SQL LIKE with % and _, case-insensitive, for .tables.
+func likeMatch(pattern, s string) bool {
+	re := "(?i)^" + strings.NewReplacer("%", ".*", "_", ".").Replace(regexp.QuoteMeta(pattern)) + "$"
+	m, err := regexp.MatchString(re, s)
+	return err == nil && m
 }

@@ -1,0 +1,82 @@
+package main
+
+import "strings"
+
+// splitSQL cuts s into complete statements (each ending in a semicolon
+// outside quotes, identifiers and comments) and the incomplete rest.
+func splitSQL(s string) (stmts []string, rest string) {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\'', '"', '`':
+			j := i + 1
+			for j < len(s) {
+				if s[j] == c {
+					if j+1 < len(s) && s[j+1] == c { // doubled quote
+						j += 2
+						continue
+					}
+					break
+				}
+				j++
+			}
+			if j >= len(s) {
+				return stmts, s[start:]
+			}
+			i = j
+		case '[':
+			j := strings.IndexByte(s[i:], ']')
+			if j < 0 {
+				return stmts, s[start:]
+			}
+			i += j
+		case '-':
+			if i+1 < len(s) && s[i+1] == '-' {
+				j := strings.IndexByte(s[i:], '\n')
+				if j < 0 {
+					return stmts, s[start:]
+				}
+				i += j
+			}
+		case '/':
+			if i+1 < len(s) && s[i+1] == '*' {
+				j := strings.Index(s[i+2:], "*/")
+				if j < 0 {
+					return stmts, s[start:]
+				}
+				i += j + 3
+			}
+		case ';':
+			if stmt := strings.TrimSpace(s[start:i]); stmt != "" && !isOnlyComment(stmt) {
+				stmts = append(stmts, stmt)
+			}
+			start = i + 1
+		}
+	}
+	return stmts, s[start:]
+}
+
+// isOnlyComment reports whether s holds nothing but SQL comments and space.
+func isOnlyComment(s string) bool {
+	for {
+		s = strings.TrimSpace(s)
+		switch {
+		case s == "":
+			return true
+		case strings.HasPrefix(s, "--"):
+			i := strings.IndexByte(s, '\n')
+			if i < 0 {
+				return true
+			}
+			s = s[i+1:]
+		case strings.HasPrefix(s, "/*"):
+			i := strings.Index(s, "*/")
+			if i < 0 {
+				return true
+			}
+			s = s[i+2:]
+		default:
+			return false
+		}
+	}
+}

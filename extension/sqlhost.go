@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	"modernc.org/sqlite"
+	"modernc.org/sqlite/vtab"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/tables"
+)
+
+// chunkRows is how many rows the generating goroutine hands the cursor at a
+// time: large enough to amortise the channel, small enough that the dump and
+// SQLite overlap (shared/PERF.md: streaming beats dump-then-scan).
+const chunkRows = 2048
+
+// sqlHost is the embedded host: an in-memory SQLite with one virtual table
+// per netlinkq table, on a single connection.
+type sqlHost struct {
+	db *sql.DB
+	// tables are the tables served, by name.
+	tables map[string]tables.Interface
+	// netns is the namespace every query reads unless it selects another.
+	netns netlinkx.NetNS
+	// logf receives warnings (a namespace that could not be entered).
+	logf func(format string, args ...any)
+}
+
+// moduleSeq makes module names unique per host: modernc registers modules
+// process-wide, and tests open several hosts.
+var moduleSeq atomic.Int64
+
+// newSQLHost opens an in-memory SQLite and declares every table in ts as a
+// virtual table of the same name.
+func newSQLHost(ts []tables.Interface, netns netlinkx.NetNS, logf func(string, ...any)) (*sqlHost, error) {
+	h := &sqlHost{tables: map[string]tables.Interface{}, netns: netns, logf: logf}
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// One connection: virtual tables are declared per connection, and an
+	// in-memory database is per connection too.
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	h.db = db
+	seq := moduleSeq.Add(1)
+	for _, t := range ts {
+		spec := t.Spec()
+		h.tables[spec.Name] = t
+		mod := fmt.Sprintf("netlinkq_%d_%s", seq, spec.Name)
+		if err := vtab.RegisterModule(db, mod, &module{table: t, host: h}); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("register table %s: %w", spec.Name, err)
+		}
+		if _, err := db.Exec(fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(spec.Name), mod)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("create table %s: %w", spec.Name, err)
+		}
+	}
+	return h, nil
+}
+
+var _ = sqlite.Driver{} // the blank import would do; this keeps the driver's registration explicit
+
+// Close closes the database.
+func (h *sqlHost) Close() error { return h.db.Close() }
+
+// schema is the CREATE TABLE statement SQLite is given for a table, with
+// osquery's types and the hidden columns marked HIDDEN.
+func schema(spec *tables.Spec) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE TABLE %s(", quoteIdent(spec.Name))
+	for i, c := range spec.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %s", quoteIdent(c.Name), c.Type)
+		if c.Options&tables.Hidden != 0 {
+			b.WriteString(" HIDDEN")
+		}
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// module is the vtab.Module of one table.
+type module struct {
+	table tables.Interface
+	host  *sqlHost
+}
+
+func (m *module) Create(ctx vtab.Context, args []string) (vtab.Table, error) { return m.Connect(ctx, args) }
+
+func (m *module) Connect(ctx vtab.Context, args []string) (vtab.Table, error) {
+	if err := ctx.Declare(schema(m.table.Spec())); err != nil {
+		return nil, fmt.Errorf("declare %s: %w", m.table.Spec().Name, err)
+	}
+	return &vtable{module: m}, nil
+}
+
+// vtable is the vtab.Table of one table.
+type vtable struct{ *module }
+
+// opNames maps the SQLite operators we pass down to osquery's.
+var opNames = map[vtab.ConstraintOp]tables.Op{
+	vtab.OpEQ:   tables.OpEquals,
+	vtab.OpGT:   tables.OpGreater,
+	vtab.OpLE:   tables.OpLessEqual,
+	vtab.OpLT:   tables.OpLess,
+	vtab.OpGE:   tables.OpGreaterEqual,
+	vtab.OpLIKE: tables.OpLike,
+	vtab.OpGLOB: tables.OpGlob,
+}
+
+// BestIndex passes every usable constraint we know to Filter (SQLite still
+// checks them all: Omit stays false) and the used columns in IdxNum. A plan
+// with = on a column is made cheaper so that in a join SQLite feeds our
+// table the other side's values (pid_with_namespace = n.pid).
+func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
+	var parts []string
+	arg := 0
+	cost := 1e6
+	for i := range info.Constraints {
+		c := &info.Constraints[i]
+		op, ok := opNames[c.Op]
+		if !ok || !c.Usable || c.Column < 0 {
+			continue
+		}
+		c.ArgIndex = arg
+		arg++
+		parts = append(parts, strconv.Itoa(c.Column)+":"+strconv.Itoa(int(op)))
+		if op == tables.OpEquals {
+			cost /= 10
+		}
+	}
+	info.IdxStr = strings.Join(parts, ",")
+	info.IdxNum = int64(info.ColUsed)
+	info.EstimatedCost = cost
+	info.EstimatedRows = int64(cost)
+	return nil
+}
+
+func (t *vtable) Open() (vtab.Cursor, error) { return &cursor{vtable: t}, nil }
+func (t *vtable) Disconnect() error          { return nil }
+func (t *vtable) Destroy() error             { return nil }
+
+// chunk is a batch of rows, stride len(cols) values each.
+type chunk struct {
+	vals []any
+	n    int
+	err  error
+}
+
+// cursor streams rows from a generating goroutine.
+type cursor struct {
+	*vtable
+	cancel context.CancelFunc
+	ch     chan chunk
+	cur    chunk
+	row    int
+	rowid  int64
+	pos    []int // column index → position within a row of the chunk, -1 if not copied
+	stride int
+	eof    bool
+}
+
+// Filter starts the table for one set of constraint values.
+func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
+	c.stop()
+	spec := c.table.Spec()
+	cons := map[string][]tables.Constraint{}
+	if idxStr != "" {
+		for i, p := range strings.Split(idxStr, ",") {
+			col, op, _ := strings.Cut(p, ":")
+			ci, err1 := strconv.Atoi(col)
+			oi, err2 := strconv.Atoi(op)
+			if err1 != nil || err2 != nil || ci >= len(spec.Columns) || i >= len(vals) {
+				return fmt.Errorf("bad index plan %q", idxStr)
+			}
+			expr, ok := exprString(vals[i])
+			if !ok {
+				continue // NULL compares false anyway; SQLite decides
+			}
+			name := spec.Columns[ci].Name
+			cons[name] = append(cons[name], tables.Constraint{Op: tables.Op(oi), Expr: expr})
+		}
+	}
+	q := tables.NewQueryUsedBits(spec, cons, uint64(idxNum))
+	q.NetNS = c.host.netns
+	q.Logf = c.host.logf
+
+	c.pos = make([]int, len(spec.Columns))
+	var used []int
+	for i := range spec.Columns {
+		c.pos[i] = -1
+		if q.Used(spec.Columns[i].Name) {
+			c.pos[i] = len(used)
+			used = append(used, i)
+		}
+	}
+	c.stride = len(used)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	ch := make(chan chunk, 2)
+	c.ch = ch
+	go func() {
+		defer close(ch)
+		cur := chunk{vals: make([]any, 0, chunkRows*max(c.stride, 1))}
+		err := c.table.Run(ctx, q, func(cells []tables.Value) error {
+			for _, i := range used {
+				cur.vals = append(cur.vals, cells[i].SQL())
+			}
+			cur.n++
+			if cur.n == chunkRows {
+				select {
+				case ch <- cur:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur = chunk{vals: make([]any, 0, chunkRows*max(c.stride, 1))}
+			}
+			return nil
+		})
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			err = nil // the cursor was closed early (LIMIT): not an error
+		}
+		cur.err = err
+		select {
+		case ch <- cur:
+		case <-ctx.Done():
+		}
+	}()
+	c.cur, c.row, c.eof = chunk{}, -1, false
+	return c.Next()
+}
+
+// exprString formats a constraint value as osquery would send it.
+func exprString(v vtab.Value) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "", false
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	case bool:
+		if x {
+			return "1", true
+		}
+		return "0", true
+	}
+	return fmt.Sprint(v), true
+}
+
+func (c *cursor) Next() error {
+	c.row++
+	for c.row >= c.cur.n {
+		if c.cur.err != nil {
+			err := c.cur.err
+			c.cur.err = nil
+			c.eof = true
+			return fmt.Errorf("table %s: %w", c.table.Spec().Name, err)
+		}
+		next, ok := <-c.ch
+		if !ok {
+			c.eof = true
+			return nil
+		}
+		c.cur, c.row = next, 0
+		if c.cur.n == 0 && c.cur.err == nil {
+			continue
+		}
+	}
+	c.rowid++
+	return nil
+}
+
+func (c *cursor) Eof() bool { return c.eof }
+
+func (c *cursor) Column(col int) (vtab.Value, error) {
+	if col < 0 || col >= len(c.pos) || c.pos[col] < 0 {
+		return nil, nil
+	}
+	return driver.Value(c.cur.vals[c.row*c.stride+c.pos[col]]), nil
+}
+
+func (c *cursor) Rowid() (int64, error) { return c.rowid, nil }
+
+func (c *cursor) Close() error {
+	c.stop()
+	return nil
+}
+
+// stop ends a running generation and drains it.
+func (c *cursor) stop() {
+	if c.cancel != nil {
+		c.cancel()
+		for range c.ch {
+		}
+		c.cancel, c.ch = nil, nil
+	}
+}
