@@ -100,7 +100,9 @@ type module struct {
 	host  *sqlHost
 }
 
-func (m *module) Create(ctx vtab.Context, args []string) (vtab.Table, error) { return m.Connect(ctx, args) }
+func (m *module) Create(ctx vtab.Context, args []string) (vtab.Table, error) {
+	return m.Connect(ctx, args)
+}
 
 func (m *module) Connect(ctx vtab.Context, args []string) (vtab.Table, error) {
 	if err := ctx.Declare(schema(m.table.Spec())); err != nil {

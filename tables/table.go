@@ -186,4 +186,3 @@ func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) e
 		})
 	})
 }
-
