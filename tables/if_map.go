@@ -75,8 +75,8 @@ func ForEachLinkRequest(ctx context.Context, q *Query, fn func(netlinkx.LinkRequ
 	}
 	if names, ok := q.Equals("interface"); ok {
 		for _, n := range dedup(names) {
-			if n == "" {
-				continue
+			if n == "" || len(n) >= unix.IFNAMSIZ {
+				continue // no link's IFLA_IFNAME is empty or that long
 			}
 			if err := fn(netlinkx.LinkRequest{NetNS: q.NetNS, Name: n}); err != nil {
 				return err

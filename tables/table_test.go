@@ -1,0 +1,231 @@
+package tables
+
+import (
+	"context"
+	"errors"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestValue(t *testing.T) {
+	tests := []struct {
+		name string
+		v    Value
+		str  string
+		sql  any
+	}{
+		{"null", Null, "", nil},
+		{"int", IntValue(-5), "-5", int64(-5)},
+		{"uint small", UintValue(7), "7", int64(7)},
+		{"uint above int64", UintValue(math.MaxUint64), "18446744073709551615", "18446744073709551615"},
+		{"float", FloatValue(1.5), "1.5", 1.5},
+		{"text", TextValue("eth0"), "eth0", "eth0"},
+		{"bool", BoolValue(true), "1", int64(1)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.str, tt.v.String()); diff != "" {
+				t.Errorf("String (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.sql, tt.v.SQL()); diff != "" {
+				t.Errorf("SQL (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// item is the kernel value of the test tables.
+type item struct {
+	Name string
+	N    int64
+}
+
+const needN = 1 << 0
+
+func testTable(gen func(ctx context.Context, q *Query, emit func(*item) error) error) *Table[item] {
+	return &Table[item]{
+		Name: "test_items",
+		Doc:  "Test table.",
+		Columns: []Column[item]{
+			Text("name", "name", func(i *item) string { return i.Name }),
+			BigInt("n", "n", func(i *item) int64 { return i.N }).Needs(needN),
+			Col("maybe", TypeInteger, "NULL when n is 0", func(i *item) Value {
+				if i.N == 0 {
+					return Null
+				}
+				return IntValue(i.N)
+			}),
+		},
+		Generate: gen,
+	}
+}
+
+func collect(t *testing.T, tb Interface, q *Query) ([][]Value, error) {
+	t.Helper()
+	var rows [][]Value
+	err := tb.Run(context.Background(), q, func(cells []Value) error {
+		rows = append(rows, append([]Value(nil), cells...))
+		return nil
+	})
+	return rows, err
+}
+
+func TestRunFillsOnlyUsedColumns(t *testing.T) {
+	var needs uint64
+	tb := testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
+		needs = q.Needs
+		for _, it := range []item{{"a", 0}, {"b", 2}} {
+			if err := emit(&it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	tests := []struct {
+		name      string
+		used      []string
+		wantNeeds uint64
+		want      [][]Value
+	}{
+		{"all", nil, needN, [][]Value{
+			{TextValue("a"), IntValue(0), Null, Null, Null},
+			{TextValue("b"), IntValue(2), IntValue(2), Null, Null},
+		}},
+		{"name only", []string{"name"}, 0, [][]Value{
+			{TextValue("a"), Null, Null, Null, Null},
+			{TextValue("b"), Null, Null, Null, Null},
+		}},
+		{"n only", []string{"n"}, needN, [][]Value{
+			{Null, IntValue(0), Null, Null, Null},
+			{Null, IntValue(2), Null, Null, Null},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := collect(t, tb, NewQuery(tb.Spec(), nil, tt.used))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("rows (-want +got):\n%s", diff)
+			}
+			if needs != tt.wantNeeds {
+				t.Errorf("Needs = %b, want %b", needs, tt.wantNeeds)
+			}
+		})
+	}
+}
+
+func TestRunRecoversPanic(t *testing.T) {
+	tb := testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
+		var m map[string]int
+		m["boom"]++ // assignment to entry in nil map
+		return nil
+	})
+	_, err := collect(t, tb, NewQuery(tb.Spec(), nil, nil))
+	if err == nil || !strings.Contains(err.Error(), "panic in table test_items") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v, want a one-line panic error naming the table", err)
+	}
+}
+
+func TestRunStopsOnEmitError(t *testing.T) {
+	stop := errors.New("stop")
+	calls := 0
+	tb := testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
+		for i := range 10 {
+			calls++
+			if err := emit(&item{N: int64(i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	err := tb.Run(context.Background(), NewQuery(tb.Spec(), nil, nil), func([]Value) error { return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("err = %v after %d rows, want stop after 1", err, calls)
+	}
+}
+
+func TestQueryEquals(t *testing.T) {
+	spec := testTable(nil).Spec()
+	q := NewQuery(spec, map[string][]Constraint{
+		"name":  {{OpEquals, "a"}, {OpLike, "b%"}, {OpEquals, "c"}},
+		"n":     {{OpEquals, "80"}, {OpEquals, "http"}},
+		"maybe": {{OpGreater, "1"}},
+	}, []string{"name"})
+	if got, ok := q.Equals("name"); !ok || !cmp.Equal(got, []string{"a", "c"}) {
+		t.Errorf("Equals(name) = %v, %v", got, ok)
+	}
+	if got, ok := q.IntEquals("n"); ok {
+		t.Errorf("IntEquals(n) = %v, true; want no narrowing for a non-integer value", got)
+	}
+	if _, ok := q.Equals("maybe"); ok {
+		t.Error("Equals(maybe) ok for a > constraint")
+	}
+	if !q.Used("name") || q.Used("n") {
+		t.Error("Used does not follow the used list")
+	}
+}
+
+func TestQueryUsedBits(t *testing.T) {
+	spec := &Spec{Columns: make([]ColumnDef, 70), index: map[string]int{}}
+	for i := range spec.Columns {
+		spec.Columns[i].Name = "c" + string(rune('A'+i%26)) + string(rune('a'+i/26))
+		spec.index[spec.Columns[i].Name] = i
+	}
+	q := NewQueryUsedBits(spec, nil, 1<<2|1<<63)
+	for i, c := range spec.Columns {
+		want := i == 2 || i >= 63
+		if q.Used(c.Name) != want {
+			t.Errorf("column %d used = %v, want %v", i, !want, want)
+		}
+	}
+}
+
+var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// TestRegistry checks what both hosts rely on: unique table and column
+// names in snake case, a description everywhere, osquery types, and the two
+// namespace columns last, HIDDEN and ADDITIONAL.
+func TestRegistry(t *testing.T) {
+	seen := map[string]bool{}
+	types := map[Type]bool{TypeText: true, TypeInteger: true, TypeBigInt: true, TypeUnsignedBigInt: true, TypeDouble: true}
+	for _, tb := range All() {
+		s := tb.Spec()
+		if seen[s.Name] || !snakeCase.MatchString(s.Name) {
+			t.Errorf("table name %q duplicated or not snake case", s.Name)
+		}
+		seen[s.Name] = true
+		if s.Doc == "" {
+			t.Errorf("table %s has no description", s.Name)
+		}
+		if Lookup(s.Name) != tb {
+			t.Errorf("Lookup(%q) does not find it", s.Name)
+		}
+		cols := map[string]bool{}
+		for _, c := range s.Columns {
+			if cols[c.Name] || !snakeCase.MatchString(c.Name) {
+				t.Errorf("%s.%s duplicated or not snake case", s.Name, c.Name)
+			}
+			cols[c.Name] = true
+			if c.Doc == "" {
+				t.Errorf("%s.%s has no description", s.Name, c.Name)
+			}
+			if !types[c.Type] {
+				t.Errorf("%s.%s has type %q", s.Name, c.Name, c.Type)
+			}
+		}
+		n := len(s.Columns)
+		if n < 2 || s.Columns[n-2].Name != colPidWithNamespace || s.Columns[n-1].Name != colNetNS ||
+			s.Columns[n-2].Options != Hidden|Additional || s.Columns[n-1].Options != Hidden|Additional {
+			t.Errorf("%s: namespace columns missing or not HIDDEN|ADDITIONAL", s.Name)
+		}
+	}
+	if Lookup("no_such_table") != nil {
+		t.Error("Lookup found a table that does not exist")
+	}
+}
