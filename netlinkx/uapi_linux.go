@@ -64,3 +64,56 @@ const (
 	TCP_BOUND_INACTIVE = 13 // pseudo-state for inet_diag, kernel 6.5+: bound, not listening or connected
 	TCP_MAX_STATES     = 14
 )
+
+// linux/if.h: RFC 2863 operational states (IFLA_OPERSTATE) and link modes
+// (IFLA_LINKMODE).
+const (
+	IF_OPER_UNKNOWN        = 0
+	IF_OPER_NOTPRESENT     = 1
+	IF_OPER_DOWN           = 2
+	IF_OPER_LOWERLAYERDOWN = 3
+	IF_OPER_TESTING        = 4
+	IF_OPER_DORMANT        = 5
+	IF_OPER_UP             = 6
+
+	IF_LINK_MODE_DEFAULT = 0
+	IF_LINK_MODE_DORMANT = 1 // limit upward transition to dormant
+	IF_LINK_MODE_TESTING = 2 // limit upward transition to testing, kernel 5.9+
+)
+
+// linux/rtnetlink.h: bits of IFLA_EXT_MASK in an RTM_GETLINK request.
+const (
+	RTEXT_FILTER_VF                = 1 << 0
+	RTEXT_FILTER_BRVLAN            = 1 << 1
+	RTEXT_FILTER_BRVLAN_COMPRESSED = 1 << 2
+	RTEXT_FILTER_SKIP_STATS        = 1 << 3 // leave out IFLA_STATS, IFLA_STATS64 and the AF_INET6 statistics
+	RTEXT_FILTER_MRP               = 1 << 4
+	RTEXT_FILTER_CFM_CONFIG        = 1 << 5
+	RTEXT_FILTER_CFM_STATUS        = 1 << 6
+	RTEXT_FILTER_MST               = 1 << 7
+)
+
+// linux/if_addr.h: an ifa_cacheinfo lifetime that never ends.
+const INFINITY_LIFE_TIME = 0xFFFFFFFF
+
+// linux/ethtool.h: values of struct ethtool_cmd / ethtool_link_settings and
+// of the ETHTOOL_A_LINKMODES_* and ETHTOOL_A_LINKINFO_* attributes.
+const (
+	DUPLEX_HALF    = 0x00
+	DUPLEX_FULL    = 0x01
+	DUPLEX_UNKNOWN = 0xff
+
+	PORT_TP    = 0x00
+	PORT_AUI   = 0x01
+	PORT_MII   = 0x02
+	PORT_FIBRE = 0x03
+	PORT_BNC   = 0x04
+	PORT_DA    = 0x05
+	PORT_NONE  = 0xef
+	PORT_OTHER = 0xff
+
+	AUTONEG_DISABLE = 0x00
+	AUTONEG_ENABLE  = 0x01
+
+	SPEED_UNKNOWN32 = 0xFFFFFFFF // SPEED_UNKNOWN (-1) as the u32 the kernel sends
+)
