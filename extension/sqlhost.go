@@ -53,15 +53,20 @@ func newSQLHost(ts []tables.Interface, netns netlinkx.NetNS, logf func(string, .
 	db.SetConnMaxLifetime(0)
 	h.db = db
 	seq := moduleSeq.Add(1)
+	modName := func(spec *tables.Spec) string { return fmt.Sprintf("netlinkq_%d_%s", seq, spec.Name) }
+	// Every module is registered before the first statement opens the
+	// connection: modernc adds modules to a connection when it opens.
 	for _, t := range ts {
 		spec := t.Spec()
 		h.tables[spec.Name] = t
-		mod := fmt.Sprintf("netlinkq_%d_%s", seq, spec.Name)
-		if err := vtab.RegisterModule(db, mod, &module{table: t, host: h}); err != nil {
+		if err := vtab.RegisterModule(db, modName(spec), &module{table: t, host: h}); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("register table %s: %w", spec.Name, err)
 		}
-		if _, err := db.Exec(fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(spec.Name), mod)); err != nil {
+	}
+	for _, t := range ts {
+		spec := t.Spec()
+		if _, err := db.Exec(fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(spec.Name), modName(spec))); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("create table %s: %w", spec.Name, err)
 		}
