@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/netlinkq/netlinkq/tables"
 )
 
@@ -319,5 +320,35 @@ func TestStreamingStopsGeneration(t *testing.T) {
 	}
 	if emitted > 4*chunkRows {
 		t.Errorf("generation went on to row %d after LIMIT 3", emitted)
+	}
+}
+
+// TestNetNSFlag runs a whole query inside a namespace made for the test.
+func TestNetNSFlag(t *testing.T) {
+	n := nstest.New(t)
+	n.Run("ip", "link", "add", "nlqv0", "type", "veth", "peer", "name", "nlqv1")
+	out, errs, status := shellRun(t, "", "--csv", "--netns", n.Name, "SELECT interface FROM if_map ORDER BY interface")
+	if status != 0 {
+		t.Fatalf("status %d: %s", status, errs)
+	}
+	if diff := cmp.Diff("interface\nlo\nnlqv0\nnlqv1\n", out); diff != "" {
+		t.Errorf("links in %s (-want +got):\n%s", n.Name, diff)
+	}
+}
+
+func TestInteractiveShellGoesOnAfterErrors(t *testing.T) {
+	sh, out, errb := testShell(t, "csv", newRecorder("fruit").table)
+	status := sh.interactive(strings.NewReader("SELECT * FROM nope;\n.bogus\nSELECT name\nFROM fruit WHERE count = 7;\n.quit\nSELECT 1;\n"))
+	if status != 0 {
+		t.Fatalf("status %d", status)
+	}
+	if !strings.Contains(out.String(), "netlinkq> ") || !strings.Contains(out.String(), "    ...> ") {
+		t.Errorf("no prompts in %q", out)
+	}
+	if !strings.Contains(out.String(), "name\nplum\n") || strings.Contains(out.String(), "\n1\n") {
+		t.Errorf("output %q: want plum, and nothing after .quit", out)
+	}
+	if got := strings.Count(errb.String(), "Error: "); got != 2 {
+		t.Errorf("stderr %q: want two errors", errb)
 	}
 }
