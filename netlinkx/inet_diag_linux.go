@@ -1,0 +1,226 @@
+package netlinkx
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// DumpInet dumps the inet sockets req selects (SOCK_DIAG_BY_FAMILY with
+// struct inet_diag_req_v2) and calls emit with each one, decoded in place:
+// the message and its byte slices point into a reused buffer, so emit must
+// not keep them. A protocol the kernel has no diag handler for (ENOENT from
+// an unloaded or absent *_diag module, EINVAL or EOPNOTSUPP from an older
+// kernel) yields no messages and no error.
+//
+// No Key is passed to Dump: inet_diag never sets NLM_F_DUMP_INTR (it keeps
+// no generation count), and a table of every socket cookie would cost a map
+// insert per socket. Like ss, an interrupted dump would be read as it is.
+func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) error) error {
+	data, _ := req.MarshalBinary()
+	var m InetDiagMsg
+	err := Dump(ctx, DumpRequest{
+		Protocol: unix.NETLINK_SOCK_DIAG,
+		NetNS:    req.NetNS,
+		Type:     unix.SOCK_DIAG_BY_FAMILY,
+		Flags:    unix.NLM_F_DUMP,
+		Data:     data,
+	}, func(h netlink.Header, b []byte) error {
+		if h.Type != unix.SOCK_DIAG_BY_FAMILY {
+			return nil
+		}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return err
+		}
+		m.Protocol = req.Protocol
+		return emit(&m)
+	})
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dump inet sockets (%s %s): %w", inetFamilyName(req.Family), inetProtocolName(req.Protocol), err)
+	}
+	return nil
+}
+
+// MarshalBinary builds the request's payload: struct inet_diag_req_v2, plus
+// INET_DIAG_REQ_PROTOCOL for a protocol above 255 (sdiag_protocol then holds
+// its low byte, as in ss). NetNS is not part of it. It never fails.
+func (req InetDiagReq) MarshalBinary() ([]byte, error) {
+	n := sizeofInetDiagReqV2
+	if req.Protocol > 255 {
+		n += unix.NLA_HDRLEN + 4
+	}
+	b := make([]byte, n)
+	b[0] = req.Family
+	b[1] = uint8(req.Protocol)
+	b[2] = req.Ext
+	binary.NativeEndian.PutUint32(b[4:8], req.States)
+	binary.BigEndian.PutUint16(b[8:10], req.SPort)
+	binary.BigEndian.PutUint16(b[10:12], req.DPort)
+	// id.idiag_cookie stays 0: a dump ignores it (ss sends 0 too).
+	if req.Protocol > 255 {
+		a := b[sizeofInetDiagReqV2:]
+		binary.NativeEndian.PutUint16(a[0:2], unix.NLA_HDRLEN+4)
+		binary.NativeEndian.PutUint16(a[2:4], INET_DIAG_REQ_PROTOCOL)
+		binary.NativeEndian.PutUint32(a[4:8], req.Protocol)
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes one inet_diag_msg and the attributes after it into
+// m, which it resets first. Unknown attributes are skipped (newer kernels add
+// them); a known one of the wrong length is an error. It allocates nothing:
+// the attribute walk is inlined rather than done with netlink's
+// AttributeDecoder, which allocates per message, and Cong, Info, SKMemInfo and
+// MemInfo alias b.
+func (m *InetDiagMsg) UnmarshalBinary(b []byte) error {
+	if len(b) < sizeofInetDiagMsg {
+		return fmt.Errorf("inet_diag_msg: %d bytes, want at least %d", len(b), sizeofInetDiagMsg)
+	}
+	*m = InetDiagMsg{
+		Family:  b[0],
+		State:   b[1],
+		Timer:   b[2],
+		Retrans: b[3],
+		ID: InetDiagSockID{
+			SPort:  binary.BigEndian.Uint16(b[4:6]), // sock_diag ports are big-endian
+			DPort:  binary.BigEndian.Uint16(b[6:8]),
+			Src:    [16]byte(b[8:24]),
+			Dst:    [16]byte(b[24:40]),
+			If:     binary.NativeEndian.Uint32(b[40:44]),
+			Cookie: uint64(binary.NativeEndian.Uint32(b[44:48])) | uint64(binary.NativeEndian.Uint32(b[48:52]))<<32,
+		},
+		Expires: binary.NativeEndian.Uint32(b[52:56]),
+		RQueue:  binary.NativeEndian.Uint32(b[56:60]),
+		WQueue:  binary.NativeEndian.Uint32(b[60:64]),
+		UID:     binary.NativeEndian.Uint32(b[64:68]),
+		Inode:   binary.NativeEndian.Uint32(b[68:72]),
+	}
+	a := b[sizeofInetDiagMsg:]
+	for len(a) >= unix.NLA_HDRLEN {
+		l := int(binary.NativeEndian.Uint16(a[0:2]))
+		typ := binary.NativeEndian.Uint16(a[2:4]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
+		if l < unix.NLA_HDRLEN || l > len(a) {
+			return fmt.Errorf("inet_diag_msg inode %d: attribute %d: length %d with %d bytes left", m.Inode, typ, l, len(a))
+		}
+		p := a[unix.NLA_HDRLEN:l]
+		a = a[min(inetAttrAlign(l), len(a)):]
+		if err := m.decodeAttr(typ, p); err != nil {
+			return fmt.Errorf("inet_diag_msg inode %d: %w", m.Inode, err)
+		}
+	}
+	return nil
+}
+
+// decodeAttr stores one attribute's payload p.
+func (m *InetDiagMsg) decodeAttr(typ uint16, p []byte) error {
+	want := 0 // the exact length a fixed-size attribute must have
+	switch typ {
+	case INET_DIAG_PROTOCOL:
+		want = 1
+		if len(p) == want {
+			m.SKProtocol = p[0]
+		}
+	case INET_DIAG_SHUTDOWN:
+		want = 1
+		if len(p) == want {
+			m.Shutdown = p[0]
+		}
+	case INET_DIAG_TOS:
+		want = 1
+		if len(p) == want {
+			m.TOS = p[0]
+		}
+	case INET_DIAG_TCLASS:
+		want = 1
+		if len(p) == want {
+			m.TClass = p[0]
+		}
+	case INET_DIAG_SKV6ONLY:
+		want = 1
+		if len(p) == want {
+			m.V6Only = p[0]
+		}
+	case INET_DIAG_MARK:
+		want = 4
+		if len(p) == want {
+			m.Mark = binary.NativeEndian.Uint32(p)
+		}
+	case INET_DIAG_CLASS_ID:
+		want = 4
+		if len(p) == want {
+			m.ClassID = binary.NativeEndian.Uint32(p)
+		}
+	case INET_DIAG_CGROUP_ID:
+		want = 8
+		if len(p) == want {
+			m.CgroupID = binary.NativeEndian.Uint64(p)
+		}
+	case INET_DIAG_CONG:
+		if i := bytes.IndexByte(p, 0); i >= 0 {
+			p = p[:i]
+		}
+		m.Cong = p
+	case INET_DIAG_INFO:
+		m.Info = p
+	case INET_DIAG_SKMEMINFO:
+		if len(p)%4 != 0 {
+			return fmt.Errorf("INET_DIAG_SKMEMINFO: %d bytes, not a multiple of 4", len(p))
+		}
+		m.SKMemInfo = p
+	case INET_DIAG_MEMINFO:
+		want = 16
+		if len(p) == want {
+			m.MemInfo = p
+		}
+	default:
+		if typ < 64 {
+			m.attrs |= 1 << typ
+		}
+		return nil // newer or unused: skipped
+	}
+	if want != 0 && len(p) != want {
+		return fmt.Errorf("attribute %d: %d bytes, want %d", typ, len(p), want)
+	}
+	m.attrs |= 1 << typ
+	return nil
+}
+
+func inetAttrAlign(n int) int { return (n + unix.NLA_ALIGNTO - 1) &^ (unix.NLA_ALIGNTO - 1) }
+
+// inetFamilyName is "AF_INET" or "AF_INET6" for error messages.
+func inetFamilyName(f uint8) string {
+	switch f {
+	case unix.AF_INET:
+		return "AF_INET"
+	case unix.AF_INET6:
+		return "AF_INET6"
+	}
+	return fmt.Sprintf("family %d", f)
+}
+
+// inetProtocolName names an IPPROTO_* value for error messages.
+func inetProtocolName(p uint32) string {
+	switch p {
+	case unix.IPPROTO_TCP:
+		return "IPPROTO_TCP"
+	case unix.IPPROTO_UDP:
+		return "IPPROTO_UDP"
+	case unix.IPPROTO_UDPLITE:
+		return "IPPROTO_UDPLITE"
+	case unix.IPPROTO_RAW:
+		return "IPPROTO_RAW"
+	case unix.IPPROTO_SCTP:
+		return "IPPROTO_SCTP"
+	case unix.IPPROTO_MPTCP:
+		return "IPPROTO_MPTCP"
+	}
+	return fmt.Sprintf("protocol %d", p)
+}

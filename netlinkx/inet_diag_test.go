@@ -1,0 +1,145 @@
+package netlinkx_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx"
+)
+
+func TestTCPInfoSize(t *testing.T) {
+	if got := binary.Size(netlinkx.TCPInfo{}); got != netlinkx.SizeofTCPInfo {
+		t.Errorf("binary.Size(TCPInfo) = %d, want %d (sizeof(struct tcp_info), kernel 6.18)", got, netlinkx.SizeofTCPInfo)
+	}
+	offsets := map[string]int{}
+	for _, f := range netlinkx.TCPInfoFields() {
+		offsets[f.Name] = f.Offset
+	}
+	// Offsets in linux/tcp.h (checked against gcc below when it is installed).
+	want := map[string]int{"rto_us": 8, "rtt_us": 68, "total_retrans": 100, "pacing_rate": 104, "bytes_sent": 200,
+		"bytes_retrans": 208, "snd_wnd": 228, "rcv_wnd": 232, "total_rto": 240, "received_ce": 248, "received_ce_bytes": 272}
+	for name, off := range want {
+		if offsets[name] != off {
+			t.Errorf("%s at offset %d, want %d", name, offsets[name], off)
+		}
+	}
+}
+
+// TestTCPInfoOffsetsC compiles C programs against this machine's
+// linux/tcp.h and compares sizeof and the offset of every field the header
+// has (a build machine's header may be older than the mirror).
+func TestTCPInfoOffsetsC(t *testing.T) {
+	cc, err := exec.LookPath("cc")
+	if err != nil {
+		t.Skip("needs cc and linux-libc-dev to compare with linux/tcp.h")
+	}
+	dir := t.TempDir()
+	run := func(body string) []int {
+		t.Helper()
+		prog := "#include <stdio.h>\n#include <stddef.h>\n#include <linux/tcp.h>\nint main(void){" + body + "return 0;}\n"
+		c, exe := filepath.Join(dir, "p.c"), filepath.Join(dir, "p")
+		if err := os.WriteFile(c, []byte(prog), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(cc, "-o", exe, c).CombinedOutput(); err != nil {
+			t.Fatalf("cc: %v: %s", err, out)
+		}
+		out, err := exec.Command(exe).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vals []int
+		for _, f := range strings.Fields(string(out)) {
+			v, _ := strconv.Atoi(f)
+			vals = append(vals, v)
+		}
+		return vals
+	}
+	size := run(`printf("%zu\n", sizeof(struct tcp_info));`)[0]
+	if size > netlinkx.SizeofTCPInfo {
+		t.Errorf("sizeof(struct tcp_info) in linux/tcp.h is %d, the mirror only %d", size, netlinkx.SizeofTCPInfo)
+	}
+	var body strings.Builder
+	var fields []netlinkx.TCPInfoField
+	for _, f := range netlinkx.TCPInfoFields() {
+		if f.Offset+f.Size > size {
+			continue // newer than this header
+		}
+		n := f.Name
+		if n != "tcpi_state" {
+			n = "tcpi_" + strings.TrimSuffix(strings.TrimSuffix(n, "_us"), "_ms")
+		}
+		fmt.Fprintf(&body, `printf("%%zu\n", offsetof(struct tcp_info, %s));`, n)
+		fields = append(fields, f)
+	}
+	offs := run(body.String())
+	for i, f := range fields {
+		if offs[i] != f.Offset {
+			t.Errorf("%s: Go offset %d, C offset %d", f.Name, f.Offset, offs[i])
+		}
+	}
+	t.Logf("linux/tcp.h: sizeof(struct tcp_info) = %d, %d fields compared", size, len(fields))
+}
+
+func TestDecodeTCPInfoShort(t *testing.T) {
+	full := make([]byte, netlinkx.SizeofTCPInfo+8) // a newer kernel's extra tail is ignored
+	for i := range full {
+		full[i] = byte(i)
+	}
+	tests := []struct {
+		name     string
+		b        []byte
+		wantSent int
+	}{
+		{"6.1 (232 bytes)", full[:232], 232},
+		{"4.9 (192 bytes)", full[:192], 192},
+		{"empty", nil, 0},
+		{"newer", full, netlinkx.SizeofTCPInfo},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			orig := append([]byte(nil), tt.b...)
+			var ti netlinkx.TCPInfo
+			sent, err := netlinkx.DecodeTCPInfo(tt.b, &ti)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sent != tt.wantSent {
+				t.Errorf("sent %d, want %d", sent, tt.wantSent)
+			}
+			if diff := cmp.Diff(orig, tt.b); diff != "" {
+				t.Errorf("input changed (-was +now):\n%s", diff)
+			}
+			for _, f := range netlinkx.TCPInfoFields() {
+				v := ti.Uint(f)
+				if !netlinkx.TCPInfoFieldSent(f, sent) {
+					if v != 0 {
+						t.Errorf("%s not sent but %d", f.Name, v)
+					}
+					continue
+				}
+				var want uint64
+				switch f.Size {
+				case 1:
+					want = uint64(tt.b[f.Offset])
+				case 2:
+					want = uint64(binary.NativeEndian.Uint16(tt.b[f.Offset:]))
+				case 4:
+					want = uint64(binary.NativeEndian.Uint32(tt.b[f.Offset:]))
+				case 8:
+					want = binary.NativeEndian.Uint64(tt.b[f.Offset:])
+				}
+				if v != want {
+					t.Errorf("%s = %#x, want %#x", f.Name, v, want)
+				}
+			}
+		})
+	}
+}
