@@ -4,6 +4,12 @@ package tables
 // is adding its variable here; nothing else has to change.
 var registry = []Interface{
 	ifMap,
+	netlinkLinks,
+	linkStats64,
+	netlinkAddresses,
+	linkSettings,
+	netlinkSockets,
+	netlinkNamespaces,
 }
 
 // All returns every table, in registry order.

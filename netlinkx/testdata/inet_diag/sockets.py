@@ -48,6 +48,9 @@ c6.shutdown(socket.SHUT_WR)
 c, a = pair(l4, socket.AF_INET, "127.0.0.1", 7001)
 c.close(); time.sleep(0.05); a.close()
 
+# BOUND (TCP_BOUND_INACTIVE): bound, neither listening nor connected.
+b = socket.socket(socket.AF_INET, socket.SOCK_STREAM); b.bind(("127.0.0.1", 7005)); keep.append(b)
+
 # UDP bound and connected, IPv4 and IPv6.
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7101)); keep.append(u)
 uc = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); uc.bind(("127.0.0.1", 7102)); uc.connect(("127.0.0.1", 7101)); keep.append(uc)

@@ -1,0 +1,320 @@
+package tables
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"golang.org/x/sys/unix"
+)
+
+// The Need bits of netlink_sockets' columns: extra work a column costs.
+const (
+	needIfName uint64 = 1 << iota // interface: an rtnetlink dump of the ifindex → name map
+	needOwner                     // pid, fd, process_name: the /proc/*/fd walk
+)
+
+// socket is one row of netlink_sockets or tcp_info: the message of the
+// family it came from (exactly one of the pointers is set) and the query's
+// shared lookups.
+type socket struct {
+	inet *netlinkx.InetDiagMsg
+	// bound marks a TCP socket from the TCP_BOUND_INACTIVE dump: the kernel
+	// reports it as TCP_CLOSE.
+	bound bool
+	sq    *sockQuery
+}
+
+// sockQuery holds what a query computes once and every row reads.
+type sockQuery struct {
+	ctx     context.Context
+	q       *Query
+	ifNames map[uint32]string // ifindex → name in q.NetNS, read on first use
+}
+
+// inetProtocols are the IPPROTO_* netlink_sockets dumps over AF_INET and
+// AF_INET6, in dump order, with their names in the protocol column.
+var inetProtocols = []struct {
+	proto uint32
+	name  string
+	typ   string // the socket type the protocol implies
+	conn  bool   // connection-oriented: TCP_CLOSE means CLOSE, not NONE
+}{
+	{unix.IPPROTO_TCP, "tcp", "stream", true},
+	{unix.IPPROTO_UDP, "udp", "dgram", false},
+	{unix.IPPROTO_UDPLITE, "udplite", "dgram", false},
+	{unix.IPPROTO_RAW, "raw", "raw", false},
+	{unix.IPPROTO_SCTP, "sctp", "seqpacket", true},
+	{unix.IPPROTO_MPTCP, "mptcp", "stream", true},
+}
+
+// ssAllStates is the idiag_states mask `ss -a` sends (iproute2 6.1 SS_ALL):
+// every state up to TCP_NEW_SYN_RECV, but not TCP_BOUND_INACTIVE, whose
+// dump walks the kernel's whole bind table.
+const ssAllStates uint32 = 1<<(netlinkx.TCP_NEW_SYN_RECV+1) - 1
+
+// inetDumpHook, when set by a test, sees every inet_diag request
+// netlink_sockets and tcp_info send.
+var inetDumpHook func(netlinkx.InetDiagReq)
+
+// netlinkSockets is netlink_sockets: every socket of the namespace, from
+// sock_diag, one row each.
+var netlinkSockets = &Table[socket]{
+	Name: "netlink_sockets",
+	Doc: "One row per socket, what `ss -tuaxwnpe` lists: TCP, UDP, UDP-Lite, raw, SCTP and MPTCP over IPv4 and IPv6 " +
+		"from inet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; a protocol the kernel has no diag module for gives no rows). " +
+		"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
+		"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
+		"and are listed only when the query asks for state = 'BOUND'. " +
+		"The owning process (pid, fd, process_name) costs a walk of /proc/*/fd, done only when one of those columns is used.",
+	Examples: []string{
+		"SELECT protocol, local_address, local_port, pid, process_name FROM netlink_sockets WHERE state = 'LISTEN'",
+		"SELECT * FROM netlink_sockets WHERE family = 'inet6' AND protocol = 'udp'",
+		"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
+	},
+	Columns: []Column[socket]{
+		Text("family", "Address family: inet, inet6 (idiag_family)", (*socket).familyName),
+		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from", (*socket).protocolName),
+		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
+		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::", (*socket).localAddress),
+		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it)", (*socket).localPort),
+		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
+		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected", (*socket).remotePort),
+		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
+			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
+			"osquery's process_open_sockets spells CLOSE as CLOSED", (*socket).stateName),
+		BigInt("rx_queue", "idiag_rqueue: bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
+		BigInt("tx_queue", "idiag_wqueue: bytes not yet acknowledged or sent; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
+		Int("uid", "idiag_uid: the owner's uid", (*socket).uid),
+		BigInt("inode", "idiag_inode: the socket's inode (socket:[inode] in /proc/PID/fd); 0 for TIME_WAIT and request sockets", (*socket).inode),
+		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
+		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
+	},
+	Generate: generateSockets,
+}
+
+// generateSockets runs the dumps q needs and emits every socket they return.
+func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) error {
+	p := planSockets(q)
+	sq := &sockQuery{ctx: ctx, q: q}
+	return forInetDumps(p, 0, false, func(req netlinkx.InetDiagReq, bound bool) error {
+		req.NetNS = q.NetNS
+		return runInetDump(ctx, req, bound, sq, emit)
+	})
+}
+
+// socketPlan is what a query's constraints leave to dump.
+type socketPlan struct {
+	families map[string]bool // family names that may match; nil: all
+	protos   map[string]bool // protocol names that may match; nil: all
+	states   map[string]bool // state names that may match; nil: all
+	sport    uint16          // a single local_port asked for, or 0
+	dport    uint16          // a single remote_port asked for, or 0
+}
+
+// planSockets reads the constraints a dump can use. Every value set is an
+// upper bound: a row whose value is not in it cannot match.
+func planSockets(q *Query) socketPlan {
+	var p socketPlan
+	set := func(col string) map[string]bool {
+		vals, ok := q.Equals(col)
+		if !ok {
+			return nil
+		}
+		m := make(map[string]bool, len(vals))
+		for _, v := range vals {
+			m[v] = true
+		}
+		return m
+	}
+	p.families, p.protos, p.states = set("family"), set("protocol"), set("state")
+	port := func(col string) uint16 {
+		vals, ok := q.IntEquals(col)
+		if !ok {
+			return 0
+		}
+		vals = dedup(vals)
+		if len(vals) != 1 || vals[0] < 1 || vals[0] > 65535 {
+			return 0 // several ports, or none that can match: let SQLite decide
+		}
+		return uint16(vals[0])
+	}
+	p.sport, p.dport = port("local_port"), port("remote_port")
+	return p
+}
+
+func (p socketPlan) family(name string) bool { return p.families == nil || p.families[name] }
+func (p socketPlan) proto(name string) bool  { return p.protos == nil || p.protos[name] }
+
+// inetStates is the idiag_states mask for a protocol under p, and whether
+// the TCP_BOUND_INACTIVE dump is wanted too.
+func (p socketPlan) inetStates(conn bool, tcp bool) (mask uint32, bound bool) {
+	if p.states == nil {
+		return ssAllStates, false
+	}
+	for name := range p.states {
+		switch {
+		case name == "BOUND":
+			bound = tcp
+		case name == "NONE":
+			if !conn {
+				mask |= 1 << netlinkx.TCP_CLOSE
+			}
+		case name == "CLOSE" && !conn:
+			// an unconnected UDP or raw socket is NONE, never CLOSE
+		default:
+			if s, ok := netlinkx.TCPStateByName(name); ok && s != netlinkx.TCP_BOUND_INACTIVE {
+				mask |= 1 << s
+				if s == netlinkx.TCP_SYN_RECV || s == netlinkx.TCP_NEW_SYN_RECV {
+					mask |= 1<<netlinkx.TCP_SYN_RECV | 1<<netlinkx.TCP_NEW_SYN_RECV // request sockets report SYN_RECV
+				}
+			}
+		}
+	}
+	return mask, bound
+}
+
+// forInetDumps calls fn with each inet_diag request p calls for, asking for
+// the attributes in ext; onlyTCP restricts them to IPPROTO_TCP (tcp_info).
+func forInetDumps(p socketPlan, ext uint8, onlyTCP bool, fn func(req netlinkx.InetDiagReq, bound bool) error) error {
+	for _, f := range []struct {
+		af   uint8
+		name string
+	}{{unix.AF_INET, "inet"}, {unix.AF_INET6, "inet6"}} {
+		if !p.family(f.name) {
+			continue
+		}
+		for _, ip := range inetProtocols {
+			if onlyTCP && ip.proto != unix.IPPROTO_TCP {
+				continue
+			}
+			if !p.proto(ip.name) {
+				continue
+			}
+			req := netlinkx.InetDiagReq{Family: f.af, Protocol: ip.proto, Ext: ext}
+			if ip.proto != unix.IPPROTO_RAW { // a raw socket's "port" is its protocol; keep the kernel out of it
+				req.SPort, req.DPort = p.sport, p.dport
+			}
+			mask, bound := p.inetStates(ip.conn, ip.proto == unix.IPPROTO_TCP)
+			if ip.proto == unix.IPPROTO_SCTP {
+				mask = ssAllStates // association states are SCTP_STATE_*, not TCP_*: no narrowing
+			}
+			if mask != 0 {
+				req.States = mask
+				if err := fn(req, false); err != nil {
+					return err
+				}
+			}
+			if bound {
+				req.States = 1 << netlinkx.TCP_BOUND_INACTIVE
+				req.DPort = 0 // bound sockets have no peer; the kernel ignores it there anyway
+				if err := fn(req, true); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// runInetDump runs one inet_diag dump and emits its sockets.
+func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *sockQuery, emit func(*socket) error) error {
+	if inetDumpHook != nil {
+		inetDumpHook(req)
+	}
+	row := socket{bound: bound, sq: sq}
+	return netlinkx.DumpInet(ctx, req, func(m *netlinkx.InetDiagMsg) error {
+		if bound && m.State != netlinkx.TCP_CLOSE {
+			return nil
+		}
+		if m.ID.If != 0 && sq.q.Needs&needIfName != 0 && sq.ifNames == nil {
+			if err := sq.loadIfNames(); err != nil {
+				return err
+			}
+		}
+		row.inet = m
+		return emit(&row)
+	})
+}
+
+func (s *socket) familyName() string {
+	if s.inet != nil && s.inet.Family == unix.AF_INET6 {
+		return "inet6"
+	}
+	return "inet"
+}
+
+// inetProto finds the protocol entry of an inet socket.
+func (s *socket) inetProto() int {
+	for i, ip := range inetProtocols {
+		if ip.proto == s.inet.Protocol {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *socket) protocolName() string {
+	if i := s.inetProto(); i >= 0 {
+		return inetProtocols[i].name
+	}
+	return strconv.Itoa(int(s.inet.Protocol))
+}
+
+func (s *socket) typeName() string {
+	if i := s.inetProto(); i >= 0 {
+		return inetProtocols[i].typ
+	}
+	return ""
+}
+
+func (s *socket) localAddress() string  { return s.inet.SrcAddr().String() }
+func (s *socket) remoteAddress() string { return s.inet.DstAddr().String() }
+func (s *socket) localPort() int64      { return int64(s.inet.ID.SPort) }
+func (s *socket) remotePort() int64     { return int64(s.inet.ID.DPort) }
+
+func (s *socket) stateName() string {
+	m := s.inet
+	if s.bound {
+		return "BOUND"
+	}
+	if i := s.inetProto(); i >= 0 && !inetProtocols[i].conn && m.State == netlinkx.TCP_CLOSE {
+		return "NONE"
+	}
+	return netlinkx.TCPStateName(m.State)
+}
+
+func (s *socket) rxQueue() int64 { return int64(s.inet.RQueue) }
+func (s *socket) txQueue() int64 { return int64(s.inet.WQueue) }
+func (s *socket) uid() int64     { return int64(s.inet.UID) }
+func (s *socket) inode() int64   { return int64(s.inet.Inode) }
+func (s *socket) cookie() string { return strconv.FormatUint(s.inet.ID.Cookie, 10) }
+
+// ifName is the name of the device the socket is bound to, from the
+// query's ifindex → name map (its index in decimal if the link has gone).
+func (s *socket) ifName() string {
+	idx := s.inet.ID.If
+	if idx == 0 {
+		return ""
+	}
+	if name, ok := s.sq.ifNames[idx]; ok {
+		return name
+	}
+	return strconv.FormatUint(uint64(idx), 10)
+}
+
+// loadIfNames reads the namespace's links once per query, on the first
+// socket bound to a device.
+func (sq *sockQuery) loadIfNames() error {
+	names := map[uint32]string{}
+	err := netlinkx.DumpLinks(sq.ctx, netlinkx.LinkRequest{NetNS: sq.q.NetNS}, func(l *netlinkx.LinkMessage) error {
+		names[uint32(l.Index)] = l.Name
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("interface names: %w", err)
+	}
+	sq.ifNames = names
+	return nil
+}
