@@ -1,0 +1,197 @@
+package netlinkx
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"strconv"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// DumpAddrs reads the RTM_NEWADDR messages of req's family and calls emit
+// with each, decoded. The message points into a reused buffer: emit must not
+// keep it (its Label aliases the buffer).
+func DumpAddrs(ctx context.Context, req AddrRequest, emit func(*AddrMessage) error) error {
+	hdr := make([]byte, sizeofIfAddrMsg)
+	hdr[0] = req.Family
+	var m AddrMessage
+	err := Dump(ctx, DumpRequest{
+		Protocol: unix.NETLINK_ROUTE,
+		NetNS:    req.NetNS,
+		Type:     unix.RTM_GETADDR,
+		Flags:    unix.NLM_F_DUMP,
+		Data:     hdr,
+		Key:      addrKey,
+	}, func(h netlink.Header, b []byte) error {
+		if h.Type != unix.RTM_NEWADDR {
+			return nil
+		}
+		m = AddrMessage{}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return err
+		}
+		return emit(&m)
+	})
+	if err != nil {
+		return fmt.Errorf("dump addresses (family %d): %w", req.Family, err)
+	}
+	return nil
+}
+
+// addrKey names an RTM_NEWADDR by its family, ifindex, prefix length and
+// addresses (not its lifetimes, which change), for restarted dumps.
+func addrKey(b []byte) (uint64, bool) {
+	if len(b) < sizeofIfAddrMsg {
+		return 0, false
+	}
+	h := fnv.New64a()
+	h.Write(b[0:2])
+	h.Write(b[4:8])
+	ad, err := netlink.NewAttributeDecoder(b[sizeofIfAddrMsg:])
+	if err != nil {
+		return 0, false
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFA_ADDRESS, unix.IFA_LOCAL:
+			ad.Do(func(p []byte) error { h.Write(p); return nil })
+		}
+	}
+	return h.Sum64(), ad.Err() == nil
+}
+
+// UnmarshalBinary decodes one RTM_NEWADDR payload: ifaddrmsg, then the
+// attributes. Unknown attributes are skipped; an address whose length does
+// not fit its family, or a short IFA_CACHEINFO, is an error.
+func (m *AddrMessage) UnmarshalBinary(b []byte) error {
+	if len(b) < sizeofIfAddrMsg {
+		return fmt.Errorf("ifaddrmsg: %d bytes, want at least %d", len(b), sizeofIfAddrMsg)
+	}
+	m.Family = b[0]
+	m.PrefixLen = b[1]
+	m.Flags = b[2]
+	m.Scope = b[3]
+	m.Index = binary.NativeEndian.Uint32(b[4:8])
+	m.AllFlags = uint32(m.Flags)
+	ad, err := netlink.NewAttributeDecoder(b[sizeofIfAddrMsg:])
+	if err != nil {
+		return fmt.Errorf("address on link %d: %w", m.Index, err)
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.IFA_ADDRESS:
+			ad.Do(ipAttr(&m.Address))
+		case unix.IFA_LOCAL:
+			ad.Do(ipAttr(&m.Local))
+		case unix.IFA_BROADCAST:
+			ad.Do(ipAttr(&m.Broadcast))
+		case unix.IFA_ANYCAST:
+			ad.Do(ipAttr(&m.Anycast))
+		case unix.IFA_LABEL:
+			ad.Do(cstrAttr(&m.Label))
+		case unix.IFA_FLAGS:
+			m.AllFlags = ad.Uint32()
+		case unix.IFA_CACHEINFO:
+			ad.Do(func(p []byte) error {
+				if len(p) < sizeofIfaCacheInfo {
+					return fmt.Errorf("IFA_CACHEINFO: %d bytes, want %d", len(p), sizeofIfaCacheInfo)
+				}
+				m.CacheInfo = IfaCacheInfo{
+					Prefered: binary.NativeEndian.Uint32(p[0:4]),
+					Valid:    binary.NativeEndian.Uint32(p[4:8]),
+					CStamp:   binary.NativeEndian.Uint32(p[8:12]),
+					TStamp:   binary.NativeEndian.Uint32(p[12:16]),
+				}
+				m.HasCacheInfo = true
+				return nil
+			})
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return fmt.Errorf("address on link %d: %w", m.Index, err)
+	}
+	return nil
+}
+
+// ipAttr decodes a 4- or 16-byte address attribute.
+func ipAttr(dst *netip.Addr) func([]byte) error {
+	return func(p []byte) error {
+		a, ok := netip.AddrFromSlice(p)
+		if !ok {
+			return fmt.Errorf("address of %d bytes", len(p))
+		}
+		*dst = a
+		return nil
+	}
+}
+
+// ScopeName is ifa_scope as iproute2 names it (rt_scopes): global, site,
+// link, host, nowhere; a decimal number otherwise.
+func ScopeName(scope uint8) string {
+	switch scope {
+	case unix.RT_SCOPE_UNIVERSE:
+		return "global"
+	case unix.RT_SCOPE_SITE:
+		return "site"
+	case unix.RT_SCOPE_LINK:
+		return "link"
+	case unix.RT_SCOPE_HOST:
+		return "host"
+	case unix.RT_SCOPE_NOWHERE:
+		return "nowhere"
+	}
+	return strconv.Itoa(int(scope))
+}
+
+// addrFlagNames is iproute2's ifa_flag_names: the IFA_F_* bits in the order
+// and spelling of `ip addr`. IFA_F_SECONDARY is "temporary" for IPv6 (the
+// kernel's IFA_F_TEMPORARY is the same bit).
+var addrFlagNames = []struct {
+	bit  uint32
+	name string
+}{
+	{unix.IFA_F_SECONDARY, "secondary"},
+	{unix.IFA_F_NODAD, "nodad"},
+	{unix.IFA_F_OPTIMISTIC, "optimistic"},
+	{unix.IFA_F_DADFAILED, "dadfailed"},
+	{unix.IFA_F_HOMEADDRESS, "home"},
+	{unix.IFA_F_DEPRECATED, "deprecated"},
+	{unix.IFA_F_TENTATIVE, "tentative"},
+	{unix.IFA_F_PERMANENT, "permanent"},
+	{unix.IFA_F_MANAGETEMPADDR, "mngtmpaddr"},
+	{unix.IFA_F_NOPREFIXROUTE, "noprefixroute"},
+	{unix.IFA_F_MCAUTOJOIN, "autojoin"},
+	{unix.IFA_F_STABLE_PRIVACY, "stable-privacy"},
+}
+
+// AddrFlags formats IFA_F_* bits as a comma-separated list of iproute2's
+// names (permanent, secondary, tentative, ...; "temporary" for the secondary
+// bit of an IPv6 address), then any unknown bits in hex (0x...).
+func AddrFlags(flags uint32, family uint8) string {
+	var b []byte
+	for _, f := range addrFlagNames {
+		if flags&f.bit == 0 {
+			continue
+		}
+		flags &^= f.bit
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		if f.bit == unix.IFA_F_SECONDARY && family == unix.AF_INET6 {
+			b = append(b, "temporary"...)
+		} else {
+			b = append(b, f.name...)
+		}
+	}
+	if flags != 0 {
+		if len(b) > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, "0x"+strconv.FormatUint(uint64(flags), 16)...)
+	}
+	return string(b)
+}

@@ -1,0 +1,324 @@
+package netlinkx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"unsafe"
+
+	"github.com/mdlayher/ethtool"
+	"golang.org/x/sys/unix"
+)
+
+// ReadEthtool reads the ethtool settings req asks for, for each link of
+// req.Links, inside req.NetNS, and returns them by ifindex. Speed, duplex,
+// autoneg, port and link state come from the ethtool genetlink family
+// (mdlayher/ethtool), or from the ETHTOOL_GSET and ETHTOOL_GLINK ioctls where
+// the kernel has no such family; driver, versions and bus come from the
+// ETHTOOL_GDRVINFO ioctl, which genetlink does not offer. A driver that
+// refuses a request leaves that part out; a link that disappears is marked
+// Gone. Other errors are returned.
+func ReadEthtool(ctx context.Context, req EthtoolRequest) (map[int32]*EthtoolSettings, error) {
+	out := make(map[int32]*EthtoolSettings, len(req.Links))
+	for _, l := range req.Links {
+		out[l.Index] = &EthtoolSettings{}
+	}
+	err := req.NetNS.Do(func() error {
+		if req.Modes || req.Info || req.State {
+			if err := readEthtoolGenl(ctx, req, out); err != nil {
+				return err
+			}
+		}
+		if req.DrvInfo {
+			if err := readDrvInfo(ctx, req, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+
+// forceEthtoolIoctl makes readEthtoolGenl use the ioctls, for tests.
+var forceEthtoolIoctl bool
+
+func readEthtoolGenl(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
+	c, err := ethtool.New()
+	if forceEthtoolIoctl || errors.Is(err, os.ErrNotExist) {
+		if c != nil {
+			c.Close()
+		}
+		return readEthtoolIoctl(ctx, req, out)
+	}
+	if err != nil {
+		return fmt.Errorf("ethtool genetlink: %w", err)
+	}
+	defer c.Close()
+	get := func(what string, dump func() error, one func(ethtool.Interface) error) error {
+		if req.All {
+			if err := dump(); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("ethtool %s dump: %w", what, err)
+			}
+			return nil
+		}
+		for _, l := range req.Links {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			err := one(ethtool.Interface{Index: int(l.Index)})
+			switch {
+			case errors.Is(err, unix.ENODEV):
+				out[l.Index].Gone = true
+			case err == nil, errors.Is(err, os.ErrNotExist):
+			default:
+				return fmt.Errorf("ethtool %s %s: %w", what, l.Name, err)
+			}
+		}
+		return nil
+	}
+	setModes := func(lm *ethtool.LinkMode) {
+		if s := out[int32(lm.Interface.Index)]; s != nil {
+			s.HasModes, s.Speed, s.Duplex, s.Autoneg = true, uint32(lm.SpeedMegabits), uint8(lm.Duplex), uint8(lm.Autoneg)
+		}
+	}
+	setInfo := func(li *ethtool.LinkInfo) {
+		if s := out[int32(li.Interface.Index)]; s != nil {
+			s.HasPort, s.Port = true, uint8(li.Port)
+		}
+	}
+	setState := func(ls *ethtool.LinkState) {
+		if s := out[int32(ls.Interface.Index)]; s != nil {
+			s.HasLink, s.Link = true, ls.Link
+		}
+	}
+	if req.Modes {
+		err := get("link modes", func() error {
+			lms, err := c.LinkModes()
+			for _, lm := range lms {
+				setModes(lm)
+			}
+			return err
+		}, func(ifi ethtool.Interface) error {
+			lm, err := c.LinkMode(ifi)
+			if err == nil {
+				setModes(lm)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if req.Info {
+		err := get("link info", func() error {
+			lis, err := c.LinkInfos()
+			for _, li := range lis {
+				setInfo(li)
+			}
+			return err
+		}, func(ifi ethtool.Interface) error {
+			li, err := c.LinkInfo(ifi)
+			if err == nil {
+				setInfo(li)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if req.State {
+		err := get("link state", func() error {
+			lss, err := c.LinkStates()
+			for _, ls := range lss {
+				setState(ls)
+			}
+			return err
+		}, func(ifi ethtool.Interface) error {
+			ls, err := c.LinkState(ifi)
+			if err == nil {
+				setState(ls)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ifreqData is struct ifreq with its union read as ifr_data, a pointer to
+// the ethtool command (linux/if.h, 64-bit layout: 16 + 24 bytes).
+type ifreqData struct {
+	Name [unix.IFNAMSIZ]byte
+	Data unsafe.Pointer
+	_    [16]byte
+}
+
+// ethtoolCmd is struct ethtool_cmd (linux/ethtool.h), for ETHTOOL_GSET.
+type ethtoolCmd struct {
+	Cmd           uint32 // cmd
+	Supported     uint32 // supported
+	Advertising   uint32 // advertising
+	Speed         uint16 // speed: low 16 bits of the speed in Mb/s
+	Duplex        uint8  // duplex
+	Port          uint8  // port
+	PhyAddress    uint8  // phy_address
+	Transceiver   uint8  // transceiver
+	Autoneg       uint8  // autoneg
+	MdioSupport   uint8  // mdio_support
+	Maxtxpkt      uint32 // maxtxpkt
+	Maxrxpkt      uint32 // maxrxpkt
+	SpeedHi       uint16 // speed_hi: high 16 bits of the speed
+	EthTpMdix     uint8  // eth_tp_mdix
+	EthTpMdixCtrl uint8  // eth_tp_mdix_ctrl
+	LpAdvertising uint32 // lp_advertising
+	Reserved      [2]uint32
+}
+
+// ethtoolValue is struct ethtool_value, for ETHTOOL_GLINK.
+type ethtoolValue struct {
+	Cmd  uint32
+	Data uint32
+}
+
+// siocethtool runs SIOCETHTOOL on the link name with the command at data.
+func siocethtool(fd int, name string, data unsafe.Pointer) error {
+	if len(name) >= unix.IFNAMSIZ {
+		return unix.ENODEV
+	}
+	ifr := ifreqData{Data: data}
+	copy(ifr.Name[:], name)
+	if _, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr))); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// refused reports an ioctl error that means "this driver does not do that".
+func refused(err error) bool {
+	return errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOTSUP)
+}
+
+func readEthtoolIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("ethtool ioctl socket: %w", err)
+	}
+	defer unix.Close(fd)
+	for _, l := range req.Links {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s := out[l.Index]
+		if req.Modes || req.Info {
+			cmd := ethtoolCmd{Cmd: unix.ETHTOOL_GSET}
+			err := siocethtool(fd, l.Name, unsafe.Pointer(&cmd))
+			switch {
+			case errors.Is(err, unix.ENODEV):
+				s.Gone = true
+				continue
+			case err == nil:
+				s.HasModes, s.ModesFromIoctl = true, true
+				s.Speed = uint32(cmd.SpeedHi)<<16 | uint32(cmd.Speed)
+				if s.Speed == 0xFFFF_FFFF || cmd.Speed == 0xFFFF && cmd.SpeedHi == 0xFFFF {
+					s.Speed = SPEED_UNKNOWN32
+				}
+				s.Duplex, s.Autoneg = cmd.Duplex, cmd.Autoneg
+				s.HasPort, s.Port = true, cmd.Port
+			case !refused(err):
+				return fmt.Errorf("ETHTOOL_GSET %s: %w", l.Name, err)
+			}
+		}
+		if req.State {
+			v := ethtoolValue{Cmd: unix.ETHTOOL_GLINK}
+			err := siocethtool(fd, l.Name, unsafe.Pointer(&v))
+			switch {
+			case errors.Is(err, unix.ENODEV):
+				s.Gone = true
+			case err == nil:
+				s.HasLink, s.Link = true, v.Data != 0
+			case !refused(err):
+				return fmt.Errorf("ETHTOOL_GLINK %s: %w", l.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func readDrvInfo(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("ethtool ioctl socket: %w", err)
+	}
+	defer unix.Close(fd)
+	for _, l := range req.Links {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s := out[l.Index]
+		if s.Gone {
+			continue
+		}
+		if len(l.Name) >= unix.IFNAMSIZ {
+			s.Gone = true
+			continue
+		}
+		di, err := unix.IoctlGetEthtoolDrvinfo(fd, l.Name)
+		switch {
+		case errors.Is(err, unix.ENODEV):
+			s.Gone = true
+		case err == nil:
+			s.HasDrvInfo = true
+			s.Driver = string(cstr(di.Driver[:]))
+			s.Version = string(cstr(di.Version[:]))
+			s.FirmwareVersion = string(cstr(di.Fw_version[:]))
+			s.BusInfo = string(cstr(di.Bus_info[:]))
+		case !refused(err):
+			return fmt.Errorf("ETHTOOL_GDRVINFO %s: %w", l.Name, err)
+		}
+	}
+	return nil
+}
+
+// DuplexName is a duplex value without its DUPLEX_ prefix, in lower case as
+// psutil and the issue spell it: full, half, unknown.
+func DuplexName(d uint8) string {
+	switch d {
+	case DUPLEX_FULL:
+		return "full"
+	case DUPLEX_HALF:
+		return "half"
+	}
+	return "unknown"
+}
+
+// PortName is a port value without its PORT_ prefix: TP, AUI, MII, FIBRE,
+// BNC, DA, NONE, OTHER; a decimal number for one this code does not know.
+func PortName(p uint8) string {
+	switch p {
+	case PORT_TP:
+		return "TP"
+	case PORT_AUI:
+		return "AUI"
+	case PORT_MII:
+		return "MII"
+	case PORT_FIBRE:
+		return "FIBRE"
+	case PORT_BNC:
+		return "BNC"
+	case PORT_DA:
+		return "DA"
+	case PORT_NONE:
+		return "NONE"
+	case PORT_OTHER:
+		return "OTHER"
+	}
+	return fmt.Sprint(p)
+}
