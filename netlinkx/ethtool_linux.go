@@ -43,7 +43,6 @@ func ReadEthtool(ctx context.Context, req EthtoolRequest) (map[int32]*EthtoolSet
 	return out, nil
 }
 
-
 // forceEthtoolIoctl makes readEthtoolGenl use the ioctls, for tests.
 var forceEthtoolIoctl bool
 
