@@ -8,6 +8,10 @@ var registry = []Interface{
 	linkStats64,
 	netlinkAddresses,
 	linkSettings,
+	netlinkLinks,
+	linkStats64,
+	netlinkAddresses,
+	linkSettings,
 	netlinkSockets,
 	netlinkNamespaces,
 }
