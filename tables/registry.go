@@ -8,10 +8,6 @@ var registry = []Interface{
 	linkStats64,
 	netlinkAddresses,
 	linkSettings,
-	netlinkLinks,
-	linkStats64,
-	netlinkAddresses,
-	linkSettings,
 	netlinkSockets,
 	netlinkNamespaces,
 }
