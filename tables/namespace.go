@@ -2,7 +2,8 @@ package tables
 
 import (
 	"bytes"
-	"slices"
+	"fmt"
+	"math"
 	"strconv"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -24,90 +25,177 @@ var namespaceColumns = []ColumnDef{
 		Doc: "Generate the table inside this network namespace: a name under /run/netns or a path such as /proc/1234/ns/net; the row carries the value asked for."},
 }
 
-// nsTarget is one namespace a query asked for, and the cells its rows carry.
-type nsTarget struct {
-	pid, name Value
-	open      func() (netlinkx.NetNS, error)
-	label     string
-}
-
 // forEachNamespace calls fn once for each namespace the query selects with =
-// or IN on pid_with_namespace or netns, or once in q.NetNS (the host's
-// default) when it selects none. A value that names no namespace we can
-// enter yields no rows and a warning, and the other values still answer.
-// When both columns are constrained, a pair is read when both name the same
-// namespace (same inode).
+// or IN on pid_with_namespace or netns, with q.NetNS set to it and the
+// value asked for in the row's cell; or once in q.NetNS (the host's default)
+// with both cells NULL when it selects none. A value that names no
+// namespace we can enter (no such process, a name with '/', a file that is
+// not a network namespace, a namespace setns(2) refuses) yields no rows and
+// a warning through q.Logf, and the other values still answer. When both
+// columns are constrained, a (pid, name) pair is read when both name the
+// same namespace (same inode). Values are read in ascending order, repeats
+// once.
+//
+// Each namespace's descriptor is opened once, used for the whole run of fn
+// in it (so a pid reused meanwhile cannot redirect the query), and closed
+// before the next, also when fn panics. A namespace that is the caller's own
+// runs as netlinkx.Own: no thread switch, and no CAP_SYS_ADMIN needed.
 func forEachNamespace(q *Query, nOwn int, cells []Value, fn func(*Query) error) error {
-	pids, byPid := q.IntEquals(colPidWithNamespace)
-	names, byName := q.Equals(colNetNS)
+	pidVals, byPid := q.Equals(colPidWithNamespace)
+	nameVals, byName := q.Equals(colNetNS)
 	if !byPid && !byName {
 		cells[nOwn], cells[nOwn+1] = Null, Null
 		return fn(q)
 	}
-	var targets []nsTarget
-	if byPid {
-		slices.Sort(pids)
-		for _, pid := range slices.Compact(pids) {
-			targets = append(targets, nsTarget{pid: IntValue(pid), label: "pid " + strconv.FormatInt(pid, 10),
-				open: func() (netlinkx.NetNS, error) { return netlinkx.OpenNetNSOfPID(int(pid)) }})
-		}
+	own, err := netlinkx.Own.Inode()
+	if err != nil {
+		return fmt.Errorf("own network namespace: %w", err)
 	}
-	if byName {
-		slices.Sort(names)
-		var named []nsTarget
-		for _, name := range slices.Compact(names) {
-			named = append(named, nsTarget{name: TextValue(name), label: "netns " + strconv.Quote(name),
-				open: func() (netlinkx.NetNS, error) { return netlinkx.OpenNetNS(name) }})
-		}
-		if byPid {
-			targets = pairByInode(q, targets, named)
-		} else {
-			targets = named
-		}
-	}
-	for _, tg := range targets {
-		ns, err := tg.open()
-		if err != nil {
-			q.logf("skip %s: %v", tg.label, err)
+	var pids []int64
+	for _, v := range dedup(pidVals) {
+		pid, ok := parsePid(v)
+		if !ok {
+			q.logf("table %s: skip %s = %q: not a process id", tableName(q), colPidWithNamespace, v)
 			continue
 		}
-		q2 := *q
-		q2.NetNS = ns
-		cells[nOwn], cells[nOwn+1] = tg.pid, tg.name
-		err = fn(&q2)
+		pids = append(pids, pid)
+	}
+	pids = dedup(pids)
+	names := dedup(nameVals)
+
+	switch {
+	case byPid && byName:
+		return forEachPair(q, own, pids, names, nOwn, cells, fn)
+	case byPid:
+		for _, pid := range pids {
+			ns, err := netlinkx.OpenNetNSOfPID(int(pid))
+			if err != nil {
+				q.logf("table %s: skip %s = %d: %v", tableName(q), colPidWithNamespace, pid, err)
+				continue
+			}
+			cells[nOwn], cells[nOwn+1] = IntValue(pid), Null
+			label := fmt.Sprintf("%s = %d", colPidWithNamespace, pid)
+			if err := runIn(q, ns, true, own, label, fn); err != nil {
+				return err
+			}
+		}
+	default:
+		for _, name := range names {
+			ns, err := netlinkx.OpenNetNS(name)
+			if err != nil {
+				q.logf("table %s: skip %s = %q: %v", tableName(q), colNetNS, name, err)
+				continue
+			}
+			cells[nOwn], cells[nOwn+1] = Null, TextValue(name)
+			label := fmt.Sprintf("%s = %q", colNetNS, name)
+			if err := runIn(q, ns, true, own, label, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// forEachPair runs fn for each (pid, name) whose namespaces are the same.
+// Each name is opened once, only to learn its namespace's inode.
+func forEachPair(q *Query, own uint64, pids []int64, names []string, nOwn int, cells []Value, fn func(*Query) error) error {
+	var byName []namedNS
+	for _, name := range names {
+		ns, err := netlinkx.OpenNetNS(name)
+		if err != nil {
+			q.logf("table %s: skip %s = %q: %v", tableName(q), colNetNS, name, err)
+			continue
+		}
+		ino, err := ns.Inode()
 		ns.Close()
 		if err != nil {
+			q.logf("table %s: skip %s = %q: %v", tableName(q), colNetNS, name, err)
+			continue
+		}
+		byName = append(byName, namedNS{name, ino})
+	}
+	for _, pid := range pids {
+		if err := pairPid(q, own, pid, byName, nOwn, cells, fn); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// pairByInode keeps the (pid, name) pairs that name one namespace.
-func pairByInode(q *Query, byPid, byName []nsTarget) []nsTarget {
-	inode := func(tg nsTarget) (uint64, bool) {
-		ns, err := tg.open()
-		if err != nil {
-			q.logf("skip %s: %v", tg.label, err)
-			return 0, false
-		}
-		defer ns.Close()
-		ino, err := ns.Inode()
-		return ino, err == nil
+// pairPid runs fn in pid's namespace once for each name bound to it. The
+// pid's descriptor is the one entered, for all its names (a name re-bound
+// meanwhile cannot redirect the run), and closed on return or panic.
+func pairPid(q *Query, own uint64, pid int64, byName []namedNS, nOwn int, cells []Value, fn func(*Query) error) error {
+	ns, err := netlinkx.OpenNetNSOfPID(int(pid))
+	if err != nil {
+		q.logf("table %s: skip %s = %d: %v", tableName(q), colPidWithNamespace, pid, err)
+		return nil
 	}
-	var out []nsTarget
-	for _, p := range byPid {
-		pi, ok := inode(p)
-		if !ok {
+	defer ns.Close()
+	ino, err := ns.Inode()
+	if err != nil {
+		q.logf("table %s: skip %s = %d: %v", tableName(q), colPidWithNamespace, pid, err)
+		return nil
+	}
+	for _, n := range byName {
+		if n.inode != ino {
 			continue
 		}
-		for _, n := range byName {
-			if ni, ok := inode(n); ok && ni == pi {
-				out = append(out, nsTarget{pid: p.pid, name: n.name, open: p.open, label: p.label + " and " + n.label})
-			}
+		cells[nOwn], cells[nOwn+1] = IntValue(pid), TextValue(n.name)
+		label := fmt.Sprintf("%s = %d and %s = %q", colPidWithNamespace, pid, colNetNS, n.name)
+		if err := runIn(q, ns, false, own, label, fn); err != nil {
+			return err
 		}
 	}
-	return out
+	return nil
+}
+
+// namedNS is a netns value and the inode of the namespace it names.
+type namedNS struct {
+	name  string
+	inode uint64
+}
+
+// runIn runs fn with q.NetNS set to ns, and closes ns after when owned
+// (even if fn panics). A namespace that is the caller's own runs as
+// netlinkx.Own. An error entering the namespace (setns refused) is a
+// warning, not the query's error.
+func runIn(q *Query, ns netlinkx.NetNS, owned bool, own uint64, label string, fn func(*Query) error) error {
+	if owned {
+		defer ns.Close()
+	}
+	q2 := *q
+	q2.NetNS = ns
+	if ino, err := ns.Inode(); err == nil && ino == own {
+		q2.NetNS = netlinkx.Own
+	}
+	err := fn(&q2)
+	if err != nil && netlinkx.IsEnterError(err) {
+		q.logf("table %s: skip %s: %v", tableName(q), label, err)
+		return nil
+	}
+	return err
+}
+
+// tableName names q's table in warnings.
+func tableName(q *Query) string {
+	if q.spec == nil {
+		return "?"
+	}
+	return q.spec.Name
+}
+
+// parsePid reads a pid_with_namespace value: a decimal integer, or a real
+// with no fraction (SQLite may pass 1234.0).
+func parsePid(s string) (int64, bool) {
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 // panicSite returns where a recovered panic happened, "func (file:line)", the
