@@ -118,6 +118,85 @@ const (
 	SPEED_UNKNOWN32 = 0xFFFFFFFF // SPEED_UNKNOWN (-1) as the u32 the kernel sends
 )
 
+// linux/unix_diag.h: udiag_show bits of struct unix_diag_req and the
+// UNIX_DIAG_* attributes of a reply.
+const (
+	UDIAG_SHOW_NAME    = 0x00000001 // show name (not path)
+	UDIAG_SHOW_VFS     = 0x00000002 // show VFS inode info
+	UDIAG_SHOW_PEER    = 0x00000004 // show peer socket info
+	UDIAG_SHOW_ICONS   = 0x00000008 // show pending connections
+	UDIAG_SHOW_RQLEN   = 0x00000010 // show skb receive queue len
+	UDIAG_SHOW_MEMINFO = 0x00000020 // show memory info of a socket
+	UDIAG_SHOW_UID     = 0x00000040 // show socket's UID, kernel 5.3+
+
+	UNIX_DIAG_NAME     = 0
+	UNIX_DIAG_VFS      = 1
+	UNIX_DIAG_PEER     = 2
+	UNIX_DIAG_ICONS    = 3
+	UNIX_DIAG_RQLEN    = 4
+	UNIX_DIAG_MEMINFO  = 5
+	UNIX_DIAG_SHUTDOWN = 6
+	UNIX_DIAG_UID      = 7
+)
+
+// linux/netlink_diag.h: ndiag_show bits of struct netlink_diag_req, the
+// NETLINK_DIAG_* attributes of a reply and the NETLINK_DIAG_FLAGS bits.
+const (
+	NETLINK_DIAG_MEMINFO = 0
+	NETLINK_DIAG_GROUPS  = 1
+	NETLINK_DIAG_RX_RING = 2
+	NETLINK_DIAG_TX_RING = 3
+	NETLINK_DIAG_FLAGS   = 4
+
+	NDIAG_PROTO_ALL = 0xff // sdiag_protocol asking for every netlink protocol
+
+	NDIAG_SHOW_MEMINFO  = 0x00000001 // show memory info of a socket
+	NDIAG_SHOW_GROUPS   = 0x00000002 // show groups of a netlink socket
+	NDIAG_SHOW_RING_CFG = 0x00000004 // show ring configuration; deprecated since 4.6
+	NDIAG_SHOW_FLAGS    = 0x00000008 // show flags of a netlink socket
+
+	NDIAG_FLAG_CB_RUNNING      = 0x00000001
+	NDIAG_FLAG_PKTINFO         = 0x00000002
+	NDIAG_FLAG_BROADCAST_ERROR = 0x00000004
+	NDIAG_FLAG_NO_ENOBUFS      = 0x00000008
+	NDIAG_FLAG_LISTEN_ALL_NSID = 0x00000010
+	NDIAG_FLAG_CAP_ACK         = 0x00000020
+)
+
+// linux/netlink.h: ndiag_state values (net/netlink/af_netlink.h spells them
+// NETLINK_UNCONNECTED and NETLINK_CONNECTED).
+const (
+	NETLINK_UNCONNECTED = 0
+	NETLINK_CONNECTED   = 1
+)
+
+// linux/packet_diag.h: pdiag_show bits of struct packet_diag_req, the
+// PACKET_DIAG_* attributes of a reply and the pdi_flags bits of
+// struct packet_diag_info.
+const (
+	PACKET_SHOW_INFO     = 0x00000001 // basic packet_sk information, and PACKET_DIAG_UID
+	PACKET_SHOW_MCLIST   = 0x00000002 // a set of packet_diag_mclist-s
+	PACKET_SHOW_RING_CFG = 0x00000004 // rings configuration parameters
+	PACKET_SHOW_FANOUT   = 0x00000008
+	PACKET_SHOW_MEMINFO  = 0x00000010
+	PACKET_SHOW_FILTER   = 0x00000020
+
+	PACKET_DIAG_INFO    = 0
+	PACKET_DIAG_MCLIST  = 1
+	PACKET_DIAG_RX_RING = 2
+	PACKET_DIAG_TX_RING = 3
+	PACKET_DIAG_FANOUT  = 4
+	PACKET_DIAG_UID     = 5
+	PACKET_DIAG_MEMINFO = 6
+	PACKET_DIAG_FILTER  = 7
+
+	PDI_RUNNING = 0x1
+	PDI_AUXDATA = 0x2
+	PDI_ORIGDEV = 0x4
+	PDI_VNETHDR = 0x8
+	PDI_LOSS    = 0x10
+)
+
 // DEVCONF_* index IFLA_INET6_CONF (include/uapi/linux/ipv6.h), as of Linux
 // 6.18. Inet6DevconfNames names them; a test checks it has DEVCONF_MAX entries.
 const (

@@ -1,0 +1,532 @@
+package netlinkx_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mdlayher/netlink"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// The -record flag re-records testdata (go test -run TestRecord -record). It
+// is registered only if no other test file of the package did.
+func init() {
+	if flag.Lookup("record") == nil {
+		flag.Bool("record", false, "re-record testdata from the running kernel (root)")
+	}
+}
+
+func recording() bool {
+	f := flag.Lookup("record")
+	return f != nil && f.Value.String() == "true"
+}
+
+// sockDiagHelperArg makes the test binary, started by startSockHelper, hold
+// the sockets the sock_diag tests look at instead of running tests.
+const sockDiagHelperArg = "sockdiag-helper"
+
+// TestSockDiagHelper is not a test: started as
+// `netlinkx.test -test.run=^TestSockDiagHelper$ -- sockdiag-helper DIR` in a
+// namespace, it opens unix, netlink and packet sockets of every kind, writes
+// DIR/ready and sleeps until it is killed.
+func TestSockDiagHelper(t *testing.T) {
+	if flag.Arg(0) != sockDiagHelperArg {
+		t.Skip("helper process for the sock_diag tests")
+	}
+	dir := flag.Arg(1)
+	if err := holdSockets(dir); err != nil {
+		fmt.Fprintln(os.Stderr, "sockdiag helper:", err)
+		os.Exit(2)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ready"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		os.Exit(2)
+	}
+	time.Sleep(time.Hour)
+}
+
+// holdSockets opens the sockets of the helper; they stay open (and leak on
+// purpose) until the process dies.
+func holdSockets(dir string) (err error) {
+	must := func(fd int, err error) int {
+		if err != nil {
+			panic(err)
+		}
+		return fd
+	}
+	check := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+
+	// A stream listener with a path, one accepted connection with a byte
+	// queued each way and one connection left in the accept queue.
+	l := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
+	check(unix.Bind(l, &unix.SockaddrUnix{Name: filepath.Join(dir, "stream.sock")}))
+	check(unix.Listen(l, 7))
+	c1 := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
+	check(unix.Connect(c1, &unix.SockaddrUnix{Name: filepath.Join(dir, "stream.sock")}))
+	a1, _ := must2(unix.Accept(l))
+	_, err1 := unix.Write(c1, []byte("hello"))
+	check(err1)
+	c2 := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
+	check(unix.Connect(c2, &unix.SockaddrUnix{Name: filepath.Join(dir, "stream.sock")}))
+	_ = a1
+
+	// An abstract stream listener (with a NUL inside its name) and a seqpacket one.
+	al := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
+	check(unix.Bind(al, &unix.SockaddrUnix{Name: "@nlq-abstract\x00x"}))
+	check(unix.Listen(al, 3))
+	sl := must(unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET, 0))
+	check(unix.Bind(sl, &unix.SockaddrUnix{Name: filepath.Join(dir, "seq.sock")}))
+	check(unix.Listen(sl, 5))
+
+	// Unnamed pairs of each type, a datagram queued on the dgram pair.
+	for _, typ := range []int{unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET} {
+		p, err := unix.Socketpair(unix.AF_UNIX, typ, 0)
+		check(err)
+		if typ == unix.SOCK_DGRAM {
+			_, err := unix.Write(p[0], []byte("datagram"))
+			check(err)
+		}
+	}
+	// A bound, unconnected datagram socket, and an unbound one.
+	d := must(unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0))
+	check(unix.Bind(d, &unix.SockaddrUnix{Name: filepath.Join(dir, "dgram.sock")}))
+	_ = must(unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0))
+
+	// Netlink: a route socket in two multicast groups, a generic socket
+	// connected to the kernel, a usersock socket left unbound.
+	nr := must(unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE))
+	check(unix.Bind(nr, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_LINK | unix.RTMGRP_IPV4_IFADDR}))
+	ng := must(unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM, unix.NETLINK_GENERIC))
+	check(unix.Bind(ng, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}))
+	check(unix.Connect(ng, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}))
+	_ = must(unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_USERSOCK))
+
+	// Packet: all protocols on every interface, and IPv4 on lo (ifindex 1).
+	_ = must(unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL))))
+	pd := must(unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_IP))))
+	check(unix.Bind(pd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: 1}))
+	return nil
+}
+
+func must2(fd int, sa unix.Sockaddr, err error) (int, unix.Sockaddr) {
+	if err != nil {
+		panic(err)
+	}
+	return fd, sa
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// startSockHelper creates a namespace and starts the helper in it; it
+// returns the namespace and the helper's pid once its sockets are open.
+func startSockHelper(t *testing.T) (*nstest.NS, int) {
+	t.Helper()
+	ns := nstest.New(t)
+	dir, err := os.MkdirTemp("", "nlq-sock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	cmd := ns.Start(os.Args[0], "-test.run=^TestSockDiagHelper$", "--", sockDiagHelperArg, dir)
+	var pid int
+	nstest.Eventually(t, func() error {
+		if cmd.ProcessState != nil {
+			return fmt.Errorf("helper exited: %v", cmd.ProcessState)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "ready"))
+		if err != nil {
+			return fmt.Errorf("helper not ready: %w", err)
+		}
+		pid, err = strconv.Atoi(string(b))
+		return err
+	})
+	if pid != cmd.Process.Pid {
+		t.Fatalf("helper reports pid %d, started as %d", pid, cmd.Process.Pid)
+	}
+	return ns, pid
+}
+
+// sockDiagCase is one recorded dump: testdata/<dir>/<name>.bin holds the
+// reply messages (nlmsghdr and payload, as the kernel sent them) and
+// <name>.txt the kernel release, how it was recorded and what ss printed at
+// the same moment after a line "ss:".
+type sockDiagCase struct {
+	dir, name string
+	ssArgs    []string
+	dump      func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error
+}
+
+var sockDiagCases = []sockDiagCase{
+	{"unix_diag", "sockets", []string{"ss", "-xaH"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
+		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
+			Data: diagReq(unix.AF_UNIX, 0, 24, 12, 0x7f, ^uint32(0))}, fn)
+	}},
+	{"netlink_diag", "sockets", []string{"ss", "-A", "netlink", "-aHn"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
+		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
+			Data: diagReq(unix.AF_NETLINK, netlinkx.NDIAG_PROTO_ALL, 20, 8, netlinkx.NDIAG_SHOW_MEMINFO|netlinkx.NDIAG_SHOW_GROUPS|netlinkx.NDIAG_SHOW_FLAGS, 0)}, fn)
+	}},
+	{"packet_diag", "sockets", []string{"ss", "-0", "-aH"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
+		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
+			Data: diagReq(unix.AF_PACKET, 0, 20, 8, 0x3f, 0)}, fn)
+	}},
+}
+
+// TestRecordSockDiag re-records testdata/{unix,netlink,packet}_diag with -record.
+func TestRecordSockDiag(t *testing.T) {
+	if !recording() {
+		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
+	}
+	nstest.NeedTool(t, "ss")
+	ns, _ := startSockHelper(t)
+	nsfd := ns.Open()
+	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
+	for _, c := range sockDiagCases {
+		var bin []byte
+		err := c.dump(context.Background(), nsfd, func(h netlink.Header, b []byte) error {
+			var hdr [unix.NLMSG_HDRLEN]byte
+			binary.NativeEndian.PutUint32(hdr[0:4], uint32(unix.NLMSG_HDRLEN+len(b)))
+			binary.NativeEndian.PutUint16(hdr[4:6], uint16(h.Type))
+			binary.NativeEndian.PutUint16(hdr[6:8], uint16(h.Flags))
+			binary.NativeEndian.PutUint32(hdr[8:12], h.Sequence)
+			binary.NativeEndian.PutUint32(hdr[12:16], h.PID)
+			bin = append(bin, hdr[:]...)
+			bin = append(bin, b...)
+			for len(bin)%4 != 0 {
+				bin = append(bin, 0)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := ns.Run(c.ssArgs...)
+		txt := fmt.Sprintf("uname -r: %s\nrecorded by: go test -run TestRecordSockDiag -record (netlinkx/unix_diag_linux_test.go),\n"+
+			"a SOCK_DIAG_BY_FAMILY dump in a fresh namespace where TestSockDiagHelper holds its sockets\n"+
+			"(paths under a temporary directory), then `%s` there:\nss:\n%s", rel, strings.Join(c.ssArgs, " "), out)
+		base := filepath.Join("testdata", c.dir, c.name)
+		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// diagReq builds a struct *_diag_req of size bytes: sdiag_family,
+// sdiag_protocol, the show bits at showOff and, for unix_diag, udiag_states.
+func diagReq(family, protocol uint8, size, showOff int, show, states uint32) []byte {
+	b := make([]byte, size)
+	b[0], b[1] = family, protocol
+	binary.NativeEndian.PutUint32(b[showOff:], show)
+	if family == unix.AF_UNIX {
+		binary.NativeEndian.PutUint32(b[4:8], states)
+	}
+	return b
+}
+
+func must1[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// recorded returns the payloads of the messages in testdata/<dir>/<name>.bin
+// and the ss lines of its .txt. It skips on big-endian hosts: the recordings
+// are little-endian.
+func recorded(t testing.TB, dir, name string) (payloads [][]byte, ssLines []string) {
+	t.Helper()
+	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
+		t.Skip("testdata was recorded on a little-endian host")
+	}
+	bin, err := os.ReadFile(filepath.Join("testdata", dir, name+".bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := bin; len(b) >= unix.NLMSG_HDRLEN; {
+		l := int(binary.NativeEndian.Uint32(b[0:4]))
+		if l < unix.NLMSG_HDRLEN || l > len(b) {
+			t.Fatalf("%s/%s.bin: bad nlmsg_len %d", dir, name, l)
+		}
+		payloads = append(payloads, b[unix.NLMSG_HDRLEN:l])
+		b = b[min((l+3)&^3, len(b)):]
+	}
+	txt, err := os.ReadFile(filepath.Join("testdata", dir, name+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, ss, ok := strings.Cut(string(txt), "\nss:\n")
+	if !ok {
+		t.Fatalf("%s/%s.txt has no ss: section", dir, name)
+	}
+	return payloads, ssLines0(ss)
+}
+
+// ssLines0 splits ss output into lines of single-space-separated fields, sorted.
+func ssLines0(out string) []string {
+	var lines []string
+	for l := range strings.SplitSeq(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 {
+			lines = append(lines, strings.Join(f, " "))
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// ssUnixLine renders m as `ss -xaH` prints it.
+func ssUnixLine(m *netlinkx.UnixDiagMsg) string {
+	netid := map[uint8]string{unix.SOCK_STREAM: "u_str", unix.SOCK_DGRAM: "u_dgr", unix.SOCK_SEQPACKET: "u_seq"}[m.Type]
+	state := map[uint8]string{1: "ESTAB", 7: "UNCONN", 10: "LISTEN"}[m.State]
+	local := m.Path()
+	if local == "" {
+		local = "*"
+	}
+	return fmt.Sprintf("%s %s %d %d %s %d * %d", netid, state, m.RQueue, m.WQueue, local, m.Inode, m.Peer)
+}
+
+// normalizeUnixPaths keeps only the base name of socket paths, which lie in
+// a temporary directory that differs between runs.
+func normalizeUnixPaths(lines []string) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		f := strings.Fields(l)
+		if len(f) > 4 && strings.HasPrefix(f[4], "/") {
+			f[4] = filepath.Base(f[4])
+		}
+		out[i] = strings.Join(f, " ")
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestUnixDiagRecorded(t *testing.T) {
+	payloads, want := recorded(t, "unix_diag", "sockets")
+	var got []string
+	var m netlinkx.UnixDiagMsg
+	for _, p := range payloads {
+		if err := m.UnmarshalBinary(p); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, ssUnixLine(&m))
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decoded recording vs ss -xaH (-want +got):\n%s", diff)
+	}
+}
+
+func TestUnixDiagLive(t *testing.T) {
+	nstest.NeedTool(t, "ss")
+	ns, _ := startSockHelper(t)
+	nsfd := ns.Open()
+	var got []string
+	names := map[string]bool{}
+	err := netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
+		got = append(got, ssUnixLine(m))
+		names[m.StateName()+" "+m.TypeName()+" "+filepath.Base(m.Path())] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ssLines0(ns.Run("ss", "-xaH"))
+	if diff := cmp.Diff(normalizeUnixPaths(want), normalizeUnixPaths(got)); diff != "" {
+		t.Errorf("netlinkx.DumpUnix vs ss -xaH (-want +got):\n%s", diff)
+	}
+	for _, n := range []string{"LISTEN stream stream.sock", "LISTEN stream @nlq-abstract@x", "LISTEN seqpacket seq.sock",
+		"NONE dgram dgram.sock", "ESTABLISHED stream .", "ESTABLISHED dgram .", "ESTABLISHED seqpacket ."} {
+		if !names[n] {
+			t.Errorf("no socket %q among %v", n, names)
+		}
+	}
+
+	// Only the states asked for come back.
+	err = netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, States: 1 << 10}, func(m *netlinkx.UnixDiagMsg) error {
+		if m.StateName() != "LISTEN" || m.Has(netlinkx.UNIX_DIAG_NAME) {
+			t.Errorf("States LISTEN, no show bits: got %s with name %q", m.StateName(), m.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// attr encodes one netlink attribute, padded.
+func attr(typ uint16, data ...byte) []byte {
+	b := binary.NativeEndian.AppendUint16(nil, uint16(4+len(data)))
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = append(b, data...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func u32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+
+func cat(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+
+func TestUnixDiagUnmarshal(t *testing.T) {
+	hdr := []byte{unix.AF_UNIX, unix.SOCK_STREAM, 10, 0, 0x39, 0x30, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0} // ino 12345, cookie 1 | 2<<32
+	base := netlinkx.UnixDiagMsg{Family: unix.AF_UNIX, Type: unix.SOCK_STREAM, State: 10, Inode: 12345, Cookie: 1 | 2<<32}
+	with := func(f func(m *netlinkx.UnixDiagMsg)) netlinkx.UnixDiagMsg { m := base; f(&m); return m }
+	tests := []struct {
+		name    string
+		b       []byte
+		want    netlinkx.UnixDiagMsg
+		has     []uint16 // attributes Has reports
+		path    string
+		wantErr string
+	}{
+		{name: "header only", b: hdr, want: base},
+		{name: "short", b: hdr[:15], wantErr: "unix_diag_msg: 15 bytes, want at least 16"},
+		{name: "path", b: cat(hdr, attr(netlinkx.UNIX_DIAG_NAME, []byte("/run/x.sock\x00")...)),
+			want: with(func(m *netlinkx.UnixDiagMsg) { m.Name = []byte("/run/x.sock\x00") }),
+			has:  []uint16{netlinkx.UNIX_DIAG_NAME}, path: "/run/x.sock"},
+		{name: "abstract", b: cat(hdr, attr(netlinkx.UNIX_DIAG_NAME, []byte("\x00a\x00b")...)),
+			want: with(func(m *netlinkx.UnixDiagMsg) { m.Name = []byte("\x00a\x00b") }),
+			has:  []uint16{netlinkx.UNIX_DIAG_NAME}, path: "@a@b"},
+		{name: "rqlen peer uid shutdown vfs",
+			b: cat(hdr, attr(netlinkx.UNIX_DIAG_RQLEN, cat(u32(3), u32(128))...), attr(netlinkx.UNIX_DIAG_PEER, u32(99)...),
+				attr(netlinkx.UNIX_DIAG_UID, u32(1000)...), attr(netlinkx.UNIX_DIAG_SHUTDOWN, 3), attr(netlinkx.UNIX_DIAG_VFS, cat(u32(7), u32(0x801))...)),
+			want: with(func(m *netlinkx.UnixDiagMsg) {
+				m.RQueue, m.WQueue, m.Peer, m.UID, m.Shutdown, m.VFSInode, m.VFSDev = 3, 128, 99, 1000, 3, 7, 0x801
+			}),
+			has: []uint16{netlinkx.UNIX_DIAG_VFS, netlinkx.UNIX_DIAG_PEER, netlinkx.UNIX_DIAG_RQLEN, netlinkx.UNIX_DIAG_SHUTDOWN, netlinkx.UNIX_DIAG_UID}},
+		{name: "unknown attribute skipped", b: cat(hdr, attr(200, 1, 2, 3), attr(netlinkx.UNIX_DIAG_PEER, u32(5)...)),
+			want: with(func(m *netlinkx.UnixDiagMsg) { m.Peer = 5 }), has: []uint16{netlinkx.UNIX_DIAG_PEER}},
+		{name: "longer struct from a newer kernel", b: cat(hdr, attr(netlinkx.UNIX_DIAG_RQLEN, cat(u32(1), u32(2), u32(3))...)),
+			want: with(func(m *netlinkx.UnixDiagMsg) { m.RQueue, m.WQueue = 1, 2 }), has: []uint16{netlinkx.UNIX_DIAG_RQLEN}},
+		{name: "icons and meminfo",
+			b: cat(hdr, attr(netlinkx.UNIX_DIAG_ICONS, cat(u32(1), u32(2))...), attr(netlinkx.UNIX_DIAG_MEMINFO, cat(u32(10), u32(20))...)),
+			want: with(func(m *netlinkx.UnixDiagMsg) {
+				m.Icons, m.SKMemInfo = cat(u32(1), u32(2)), cat(u32(10), u32(20))
+			}),
+			has: []uint16{netlinkx.UNIX_DIAG_ICONS, netlinkx.UNIX_DIAG_MEMINFO}},
+		{name: "peer too short", b: cat(hdr, attr(netlinkx.UNIX_DIAG_PEER, 1, 2)), wantErr: "unix_diag_msg inode 12345: attribute 2: 2 bytes, want 4"},
+		{name: "rqlen too short", b: cat(hdr, attr(netlinkx.UNIX_DIAG_RQLEN, u32(1)...)), wantErr: "unix_diag_msg inode 12345: attribute 4: 4 bytes, want at least 8"},
+		{name: "meminfo ragged", b: cat(hdr, attr(netlinkx.UNIX_DIAG_MEMINFO, 1, 2, 3, 4, 5)), wantErr: "unix_diag_msg inode 12345: attribute 5: 5 bytes, not a multiple of 4"},
+		{name: "attribute overruns", b: cat(hdr, []byte{40, 0, 2, 0, 1, 0, 0, 0}), wantErr: "unix_diag_msg inode 12345: attribute 2: length 40 with 8 bytes left"},
+		{name: "trailing bytes", b: cat(hdr, []byte{1, 2}), wantErr: "unix_diag_msg inode 12345: 2 trailing bytes after the last attribute"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m netlinkx.UnixDiagMsg
+			err := m.UnmarshalBinary(tt.b)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, m, cmpopts.IgnoreUnexported(netlinkx.UnixDiagMsg{})); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.has, hasList(m.Has)); diff != "" {
+				t.Errorf("Has (-want +got):\n%s", diff)
+			}
+			if got := m.Path(); got != tt.path {
+				t.Errorf("Path() = %q, want %q", got, tt.path)
+			}
+		})
+	}
+	m := netlinkx.UnixDiagMsg{Icons: cat(u32(4), u32(5)), SKMemInfo: cat(u32(1), u32(2))}
+	if diff := cmp.Diff([]uint32{4, 5}, m.IconInodes()); diff != "" {
+		t.Errorf("IconInodes (-want +got):\n%s", diff)
+	}
+	if v, ok := m.SKMemInfoValue(unix.SK_MEMINFO_RCVBUF); v != 2 || !ok {
+		t.Errorf("SKMemInfoValue(RCVBUF) = %d, %v", v, ok)
+	}
+	if _, ok := m.SKMemInfoValue(unix.SK_MEMINFO_SNDBUF); ok {
+		t.Errorf("SKMemInfoValue(SNDBUF) ok with 2 values")
+	}
+}
+
+// hasList lists the attribute types below 32 that has reports, or nil.
+func hasList(has func(uint16) bool) []uint16 {
+	var out []uint16
+	for typ := range uint16(32) {
+		if has(typ) {
+			out = append(out, typ)
+		}
+	}
+	return out
+}
+
+// TestSockNames checks the name tables spelt out for other OSes against x/sys/unix.
+func TestSockNames(t *testing.T) {
+	for typ, want := range map[int]string{unix.SOCK_STREAM: "stream", unix.SOCK_DGRAM: "dgram", unix.SOCK_RAW: "raw",
+		unix.SOCK_RDM: "rdm", unix.SOCK_SEQPACKET: "seqpacket", unix.SOCK_DCCP: "dccp", unix.SOCK_PACKET: "packet", 42: "42"} {
+		if got := netlinkx.SockTypeName(uint8(typ)); got != want {
+			t.Errorf("netlinkx.SockTypeName(%d) = %q, want %q", typ, got, want)
+		}
+	}
+	for state, want := range map[uint8]string{unix.BPF_TCP_ESTABLISHED: "ESTABLISHED", unix.BPF_TCP_LISTEN: "LISTEN", unix.BPF_TCP_CLOSE: "NONE"} {
+		m := netlinkx.UnixDiagMsg{State: state}
+		if got := m.StateName(); got != want {
+			t.Errorf("unix StateName(%d) = %q, want %q", state, got, want)
+		}
+	}
+}
+
+// fuzzSeeds adds the recorded messages of testdata/<dir> to f's corpus.
+func fuzzSeeds(f *testing.F, dir string) {
+	payloads, _ := recorded(f, dir, "sockets")
+	for _, p := range payloads {
+		f.Add(p)
+	}
+}
+
+func FuzzUnixDiagMsg(f *testing.F) {
+	fuzzSeeds(f, "unix_diag")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m netlinkx.UnixDiagMsg
+		if err := m.UnmarshalBinary(b); err != nil {
+			return
+		}
+		_, _, _ = m.Path(), m.TypeName(), m.StateName()
+		_ = m.IconInodes()
+		_, _ = m.SKMemInfoValue(unix.SK_MEMINFO_DROPS)
+		// Decoding is deterministic and keeps nothing from the last message.
+		var again netlinkx.UnixDiagMsg
+		again.Peer = 42
+		if err := again.UnmarshalBinary(b); err != nil {
+			t.Fatalf("second decode: %v", err)
+		}
+		if diff := cmp.Diff(m, again, cmp.AllowUnexported(netlinkx.UnixDiagMsg{})); diff != "" {
+			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
+		}
+	})
+}
