@@ -24,6 +24,10 @@ type socket struct {
 	// reports it as TCP_CLOSE.
 	bound bool
 	sq    *sockQuery
+	// info is inet's INET_DIAG_INFO decoded, infoSent how many bytes of it
+	// the kernel sent (0: none); filled only for tcp_info's columns.
+	info     netlinkx.TCPInfo
+	infoSent int
 }
 
 // sockQuery holds what a query computes once and every row reads.
@@ -234,6 +238,16 @@ func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *
 			}
 		}
 		row.inet = m
+		if sq.q.Needs&needInfo != 0 {
+			row.infoSent = 0
+			if m.Info != nil {
+				n, err := netlinkx.DecodeTCPInfo(m.Info, &row.info)
+				if err != nil {
+					return fmt.Errorf("socket inode %d: %w", m.Inode, err)
+				}
+				row.infoSent = n
+			}
+		}
 		return emit(&row)
 	})
 }

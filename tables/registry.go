@@ -9,7 +9,9 @@ var registry = []Interface{
 	netlinkAddresses,
 	linkSettings,
 	netlinkSockets,
+	tcpInfo,
 	netlinkNamespaces,
+	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 }
 
 // All returns every table, in registry order.
