@@ -11,7 +11,6 @@ var registry = []Interface{
 	netlinkSockets,
 	tcpInfo,
 	netlinkNamespaces,
-	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 }
 
 // All returns every table, in registry order.
