@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -20,6 +21,7 @@ const (
 // shared lookups.
 type socket struct {
 	inet *netlinkx.InetDiagMsg
+	unix *netlinkx.UnixDiagMsg
 	// bound marks a TCP socket from the TCP_BOUND_INACTIVE dump: the kernel
 	// reports it as TCP_CLOSE.
 	bound bool
@@ -37,14 +39,17 @@ type sockQuery struct {
 	ifNames map[uint32]string // ifindex → name in q.NetNS, read on first use
 }
 
-// inetProtocols are the IPPROTO_* netlink_sockets dumps over AF_INET and
-// AF_INET6, in dump order, with their names in the protocol column.
-var inetProtocols = []struct {
+// inetProtocol is an IPPROTO_* netlink_sockets dumps.
+type inetProtocol struct {
 	proto uint32
 	name  string
 	typ   string // the socket type the protocol implies
 	conn  bool   // connection-oriented: TCP_CLOSE means CLOSE, not NONE
-}{
+}
+
+// inetProtocols are the IPPROTO_* netlink_sockets dumps over AF_INET and
+// AF_INET6, in dump order, with their names in the protocol column.
+var inetProtocols = []inetProtocol{
 	{unix.IPPROTO_TCP, "tcp", "stream", true},
 	{unix.IPPROTO_UDP, "udp", "dgram", false},
 	{unix.IPPROTO_UDPLITE, "udplite", "dgram", false},
@@ -67,7 +72,8 @@ var inetDumpHook func(netlinkx.InetDiagReq)
 var netlinkSockets = &Table[socket]{
 	Name: "netlink_sockets",
 	Doc: "One row per socket, what `ss -tuaxwnpe` lists: TCP, UDP, UDP-Lite, raw, SCTP and MPTCP over IPv4 and IPv6 " +
-		"from inet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; a protocol the kernel has no diag module for gives no rows). " +
+		"from inet_diag, and AF_UNIX sockets from unix_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
+		"a protocol the kernel has no diag module for gives no rows). " +
 		"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
 		"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
 		"and are listed only when the query asks for state = 'BOUND'. " +
@@ -78,22 +84,24 @@ var netlinkSockets = &Table[socket]{
 		"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
 	},
 	Columns: []Column[socket]{
-		Text("family", "Address family: inet, inet6 (idiag_family)", (*socket).familyName),
-		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from", (*socket).protocolName),
+		Text("family", "Address family: inet, inet6 or unix", (*socket).familyName),
+		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix", (*socket).protocolName),
 		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
-		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::", (*socket).localAddress),
+		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
+			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress),
 		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it)", (*socket).localPort),
 		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
 		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected", (*socket).remotePort),
 		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
 			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
 			"osquery's process_open_sockets spells CLOSE as CLOSED", (*socket).stateName),
-		BigInt("rx_queue", "idiag_rqueue: bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
-		BigInt("tx_queue", "idiag_wqueue: bytes not yet acknowledged or sent; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
-		Int("uid", "idiag_uid: the owner's uid", (*socket).uid),
+		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
+		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
+		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid),
 		BigInt("inode", "idiag_inode: the socket's inode (socket:[inode] in /proc/PID/fd); 0 for TIME_WAIT and request sockets", (*socket).inode),
 		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
 		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
+		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode),
 	},
 	Generate: generateSockets,
 }
@@ -102,11 +110,64 @@ var netlinkSockets = &Table[socket]{
 func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) error {
 	p := planSockets(q)
 	sq := &sockQuery{ctx: ctx, q: q}
-	return forInetDumps(p, 0, false, func(req netlinkx.InetDiagReq, bound bool) error {
+	err := forInetDumps(p, 0, false, func(req netlinkx.InetDiagReq, bound bool) error {
 		req.NetNS = q.NetNS
 		return runInetDump(ctx, req, bound, sq, emit)
 	})
+	if err != nil {
+		return err
+	}
+	return dumpUnixSockets(ctx, q, p, sq, emit)
 }
+
+// dumpUnixSockets runs the unix_diag dump when p leaves one, asking for the
+// attributes the used columns read.
+func dumpUnixSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuery, emit func(*socket) error) error {
+	if !p.family("unix") || !p.nonInet() || p.sport != 0 || p.dport != 0 {
+		return nil // unix rows have protocol '' and ports 0
+	}
+	req := netlinkx.UnixDiagReq{NetNS: q.NetNS}
+	if p.states != nil {
+		for name := range p.states {
+			switch name {
+			case "NONE":
+				req.States |= 1 << netlinkx.TCP_CLOSE
+			case "ESTABLISHED":
+				req.States |= 1 << netlinkx.TCP_ESTABLISHED
+			case "LISTEN":
+				req.States |= 1 << netlinkx.TCP_LISTEN
+			}
+		}
+		if req.States == 0 {
+			return nil
+		}
+	}
+	for _, c := range []struct {
+		col  string
+		show uint32
+	}{
+		{"local_address", netlinkx.UDIAG_SHOW_NAME},
+		{"unix_peer_inode", netlinkx.UDIAG_SHOW_PEER},
+		{"rx_queue", netlinkx.UDIAG_SHOW_RQLEN},
+		{"tx_queue", netlinkx.UDIAG_SHOW_RQLEN},
+		{"uid", netlinkx.UDIAG_SHOW_UID},
+	} {
+		if q.Used(c.col) {
+			req.Show |= c.show
+		}
+	}
+	if unixDumpHook != nil {
+		unixDumpHook(req)
+	}
+	row := socket{sq: sq}
+	return netlinkx.DumpUnix(ctx, req, func(m *netlinkx.UnixDiagMsg) error {
+		row.unix = m
+		return emit(&row)
+	})
+}
+
+// unixDumpHook, when set by a test, sees the unix_diag request.
+var unixDumpHook func(netlinkx.UnixDiagReq)
 
 // socketPlan is what a query's constraints leave to dump.
 type socketPlan struct {
@@ -150,6 +211,20 @@ func planSockets(q *Query) socketPlan {
 
 func (p socketPlan) family(name string) bool { return p.families == nil || p.families[name] }
 func (p socketPlan) proto(name string) bool  { return p.protos == nil || p.protos[name] }
+
+// nonInet reports whether the protocol constraint leaves room for the
+// families that are not inet: some value is not an inet protocol's name.
+func (p socketPlan) nonInet() bool {
+	if p.protos == nil {
+		return true
+	}
+	for name := range p.protos {
+		if !slices.ContainsFunc(inetProtocols, func(ip inetProtocol) bool { return ip.name == name }) {
+			return true
+		}
+	}
+	return false
+}
 
 // inetStates is the idiag_states mask for a protocol under p, and whether
 // the TCP_BOUND_INACTIVE dump is wanted too.
@@ -253,14 +328,20 @@ func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *
 }
 
 func (s *socket) familyName() string {
-	if s.inet != nil && s.inet.Family == unix.AF_INET6 {
+	switch {
+	case s.unix != nil:
+		return "unix"
+	case s.inet.Family == unix.AF_INET6:
 		return "inet6"
 	}
 	return "inet"
 }
 
-// inetProto finds the protocol entry of an inet socket.
+// inetProto finds the protocol entry of an inet socket, -1 for other families.
 func (s *socket) inetProto() int {
+	if s.inet == nil {
+		return -1
+	}
 	for i, ip := range inetProtocols {
 		if ip.proto == s.inet.Protocol {
 			return i
@@ -270,6 +351,9 @@ func (s *socket) inetProto() int {
 }
 
 func (s *socket) protocolName() string {
+	if s.inet == nil {
+		return ""
+	}
 	if i := s.inetProto(); i >= 0 {
 		return inetProtocols[i].name
 	}
@@ -277,18 +361,47 @@ func (s *socket) protocolName() string {
 }
 
 func (s *socket) typeName() string {
+	if s.unix != nil {
+		return s.unix.TypeName()
+	}
 	if i := s.inetProto(); i >= 0 {
 		return inetProtocols[i].typ
 	}
 	return ""
 }
 
-func (s *socket) localAddress() string  { return s.inet.SrcAddr().String() }
-func (s *socket) remoteAddress() string { return s.inet.DstAddr().String() }
-func (s *socket) localPort() int64      { return int64(s.inet.ID.SPort) }
-func (s *socket) remotePort() int64     { return int64(s.inet.ID.DPort) }
+func (s *socket) localAddress() string {
+	if s.unix != nil {
+		return s.unix.Path()
+	}
+	return s.inet.SrcAddr().String()
+}
+
+func (s *socket) remoteAddress() string {
+	if s.inet == nil {
+		return ""
+	}
+	return s.inet.DstAddr().String()
+}
+
+func (s *socket) localPort() int64 {
+	if s.inet == nil {
+		return 0
+	}
+	return int64(s.inet.ID.SPort)
+}
+
+func (s *socket) remotePort() int64 {
+	if s.inet == nil {
+		return 0
+	}
+	return int64(s.inet.ID.DPort)
+}
 
 func (s *socket) stateName() string {
+	if s.unix != nil {
+		return s.unix.StateName()
+	}
 	m := s.inet
 	if s.bound {
 		return "BOUND"
@@ -299,15 +412,67 @@ func (s *socket) stateName() string {
 	return netlinkx.TCPStateName(m.State)
 }
 
-func (s *socket) rxQueue() int64 { return int64(s.inet.RQueue) }
-func (s *socket) txQueue() int64 { return int64(s.inet.WQueue) }
-func (s *socket) uid() int64     { return int64(s.inet.UID) }
-func (s *socket) inode() int64   { return int64(s.inet.Inode) }
-func (s *socket) cookie() string { return strconv.FormatUint(s.inet.ID.Cookie, 10) }
+func (s *socket) rxQueue() Value {
+	if s.unix != nil {
+		if !s.unix.Has(netlinkx.UNIX_DIAG_RQLEN) {
+			return Null
+		}
+		return IntValue(int64(s.unix.RQueue))
+	}
+	return IntValue(int64(s.inet.RQueue))
+}
+
+func (s *socket) txQueue() Value {
+	if s.unix != nil {
+		if !s.unix.Has(netlinkx.UNIX_DIAG_RQLEN) {
+			return Null
+		}
+		return IntValue(int64(s.unix.WQueue))
+	}
+	return IntValue(int64(s.inet.WQueue))
+}
+
+func (s *socket) uid() Value {
+	if s.unix != nil {
+		if !s.unix.Has(netlinkx.UNIX_DIAG_UID) {
+			return Null // kernel before 5.3
+		}
+		return IntValue(int64(s.unix.UID))
+	}
+	return IntValue(int64(s.inet.UID))
+}
+
+func (s *socket) inode() int64 {
+	if s.unix != nil {
+		return int64(s.unix.Inode)
+	}
+	return int64(s.inet.Inode)
+}
+
+func (s *socket) cookieValue() uint64 {
+	if s.unix != nil {
+		return s.unix.Cookie
+	}
+	return s.inet.ID.Cookie
+}
+
+func (s *socket) cookie() string { return strconv.FormatUint(s.cookieValue(), 10) }
+
+// unixPeerInode is UNIX_DIAG_PEER, which the kernel leaves out when there
+// is no peer (asked for whenever the column is used, so absent means 0).
+func (s *socket) unixPeerInode() Value {
+	if s.unix == nil {
+		return Null
+	}
+	return IntValue(int64(s.unix.Peer))
+}
 
 // ifName is the name of the device the socket is bound to, from the
 // query's ifindex → name map (its index in decimal if the link has gone).
 func (s *socket) ifName() string {
+	if s.inet == nil {
+		return ""
+	}
 	idx := s.inet.ID.If
 	if idx == 0 {
 		return ""

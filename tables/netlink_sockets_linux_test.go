@@ -376,3 +376,66 @@ func TestNetlinkSocketsPushdown(t *testing.T) {
 		}
 	})
 }
+
+// TestNetlinkSocketsUnixMatchesSS compares the unix rows with `ss -xanpOH`:
+// stream, dgram and seqpacket sockets with path, abstract and no names.
+func TestNetlinkSocketsUnixMatchesSS(t *testing.T) {
+	nstest.NeedTool(t, "ss")
+	ns, _ := startSocketHolder(t)
+	type unixSock struct{ Type, State, RQ, WQ, Path, Peer string }
+	theirs := map[string]unixSock{}
+	for line := range strings.Lines(ns.Run("ss", "-xanOH")) {
+		f := strings.Fields(line)
+		if len(f) < 8 {
+			continue
+		}
+		path := f[4]
+		if path == "*" {
+			path = ""
+		}
+		typ := map[string]string{"u_str": "stream", "u_dgr": "dgram", "u_seq": "seqpacket"}[f[0]]
+		theirs[f[5]] = unixSock{typ, f[1], f[2], f[3], path, f[7]}
+	}
+	ours := map[string]unixSock{}
+	for _, r := range tableRows(t, netlinkSockets, ns.Open(), eq("family", "unix"), nil) {
+		if r["family"] != "unix" || r["protocol"] != "" || r["local_port"] != "0" || r["interface"] != "" {
+			t.Errorf("unix row %v", r)
+		}
+		ours[r["inode"]] = unixSock{r["type"], ssState(r["state"]), r["rx_queue"], r["tx_queue"], r["local_address"], r["unix_peer_inode"]}
+	}
+	if len(ours) < 13 {
+		t.Errorf("only %d unix sockets", len(ours))
+	}
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("unix rows vs ss -xanOH by inode (-ss +ours):\n%s", diff)
+	}
+}
+
+// TestNetlinkSocketsUnixPushdown checks when the unix_diag dump runs and what it asks for.
+func TestNetlinkSocketsUnixPushdown(t *testing.T) {
+	ns := nstest.New(t).Open()
+	tests := []struct {
+		name string
+		cons map[string][]Constraint
+		used []string
+		want []netlinkx.UnixDiagReq
+	}{
+		{"listeners", eq("state", "LISTEN"), []string{"inode"}, []netlinkx.UnixDiagReq{{NetNS: ns, States: 1 << netlinkx.TCP_LISTEN}}},
+		{"names and peers", nil, []string{"local_address", "unix_peer_inode"}, []netlinkx.UnixDiagReq{{NetNS: ns, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER}}},
+		{"tcp only", eq("protocol", "tcp"), nil, nil},
+		{"a port", eq("local_port", "22"), nil, nil},
+		{"inet only", eq("family", "inet"), nil, nil},
+		{"a state unix never has", eq("state", "TIME_WAIT"), nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []netlinkx.UnixDiagReq
+			unixDumpHook = func(r netlinkx.UnixDiagReq) { got = append(got, r) }
+			defer func() { unixDumpHook = nil }()
+			tableRows(t, netlinkSockets, ns, tt.cons, tt.used)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("unix_diag requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
