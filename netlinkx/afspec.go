@@ -52,8 +52,8 @@ type Inet6AFSpec struct {
 	AddrGenMode uint8
 	// HasAddrGenMode reports that IFLA_INET6_ADDR_GEN_MODE was sent.
 	HasAddrGenMode bool
-	// RAMTU is IFLA_INET6_RA_MTU, the MTU of the last router advertisement
-	// (0 when none). Linux 5.15 added it.
+	// RAMTU is IFLA_INET6_RA_MTU, the MTU option of the last router
+	// advertisement. Linux 5.15 added it, and sends it only once non-zero.
 	RAMTU uint32
 	// HasRAMTU reports that IFLA_INET6_RA_MTU was sent.
 	HasRAMTU bool

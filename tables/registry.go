@@ -11,6 +11,7 @@ var registry = []Interface{
 	netlinkSockets,
 	tcpInfo,
 	netlinkNamespaces,
+	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 }
 
 // All returns every table, in registry order.
