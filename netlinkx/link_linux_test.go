@@ -1,0 +1,384 @@
+package netlinkx_test
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mdlayher/netlink"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	if flag.Lookup("record") == nil {
+		flag.Bool("record", false, "re-record testdata from the running kernel (root)")
+	}
+}
+
+func linkRecording() bool {
+	f := flag.Lookup("record")
+	return f != nil && f.Value.String() == "true"
+}
+
+// littleEndian reports whether recorded native-endian bytes replay here.
+func lkLittleEndian() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}
+
+// linkLabCommands build the namespace the rtnl_link and rtnl_addr testdata
+// were recorded in.
+var linkLabCommands = [][]string{
+	{"sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"},
+	{"ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"},
+	{"ip", "link", "add", "br0", "type", "bridge"},
+	{"ip", "link", "set", "veth1", "master", "br0"},
+	{"ip", "link", "set", "veth0", "alias", "recorded veth"},
+	{"ip", "link", "property", "add", "dev", "veth0", "altname", "veth0-alt"},
+	{"ip", "link", "add", "mv0", "link", "veth0", "type", "macvlan", "mode", "bridge"},
+	{"ip", "link", "set", "veth0", "up"}, {"ip", "link", "set", "veth1", "up"}, {"ip", "link", "set", "br0", "up"},
+	{"ip", "addr", "add", "10.1.0.1/24", "brd", "+", "dev", "veth0"},
+	{"ip", "addr", "add", "10.1.0.5/24", "dev", "veth0"},
+	{"ip", "addr", "add", "10.9.0.1", "peer", "10.9.0.2/32", "dev", "veth0", "label", "veth0:p"},
+	{"ip", "-6", "addr", "add", "2001:db8::1/64", "dev", "veth0", "nodad"},
+	{"ip", "-6", "addr", "add", "2001:db8:9::1", "peer", "2001:db8:9::2/128", "dev", "veth0", "nodad"},
+}
+
+// TestRecordLinks re-records testdata/rtnl_link and testdata/rtnl_addr with
+// -record: one RTM_NEWLINK or RTM_NEWADDR payload per .bin, and beside it a
+// .txt with `uname -r`, how it was made, and what `ip -d -j` printed then.
+func TestRecordLinks(t *testing.T) {
+	if !linkRecording() {
+		t.Skip("re-records testdata with -record")
+	}
+	ns := nstest.New(t)
+	for _, c := range linkLabCommands {
+		ns.Run(c...)
+	}
+	// Let carrier settle so that the flags ip prints afterwards are those we record.
+	nstest.Eventually(t, func() error {
+		if out := ns.Run("ip", "-br", "link"); strings.Contains(out, "NO-CARRIER") {
+			return fmt.Errorf("links without carrier yet:\n%s", out)
+		}
+		return nil
+	})
+	fd := ns.Open()
+	uname := strings.TrimSpace(string(lkMust(os.ReadFile("/proc/sys/kernel/osrelease"))))
+	how := "recorded by `go test -run TestRecordLinks -record ./netlinkx/` in a namespace built with:\n"
+	for _, c := range linkLabCommands {
+		how += "  " + strings.Join(c, " ") + "\n"
+	}
+	for _, dir := range []string{"testdata/rtnl_link", "testdata/rtnl_addr"} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := netlinkx.DumpLinksRaw(context.Background(), netlinkx.LinkRequest{NetNS: fd}, func(b []byte) error {
+		var m netlinkx.LinkMessage
+		if err := m.UnmarshalBinary(b); err != nil {
+			return err
+		}
+		ipOut := ns.Run("ip", "-d", "-s", "-j", "link", "show", "dev", m.Name)
+		return lkWriteCase("testdata/rtnl_link/"+m.Name, b, fmt.Sprintf("uname -r: %s\n%s\nip -d -s -j link show dev %s:\n%s", uname, how, m.Name, ipOut))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: fd, Type: unix.RTM_GETADDR, Flags: unix.NLM_F_DUMP, Data: make([]byte, 8)},
+		func(h netlink.Header, b []byte) error {
+			var m netlinkx.AddrMessage
+			if err := m.UnmarshalBinary(b); err != nil {
+				return err
+			}
+			n++
+			name := fmt.Sprintf("testdata/rtnl_addr/%s_%d_%s", lkFamilyWord(m.Family), m.Index, strings.NewReplacer(":", "_", ".", "_").Replace(m.LocalAddr().String()))
+			return lkWriteCase(name, b, fmt.Sprintf("uname -r: %s\n%s\nip -j addr show:\n%s", uname, how, ns.Run("ip", "-j", "addr", "show")))
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lkFamilyWord(f uint8) string {
+	if f == unix.AF_INET6 {
+		return "inet6"
+	}
+	return "inet"
+}
+
+func lkWriteCase(base string, b []byte, txt string) error {
+	if err := os.WriteFile(base+".bin", b, 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(base+".txt", []byte(txt), 0o644)
+}
+
+func lkMust[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// ipJSON returns the JSON object after the "ip ...:" line of a .txt.
+func lkIPJSON(t *testing.T, txt string) []map[string]any {
+	t.Helper()
+	i := strings.Index(txt, "[{")
+	if i < 0 {
+		t.Fatalf("no ip JSON in testdata text")
+	}
+	var v []map[string]any
+	if err := json.Unmarshal([]byte(txt[i:]), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func lkJSONNum(v any) uint64 {
+	f, _ := v.(float64)
+	return uint64(f)
+}
+
+// TestLinkMessageTestdata decodes each recorded RTM_NEWLINK and compares it
+// with what ip printed for the link when it was recorded.
+func TestLinkMessageTestdata(t *testing.T) {
+	if !lkLittleEndian() {
+		t.Skip("testdata is little-endian")
+	}
+	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
+	if len(files) == 0 {
+		t.Fatal("no testdata/rtnl_link/*.bin")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b := lkMust(os.ReadFile(f))
+			ip := lkIPJSON(t, string(lkMust(os.ReadFile(strings.TrimSuffix(f, ".bin")+".txt"))))[0]
+			var m netlinkx.LinkMessage
+			if err := m.UnmarshalBinary(b); err != nil {
+				t.Fatal(err)
+			}
+			kind := ""
+			if li, ok := ip["linkinfo"].(map[string]any); ok {
+				kind, _ = li["info_kind"].(string)
+			}
+			alias, _ := ip["ifalias"].(string)
+			var alt []string
+			altnames, _ := ip["altnames"].([]any)
+			for _, a := range altnames {
+				alt = append(alt, a.(string))
+			}
+			type view struct {
+				Name, Kind, Qdisc, Address, Operstate, Type, Flags, Alias string
+				Index                                                    int32
+				MTU, TxQLen, NumTxQueues, GSOMaxSize                     uint32
+				AltNames                                                 []string
+				RxBytes, TxPackets                                       uint64
+			}
+			flags := fmt.Sprint(ip["flags"])
+			flags = strings.ReplaceAll(strings.Trim(flags, "[]"), " ", ",")
+			flags = strings.ReplaceAll(strings.ReplaceAll(flags, ",M-DOWN", ""), "M-DOWN", "")
+			want := view{
+				Name: ip["ifname"].(string), Kind: kind, Qdisc: ip["qdisc"].(string), Address: ip["address"].(string),
+				Operstate: ip["operstate"].(string), Type: ip["link_type"].(string), Flags: flags, Alias: alias,
+				Index: int32(lkJSONNum(ip["ifindex"])), MTU: uint32(lkJSONNum(ip["mtu"])), TxQLen: uint32(lkJSONNum(ip["txqlen"])),
+				NumTxQueues: uint32(lkJSONNum(ip["num_tx_queues"])), GSOMaxSize: uint32(lkJSONNum(ip["gso_max_size"])), AltNames: alt,
+				RxBytes:   lkJSONNum(ip["stats64"].(map[string]any)["rx"].(map[string]any)["bytes"]),
+				TxPackets: lkJSONNum(ip["stats64"].(map[string]any)["tx"].(map[string]any)["packets"]),
+			}
+			got := view{
+				Name: m.Name, Kind: string(m.Kind), Qdisc: string(m.Qdisc), Address: netlinkx.LLAddr(m.Address, m.Type),
+				Operstate: netlinkx.OperStateName(m.OperState), Type: netlinkx.ARPHRDName(m.Type), Flags: netlinkx.LinkFlags(m.Flags), Alias: string(m.IfAlias),
+				Index: m.Index, MTU: m.MTU, TxQLen: m.TxQLen, NumTxQueues: m.NumTxQueues, GSOMaxSize: m.GSOMaxSize, AltNames: m.AltNames(),
+				RxBytes: m.Stats64.RxBytes, TxPackets: m.Stats64.TxPackets,
+			}
+			// ip ran just after the dump: counters may have moved on since.
+			if got.RxBytes <= want.RxBytes {
+				got.RxBytes = want.RxBytes
+			}
+			if got.TxPackets <= want.TxPackets {
+				got.TxPackets = want.TxPackets
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-ip at recording +decoded):\n%s", diff)
+			}
+			if m.Stats64Sent != netlinkx.SizeofRtnlLinkStats64 {
+				t.Errorf("Stats64Sent %d, want %d from a 6.18 kernel", m.Stats64Sent, netlinkx.SizeofRtnlLinkStats64)
+			}
+		})
+	}
+}
+
+// nla builds one netlink attribute.
+func lkNLA(typ uint16, data []byte) []byte {
+	b := make([]byte, 4, 4+len(data)+3)
+	binary.NativeEndian.PutUint16(b[0:2], uint16(4+len(data)))
+	binary.NativeEndian.PutUint16(b[2:4], typ)
+	b = append(b, data...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+func lkU32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+
+func lkIfinfo(index int32, attrs ...[]byte) []byte {
+	b := make([]byte, 16)
+	b[0] = unix.AF_UNSPEC
+	binary.NativeEndian.PutUint16(b[2:4], unix.ARPHRD_ETHER)
+	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
+	binary.NativeEndian.PutUint32(b[8:12], unix.IFF_UP|unix.IFF_BROADCAST|unix.IFF_RUNNING|unix.IFF_LOWER_UP)
+	for _, a := range attrs {
+		b = append(b, a...)
+	}
+	return b
+}
+
+func TestLinkMessageUnmarshal(t *testing.T) {
+	stats184 := make([]byte, 184)
+	binary.NativeEndian.PutUint64(stats184[0:8], 7)      // rx_packets
+	binary.NativeEndian.PutUint64(stats184[176:184], 9) // tx_compressed
+	stats208 := make([]byte, 208)                        // a future kernel's longer struct
+	binary.NativeEndian.PutUint64(stats208[192:200], 5)  // rx_otherhost_dropped
+	tests := []struct {
+		name    string
+		b       []byte
+		wantErr string
+		check   func(t *testing.T, m *netlinkx.LinkMessage)
+	}{
+		{name: "short", b: make([]byte, 15), wantErr: "ifinfomsg: 15 bytes"},
+		{name: "bad attribute", b: append(lkIfinfo(3), 0xff, 0, 0, 0), wantErr: "link 3"},
+		{name: "mtu of 2 bytes", b: lkIfinfo(3, lkNLA(unix.IFLA_MTU, []byte{1, 2})), wantErr: "not a uint32"},
+		{name: "no attributes", b: lkIfinfo(4), check: func(t *testing.T, m *netlinkx.LinkMessage) {
+			if m.Has(unix.IFLA_MTU) || m.Has(unix.IFLA_STATS64) || m.Index != 4 {
+				t.Errorf("%+v", m)
+			}
+		}},
+		{name: "stats64 of an old kernel", b: lkIfinfo(5, lkNLA(unix.IFLA_STATS64, stats184)), check: func(t *testing.T, m *netlinkx.LinkMessage) {
+			if m.Stats64Sent != 184 || m.Stats64.RxPackets != 7 || m.Stats64.TxCompressed != 9 {
+				t.Errorf("sent %d, %+v", m.Stats64Sent, m.Stats64)
+			}
+			for _, f := range netlinkx.UAPIFields[netlinkx.RtnlLinkStats64]() {
+				if sent := f.Sent(m.Stats64Sent); sent != (f.Name != "rx_nohandler" && f.Name != "rx_otherhost_dropped") {
+					t.Errorf("%s sent=%v from 184 bytes", f.Name, sent)
+				}
+			}
+		}},
+		{name: "stats64 of a future kernel", b: lkIfinfo(6, lkNLA(unix.IFLA_STATS64, stats208)), check: func(t *testing.T, m *netlinkx.LinkMessage) {
+			if m.Stats64Sent != 200 || m.Stats64.RxOtherhostDropped != 5 {
+				t.Errorf("sent %d, %+v", m.Stats64Sent, m.Stats64)
+			}
+		}},
+		{name: "strings and nesting", b: lkIfinfo(7,
+			lkNLA(unix.IFLA_IFNAME, []byte("eth9\x00")),
+			lkNLA(unix.IFLA_QDISC, []byte("fq_codel\x00")),
+			lkNLA(unix.IFLA_MASTER, lkU32(12)),
+			lkNLA(unix.IFLA_LINKINFO|netlink.Nested, lkNLA(unix.IFLA_INFO_KIND, []byte("veth\x00"))),
+			lkNLA(unix.IFLA_PROP_LIST|netlink.Nested, append(lkNLA(unix.IFLA_ALT_IFNAME, []byte("a\x00")), lkNLA(unix.IFLA_ALT_IFNAME, []byte("bb\x00"))...)),
+			lkNLA(unix.IFLA_ADDRESS, []byte{0x02, 0, 0, 0, 0, 0xab}),
+			lkNLA(999, []byte{1, 2, 3}), // unknown: skipped
+		), check: func(t *testing.T, m *netlinkx.LinkMessage) {
+			got := fmt.Sprintf("%s %s %d %s %v %s %s", m.Name, m.Qdisc, m.Master, m.Kind, m.AltNames(), netlinkx.LLAddr(m.Address, m.Type), netlinkx.LinkFlags(m.Flags))
+			if want := "eth9 fq_codel 12 veth [a bb] 02:00:00:00:00:ab BROADCAST,UP,LOWER_UP"; got != want {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m netlinkx.LinkMessage
+			err := m.UnmarshalBinary(tt.b)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, &m)
+		})
+	}
+}
+
+// TestRtnlLinkStats64Layout checks the mirror against the kernel's struct:
+// sizeof 200, rx_nohandler at 184, rx_otherhost_dropped at 192.
+func TestRtnlLinkStats64Layout(t *testing.T) {
+	if got := binary.Size(netlinkx.RtnlLinkStats64{}); got != netlinkx.SizeofRtnlLinkStats64 {
+		t.Errorf("binary.Size %d, want %d", got, netlinkx.SizeofRtnlLinkStats64)
+	}
+	off := map[string]int{}
+	for _, f := range netlinkx.UAPIFields[netlinkx.RtnlLinkStats64]() {
+		off[f.Name] = f.Offset
+		if f.GoOffset != uintptr(f.Offset) {
+			t.Errorf("%s: Go offset %d, kernel offset %d", f.Name, f.GoOffset, f.Offset)
+		}
+	}
+	want := map[string]int{"rx_packets": 0, "multicast": 64, "collisions": 72, "tx_window_errors": 160, "rx_nohandler": 184, "rx_otherhost_dropped": 192}
+	for k, v := range want {
+		if off[k] != v {
+			t.Errorf("%s at %d, want %d", k, off[k], v)
+		}
+	}
+	if n := len(netlinkx.UAPIFields[netlinkx.RtnlLinkStats64]()); n != 25 {
+		t.Errorf("%d fields, want 25", n)
+	}
+}
+
+func TestLinkNames(t *testing.T) {
+	tests := []struct{ got, want string }{
+		{netlinkx.LinkFlags(unix.IFF_UP | unix.IFF_BROADCAST | unix.IFF_MULTICAST), "NO-CARRIER,BROADCAST,MULTICAST,UP"},
+		{netlinkx.LinkFlags(unix.IFF_LOOPBACK | unix.IFF_UP | unix.IFF_RUNNING | unix.IFF_LOWER_UP), "LOOPBACK,UP,LOWER_UP"},
+		{netlinkx.LinkFlags(unix.IFF_BROADCAST | 1<<30), "BROADCAST,40000000"},
+		{netlinkx.LinkFlags(0), ""},
+		{netlinkx.ARPHRDName(unix.ARPHRD_ETHER), "ether"},
+		{netlinkx.ARPHRDName(unix.ARPHRD_NONE), "none"},
+		{netlinkx.ARPHRDName(unix.ARPHRD_IP6GRE), "gre6"},
+		{netlinkx.ARPHRDName(4242), "[4242]"},
+		{netlinkx.OperStateName(netlinkx.IF_OPER_LOWERLAYERDOWN), "LOWERLAYERDOWN"},
+		{netlinkx.OperStateName(9), "9"},
+		{netlinkx.LinkModeName(netlinkx.IF_LINK_MODE_DORMANT), "DORMANT"},
+		{netlinkx.LLAddr([]byte{10, 0, 0, 1}, unix.ARPHRD_TUNNEL), "10.0.0.1"},
+		{netlinkx.LLAddr([]byte{0xde, 0xad}, unix.ARPHRD_ETHER), "de:ad"},
+		{netlinkx.LLAddr(nil, unix.ARPHRD_ETHER), ""},
+	}
+	for i, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("case %d: got %q, want %q", i, tt.got, tt.want)
+		}
+	}
+}
+
+// FuzzLinkMessage decodes arbitrary payloads: no panic, and a message that
+// decodes also formats.
+func FuzzLinkMessage(f *testing.F) {
+	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
+	for _, p := range files {
+		f.Add(lkMust(os.ReadFile(p)))
+	}
+	f.Add(lkIfinfo(1, lkNLA(unix.IFLA_STATS64, make([]byte, 17))))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m netlinkx.LinkMessage
+		if m.UnmarshalBinary(b) != nil {
+			return
+		}
+		_ = netlinkx.LinkFlags(m.Flags) + netlinkx.ARPHRDName(m.Type) + netlinkx.LLAddr(m.Address, m.Type) + netlinkx.OperStateName(m.OperState)
+		_ = m.AltNames()
+		if m.Stats64Sent > netlinkx.SizeofRtnlLinkStats64 {
+			t.Fatalf("Stats64Sent %d", m.Stats64Sent)
+		}
+	})
+}
+
