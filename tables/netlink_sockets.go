@@ -22,6 +22,8 @@ const (
 type socket struct {
 	inet *netlinkx.InetDiagMsg
 	unix *netlinkx.UnixDiagMsg
+	nl   *netlinkx.NetlinkDiagMsg
+	pkt  *netlinkx.PacketDiagMsg
 	// bound marks a TCP socket from the TCP_BOUND_INACTIVE dump: the kernel
 	// reports it as TCP_CLOSE.
 	bound bool
@@ -72,7 +74,7 @@ var inetDumpHook func(netlinkx.InetDiagReq)
 var netlinkSockets = &Table[socket]{
 	Name: "netlink_sockets",
 	Doc: "One row per socket, what `ss -tuaxwnpe` lists: TCP, UDP, UDP-Lite, raw, SCTP and MPTCP over IPv4 and IPv6 " +
-		"from inet_diag, and AF_UNIX sockets from unix_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
+		"from inet_diag, and AF_UNIX, AF_NETLINK and AF_PACKET sockets from unix_diag, netlink_diag and packet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
 		"a protocol the kernel has no diag module for gives no rows). " +
 		"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
 		"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
@@ -84,14 +86,15 @@ var netlinkSockets = &Table[socket]{
 		"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
 	},
 	Columns: []Column[socket]{
-		Text("family", "Address family: inet, inet6 or unix", (*socket).familyName),
-		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix", (*socket).protocolName),
+		Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName),
+		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+
+			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName),
 		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
 		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
 			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress),
-		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it)", (*socket).localPort),
+		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort),
 		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
-		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected", (*socket).remotePort),
+		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort),
 		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
 			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
 			"osquery's process_open_sockets spells CLOSE as CLOSED", (*socket).stateName),
@@ -117,7 +120,68 @@ func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) er
 	if err != nil {
 		return err
 	}
-	return dumpUnixSockets(ctx, q, p, sq, emit)
+	if err := dumpUnixSockets(ctx, q, p, sq, emit); err != nil {
+		return err
+	}
+	if err := dumpNetlinkSockets(ctx, q, p, sq, emit); err != nil {
+		return err
+	}
+	return dumpPacketSockets(ctx, q, p, sq, emit)
+}
+
+// stateMayBe reports whether the state constraint allows one of names.
+func (p socketPlan) stateMayBe(names ...string) bool {
+	if p.states == nil {
+		return true
+	}
+	for _, n := range names {
+		if p.states[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// dumpNetlinkSockets runs the netlink_diag dump of every netlink protocol
+// when p leaves one.
+func dumpNetlinkSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuery, emit func(*socket) error) error {
+	if !p.family("netlink") || !p.nonInet() || p.dport != 0 || !p.stateMayBe("NONE", "ESTABLISHED") {
+		return nil // netlink rows have remote_port 0 unless connected; ports are port ids
+	}
+	req := netlinkx.NetlinkDiagReq{NetNS: q.NetNS, Protocol: netlinkx.NDIAG_PROTO_ALL}
+	if q.Used("rx_queue") || q.Used("tx_queue") {
+		req.Show |= netlinkx.NDIAG_SHOW_MEMINFO
+	}
+	row := socket{sq: sq}
+	return netlinkx.DumpNetlink(ctx, req, func(m *netlinkx.NetlinkDiagMsg) error {
+		if p.sport != 0 && int64(int32(m.PortID)) != int64(p.sport) {
+			return nil
+		}
+		row.nl = m
+		return emit(&row)
+	})
+}
+
+// dumpPacketSockets runs the packet_diag dump when p leaves one.
+func dumpPacketSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuery, emit func(*socket) error) error {
+	if !p.family("packet") || !p.nonInet() || p.sport != 0 || p.dport != 0 || !p.stateMayBe("NONE") {
+		return nil // packet rows have ports 0 and state NONE
+	}
+	req := netlinkx.PacketDiagReq{NetNS: q.NetNS}
+	if q.Used("uid") || q.Used("interface") {
+		req.Show |= netlinkx.PACKET_SHOW_INFO
+	}
+	if q.Used("rx_queue") || q.Used("tx_queue") {
+		req.Show |= netlinkx.PACKET_SHOW_MEMINFO
+	}
+	row := socket{sq: sq}
+	return netlinkx.DumpPacket(ctx, req, func(m *netlinkx.PacketDiagMsg) error {
+		row.pkt = m
+		if err := sq.prepareIf(m.Info.Index); err != nil {
+			return err
+		}
+		return emit(&row)
+	})
 }
 
 // dumpUnixSockets runs the unix_diag dump when p leaves one, asking for the
@@ -307,10 +371,8 @@ func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *
 		if bound && m.State != netlinkx.TCP_CLOSE {
 			return nil
 		}
-		if m.ID.If != 0 && sq.q.Needs&needIfName != 0 && sq.ifNames == nil {
-			if err := sq.loadIfNames(); err != nil {
-				return err
-			}
+		if err := sq.prepareIf(m.ID.If); err != nil {
+			return err
 		}
 		row.inet = m
 		if sq.q.Needs&needInfo != 0 {
@@ -331,6 +393,10 @@ func (s *socket) familyName() string {
 	switch {
 	case s.unix != nil:
 		return "unix"
+	case s.nl != nil:
+		return "netlink"
+	case s.pkt != nil:
+		return "packet"
 	case s.inet.Family == unix.AF_INET6:
 		return "inet6"
 	}
@@ -351,7 +417,12 @@ func (s *socket) inetProto() int {
 }
 
 func (s *socket) protocolName() string {
-	if s.inet == nil {
+	switch {
+	case s.nl != nil:
+		return s.nl.ProtocolName()
+	case s.pkt != nil:
+		return s.pkt.ProtocolName()
+	case s.inet == nil:
 		return ""
 	}
 	if i := s.inetProto(); i >= 0 {
@@ -361,8 +432,13 @@ func (s *socket) protocolName() string {
 }
 
 func (s *socket) typeName() string {
-	if s.unix != nil {
+	switch {
+	case s.unix != nil:
 		return s.unix.TypeName()
+	case s.nl != nil:
+		return s.nl.TypeName()
+	case s.pkt != nil:
+		return s.pkt.TypeName()
 	}
 	if i := s.inetProto(); i >= 0 {
 		return inetProtocols[i].typ
@@ -373,6 +449,9 @@ func (s *socket) typeName() string {
 func (s *socket) localAddress() string {
 	if s.unix != nil {
 		return s.unix.Path()
+	}
+	if s.inet == nil {
+		return ""
 	}
 	return s.inet.SrcAddr().String()
 }
@@ -385,6 +464,9 @@ func (s *socket) remoteAddress() string {
 }
 
 func (s *socket) localPort() int64 {
+	if s.nl != nil {
+		return int64(int32(s.nl.PortID)) // as ss prints it: autobound ids are negative
+	}
 	if s.inet == nil {
 		return 0
 	}
@@ -392,6 +474,9 @@ func (s *socket) localPort() int64 {
 }
 
 func (s *socket) remotePort() int64 {
+	if s.nl != nil {
+		return int64(int32(s.nl.DstPortID))
+	}
 	if s.inet == nil {
 		return 0
 	}
@@ -399,8 +484,13 @@ func (s *socket) remotePort() int64 {
 }
 
 func (s *socket) stateName() string {
-	if s.unix != nil {
+	switch {
+	case s.unix != nil:
 		return s.unix.StateName()
+	case s.nl != nil:
+		return s.nl.StateName()
+	case s.pkt != nil:
+		return s.pkt.StateName()
 	}
 	m := s.inet
 	if s.bound {
@@ -413,6 +503,12 @@ func (s *socket) stateName() string {
 }
 
 func (s *socket) rxQueue() Value {
+	switch {
+	case s.nl != nil:
+		return optUint(s.nl.RQueue())
+	case s.pkt != nil:
+		return optUint(s.pkt.RQueue())
+	}
 	if s.unix != nil {
 		if !s.unix.Has(netlinkx.UNIX_DIAG_RQLEN) {
 			return Null
@@ -423,6 +519,13 @@ func (s *socket) rxQueue() Value {
 }
 
 func (s *socket) txQueue() Value {
+	switch {
+	case s.nl != nil:
+		return optUint(s.nl.WQueue())
+	case s.pkt != nil:
+		_, ok := s.pkt.RQueue()
+		return optUint(0, ok) // ss shows 0: a packet socket's sends do not queue
+	}
 	if s.unix != nil {
 		if !s.unix.Has(netlinkx.UNIX_DIAG_RQLEN) {
 			return Null
@@ -433,6 +536,15 @@ func (s *socket) txQueue() Value {
 }
 
 func (s *socket) uid() Value {
+	switch {
+	case s.nl != nil:
+		return Null // netlink_diag carries no uid
+	case s.pkt != nil:
+		if !s.pkt.Has(netlinkx.PACKET_DIAG_UID) {
+			return Null
+		}
+		return IntValue(int64(s.pkt.UID))
+	}
 	if s.unix != nil {
 		if !s.unix.Has(netlinkx.UNIX_DIAG_UID) {
 			return Null // kernel before 5.3
@@ -443,15 +555,25 @@ func (s *socket) uid() Value {
 }
 
 func (s *socket) inode() int64 {
-	if s.unix != nil {
+	switch {
+	case s.unix != nil:
 		return int64(s.unix.Inode)
+	case s.nl != nil:
+		return int64(s.nl.Inode)
+	case s.pkt != nil:
+		return int64(s.pkt.Inode)
 	}
 	return int64(s.inet.Inode)
 }
 
 func (s *socket) cookieValue() uint64 {
-	if s.unix != nil {
+	switch {
+	case s.unix != nil:
 		return s.unix.Cookie
+	case s.nl != nil:
+		return s.nl.Cookie
+	case s.pkt != nil:
+		return s.pkt.Cookie
 	}
 	return s.inet.ID.Cookie
 }
@@ -470,10 +592,13 @@ func (s *socket) unixPeerInode() Value {
 // ifName is the name of the device the socket is bound to, from the
 // query's ifindex → name map (its index in decimal if the link has gone).
 func (s *socket) ifName() string {
-	if s.inet == nil {
-		return ""
+	var idx uint32
+	switch {
+	case s.inet != nil:
+		idx = s.inet.ID.If
+	case s.pkt != nil:
+		idx = s.pkt.Info.Index
 	}
-	idx := s.inet.ID.If
 	if idx == 0 {
 		return ""
 	}
@@ -483,9 +608,12 @@ func (s *socket) ifName() string {
 	return strconv.FormatUint(uint64(idx), 10)
 }
 
-// loadIfNames reads the namespace's links once per query, on the first
-// socket bound to a device.
-func (sq *sockQuery) loadIfNames() error {
+// prepareIf reads the namespace's links once per query, on the first
+// socket bound to a device (idx != 0) when the interface column is used.
+func (sq *sockQuery) prepareIf(idx uint32) error {
+	if idx == 0 || sq.q.Needs&needIfName == 0 || sq.ifNames != nil {
+		return nil
+	}
 	names := map[uint32]string{}
 	err := netlinkx.DumpLinks(sq.ctx, netlinkx.LinkRequest{NetNS: sq.q.NetNS}, func(l *netlinkx.LinkMessage) error {
 		names[uint32(l.Index)] = l.Name
@@ -496,4 +624,12 @@ func (sq *sockQuery) loadIfNames() error {
 	}
 	sq.ifNames = names
 	return nil
+}
+
+// optUint is a cell for an optional unsigned value.
+func optUint(v uint32, ok bool) Value {
+	if !ok {
+		return Null
+	}
+	return IntValue(int64(v))
 }
