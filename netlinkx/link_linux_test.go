@@ -180,10 +180,10 @@ func TestLinkMessageTestdata(t *testing.T) {
 			}
 			type view struct {
 				Name, Kind, Qdisc, Address, Operstate, Type, Flags, Alias string
-				Index                                                    int32
-				MTU, TxQLen, NumTxQueues, GSOMaxSize                     uint32
-				AltNames                                                 []string
-				RxBytes, TxPackets                                       uint64
+				Index                                                     int32
+				MTU, TxQLen, NumTxQueues, GSOMaxSize                      uint32
+				AltNames                                                  []string
+				RxBytes, TxPackets                                        uint64
 			}
 			flags := fmt.Sprint(ip["flags"])
 			flags = strings.ReplaceAll(strings.Trim(flags, "[]"), " ", ",")
@@ -247,10 +247,10 @@ func lkIfinfo(index int32, attrs ...[]byte) []byte {
 
 func TestLinkMessageUnmarshal(t *testing.T) {
 	stats184 := make([]byte, 184)
-	binary.NativeEndian.PutUint64(stats184[0:8], 7)      // rx_packets
+	binary.NativeEndian.PutUint64(stats184[0:8], 7)     // rx_packets
 	binary.NativeEndian.PutUint64(stats184[176:184], 9) // tx_compressed
-	stats208 := make([]byte, 208)                        // a future kernel's longer struct
-	binary.NativeEndian.PutUint64(stats208[192:200], 5)  // rx_otherhost_dropped
+	stats208 := make([]byte, 208)                       // a future kernel's longer struct
+	binary.NativeEndian.PutUint64(stats208[192:200], 5) // rx_otherhost_dropped
 	tests := []struct {
 		name    string
 		b       []byte
@@ -381,4 +381,3 @@ func FuzzLinkMessage(f *testing.F) {
 		}
 	})
 }
-
