@@ -49,7 +49,15 @@ func TestSockDiagHelper(t *testing.T) {
 		t.Skip("helper process for the sock_diag tests")
 	}
 	dir := flag.Arg(1)
-	if err := holdSockets(dir); err != nil {
+	hold := holdSockets
+	if flag.NArg() > 2 { // a count: that many loopback TCP connections, for benchmarks
+		n, err := strconv.Atoi(flag.Arg(2))
+		if err != nil {
+			os.Exit(2)
+		}
+		hold = func(string) error { return holdTCP(n) }
+	}
+	if err := hold(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "sockdiag helper:", err)
 		os.Exit(2)
 	}
@@ -128,6 +136,50 @@ func holdSockets(dir string) (err error) {
 	_ = must(unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL))))
 	pd := must(unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_IP))))
 	check(unix.Bind(pd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: 1}))
+	return nil
+}
+
+// holdTCP opens n established loopback TCP connections (both ends held).
+func holdTCP(n int) error {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return err
+	}
+	if need := uint64(2*n + 256); lim.Cur < need {
+		if lim.Max < need {
+			return fmt.Errorf("%d connections need %d descriptors, RLIMIT_NOFILE allows %d", n, need, lim.Max)
+		}
+		lim.Cur = need
+		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+			return err
+		}
+	}
+	l, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+	if err != nil {
+		return err
+	}
+	if err := unix.Bind(l, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		return err
+	}
+	if err := unix.Listen(l, 4096); err != nil {
+		return err
+	}
+	sa, err := unix.Getsockname(l)
+	if err != nil {
+		return err
+	}
+	for range n {
+		c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
+		if err != nil {
+			return err
+		}
+		if err := unix.Connect(c, sa); err != nil {
+			return err
+		}
+		if _, _, err := unix.Accept(l); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
