@@ -181,11 +181,11 @@ func TestNetlinkLinksMatchesIP(t *testing.T) {
 		byName[r["interface"]] = r
 	}
 	for name, want := range map[string]map[string]string{
-		"veth0":  {"kind": "veth", "master": "<null>", "link_netnsid": "0"},
-		"vb0":    {"kind": "veth", "master": "br0"},
-		"br0":    {"kind": "bridge", "type": "ether"},
-		"dv0": {"kind": "veth", "alias": "lab dummy"},
-		"lo":     {"kind": "", "type": "loopback", "operstate": "UNKNOWN"},
+		"veth0": {"kind": "veth", "master": "<null>", "link_netnsid": "0"},
+		"vb0":   {"kind": "veth", "master": "br0"},
+		"br0":   {"kind": "bridge", "type": "ether"},
+		"dv0":   {"kind": "veth", "alias": "lab dummy"},
+		"lo":    {"kind": "", "type": "loopback", "operstate": "UNKNOWN"},
 	} {
 		got := map[string]string{}
 		for k := range want {
