@@ -38,7 +38,8 @@ type socket struct {
 type sockQuery struct {
 	ctx     context.Context
 	q       *Query
-	ifNames map[uint32]string // ifindex → name in q.NetNS, read on first use
+	ifNames map[uint32]string               // ifindex → name in q.NetNS, read on first use
+	owners  map[uint64]netlinkx.SocketOwner // socket inode → owner, when a process column is used
 }
 
 // inetProtocol is an IPPROTO_* netlink_sockets dumps.
@@ -104,6 +105,10 @@ var netlinkSockets = &Table[socket]{
 		BigInt("inode", "idiag_inode: the socket's inode (socket:[inode] in /proc/PID/fd); 0 for TIME_WAIT and request sockets", (*socket).inode),
 		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
 		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
+		Int("pid", "The owning process (the lowest pid holding the socket, from /proc/PID/fd); -1 when unknown "+
+			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner),
+		Int("fd", "The descriptor of the socket in the owning process (the lowest), -1 when unknown", (*socket).fd).Needs(needOwner),
+		Text("process_name", "/proc/PID/comm of the owning process, empty when unknown", (*socket).processName).Needs(needOwner),
 		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode),
 	},
 	Generate: generateSockets,
@@ -113,6 +118,28 @@ var netlinkSockets = &Table[socket]{
 func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) error {
 	p := planSockets(q)
 	sq := &sockQuery{ctx: ctx, q: q}
+	if q.Needs&needOwner != 0 {
+		pids, only := ownerPids(q)
+		if ownerWalkHook != nil {
+			ownerWalkHook(pids)
+		}
+		owners, err := netlinkx.SocketOwners(ctx, pids)
+		if err != nil {
+			return err
+		}
+		sq.owners = owners
+		if only {
+			// pid = N with every N > 0: a socket nobody among them owns shows
+			// pid -1 and cannot match, so it need not reach the host.
+			all := emit
+			emit = func(s *socket) error {
+				if _, ok := owners[uint64(s.inode())]; !ok {
+					return nil
+				}
+				return all(s)
+			}
+		}
+	}
 	err := forInetDumps(p, 0, false, func(req netlinkx.InetDiagReq, bound bool) error {
 		req.NetNS = q.NetNS
 		return runInetDump(ctx, req, bound, sq, emit)
@@ -127,6 +154,63 @@ func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) er
 		return err
 	}
 	return dumpPacketSockets(ctx, q, p, sq, emit)
+}
+
+// ownerWalkHook, when set by a test, sees each /proc walk for owners.
+var ownerWalkHook func(pids []int32)
+
+// ownerPids is the processes whose descriptors the owner walk must read: those
+// of a pid = constraint when every value is a real pid (only is then true),
+// otherwise nil for all of them. A value of 0 or less (pid = -1 asks for
+// sockets nobody owns) needs every process: a socket owned by a pid not
+// walked would show -1 and match wrongly.
+func ownerPids(q *Query) (pids []int32, only bool) {
+	vals, ok := q.IntEquals("pid")
+	if !ok {
+		return nil, false
+	}
+	for _, v := range dedup(vals) {
+		if v <= 0 {
+			return nil, false
+		}
+		if v > 1<<31-1 {
+			continue // no such process
+		}
+		pids = append(pids, int32(v))
+	}
+	if len(pids) == 0 {
+		pids = []int32{} // only impossible pids: walk nothing (nil would mean all)
+	}
+	return pids, true
+}
+
+// owner is the socket's owning process from the query's walk.
+func (s *socket) owner() (netlinkx.SocketOwner, bool) {
+	ino := s.inode()
+	if ino == 0 {
+		return netlinkx.SocketOwner{}, false
+	}
+	o, ok := s.sq.owners[uint64(ino)]
+	return o, ok
+}
+
+func (s *socket) pid() int64 {
+	if o, ok := s.owner(); ok {
+		return int64(o.PID)
+	}
+	return -1
+}
+
+func (s *socket) fd() int64 {
+	if o, ok := s.owner(); ok {
+		return int64(o.FD)
+	}
+	return -1
+}
+
+func (s *socket) processName() string {
+	o, _ := s.owner()
+	return o.Comm
 }
 
 // stateMayBe reports whether the state constraint allows one of names.

@@ -245,7 +245,7 @@ func TestNetlinkSocketsMatchesSS(t *testing.T) {
 // TestNetlinkSocketsConstraints checks that every pushed-down constraint
 // gives the rows SQLite would keep from the unconstrained table.
 func TestNetlinkSocketsConstraints(t *testing.T) {
-	ns, _ := startSocketHolder(t)
+	ns, holder := startSocketHolder(t)
 	nsfd := ns.Open()
 	key := func(r map[string]string) string {
 		return fmt.Sprint(r["family"], r["protocol"], r["local_address"], r["local_port"], r["remote_address"], r["remote_port"], r["state"], r["inode"], r["cookie"])
@@ -278,6 +278,12 @@ func TestNetlinkSocketsConstraints(t *testing.T) {
 		{"local_port http", eq("local_port", "http")},
 		{"local_port 0", eq("local_port", "0")},
 		{"local_port 70000", eq("local_port", "70000")},
+		{"pid", eq("pid", strconv.Itoa(holder))},
+		{"pid IN", eq("pid", strconv.Itoa(holder), "1")},
+		{"pid -1", eq("pid", "-1")},
+		{"pid text", eq("pid", "python3")},
+		{"pid huge", eq("pid", "99999999999")},
+		{"process_name", eq("process_name", "python3")},
 		{"everything", and(eq("state", "LISTEN"), eq("family", "inet"), eq("protocol", "tcp"), eq("local_port", "7004"))},
 	}
 	for _, tt := range tests {
@@ -447,4 +453,45 @@ func TestNetlinkSocketsUnixPushdown(t *testing.T) {
 // (new inode and cookie) in every run.
 func ownDiagSocket(r map[string]string) bool {
 	return r["family"] == "netlink" && r["protocol"] == "sock_diag" && r["local_port"] != "0"
+}
+
+// TestNetlinkSocketsOwnerWalk checks when the /proc walk runs and over which pids.
+func TestNetlinkSocketsOwnerWalk(t *testing.T) {
+	ns, holder := startSocketHolder(t)
+	nsfd := ns.Open()
+	tests := []struct {
+		name  string
+		cons  map[string][]Constraint
+		used  []string
+		walks [][]int32
+	}{
+		{"no process column", eq("state", "LISTEN"), []string{"local_port", "inode"}, nil},
+		{"pid used", nil, []string{"inode", "pid"}, [][]int32{nil}},
+		{"process_name used", nil, []string{"process_name"}, [][]int32{nil}},
+		{"pid = N", eq("pid", strconv.Itoa(holder)), []string{"pid"}, [][]int32{{int32(holder)}}},
+		{"pid = -1", eq("pid", "-1"), []string{"pid"}, [][]int32{nil}},
+		{"pid = 0 or N", eq("pid", "0", strconv.Itoa(holder)), []string{"pid"}, [][]int32{nil}},
+		{"pid = text", eq("pid", "x"), []string{"pid"}, [][]int32{nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var walks [][]int32
+			ownerWalkHook = func(p []int32) { walks = append(walks, p) }
+			defer func() { ownerWalkHook = nil }()
+			rows := tableRows(t, netlinkSockets, nsfd, tt.cons, tt.used)
+			if diff := cmp.Diff(tt.walks, walks); diff != "" {
+				t.Errorf("walks (-want +got):\n%s", diff)
+			}
+			if tt.name == "pid = N" {
+				if len(rows) < 30 {
+					t.Errorf("%d rows for the holder's pid", len(rows))
+				}
+				for _, r := range rows {
+					if r["pid"] != strconv.Itoa(holder) {
+						t.Errorf("pid = %d returned a row of pid %s", holder, r["pid"])
+					}
+				}
+			}
+		})
+	}
 }
