@@ -148,3 +148,31 @@ func FuzzPacketDiagMsg(f *testing.F) {
 		}
 	})
 }
+
+// TestSockDiagDecodeAllocs checks that decoding a recorded message of each
+// family allocates nothing: the messages alias the dump buffer.
+func TestSockDiagDecodeAllocs(t *testing.T) {
+	var um netlinkx.UnixDiagMsg
+	var nm netlinkx.NetlinkDiagMsg
+	var pm netlinkx.PacketDiagMsg
+	for _, c := range []struct {
+		dir    string
+		decode func([]byte) error
+	}{
+		{"unix_diag", um.UnmarshalBinary},
+		{"netlink_diag", nm.UnmarshalBinary},
+		{"packet_diag", pm.UnmarshalBinary},
+	} {
+		payloads, _ := recorded(t, c.dir, "sockets")
+		allocs := testing.AllocsPerRun(10, func() {
+			for _, p := range payloads {
+				if err := c.decode(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations decoding %d messages, want 0", c.dir, allocs, len(payloads))
+		}
+	}
+}
