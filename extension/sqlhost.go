@@ -131,7 +131,7 @@ var opNames = map[vtab.ConstraintOp]tables.Op{
 }
 
 // BestIndex passes every usable constraint we know to Filter (SQLite still
-// checks them all: Omit stays false) and the used columns in IdxNum. A plan
+// checks them all: Omit stays false) and the used columns, both in IdxStr. A plan
 // with = on a column is made cheaper so that in a join SQLite feeds our
 // table the other side's values (pid_with_namespace = n.pid).
 func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
@@ -151,8 +151,9 @@ func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
 			cost /= 10
 		}
 	}
-	info.IdxStr = strings.Join(parts, ",")
-	info.IdxNum = int64(info.ColUsed)
+	// IdxNum must fit in 32 bits; colUsed has 64, so both travel in IdxStr:
+	// "USEDHEX;col:op,col:op".
+	info.IdxStr = strconv.FormatUint(info.ColUsed, 16) + ";" + strings.Join(parts, ",")
 	info.EstimatedCost = cost
 	info.EstimatedRows = int64(cost)
 	return nil
@@ -187,8 +188,13 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 	c.stop()
 	spec := c.table.Spec()
 	cons := map[string][]tables.Constraint{}
-	if idxStr != "" {
-		for i, p := range strings.Split(idxStr, ",") {
+	usedHex, plan, ok := strings.Cut(idxStr, ";")
+	colUsed, err := strconv.ParseUint(usedHex, 16, 64)
+	if !ok || err != nil {
+		return fmt.Errorf("bad index plan %q", idxStr)
+	}
+	if plan != "" {
+		for i, p := range strings.Split(plan, ",") {
 			col, op, _ := strings.Cut(p, ":")
 			ci, err1 := strconv.Atoi(col)
 			oi, err2 := strconv.Atoi(op)
@@ -203,7 +209,7 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 			cons[name] = append(cons[name], tables.Constraint{Op: tables.Op(oi), Expr: expr})
 		}
 	}
-	q := tables.NewQueryUsedBits(spec, cons, uint64(idxNum))
+	q := tables.NewQueryUsedBits(spec, cons, colUsed)
 	q.NetNS = c.host.netns
 	q.Logf = c.host.logf
 
