@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -37,6 +38,14 @@ const generateTimeout = 30 * time.Second
 // osquery-go's default unbuffered transport every string of every row is its
 // own write(2).
 const thriftBuffer = 64 << 10
+
+// serverStopGrace is how long, once the extension is stopping, calls in
+// flight have to finish before their connections are closed (Thrift's
+// ServerStopTimeout; its default, 0, waits for osqueryd to hang up, which it
+// may never do). A closed connection cancels the call's context.
+const serverStopGrace = 500 * time.Millisecond
+
+var stopGraceOnce sync.Once
 
 // runExtension serves every table of the registry to osqueryd until
 // SIGTERM/SIGINT, until osqueryd asks the extension to shut down, or until
@@ -92,13 +101,17 @@ func serveExtension(ctx context.Context, o extOptions, tabs []tables.Interface, 
 		srv.RegisterPlugin(newTablePlugin(t, logger))
 	}
 
+	stopGraceOnce.Do(func() { thrift.ServerStopTimeout = serverStopGrace })
 	started := make(chan error, 1)
 	go func() { started <- srv.Start() }()
 	ticker := time.NewTicker(o.Interval)
 	defer ticker.Stop()
 
-	var gone error // why osqueryd counts as gone
-	served := false
+	var (
+		gone    error // why osqueryd counts as gone
+		failed  error // why the server could not serve
+		stopped bool  // the server stopped: osqueryd called shutdown
+	)
 wait:
 	for {
 		select {
@@ -106,14 +119,16 @@ wait:
 			logger.Printf("signal: shutting down")
 			break wait
 		case err := <-started:
-			served = true
 			if err != nil && mgr.uuid.Load() == 0 {
 				return fmt.Errorf("register with osqueryd at %s: %w", o.Socket, err)
 			}
 			if err != nil {
-				gone = err
+				failed = fmt.Errorf("serve on %s: %w", listenPath(o.Socket, mgr.uuid.Load()), err)
+				logger.Print(failed)
+			} else {
+				stopped = true
+				logger.Printf("osqueryd asked for shutdown")
 			}
-			logger.Printf("server stopped (osqueryd asked for shutdown): %v", err)
 			break wait
 		case <-ticker.C:
 			if err := checkManager(o, client); err != nil {
@@ -130,10 +145,13 @@ wait:
 	}
 	shutdownDone := make(chan struct{})
 	go func() {
+		defer close(shutdownDone)
+		if stopped {
+			return // osquery-go's Shutdown ran for osqueryd's call
+		}
 		if err := srv.Shutdown(context.Background()); err != nil {
 			logger.Printf("shutdown: %v", err)
 		}
-		close(shutdownDone)
 	}()
 	deadline := time.NewTimer(o.Timeout)
 	defer deadline.Stop()
@@ -142,22 +160,23 @@ wait:
 	case <-deadline.C:
 		logger.Printf("shutdown: deregistering took longer than %v", o.Timeout)
 	}
-	if !served {
-		// Start returns once the listener is interrupted; its socket may be
-		// created late if the stop came during registration.
-		select {
-		case <-started:
-		case <-deadline.C:
-		}
-	}
-	if uuid := mgr.uuid.Load(); uuid != 0 {
+	if uuid := mgr.uuid.Load(); uuid != 0 && failed == nil { // if Serve failed, the path is not ours
 		path := listenPath(o.Socket, uuid)
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) && !stopped {
+			// The stop came before Start listened, and Start may still
+			// create the socket: wait for it to return (there is no
+			// connection to drain, so it is quick).
+			select {
+			case <-started:
+			case <-time.After(o.Timeout):
+			}
+		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			logger.Printf("remove %s: %v", path, err)
 		}
 	}
 	logger.Printf("exit")
-	return nil
+	return failed
 }
 
 // listenPath is the socket an extension serves on: osqueryd's socket path,

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
@@ -347,11 +348,22 @@ func (s *Server) Dial(r Registration, timeout time.Duration) (*Extension, error)
 	return s.DialPath(ExtensionPath(s.Path, r.UUID), timeout)
 }
 
-// DialPath connects to an extension socket by its path.
+// DialPath connects to an extension socket by its path. An extension
+// registers before it listens, so, as osqueryd does, it retries for up to
+// five seconds while the socket does not exist or refuses.
 func (s *Server) DialPath(path string, timeout time.Duration) (*Extension, error) {
-	conn, err := net.DialTimeout("unix", path, 5*time.Second)
-	if err != nil {
-		return nil, fmt.Errorf("fake osqueryd: dial extension: %w", err)
+	deadline := time.Now().Add(5 * time.Second)
+	var conn net.Conn
+	for {
+		var err error
+		conn, err = net.DialTimeout("unix", path, 5*time.Second)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) || !(errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED)) {
+			return nil, fmt.Errorf("fake osqueryd: dial extension: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	sock := thrift.NewTSocketFromConnConf(conn, &thrift.TConfiguration{SocketTimeout: timeout})
 	prot := thrift.NewTBinaryProtocolConf(sock, nil)
