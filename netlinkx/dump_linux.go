@@ -32,12 +32,21 @@ var dumpBufs = sync.Pool{New: func() any { b := make([]byte, dumpBufSize); retur
 // sets NLM_F_DUMP_INTR and req.Key is set, the dump is restarted (at most
 // maxDumpRetries times) and messages already handed to fn are skipped.
 func Dump(ctx context.Context, req DumpRequest, fn func(h netlink.Header, payload []byte) error) error {
+	return dumpRetrying(ctx, req, dumpOnce, fn)
+}
+
+// dumpFunc runs a request once; errRetry asks for another run.
+type dumpFunc func(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn func(netlink.Header, []byte) error) error
+
+// dumpRetrying runs once until it stops asking for a retry, at most
+// maxDumpRetries+1 times. seen carries the keys handed out across runs.
+func dumpRetrying(ctx context.Context, req DumpRequest, once dumpFunc, fn func(netlink.Header, []byte) error) error {
 	var seen map[uint64]struct{}
 	if req.Key != nil {
 		seen = make(map[uint64]struct{})
 	}
 	for attempt := 0; ; attempt++ {
-		err := dumpOnce(ctx, req, seen, fn)
+		err := once(ctx, req, seen, fn)
 		if !errors.Is(err, errRetry) {
 			return err
 		}
@@ -83,11 +92,11 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 	defer dumpBufs.Put(bp)
 	buf := *bp
 
-	interrupted := false
+	st := dumpState{req: req, seq: sent.Header.Sequence, seen: seen, fn: fn}
 	for {
 		n, err := recvDatagram(rc, buf)
 		if errors.Is(err, unix.ENOBUFS) {
-			return errRetry
+			return errRetry // the socket overflowed: messages were lost
 		}
 		if err != nil {
 			return ctxErr(ctx, fmt.Errorf("receive: %w", err))
@@ -95,61 +104,76 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 		if n > len(buf) {
 			return fmt.Errorf("receive: datagram of %d bytes truncated to %d", n, len(buf))
 		}
-		b := buf[:n]
-		for len(b) >= unix.NLMSG_HDRLEN {
-			h := netlink.Header{
-				Length:   binary.NativeEndian.Uint32(b[0:4]),
-				Type:     netlink.HeaderType(binary.NativeEndian.Uint16(b[4:6])),
-				Flags:    netlink.HeaderFlags(binary.NativeEndian.Uint16(b[6:8])),
-				Sequence: binary.NativeEndian.Uint32(b[8:12]),
-				PID:      binary.NativeEndian.Uint32(b[12:16]),
-			}
-			if h.Length < unix.NLMSG_HDRLEN || int(h.Length) > len(b) {
-				return fmt.Errorf("receive: bad nlmsg_len %d with %d bytes left", h.Length, len(b))
-			}
-			payload := b[unix.NLMSG_HDRLEN:h.Length]
-			next := min(nlmsgAlign(int(h.Length)), len(b))
-			b = b[next:]
-			if h.Sequence != sent.Header.Sequence {
-				continue // not ours: a stale reply cannot reach a fresh socket, but be strict
-			}
-			if h.Flags&netlink.DumpInterrupted != 0 {
-				interrupted = true
-			}
-			switch h.Type {
-			case netlink.Noop:
-				continue
-			case netlink.Error, netlink.Done:
-				if code := errnoOf(payload); code != 0 {
-					return fmt.Errorf("netlink reply: %w", code)
-				}
-				if h.Type == netlink.Error && h.Flags&netlink.Multi == 0 && req.Flags&unix.NLM_F_DUMP == 0 {
-					return nil // the ack of a non-dump request
-				}
-				if h.Type == netlink.Done {
-					if interrupted && seen != nil {
-						return errRetry
-					}
-					return nil
-				}
-				continue
-			}
-			if seen != nil {
-				if k, ok := req.Key(payload); ok {
-					if _, dup := seen[k]; dup {
-						continue
-					}
-					seen[k] = struct{}{}
-				}
-			}
-			if err := fn(h, payload); err != nil {
-				return err
-			}
-			if h.Flags&netlink.Multi == 0 {
-				return nil // a single reply to a non-dump request
-			}
+		if done, err := st.datagram(buf[:n]); done || err != nil {
+			return err
 		}
 	}
+}
+
+// dumpState follows one run of a request through the datagrams of its reply.
+type dumpState struct {
+	req         DumpRequest
+	seq         uint32
+	seen        map[uint64]struct{}
+	fn          func(netlink.Header, []byte) error
+	interrupted bool
+}
+
+// datagram walks the messages of one datagram and hands each to fn. done
+// reports the end of the reply (NLMSG_DONE, an error, or the single answer
+// to a request without NLM_F_DUMP); err is errRetry when a dump with a Key
+// was interrupted (NLM_F_DUMP_INTR).
+func (st *dumpState) datagram(b []byte) (done bool, err error) {
+	for len(b) >= unix.NLMSG_HDRLEN {
+		h := netlink.Header{
+			Length:   binary.NativeEndian.Uint32(b[0:4]),
+			Type:     netlink.HeaderType(binary.NativeEndian.Uint16(b[4:6])),
+			Flags:    netlink.HeaderFlags(binary.NativeEndian.Uint16(b[6:8])),
+			Sequence: binary.NativeEndian.Uint32(b[8:12]),
+			PID:      binary.NativeEndian.Uint32(b[12:16]),
+		}
+		if h.Length < unix.NLMSG_HDRLEN || int(h.Length) > len(b) {
+			return true, fmt.Errorf("receive: bad nlmsg_len %d with %d bytes left", h.Length, len(b))
+		}
+		payload := b[unix.NLMSG_HDRLEN:h.Length]
+		b = b[min(nlmsgAlign(int(h.Length)), len(b)):]
+		if h.Sequence != st.seq {
+			continue // not ours: a stale reply cannot reach a fresh socket, but be strict
+		}
+		if h.Flags&netlink.DumpInterrupted != 0 {
+			st.interrupted = true
+		}
+		switch h.Type {
+		case netlink.Noop:
+			continue
+		case netlink.Error, netlink.Done:
+			if code := errnoOf(payload); code != 0 {
+				return true, fmt.Errorf("netlink reply: %w", code)
+			}
+			if h.Type == netlink.Error && st.req.Flags&unix.NLM_F_DUMP != 0 {
+				continue // an ack inside a dump
+			}
+			if st.interrupted && st.seen != nil {
+				return true, errRetry
+			}
+			return true, nil
+		}
+		if st.seen != nil {
+			if k, ok := st.req.Key(payload); ok {
+				if _, dup := st.seen[k]; dup {
+					continue
+				}
+				st.seen[k] = struct{}{}
+			}
+		}
+		if err := st.fn(h, payload); err != nil {
+			return true, err
+		}
+		if h.Flags&netlink.Multi == 0 {
+			return true, nil // the single reply to a request without NLM_F_DUMP
+		}
+	}
+	return false, nil
 }
 
 // recvDatagram reads one datagram into buf without allocating. It returns the
