@@ -5,13 +5,14 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -19,12 +20,16 @@ import (
 
 // holdConnections opens n/2 established loopback TCP connections (n
 // sockets, plus the listeners) in the namespace it runs in, prints "ready"
-// and sleeps. Each listener port takes at most 20,000 connections so that
-// the ephemeral port range suffices.
+// and sleeps. Each listener port takes at most 20,000 connections, so that
+// the namespace's ephemeral ports (1024-65535, set by startHolder) suffice:
+// the kernel reuses a local port for another destination port. It raises its
+// own RLIMIT_NOFILE (root may go past the shell's hard limit, up to
+// fs.nr_open).
 const holdConnections = `
 import resource, socket, sys, time
 n = int(sys.argv[1]) // 2
-resource.setrlimit(resource.RLIMIT_NOFILE, (2 * n + 1000, 2 * n + 1000))
+lim = 2 * n + 1000
+resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
 keep = []
 port = 8000
 while n > 0:
@@ -38,6 +43,26 @@ while n > 0:
 print("ready", flush=True)
 time.sleep(1e9)
 `
+
+// startHolder holds n established TCP sockets in nsx until the benchmark ends.
+func startHolder(b *testing.B, nsx *nstest.NS, n int) {
+	b.Helper()
+	nsx.Run("sh", "-c", "echo 1024 65535 > /proc/sys/net/ipv4/ip_local_port_range")
+	cmd := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(n))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		b.Fatalf("holder: %q, %v", line, err)
+	}
+}
 
 // benchSizes are the socket counts to benchmark: NLQ_BENCH_SOCKETS, a comma
 // separated list (make bench-sockets sets 10000,100000), or 10,000.
@@ -57,34 +82,36 @@ func benchSizes(b *testing.B) []int {
 	return out
 }
 
-// timeInNS is the median wall time of running args inside ns (the process is
-// started from a thread switched into the namespace, so no `ip netns exec`
-// is timed), its output discarded.
-func timeInNS(b *testing.B, ns netlinkx.NetNS, runs int, args ...string) time.Duration {
+// runInNS runs args inside ns and returns its wall time and peak RSS in KiB.
+// The process is started from a thread switched into the namespace, so no
+// `ip netns exec` is timed; its output is discarded.
+func runInNS(b *testing.B, ns netlinkx.NetNS, args ...string) (time.Duration, int64) {
 	b.Helper()
-	var ds []time.Duration
-	for range runs {
-		var d time.Duration
-		err := ns.Do(func() error {
-			cmd := exec.Command(args[0], args[1:]...)
-			start := time.Now()
-			err := cmd.Run()
-			d = time.Since(start)
-			return err
-		})
-		if err != nil {
-			b.Fatalf("%s: %v", strings.Join(args, " "), err)
+	var d time.Duration
+	var rss int64
+	err := ns.Do(func() error {
+		cmd := exec.Command(args[0], args[1:]...)
+		start := time.Now()
+		err := cmd.Run()
+		d = time.Since(start)
+		if cmd.ProcessState != nil {
+			rss = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 		}
-		ds = append(ds, d)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("%s: %v", strings.Join(args, " "), err)
 	}
-	slices.Sort(ds)
-	return ds[len(ds)/2]
+	return d, rss
 }
 
-// BenchmarkSockets times netlink_sockets and tcp_info against the kernel's
-// own dump and against ss, all on n established TCP sockets held in one
-// namespace, and reports the ratios: x_ss (ours / ss, same run) and x_dump
-// (ours / the bare sock_diag dump). Run with make bench-sockets.
+// BenchmarkSockets times netlink_sockets and tcp_info, each table alone (Run
+// with an emit that reads every cell), against the kernel's own dump and
+// against ss, all on n established TCP sockets held in one namespace, in the
+// same run. Metrics: x_floor (ours / the bare sock_diag dump read with
+// netlinkx.DumpInet, the same attributes asked for), x_ss (ours / ss -Htan,
+// tcp_info: ss -Htani), x_ssp (ours / ss -Htanp), allocs/row. Run with make
+// bench-sockets (NLQ_BENCH_SOCKETS=10000,100000).
 func BenchmarkSockets(b *testing.B) {
 	nstest.NeedTool(b, "ss")
 	nstest.NeedTool(b, "python3")
@@ -95,86 +122,112 @@ func BenchmarkSockets(b *testing.B) {
 	}
 }
 
+// perOp times the loop body of a benchmark: the mean time per iteration and
+// the heap allocations per iteration.
+type perOp struct {
+	start   time.Time
+	mallocs uint64
+}
+
+func startPerOp() perOp {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return perOp{time.Now(), ms.Mallocs}
+}
+
+func (p perOp) done(n int) (time.Duration, float64) {
+	d := time.Since(p.start) / time.Duration(n)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return d, float64(ms.Mallocs-p.mallocs) / float64(n)
+}
+
 func benchSockets(b *testing.B, n int) {
 	nsx := nstest.New(b)
-	cmd := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(n))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		b.Fatalf("holder: %q, %v", line, err)
-	}
+	startHolder(b, nsx, n)
 	ns := nsx.Open()
 	ctx := context.Background()
 
-	runs := 7
-	if n > 50000 {
-		runs = 3
+	// The peers first: ss and its -p and -i forms, output discarded.
+	ssTime := map[string]time.Duration{}
+	for _, ss := range []struct{ name, flags string }{{"ss_tan", "-Htan"}, {"ss_tani", "-Htani"}, {"ss_tanp", "-Htanp"}} {
+		b.Run(ss.name, func(b *testing.B) {
+			var total time.Duration
+			var rss int64
+			for b.Loop() {
+				d, r := runInNS(b, ns, "ss", ss.flags)
+				total += d
+				rss = max(rss, r)
+			}
+			ssTime[ss.name] = total / time.Duration(b.N)
+			b.ReportMetric(float64(rss), "peak_rss_kB")
+		})
 	}
-	ssTan := timeInNS(b, ns, runs, "ss", "-Htan")
-	ssTanp := timeInNS(b, ns, runs, "ss", "-Htanp")
-	ssTani := timeInNS(b, ns, runs, "ss", "-Htani")
-	b.Logf("n=%d: ss -Htan %v, ss -Htanp %v, ss -Htani %v", n, ssTan, ssTanp, ssTani)
 
-	// The floor: the kernel's dump of every TCP socket, messages counted, nothing decoded.
-	dumpOnly := func() int {
+	// The floor: the kernel's dump of every TCP socket over IPv4 and IPv6,
+	// decoded by DumpInet and counted, nothing else.
+	dumpOnly := func(ext uint8) int {
 		count := 0
 		for _, af := range []uint8{unix.AF_INET, unix.AF_INET6} {
-			data, _ := netlinkx.InetDiagReq{Family: af, Protocol: unix.IPPROTO_TCP, States: ssAllStates}.MarshalBinary()
-			err := netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP, Data: data},
-				func(netlink.Header, []byte) error { count++; return nil })
-			if err != nil {
+			req := netlinkx.InetDiagReq{NetNS: ns, Family: af, Protocol: unix.IPPROTO_TCP, States: ssAllStates, Ext: ext}
+			if err := netlinkx.DumpInet(ctx, req, func(*netlinkx.InetDiagMsg) error { count++; return nil }); err != nil {
 				b.Fatal(err)
 			}
 		}
 		return count
 	}
-	if got := dumpOnly(); got < n {
+	if got := dumpOnly(0); got < n {
 		b.Fatalf("dump saw %d sockets, want at least %d", got, n)
 	}
-	var floor time.Duration
-	b.Run("dump", func(b *testing.B) {
-		b.ReportAllocs()
-		start := time.Now()
-		for b.Loop() {
-			dumpOnly()
-		}
-		floor = time.Since(start) / time.Duration(b.N)
-		b.ReportMetric(float64(floor)/float64(ssTan), "x_ss")
-	})
+	floors := map[uint8]time.Duration{}
+	infoExt := netlinkx.ExtBit(netlinkx.INET_DIAG_INFO)
+	for _, f := range []struct {
+		name string
+		ext  uint8
+	}{{"dump", 0}, {"dump_info", infoExt}} {
+		b.Run(f.name, func(b *testing.B) {
+			b.ReportAllocs()
+			rows := 0
+			p := startPerOp()
+			for b.Loop() {
+				rows = dumpOnly(f.ext)
+			}
+			d, allocs := p.done(b.N)
+			floors[f.ext] = d
+			b.ReportMetric(float64(d)/float64(ssTime["ss_tan"]), "x_ss")
+			b.ReportMetric(allocs/float64(rows), "allocs/row")
+		})
+	}
 
 	tan := []string{"state", "rx_queue", "tx_queue", "local_address", "local_port", "remote_address", "remote_port"}
-	tables := []struct {
-		name string
-		tb   Interface
-		used []string
-		ss   time.Duration
+	variants := []struct {
+		name  string
+		tb    Interface
+		used  []string
+		floor uint8  // the Ext of the dump this table's floor is
+		ss    string // the ss form that prints the same
 	}{
-		{"netlink_sockets", netlinkSockets, tan, ssTan},
-		{"netlink_sockets_pid", netlinkSockets, append(slices.Clone(tan), "pid", "process_name"), ssTanp},
-		{"tcp_info", tcpInfo, []string{"state", "local_address", "local_port", "remote_address", "remote_port", "rtt_us", "snd_cwnd", "bytes_acked"}, ssTani},
+		{"netlink_sockets", netlinkSockets, tan, 0, "ss_tan"},
+		{"netlink_sockets_pid", netlinkSockets, append(slices.Clone(tan), "pid", "process_name"), 0, "ss_tanp"},
+		{"netlink_sockets_all", netlinkSockets, nil, 0, "ss_tan"},
+		{"tcp_info", tcpInfo, []string{"state", "local_address", "local_port", "remote_address", "remote_port", "rtt_us", "snd_cwnd", "bytes_acked"}, infoExt, "ss_tani"},
+		{"tcp_info_all", tcpInfo, nil, infoExt, "ss_tani"},
 	}
-	for _, tt := range tables {
-		if slices.ContainsFunc(tt.used, func(c string) bool { return tt.tb.Spec().Index(c) < 0 }) {
-			b.Logf("%s: a column is missing (%v); skipped", tt.name, tt.used)
+	for _, v := range variants {
+		if slices.ContainsFunc(v.used, func(c string) bool { return v.tb.Spec().Index(c) < 0 }) {
+			b.Logf("%s: a column is missing (%v); skipped", v.name, v.used)
 			continue
 		}
-		b.Run(tt.name, func(b *testing.B) {
+		b.Run(v.name, func(b *testing.B) {
 			cons := eq("protocol", "tcp") // ss -t
 			rows := 0
 			b.ReportAllocs()
-			start := time.Now()
+			p := startPerOp()
 			for b.Loop() {
-				q := NewQuery(tt.tb.Spec(), cons, tt.used)
+				q := NewQuery(v.tb.Spec(), cons, v.used)
 				q.NetNS = ns
 				rows = 0
-				err := tt.tb.Run(ctx, q, func(cells []Value) error {
+				err := v.tb.Run(ctx, q, func(cells []Value) error {
 					for _, c := range cells {
 						if c.Kind == KindText {
 							_ = len(c.Text)
@@ -187,25 +240,14 @@ func benchSockets(b *testing.B, n int) {
 					b.Fatal(err)
 				}
 			}
-			per := time.Since(start) / time.Duration(b.N)
+			d, allocs := p.done(b.N)
 			if rows < n {
 				b.Fatalf("%d rows, want at least %d", rows, n)
 			}
-			b.ReportMetric(float64(per)/float64(tt.ss), "x_ss")
-			if floor > 0 {
-				b.ReportMetric(float64(per)/float64(floor), "x_dump")
-			}
-			b.ReportMetric(float64(rows), "rows")
+			b.ReportMetric(float64(d)/float64(floors[v.floor]), "x_floor")
+			b.ReportMetric(float64(d)/float64(ssTime[v.ss]), "x_ss")
+			b.ReportMetric(float64(d)/float64(ssTime["ss_tanp"]), "x_ssp")
+			b.ReportMetric(allocs/float64(rows), "allocs/row")
 		})
 	}
-	b.Run("ss_tan", func(b *testing.B) {
-		for b.Loop() {
-			timeInNS(b, ns, 1, "ss", "-Htan")
-		}
-	})
-	b.Run("ss_tanp", func(b *testing.B) {
-		for b.Loop() {
-			timeInNS(b, ns, 1, "ss", "-Htanp")
-		}
-	})
 }
