@@ -296,7 +296,7 @@ var ICMP6StatsNames = []string{
 	"in_errors",           // ICMP6_MIB_INERRORS
 	"out_msgs",            // ICMP6_MIB_OUTMSGS
 	"out_errors",          // ICMP6_MIB_OUTERRORS
-	"in_csum_errors",      // ICMP6_MIB_CSUMERRORS
+	"csum_errors",         // ICMP6_MIB_CSUMERRORS (Icmp6InCsumErrors; named as the issue asks)
 	"out_rate_limit_host", // ICMP6_MIB_RATELIMITHOST (Linux 6.0; /proc/net/snmp6 only)
 }
 

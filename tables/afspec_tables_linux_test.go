@@ -259,7 +259,7 @@ var snmp6Columns = map[string]string{
 	"Ip6InNoECTPkts": "in_no_ect_pkts", "Ip6InECT1Pkts": "in_ect1_pkts", "Ip6InECT0Pkts": "in_ect0_pkts",
 	"Ip6InCEPkts": "in_ce_pkts", "Ip6OutTransmits": "out_transmits",
 	"Icmp6InMsgs": "icmp6.in_msgs", "Icmp6InErrors": "icmp6.in_errors", "Icmp6OutMsgs": "icmp6.out_msgs",
-	"Icmp6OutErrors": "icmp6.out_errors", "Icmp6InCsumErrors": "icmp6.in_csum_errors",
+	"Icmp6OutErrors": "icmp6.out_errors", "Icmp6InCsumErrors": "icmp6.csum_errors",
 }
 
 // afSnmp6 reads /proc/net/dev_snmp6 inside ns as interface → column → value.
