@@ -366,8 +366,9 @@ func (s *Server) DialPath(path string, timeout time.Duration) (*Extension, error
 		time.Sleep(20 * time.Millisecond)
 	}
 	sock := thrift.NewTSocketFromConnConf(conn, &thrift.TConfiguration{SocketTimeout: timeout})
-	prot := thrift.NewTBinaryProtocolConf(sock, nil)
-	e := &Extension{s: s, sock: sock, client: gen.NewExtensionClientProtocol(sock, prot, prot)}
+	buf := thrift.NewTBufferedTransport(sock, 64<<10) // as osqueryd's C++ client buffers
+	prot := thrift.NewTBinaryProtocolConf(buf, nil)
+	e := &Extension{s: s, sock: sock, client: gen.NewExtensionClientProtocol(buf, prot, prot)}
 	s.mu.Lock()
 	s.clients[e] = struct{}{}
 	s.mu.Unlock()

@@ -1,0 +1,18 @@
+# The osquery extension host (extension/osquery*.go) and its robustness tests.
+# soak-osquery: 10,000 generate calls per table through the real Thrift path
+# against the osqueryd stand-in (extension/internal/fakeosqueryd), for the
+# built binary (fds, VmRSS) and in-process (fds, goroutines, live heap), plus
+# one 100,000-row answer; plain `go test` runs the same tests with 300 calls.
+# fuzz-context: the query-context JSON parser, $(FUZZTIME).
+FUZZTIME ?= 30s
+SOAK_CALLS ?= 10000
+
+.PHONY: soak-osquery fuzz-context
+soak: soak-osquery
+fuzz: fuzz-context
+
+soak-osquery:
+	$(GO) test -count=1 -timeout 60m -v -run '^(TestSoakBinary|TestSoakInProcess|TestLargeAnswer)$$' ./extension -soak.calls=$(SOAK_CALLS)
+
+fuzz-context:
+	$(GO) test -run '^$$' -fuzz '^FuzzQueryContext$$' -fuzztime $(FUZZTIME) ./extension
