@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+)
+
+// holdConnections opens n/2 established loopback TCP connections (n
+// sockets, plus the listeners) in the namespace it runs in, prints "ready"
+// and sleeps; at most 20,000 connections per listener port (the namespace's
+// ephemeral range is 1024-65535). The same holder as tables' BenchmarkSockets.
+const holdConnections = `
+import resource, socket, sys, time
+n = int(sys.argv[1]) // 2
+lim = 2 * n + 1000
+resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
+keep = []
+port = 8000
+while n > 0:
+    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    l.bind(("127.0.0.1", port)); l.listen(4096); keep.append(l)
+    for _ in range(min(n, 20000)):
+        c = socket.create_connection(("127.0.0.1", port)); a, _ = l.accept()
+        keep.extend([c, a])
+        n -= 1
+    port += 1
+print("ready", flush=True)
+time.sleep(1e9)
+`
+
+// benchSocketCounts are the socket counts: NLQ_BENCH_SOCKETS (a comma
+// separated list; make bench-cmd sets 10000,100000), or 10,000.
+func benchSocketCounts(b *testing.B) []int {
+	s := os.Getenv("NLQ_BENCH_SOCKETS")
+	if s == "" {
+		return []int{10000}
+	}
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 2 {
+			b.Fatalf("NLQ_BENCH_SOCKETS=%q: want sizes like 10000,100000", s)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// buildBinary builds the netlinkq binary as make build does (CGO_ENABLED=0,
+// -trimpath) into a temporary directory.
+func buildBinary(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "netlinkq")
+	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// runTimed runs args to completion, output discarded, and returns its wall
+// time.
+func runTimed(b *testing.B, args ...string) time.Duration {
+	b.Helper()
+	cmd := exec.Command(args[0], args[1:]...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	d := time.Since(start)
+	if err != nil {
+		b.Fatalf("%s: %v: %s", strings.Join(args, " "), err, stderr.String())
+	}
+	return d
+}
+
+// peakRSS runs args once under GNU time and returns the command's peak RSS
+// in KiB. The rusage of a child we start ourselves cannot serve: Go starts
+// it with vfork, and exec records the parent's (the test binary's) RSS high
+// water mark as the child's ru_maxrss; /usr/bin/time is a small process.
+func peakRSS(b *testing.B, args ...string) int64 {
+	b.Helper()
+	f := filepath.Join(b.TempDir(), "rss")
+	runTimed(b, append([]string{"/usr/bin/time", "-f", "%M", "-o", f}, args...)...)
+	out, err := os.ReadFile(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kb, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+	if err != nil {
+		b.Fatalf("/usr/bin/time: %q", out)
+	}
+	return kb
+}
+
+// BenchmarkCommand times whole commands on n established TCP sockets held
+// in a namespace, in one run: the built binary (netlinkq --netns NS --json
+// SQL >/dev/null) without and with the process columns and SELECT * FROM
+// tcp_info, against ss -Htan, ss -Htanp and ss -Htani run in the same
+// namespace (from a thread switched into it, so that no `ip netns exec` is
+// timed for ss while ours opens the namespace itself). Metrics: x_ss (ours
+// / ss -Htan, tcp_info: ss -Htani), x_ssp (ours / ss -Htanp), peak_rss_kB.
+// Run with make bench-cmd (NLQ_BENCH_SOCKETS=10000,100000).
+func BenchmarkCommand(b *testing.B) {
+	nstest.NeedTool(b, "ss")
+	nstest.NeedTool(b, "python3")
+	if _, err := os.Stat("/usr/bin/time"); err != nil {
+		b.Skip("needs GNU time (/usr/bin/time): apt-get install -y time")
+	}
+	bin := buildBinary(b)
+	for _, n := range benchSocketCounts(b) {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			benchCommand(b, bin, n)
+		})
+	}
+}
+
+func benchCommand(b *testing.B, bin string, n int) {
+	nsx := nstest.New(b)
+	nsx.Run("sh", "-c", "echo 1024 65535 > /proc/sys/net/ipv4/ip_local_port_range")
+	holder := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(n))
+	holder.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	holder.Stderr = os.Stderr
+	if err := holder.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		b.Fatalf("holder: %q, %v", line, err)
+	}
+	ns := nsx.Open()
+
+	// A row count check, outside the timing: the command sees every socket.
+	cnt, err := exec.Command(bin, "--netns", nsx.Name, "--csv", "--noheader",
+		"SELECT count(*) FROM netlink_sockets WHERE protocol = 'tcp'").Output()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if got, _ := strconv.Atoi(strings.TrimSpace(string(cnt))); got < n {
+		b.Fatalf("netlinkq counts %d tcp sockets, want at least %d", got, n)
+	}
+
+	ssTime := map[string]time.Duration{}
+	for _, ss := range []struct{ name, flags string }{{"ss_tan", "-Htan"}, {"ss_tani", "-Htani"}, {"ss_tanp", "-Htanp"}} {
+		b.Run(ss.name, func(b *testing.B) {
+			var total time.Duration
+			for b.Loop() {
+				_ = ns.Do(func() error {
+					total += runTimed(b, "ss", ss.flags)
+					return nil
+				})
+			}
+			ssTime[ss.name] = total / time.Duration(b.N)
+			var rss int64
+			_ = ns.Do(func() error {
+				rss = peakRSS(b, "ss", ss.flags)
+				return nil
+			})
+			b.ReportMetric(float64(rss), "peak_rss_kB")
+		})
+	}
+
+	const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
+	for _, v := range []struct {
+		name, sql, ss string
+	}{
+		{"netlinkq", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tan"},
+		{"netlinkq_pid", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tanp"},
+		{"netlinkq_all", "SELECT * FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tanp"},
+		{"netlinkq_tcp_info", "SELECT * FROM tcp_info", "ss_tani"},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			args := []string{bin, "--netns", nsx.Name, "--json", v.sql}
+			var total time.Duration
+			for b.Loop() {
+				total += runTimed(b, args...)
+			}
+			per := total / time.Duration(b.N)
+			rss := peakRSS(b, args...)
+			b.ReportMetric(float64(per)/float64(ssTime[v.ss]), "x_ss")
+			b.ReportMetric(float64(per)/float64(ssTime["ss_tanp"]), "x_ssp")
+			b.ReportMetric(float64(rss), "peak_rss_kB")
+		})
+	}
+}
