@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -125,8 +126,9 @@ func BenchmarkCommand(b *testing.B) {
 	}
 }
 
-func benchCommand(b *testing.B, bin string, n int) {
-	nsx := nstest.New(b)
+// startHolder holds n established TCP sockets in nsx until the benchmark ends.
+func startHolder(b *testing.B, nsx *nstest.NS, n int) {
+	b.Helper()
 	nsx.Run("sh", "-c", "echo 1024 65535 > /proc/sys/net/ipv4/ip_local_port_range")
 	holder := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(n))
 	holder.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -142,6 +144,11 @@ func benchCommand(b *testing.B, bin string, n int) {
 	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
 		b.Fatalf("holder: %q, %v", line, err)
 	}
+}
+
+func benchCommand(b *testing.B, bin string, n int) {
+	nsx := nstest.New(b)
+	startHolder(b, nsx, n)
 	ns := nsx.Open()
 
 	// A row count check, outside the timing: the command sees every socket.
@@ -194,6 +201,34 @@ func benchCommand(b *testing.B, bin string, n int) {
 			b.ReportMetric(float64(per)/float64(ssTime[v.ss]), "x_ss")
 			b.ReportMetric(float64(per)/float64(ssTime["ss_tanp"]), "x_ssp")
 			b.ReportMetric(float64(rss), "peak_rss_kB")
+		})
+	}
+}
+
+// BenchmarkShellInProcess runs the embedded host's whole command in the test
+// process (run with --netns and --json, output discarded) on n TCP sockets,
+// for profiling: go test -bench ShellInProcess -cpuprofile cpu.out.
+func BenchmarkShellInProcess(b *testing.B) {
+	nstest.NeedTool(b, "python3")
+	for _, n := range benchSocketCounts(b) {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			nsx := nstest.New(b)
+			startHolder(b, nsx, n)
+			const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
+			for _, v := range []struct{ name, sql string }{
+				{"netlinkq", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
+				{"netlinkq_pid", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'"},
+				{"netlinkq_tcp_info", "SELECT * FROM tcp_info"},
+			} {
+				b.Run(v.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if st := run([]string{"--netns", nsx.Name, "--json", v.sql}, strings.NewReader(""), io.Discard, os.Stderr); st != 0 {
+							b.Fatalf("exit status %d", st)
+						}
+					}
+				})
+			}
 		})
 	}
 }

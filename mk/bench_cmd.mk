@@ -1,0 +1,14 @@
+# bench-cmd: whole commands on NLQ_BENCH_SOCKETS (default 10000,100000)
+# established TCP sockets held in a namespace (root; python3, ss, GNU time):
+# the built binary (netlinkq --netns NS --json SQL) without and with the
+# process columns and SELECT * FROM tcp_info, against ss -Htan, ss -Htani and
+# ss -Htanp in the same run: x_ss, x_ssp and peak_rss_kB. Results:
+# tables/BENCHMARKS.md.
+NLQ_BENCH_SOCKETS ?= 10000,100000
+BENCHTIME ?= 5x
+
+.PHONY: bench-cmd
+bench: bench-cmd
+
+bench-cmd:
+	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkCommand$$' -benchtime $(BENCHTIME) -timeout 30m ./extension
