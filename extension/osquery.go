@@ -329,7 +329,9 @@ func (p *tablePlugin) Call(ctx context.Context, req gen.ExtensionPluginRequest) 
 // map per row holding the used columns only. A NULL cell has no key, which
 // osqueryd reads as SQL NULL whatever the column type (DynamicTableRow::
 // get_column); "" would be an empty TEXT and, in a numeric column, a failed
-// cast that osqueryd also turns into NULL.
+// cast that osqueryd also turns into NULL. Numbers go in decimal; osqueryd
+// reads BIGINT and UNSIGNED BIGINT with strtoll, so an unsigned value above
+// 2^63-1 shows as NULL there, as it does for osquery's own tables.
 func (p *tablePlugin) generate(ctx context.Context, qc *queryContext) (gen.ExtensionPluginResponse, error) {
 	q := qc.query(p.spec)
 	q.Logf = func(format string, args ...any) {

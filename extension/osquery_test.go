@@ -603,6 +603,10 @@ func leftovers(t *testing.T, s *fakeosqueryd.Server) []string {
 // leaving no socket behind.
 func TestExtensionServes(t *testing.T) {
 	fake := startFake(t)
+	// A directory others may enter, so that only the socket's mode keeps them out.
+	if err := os.Chmod(filepath.Dir(fake.Path), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3", "--verbose",
 		"--unknown_osquery_flag", "--logger_plugin", "filesystem", "--disable_watchdog=true")
 	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
@@ -623,6 +627,11 @@ func TestExtensionServes(t *testing.T) {
 		}
 	})
 
+	// Registered first, then listening: connect as osqueryd does, retrying.
+	c, err := fake.Dial(reg, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sock := fakeosqueryd.ExtensionPath(fake.Path, reg.UUID)
 	t.Run("socket is private", func(t *testing.T) {
 		fi, err := os.Stat(sock)
@@ -632,12 +641,16 @@ func TestExtensionServes(t *testing.T) {
 		if fi.Mode().Type() != fs.ModeSocket || fi.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s: mode %v, want a socket with no group/other bits", sock, fi.Mode())
 		}
+		// Another user (nobody) cannot connect: our own binary, run as
+		// nobody and pointed at the socket as if it were osqueryd's, says so.
+		nstest.NeedTool(t, "setpriv")
+		out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			extBinary(t), "--socket", sock, "--timeout", "1").CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "permission denied") {
+			t.Errorf("connect as nobody: %v, %s; want permission denied", err, out)
+		}
 	})
 
-	c, err := fake.Dial(reg, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := waitCtx(t, 60*time.Second)
 	inProc := newTablePlugin(tables.Lookup("if_map"), quiet)
 
