@@ -16,27 +16,27 @@ import (
 )
 
 // holdConnections opens n/2 established loopback TCP connections (n
-// sockets, plus the listeners) in the namespace it runs in, prints "ready"
-// and sleeps; at most 20,000 connections per listener port (the namespace's
-// ephemeral range is 1024-65535). The same holder as tables' BenchmarkSockets.
+// sockets, plus a listener on the given port) in the namespace it runs in,
+// prints "ready" and sleeps. The same holder as tables' BenchmarkSockets.
 const holdConnections = `
 import resource, socket, sys, time
-n = int(sys.argv[1]) // 2
-lim = 2 * n + 1000
-resource.setrlimit(resource.RLIMIT_NOFILE, (lim, lim))
+n, port = int(sys.argv[1]) // 2, int(sys.argv[2])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 keep = []
-port = 8000
-while n > 0:
-    l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    l.bind(("127.0.0.1", port)); l.listen(4096); keep.append(l)
-    for _ in range(min(n, 20000)):
-        c = socket.create_connection(("127.0.0.1", port)); a, _ = l.accept()
-        keep.extend([c, a])
-        n -= 1
-    port += 1
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", port)); l.listen(4096); keep.append(l)
+for _ in range(n):
+    c = socket.create_connection(("127.0.0.1", port)); a, _ = l.accept()
+    keep.extend([c, a])
 print("ready", flush=True)
 time.sleep(1e9)
 `
+
+// perHolder is how many sockets one holder process keeps: without
+// CAP_SYS_RESOURCE (containers) a process cannot raise RLIMIT_NOFILE's hard
+// limit (20,000 here), so n sockets are spread over several holders.
+const perHolder = 18000
 
 // benchSocketCounts are the socket counts: NLQ_BENCH_SOCKETS (a comma
 // separated list; make bench-cmd sets 10000,100000), or 10,000.
@@ -126,23 +126,30 @@ func BenchmarkCommand(b *testing.B) {
 	}
 }
 
-// startHolder holds n established TCP sockets in nsx until the benchmark ends.
+// startHolder holds n established TCP sockets in nsx until the benchmark
+// ends: holders of at most perHolder sockets each, holder i listening on
+// 127.0.0.1:8000+i. The namespace's ephemeral range is widened to
+// 10000-65535, above the listeners; the kernel reuses a local port for another destination port.
 func startHolder(b *testing.B, nsx *nstest.NS, n int) {
 	b.Helper()
-	nsx.Run("sh", "-c", "echo 1024 65535 > /proc/sys/net/ipv4/ip_local_port_range")
-	holder := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(n))
-	holder.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := holder.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	holder.Stderr = os.Stderr
-	if err := holder.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		b.Fatalf("holder: %q, %v", line, err)
+	nsx.Run("sh", "-c", "echo 10000 65535 > /proc/sys/net/ipv4/ip_local_port_range")
+	for i := 0; n > 0; i++ {
+		k := min(n, perHolder)
+		n -= k
+		cmd := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(k), strconv.Itoa(8000+i))
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+			b.Fatalf("holder %d: %q, %v", i, line, err)
+		}
 	}
 }
 
