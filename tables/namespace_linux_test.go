@@ -1,0 +1,477 @@
+package tables
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// nsListener is a python3 program that listens on TCP port argv[1] on every
+// IPv4 address, connects to itself once (an ESTABLISHED pair), and waits.
+const nsListener = `import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+a = s.accept()
+time.sleep(600)
+`
+
+// nsTarget is one of the fixture's namespaces and how to reach it.
+type nsTarget struct {
+	label string
+	inode uint64
+	pid   int    // a process inside: the listener
+	netns string // the netns value that names it: a name, or /proc/PID/ns/net
+	port  int    // the listener's port
+	links []string
+	run   func(args ...string) string // runs a command inside
+}
+
+// nsFixture is three network namespaces, as issue 7 asks: two named with
+// `ip netns add`, one held only by a process (`unshare -n sleep 600`), each
+// with a TCP listener and a connection, joined by veth pairs a–b and a–c.
+type nsFixture struct {
+	a, b, c nsTarget
+	nsA     *nstest.NS
+	nsB     *nstest.NS
+	holderC int // the unshare'd sleep: the lowest pid in c
+}
+
+func (f *nsFixture) targets() []nsTarget { return []nsTarget{f.a, f.b, f.c} }
+
+// nsStatInode is `stat -L -c %i path`.
+func nsStatInode(t testing.TB, path string) uint64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// nsStartCmd starts cmd with Pdeathsig and stops it by its PID at cleanup.
+func nsStartCmd(t testing.TB, cmd *exec.Cmd) int {
+	t.Helper()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd.Process.Pid
+}
+
+// nsWaitIn waits until process pid is in the namespace with inode ino and
+// runs comm (`ip netns exec` and `nsenter` switch before they exec).
+func nsWaitIn(t testing.TB, pid int, ino uint64, comm string) {
+	t.Helper()
+	nstest.Eventually(t, func() error {
+		var st unix.Stat_t
+		if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st); err != nil {
+			return err
+		}
+		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if st.Ino != ino || strings.TrimSpace(string(c)) != comm {
+			return fmt.Errorf("pid %d (%s) in netns %d, waiting for %s in %d", pid, strings.TrimSpace(string(c)), st.Ino, comm, ino)
+		}
+		return nil
+	})
+}
+
+// nsWaitListening waits until ss inside shows the port listening.
+func nsWaitListening(t testing.TB, tg nsTarget) {
+	t.Helper()
+	nstest.Eventually(t, func() error {
+		if out := tg.run("ss", "-Htn", "state", "established", "sport", "= :"+strconv.Itoa(tg.port)); out == "" {
+			return fmt.Errorf("%s: no connection on port %d yet", tg.label, tg.port)
+		}
+		return nil
+	})
+}
+
+func newNSFixture(t *testing.T) *nsFixture {
+	t.Helper()
+	nstest.NeedRoot(t)
+	for _, tool := range []string{"ip", "ss", "unshare", "nsenter", "python3"} {
+		nstest.NeedTool(t, tool)
+	}
+	f := &nsFixture{nsA: nstest.New(t), nsB: nstest.New(t)}
+	base := 47100 + os.Getpid()%800*3
+
+	// c: held only by a process.
+	f.holderC = nsStartCmd(t, exec.Command("unshare", "-n", "sleep", "600"))
+	own := nsStatInode(t, "/proc/self/ns/net")
+	nstest.Eventually(t, func() error {
+		if nsStatInode(t, fmt.Sprintf("/proc/%d/ns/net", f.holderC)) == own {
+			return fmt.Errorf("unshare has not unshared yet")
+		}
+		return nil
+	})
+	inoC := nsStatInode(t, fmt.Sprintf("/proc/%d/ns/net", f.holderC))
+	nsWaitIn(t, f.holderC, inoC, "sleep")
+	runC := func(args ...string) string {
+		t.Helper()
+		out, err := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(f.holderC), "-n"}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("nsenter -t %d -n %s: %v", f.holderC, strings.Join(args, " "), err)
+		}
+		return string(out)
+	}
+	runC("ip", "link", "set", "lo", "up")
+
+	named := func(ns *nstest.NS, label string, port int) nsTarget {
+		ino := nsStatInode(t, "/run/netns/"+ns.Name)
+		pid := ns.Start("python3", "-c", nsListener, strconv.Itoa(port)).Process.Pid
+		nsWaitIn(t, pid, ino, "python3")
+		return nsTarget{label: label, inode: ino, pid: pid, netns: ns.Name, port: port, run: ns.Run}
+	}
+	f.a = named(f.nsA, "a", base)
+	f.b = named(f.nsB, "b", base+1)
+	pidC := nsStartCmd(t, exec.Command("nsenter", "-t", strconv.Itoa(f.holderC), "-n", "python3", "-c", nsListener, strconv.Itoa(base+2)))
+	nsWaitIn(t, pidC, inoC, "python3")
+	f.c = nsTarget{label: "c", inode: inoC, pid: pidC, netns: fmt.Sprintf("/proc/%d/ns/net", f.holderC), port: base + 2, run: runC}
+
+	f.a.run("ip", "link", "add", "nlqab", "type", "veth", "peer", "name", "nlqba", "netns", f.nsB.Name)
+	f.a.run("ip", "link", "add", "nlqac", "type", "veth", "peer", "name", "nlqca", "netns", strconv.Itoa(f.holderC))
+	f.a.links = []string{"lo", "nlqab", "nlqac"}
+	f.b.links = []string{"lo", "nlqba"}
+	f.c.links = []string{"lo", "nlqca"}
+	for _, tg := range f.targets() {
+		nsWaitListening(t, tg)
+	}
+	return f
+}
+
+// nsTableRows runs table name with the constraints and returns each row as
+// column → text, the namespace columns included; warnings fail the test.
+func nsTableRows(t testing.TB, name string, cons map[string][]Constraint) []map[string]string {
+	t.Helper()
+	tb := Lookup(name)
+	if tb == nil {
+		t.Skipf("table %s is not registered yet", name)
+	}
+	rows, err := nsTableRowsErr(tb, cons, func(format string, args ...any) { t.Errorf("warning: "+format, args...) })
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return rows
+}
+
+func nsTableRowsErr(tb Interface, cons map[string][]Constraint, logf func(string, ...any)) ([]map[string]string, error) {
+	q := NewQuery(tb.Spec(), cons, nil)
+	q.Logf = logf
+	cols := tb.Spec().Columns
+	var rows []map[string]string
+	err := tb.Run(context.Background(), q, func(cells []Value) error {
+		r := make(map[string]string, len(cells))
+		for i, c := range cells {
+			r[cols[i].Name] = c.String()
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	return rows, err
+}
+
+// nsColumn returns column col of each row, sorted.
+func nsColumn(rows []map[string]string, col string) []string {
+	var out []string
+	for _, r := range rows {
+		out = append(out, r[col])
+	}
+	sort.Strings(out)
+	return out
+}
+
+// nsIPLinks is the link names `ip -j link show` lists.
+func nsIPLinks(t testing.TB, out string) []string {
+	t.Helper()
+	var links []struct {
+		Name string `json:"ifname"`
+	}
+	if err := json.Unmarshal([]byte(out), &links); err != nil {
+		t.Fatalf("ip -j link: %v: %s", err, out)
+	}
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// nsSSTCP is `ss -Htan` as "STATE local_port remote_port" lines, sorted,
+// with ss's ESTAB spelt as netlink_sockets spells it.
+func nsSSTCP(out string) []string {
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 5 {
+			continue
+		}
+		state := f[0]
+		if state == "ESTAB" {
+			state = "ESTABLISHED"
+		}
+		lport := f[3][strings.LastIndexByte(f[3], ':')+1:]
+		rport := f[4][strings.LastIndexByte(f[4], ':')+1:]
+		if rport == "*" {
+			rport = "0"
+		}
+		lines = append(lines, state+" "+lport+" "+rport)
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// nsTableTCP is netlink_sockets's TCP rows in nsSSTCP's form.
+func nsTableTCP(rows []map[string]string) []string {
+	var lines []string
+	for _, r := range rows {
+		if r["protocol"] == "tcp" {
+			lines = append(lines, r["state"]+" "+r["local_port"]+" "+r["remote_port"])
+		}
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// TestNamespaceTablesPerNamespace reads if_map, netlink_links and
+// netlink_sockets inside each namespace, selected both by pid_with_namespace
+// and by netns, and compares them with ip and ss run inside it.
+func TestNamespaceTablesPerNamespace(t *testing.T) {
+	f := newNSFixture(t)
+	for _, tg := range f.targets() {
+		wantLinks := nsIPLinks(t, tg.run("ip", "-j", "link", "show"))
+		if diff := cmp.Diff(tg.links, wantLinks); diff != "" {
+			t.Fatalf("%s: fixture links (-want +ip):\n%s", tg.label, diff)
+		}
+		wantTCP := nsSSTCP(tg.run("ss", "-Htan"))
+		for _, sel := range []struct {
+			col, val string
+		}{
+			{colPidWithNamespace, strconv.Itoa(tg.pid)},
+			{colNetNS, tg.netns},
+		} {
+			t.Run(tg.label+"/"+sel.col, func(t *testing.T) {
+				cons := nsEq(nil, sel.col, sel.val)
+				for _, table := range []string{"if_map", "netlink_links"} {
+					rows := nsTableRows(t, table, cons)
+					if diff := cmp.Diff(wantLinks, nsColumn(rows, "interface")); diff != "" {
+						t.Errorf("%s %s = %s: interfaces (-ip +table):\n%s", table, sel.col, sel.val, diff)
+					}
+					for _, r := range rows {
+						if r[sel.col] != sel.val {
+							t.Errorf("%s: row carries %s = %q, want %q", table, sel.col, r[sel.col], sel.val)
+						}
+					}
+				}
+				rows := nsTableRows(t, "netlink_sockets", cons)
+				if diff := cmp.Diff(wantTCP, nsTableTCP(rows)); diff != "" {
+					t.Errorf("netlink_sockets %s = %s: TCP (-ss +table):\n%s", sel.col, sel.val, diff)
+				}
+			})
+		}
+	}
+}
+
+// TestNamespaceUnion asks for all three namespaces at once, as a join or an
+// IN list does, and gets each one's rows carrying its own value; without a
+// namespace constraint, only the caller's namespace answers.
+func TestNamespaceUnion(t *testing.T) {
+	f := newNSFixture(t)
+	listen := map[string][]Constraint{"state": {{Op: OpEquals, Expr: "LISTEN"}}, "protocol": {{Op: OpEquals, Expr: "tcp"}}}
+
+	var pids, names, want []string
+	for _, tg := range f.targets() {
+		pids = append(pids, strconv.Itoa(tg.pid))
+		names = append(names, tg.netns)
+	}
+	for _, tg := range f.targets() {
+		for _, l := range strings.Split(strings.TrimSpace(tg.run("ss", "-Htln")), "\n") {
+			fs := strings.Fields(l)
+			want = append(want, strconv.Itoa(tg.pid)+" "+fs[3][strings.LastIndexByte(fs[3], ':')+1:])
+		}
+	}
+	sort.Strings(want)
+	cons := nsEq(nil, colPidWithNamespace, pids...)
+	for k, v := range listen {
+		cons[k] = v
+	}
+	var got []string
+	for _, r := range nsTableRows(t, "netlink_sockets", cons) {
+		if r["state"] == "LISTEN" {
+			got = append(got, r[colPidWithNamespace]+" "+r["local_port"])
+		}
+	}
+	sort.Strings(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("listeners by pid_with_namespace IN (...) (-ss +table):\n%s", diff)
+	}
+
+	var gotLinks, wantLinks []string
+	for _, r := range nsTableRows(t, "if_map", nsEq(nil, colNetNS, names...)) {
+		gotLinks = append(gotLinks, r[colNetNS]+" "+r["interface"])
+	}
+	for _, tg := range f.targets() {
+		for _, l := range tg.links {
+			wantLinks = append(wantLinks, tg.netns+" "+l)
+		}
+	}
+	sort.Strings(gotLinks)
+	sort.Strings(wantLinks)
+	if diff := cmp.Diff(wantLinks, gotLinks); diff != "" {
+		t.Errorf("if_map by netns IN (...) (-want +table):\n%s", diff)
+	}
+
+	// No constraint: the caller's namespace only, none of the fixture's.
+	for _, r := range nsTableRows(t, "if_map", nil) {
+		if strings.HasPrefix(r["interface"], "nlqa") || strings.HasPrefix(r["interface"], "nlqb") || strings.HasPrefix(r["interface"], "nlqc") {
+			t.Errorf("if_map without a namespace constraint shows %s, a fixture link", r["interface"])
+		}
+		if r[colPidWithNamespace] != "" || r[colNetNS] != "" {
+			t.Errorf("if_map without a namespace constraint: row carries %q, %q", r[colPidWithNamespace], r[colNetNS])
+		}
+	}
+	for _, r := range nsTableRows(t, "netlink_sockets", listen) {
+		for _, tg := range f.targets() {
+			if r["local_port"] == strconv.Itoa(tg.port) {
+				t.Errorf("netlink_sockets without a namespace constraint shows port %d of namespace %s", tg.port, tg.label)
+			}
+		}
+	}
+}
+
+// nsCheckThreads fails the test if a thread of the process is not in the
+// network namespace with inode want.
+func nsCheckThreads(t testing.TB, want uint64) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		var st unix.Stat_t
+		if err := unix.Stat("/proc/self/task/"+task.Name()+"/ns/net", &st); err != nil {
+			continue // the thread ended
+		}
+		if st.Ino != want {
+			t.Errorf("thread %s is in netns %d, want %d", task.Name(), st.Ino, want)
+		}
+	}
+	t.Logf("%d threads, all in netns %d", len(tasks), want)
+}
+
+// TestNamespaceConcurrent runs many namespace queries at once (run it with
+// -race): the probe table (NetNS.Do), if_map (netlink socket in the
+// namespace, ioctl fallback) and netlink_sockets, each checked against the
+// namespace it asked for. Afterwards every thread of the process must be in
+// the namespace it started in, and no descriptor may be left open.
+func TestNamespaceConcurrent(t *testing.T) {
+	f := newNSFixture(t)
+	own := nsOwnInode(t)
+	targets := f.targets()
+	probe := newNSProbe(nil)
+	fds := nsOpenFDs(t)
+	const workers, rounds = 8, 30
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds*3) // never blocks: at most 3 per round
+	for w := range workers {
+		wg.Go(func() {
+			for i := range rounds {
+				tg := targets[(w+i)%len(targets)]
+				cons := nsEq(nil, colPidWithNamespace, strconv.Itoa(tg.pid))
+				if i%2 == 1 {
+					cons = nsEq(nil, colNetNS, tg.netns)
+				}
+				fail := func(string, ...any) { errs <- fmt.Errorf("%s: warning", tg.label) }
+				rows, err := nsTableRowsErr(probe, cons, fail)
+				if err != nil || len(rows) != 1 || rows[0]["inode"] != strconv.FormatUint(tg.inode, 10) {
+					errs <- fmt.Errorf("probe in %s: %v %v, want inode %d", tg.label, rows, err, tg.inode)
+				}
+				rows, err = nsTableRowsErr(ifMap, cons, fail)
+				if got := nsColumn(rows, "interface"); err != nil || !slices.Equal(got, tg.links) {
+					errs <- fmt.Errorf("if_map in %s: %v %v, want %v", tg.label, got, err, tg.links)
+				}
+				if tb := Lookup("netlink_sockets"); tb != nil {
+					rows, err = nsTableRowsErr(tb, nsEq(cons, "state", "LISTEN"), fail)
+					if got := nsColumn(rows, "local_port"); err != nil || !slices.Contains(got, strconv.Itoa(tg.port)) {
+						errs <- fmt.Errorf("netlink_sockets in %s: %v %v, want port %d", tg.label, got, err, tg.port)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	n := 0
+	for err := range errs {
+		if n++; n <= 10 {
+			t.Error(err)
+		}
+	}
+	nsCheckThreads(t, own)
+	if after := nsOpenFDs(t); after != fds {
+		t.Errorf("open descriptors: %d before, %d after", fds, after)
+	}
+}
+
+// TestNamespaceNotEnterable runs the probe table as an unprivileged user
+// (setpriv, a copy of this test binary): a named namespace it can open but
+// not enter gives no rows and a warning, and its own pid still answers.
+func TestNamespaceNotEnterable(t *testing.T) {
+	if name := os.Getenv("NLQ_NETNS_CHILD"); name != "" {
+		self := strconv.Itoa(os.Getpid())
+		rows, warnings, err := nsRun(t, newNSProbe(nil), nsEq(nil, colNetNS, name, "/proc/"+self+"/ns/net"))
+		if err != nil {
+			t.Fatalf("as uid %d: %v", os.Geteuid(), err)
+		}
+		want := []nsProbeRow{{NetNS: "/proc/" + self + "/ns/net", Inode: nsOwnInode(t)}}
+		if diff := cmp.Diff(want, rows); diff != "" {
+			t.Errorf("as uid %d: rows (-want +got):\n%s", os.Geteuid(), diff)
+		}
+		if len(warnings) != 1 || !strings.Contains(warnings[0], "setns: operation not permitted") {
+			t.Errorf("as uid %d: warnings %q, want one with setns: operation not permitted", os.Geteuid(), warnings)
+		}
+		return
+	}
+	nstest.NeedRoot(t)
+	nstest.NeedTool(t, "setpriv")
+	ns := nstest.New(t)
+	dir := t.TempDir()
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "tables.test")
+	exe, err := os.ReadFile("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, exe, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+		bin, "-test.run=^TestNamespaceNotEnterable$", "-test.v")
+	cmd.Env = append(os.Environ(), "NLQ_NETNS_CHILD="+ns.Name)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestNamespaceNotEnterable") {
+		t.Fatalf("unprivileged run: %v\n%s", err, out)
+	}
+}
