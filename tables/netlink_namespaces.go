@@ -84,7 +84,11 @@ var netlinkNamespaces = &Table[netnsRow]{
 			return fmt.Errorf("list network namespaces: %w", err)
 		}
 		if scan.Denied > 0 {
-			q.logf("table netlink_namespaces: %d processes not readable (/proc/PID/ns/net: permission denied); their namespaces may be missing", scan.Denied)
+			what := "processes"
+			if scan.Denied == 1 {
+				what = "process"
+			}
+			q.logf("table netlink_namespaces: %d %s not readable (/proc/PID/ns/net: permission denied); their namespaces may be missing", scan.Denied, what)
 		}
 		inodes, byInode := q.IntEquals("inode")
 		names, byName := q.Equals("name")
