@@ -487,3 +487,37 @@ func TestRecordNSID(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanNetNS lists the namespaces with ScanNetNS, with n extra named
+// namespaces on the host, against `lsns -t net` run in the same loop (a whole
+// process: its start-up is part of what a user waits for).
+func BenchmarkScanNetNS(b *testing.B) {
+	nstest.NeedTool(b, "lsns")
+	for _, n := range []int{0, 10, 100} {
+		b.Run(fmt.Sprintf("named=%d", n), func(b *testing.B) {
+			for range n {
+				nstest.New(b)
+			}
+			ctx := context.Background()
+			var ours, theirs time.Duration
+			for b.Loop() {
+				start := time.Now()
+				scan, err := netlinkx.ScanNetNS(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ours += time.Since(start)
+				if len(scan.Namespaces) < n {
+					b.Fatalf("%d namespaces, want at least %d", len(scan.Namespaces), n)
+				}
+				start = time.Now()
+				if err := exec.Command("lsns", "-t", "net", "-n", "-r", "-o", "NS,PID,NPROCS,NSFS").Run(); err != nil {
+					b.Fatal(err)
+				}
+				theirs += time.Since(start)
+			}
+			b.ReportAllocs()
+			b.ReportMetric(float64(ours)/float64(theirs), "x_lsns")
+		})
+	}
+}
