@@ -86,27 +86,23 @@ func benchSizes(b *testing.B) []int {
 	return out
 }
 
-// runInNS runs args inside ns and returns its wall time and peak RSS in KiB.
-// The process is started from a thread switched into the namespace, so no
-// `ip netns exec` is timed; its output is discarded.
-func runInNS(b *testing.B, ns netlinkx.NetNS, args ...string) (time.Duration, int64) {
+// runInNS runs args inside ns and returns its wall time. The process is
+// started from a thread switched into the namespace, so no `ip netns exec`
+// is timed; its output is discarded.
+func runInNS(b *testing.B, ns netlinkx.NetNS, args ...string) time.Duration {
 	b.Helper()
 	var d time.Duration
-	var rss int64
 	err := ns.Do(func() error {
 		cmd := exec.Command(args[0], args[1:]...)
 		start := time.Now()
 		err := cmd.Run()
 		d = time.Since(start)
-		if cmd.ProcessState != nil {
-			rss = cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
-		}
 		return err
 	})
 	if err != nil {
 		b.Fatalf("%s: %v", strings.Join(args, " "), err)
 	}
-	return d, rss
+	return d
 }
 
 // BenchmarkSockets times netlink_sockets and tcp_info, each table alone (Run
@@ -124,6 +120,18 @@ func BenchmarkSockets(b *testing.B) {
 			benchSockets(b, n)
 		})
 	}
+}
+
+// ssFlags are the ss forms the tables are compared with.
+var ssFlags = map[string]string{"ss_tan": "-Htan", "ss_tani": "-Htani", "ss_tanp": "-Htanp"}
+
+// median is the median of xs (xs is sorted).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 // perOp times the loop body of a benchmark: the mean time per iteration and
@@ -154,17 +162,15 @@ func benchSockets(b *testing.B, n int) {
 
 	// The peers first: ss and its -p and -i forms, output discarded.
 	ssTime := map[string]time.Duration{}
-	for _, ss := range []struct{ name, flags string }{{"ss_tan", "-Htan"}, {"ss_tani", "-Htani"}, {"ss_tanp", "-Htanp"}} {
-		b.Run(ss.name, func(b *testing.B) {
-			var total time.Duration
-			var rss int64
+	for _, name := range []string{"ss_tan", "ss_tani", "ss_tanp"} {
+		b.Run(name, func(b *testing.B) {
+			var ds []float64
 			for b.Loop() {
-				d, r := runInNS(b, ns, "ss", ss.flags)
-				total += d
-				rss = max(rss, r)
+				d := runInNS(b, ns, "ss", ssFlags[name])
+				ds = append(ds, float64(d))
 			}
-			ssTime[ss.name] = total / time.Duration(b.N)
-			b.ReportMetric(float64(rss), "peak_rss_kB")
+			ssTime[name] = time.Duration(median(ds))
+			b.ReportMetric(median(ds)/1e6, "median_ms")
 		})
 	}
 
@@ -226,8 +232,22 @@ func benchSockets(b *testing.B, n int) {
 			cons := eq("protocol", "tcp") // ss -t
 			rows := 0
 			b.ReportAllocs()
-			p := startPerOp()
+			// Each iteration is paired with a run of the floor and of the ss
+			// form it compares with, untimed, so that both see the same load
+			// on a shared machine; the ratios are medians of the pairs.
+			var xFloor, xSS []float64
+			var mallocs uint64
+			var ms runtime.MemStats
 			for b.Loop() {
+				b.StopTimer()
+				t := time.Now()
+				dumpOnly(v.floor)
+				floor := time.Since(t)
+				ref := runInNS(b, ns, "ss", ssFlags[v.ss])
+				runtime.ReadMemStats(&ms)
+				before := ms.Mallocs
+				b.StartTimer()
+				t = time.Now()
 				q := NewQuery(v.tb.Spec(), cons, v.used)
 				q.NetNS = ns
 				rows = 0
@@ -240,17 +260,24 @@ func benchSockets(b *testing.B, n int) {
 					rows++
 					return nil
 				})
+				d := time.Since(t)
+				b.StopTimer()
 				if err != nil {
 					b.Fatal(err)
 				}
+				runtime.ReadMemStats(&ms)
+				mallocs += ms.Mallocs - before
+				xFloor = append(xFloor, float64(d)/float64(floor))
+				xSS = append(xSS, float64(d)/float64(ref))
+				b.StartTimer()
 			}
-			d, allocs := p.done(b.N)
 			if rows < n {
 				b.Fatalf("%d rows, want at least %d", rows, n)
 			}
-			b.ReportMetric(float64(d)/float64(floors[v.floor]), "x_floor")
-			b.ReportMetric(float64(d)/float64(ssTime[v.ss]), "x_ss")
-			b.ReportMetric(float64(d)/float64(ssTime["ss_tanp"]), "x_ssp")
+			allocs := float64(mallocs) / float64(b.N)
+			b.ReportMetric(median(xFloor), "x_floor")
+			b.ReportMetric(median(xSS), "x_ss")
+			b.ReportMetric(median(xSS)*float64(ssTime[v.ss])/float64(ssTime["ss_tanp"]), "x_ssp")
 			b.ReportMetric(allocs/float64(rows), "allocs/row")
 		})
 	}
