@@ -1,7 +1,9 @@
 package tables
 
 import (
+	"math"
 	"strconv"
+	"strings"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
@@ -130,9 +132,14 @@ func (q *Query) Equals(name string) (vals []string, ok bool) {
 	return vals, len(vals) > 0
 }
 
-// IntEquals is Equals for an integer column. ok is false when a value is not
-// a decimal integer (`local_port = 'http'`): the table then narrows nothing,
-// which is always correct, and SQLite's own check decides.
+// IntEquals is Equals for an integer column (INTEGER, BIGINT or UNSIGNED
+// BIGINT: SQLite's INTEGER affinity). A value counts as the integer SQLite's
+// affinity makes of it: a decimal integer, or a real with no fraction
+// (`local_port = 80.0` reaches osquery's tables as "80.0"; text ' 80 ' and
+// '8e1' also equal 80). ok is false when a value is no such number
+// (`local_port = 'http'`, 80.5, or a real beyond 2^53 where it is inexact):
+// the table then narrows nothing, which is always correct, and SQLite's own
+// check decides.
 func (q *Query) IntEquals(name string) (vals []int64, ok bool) {
 	strs, ok := q.Equals(name)
 	if !ok {
@@ -140,13 +147,31 @@ func (q *Query) IntEquals(name string) (vals []int64, ok bool) {
 	}
 	vals = make([]int64, 0, len(strs))
 	for _, s := range strs {
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
+		v, ok := integral(s)
+		if !ok {
 			return nil, false
 		}
 		vals = append(vals, v)
 	}
 	return vals, true
+}
+
+// integral reads a constraint value as the integer SQLite's INTEGER affinity
+// compares it as. A string SQLite would leave as text (hex, "inf") may still
+// parse here; narrowing by it is harmless, as no integer equals such text.
+func integral(s string) (int64, bool) {
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, true
+	}
+	s = strings.Trim(s, " \t\n\v\f\r") // sqlite3Isspace
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) >= 1<<53 {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 func (q *Query) logf(format string, args ...any) {
