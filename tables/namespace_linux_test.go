@@ -482,3 +482,35 @@ func TestNamespaceNotEnterable(t *testing.T) {
 		t.Fatalf("unprivileged run: %v\n%s", err, out)
 	}
 }
+
+// TestEveryTableHonoursNetNS runs every registered table inside a namespace
+// holding only lo and a veth pair, selected by netns: none may fail, and a
+// table with an interface column may show only those two (a table that
+// ignored q.NetNS would show the caller's links).
+func TestEveryTableHonoursNetNS(t *testing.T) {
+	ns := nstest.New(t)
+	ns.Run("ip", "link", "add", "nlqmark0", "type", "veth", "peer", "name", "nlqmark1")
+	ns.Run("ip", "link", "set", "nlqmark0", "up")
+	// "all" and "default" are the per-namespace devconf entries (NETCONFA_IFINDEX_ALL, _DEFAULT).
+	allowed := map[string]bool{"lo": true, "nlqmark0": true, "nlqmark1": true, "all": true, "default": true, "": true}
+	for _, tb := range All() {
+		name := tb.Spec().Name
+		t.Run(name, func(t *testing.T) {
+			rows := nsTableRows(t, name, nsEq(nil, colNetNS, ns.Name))
+			hasIf := tb.Spec().Index("interface") >= 0
+			seen := map[string]bool{}
+			for _, r := range rows {
+				if r[colNetNS] != ns.Name {
+					t.Fatalf("row carries netns %q, want %q", r[colNetNS], ns.Name)
+				}
+				if hasIf {
+					seen[r["interface"]] = true
+					if !allowed[r["interface"]] {
+						t.Errorf("interface %q listed: not in the namespace (q.NetNS ignored?)", r["interface"])
+					}
+				}
+			}
+			t.Logf("%d rows, interfaces %v", len(rows), seen)
+		})
+	}
+}
