@@ -293,6 +293,12 @@ func TestNamespaceTablesPerNamespace(t *testing.T) {
 				if diff := cmp.Diff(wantTCP, nsTableTCP(rows)); diff != "" {
 					t.Errorf("netlink_sockets %s = %s: TCP (-ss +table):\n%s", sel.col, sel.val, diff)
 				}
+				// The owner comes from the host's /proc: host pids.
+				for _, r := range rows {
+					if r["state"] == "LISTEN" && r["local_port"] == strconv.Itoa(tg.port) && r["pid"] != strconv.Itoa(tg.pid) {
+						t.Errorf("netlink_sockets: listener on %d owned by pid %q, want %d", tg.port, r["pid"], tg.pid)
+					}
+				}
 			})
 		}
 	}
