@@ -37,6 +37,12 @@ func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 1
 		}
 		defer ns.Close()
+		// Our own namespace by name needs no switch (and no CAP_SYS_ADMIN).
+		if ino, err := ns.Inode(); err == nil {
+			if own, err := netlinkx.Own.Inode(); err == nil && own == ino {
+				ns = netlinkx.Own
+			}
+		}
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "Warning: "+format+"\n", args...) }
 	host, err := newSQLHost(tables.All(), ns, logf)

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -267,7 +268,13 @@ func exprString(v vtab.Value) (string, bool) {
 	case int64:
 		return strconv.FormatInt(x, 10), true
 	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), true
+		// SQLite compares a REAL with a TEXT column as its own text ("1.0"),
+		// and with a number as a number. Pass down only integral values, in
+		// SQLite's spelling; tables parse "80.0" as 80 for integer columns.
+		if x != math.Trunc(x) || math.Abs(x) >= 1<<53 {
+			return "", false // not passed down: SQLite decides
+		}
+		return strconv.FormatInt(int64(x), 10) + ".0", true
 	case string:
 		return x, true
 	case []byte:
