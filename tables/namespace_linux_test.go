@@ -14,6 +14,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
@@ -520,6 +521,48 @@ func TestEveryTableHonoursNetNS(t *testing.T) {
 				}
 			}
 			t.Logf("%d rows, interfaces %v", len(rows), seen)
+		})
+	}
+}
+
+// BenchmarkNamespaceRun is the fixed cost of reading a table in another
+// namespace: netlink_sockets (TCP; state, local_port) selected by netns, against
+// `nsenter --net=/run/netns/NAME ss -Htan` in the same loop; and the same
+// query in the caller's namespace (which may hold many more sockets).
+func BenchmarkNamespaceRun(b *testing.B) {
+	nstest.NeedTool(b, "nsenter")
+	nstest.NeedTool(b, "ss")
+	ns := nstest.New(b)
+	ns.Start("python3", "-c", nsListener, "47099")
+	tb := Lookup("netlink_sockets")
+	if tb == nil {
+		b.Skip("netlink_sockets is not registered")
+	}
+	used := []string{"protocol", "state", "local_port"}
+	for _, sel := range []struct {
+		name string
+		cons map[string][]Constraint
+	}{
+		{"netns", nsEq(nsEq(nil, "protocol", "tcp"), colNetNS, ns.Name)},
+		{"own", nsEq(nil, "protocol", "tcp")},
+	} {
+		b.Run(sel.name, func(b *testing.B) {
+			var ours, theirs time.Duration
+			for b.Loop() {
+				start := time.Now()
+				if _, err := nsTableRowsErr(tb, sel.cons, used, b.Logf); err != nil {
+					b.Fatal(err)
+				}
+				ours += time.Since(start)
+				start = time.Now()
+				if err := exec.Command("nsenter", "--net=/run/netns/"+ns.Name, "ss", "-Htan").Run(); err != nil {
+					b.Fatal(err)
+				}
+				theirs += time.Since(start)
+			}
+			b.ReportAllocs()
+			b.ReportMetric(float64(ours)/float64(theirs), "x_ss")
+			b.ReportMetric(float64(ours.Microseconds())/float64(b.N), "us_ours")
 		})
 	}
 }
