@@ -219,7 +219,7 @@ func benchSockets(b *testing.B, n int) {
 	}{
 		{"netlink_sockets", netlinkSockets, tan, 0, "ss_tan"},
 		{"netlink_sockets_pid", netlinkSockets, append(slices.Clone(tan), "pid", "process_name"), 0, "ss_tanp"},
-		{"netlink_sockets_all", netlinkSockets, nil, 0, "ss_tan"},
+		{"netlink_sockets_all", netlinkSockets, nil, 0, "ss_tanp"}, // SELECT *: pid, process_name too
 		{"tcp_info", tcpInfo, []string{"state", "local_address", "local_port", "remote_address", "remote_port", "rtt_us", "snd_cwnd", "bytes_acked"}, infoExt, "ss_tani"},
 		{"tcp_info_all", tcpInfo, nil, infoExt, "ss_tani"},
 	}
