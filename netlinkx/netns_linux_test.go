@@ -274,9 +274,13 @@ func TestScanNetNS(t *testing.T) {
 	empty := nstest.New(t)              // only the name holds it
 	pid := startUnshared(t)
 
+	fds := openFDs(t)
 	scan, err := netlinkx.ScanNetNS(context.Background())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after := openFDs(t); after != fds {
+		t.Errorf("open descriptors: %d before ScanNetNS, %d after", fds, after)
 	}
 	byInode := map[uint64]netlinkx.NetNSEntry{}
 	for i, e := range scan.Namespaces {

@@ -63,7 +63,11 @@ func TestNetlinkNamespacesListsAll(t *testing.T) {
 	empty := nstest.New(t)
 	emptyIno := nsStatInode(t, "/run/netns/"+empty.Name)
 
+	fds := nsOpenFDs(t)
 	rows := nsTableRows(t, "netlink_namespaces", nil)
+	if after := nsOpenFDs(t); after != fds {
+		t.Errorf("open descriptors: %d before, %d after", fds, after)
+	}
 	byInode := nsRowByInode(rows)
 	if len(byInode) != len(rows) {
 		t.Errorf("%d rows but %d distinct inodes", len(rows), len(byInode))
