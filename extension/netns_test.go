@@ -208,11 +208,6 @@ func TestNetnsJoin(t *testing.T) {
 	// pid_with_namespace bound, never scanned first in the default namespace.
 	rows, _ = netnsQuery(t, bin, join+inOurs)
 	if diff := cmp.Diff(want, ours(rows)); diff != "" {
-		if len(rows) == 0 {
-			// TODO(lead): remove once extension/sqlhost.go's BestIndex prices
-			// plans that leave a namespace constraint unusable out (issue 7 report).
-			t.Skipf("known: the embedded host scans netlink_sockets before netlink_namespaces under n.pid IN (...); (-ss +netlinkq):\n%s", diff)
-		}
 		t.Errorf("join limited with n.pid IN (...) (-ss +netlinkq):\n%s", diff)
 	}
 }

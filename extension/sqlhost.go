@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -135,14 +136,37 @@ var opNames = map[vtab.ConstraintOp]tables.Op{
 // checks them all: Omit stays false) and the used columns, both in IdxStr. A plan
 // with = on a column is made cheaper so that in a join SQLite feeds our
 // table the other side's values (pid_with_namespace = n.pid).
+//
+// An = constraint (and so an IN list, which SQLite turns into one Filter
+// call per value) is passed down only on a column the table can narrow by,
+// marked INDEX, REQUIRED or ADDITIONAL; on the others SQLite scans once and
+// filters. A table that marks no column passes everything, as osqueryd's
+// --extensions_default_index does.
 func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
 	var parts []string
 	arg := 0
 	cost := 1e6
+	cols := t.table.Spec().Columns
+	anyIndex := slices.ContainsFunc(cols, func(c tables.ColumnDef) bool { return c.Options&tables.Index != 0 })
+	// A plan that cannot give the namespace columns their values reads the
+	// wrong namespace for a join on them (s.pid_with_namespace = n.pid):
+	// make it the last choice, and a plan that can, the first.
+	for _, c := range info.Constraints {
+		if c.Column >= 0 && c.Column < len(cols) && c.Op == vtab.OpEQ && cols[c.Column].Options&tables.Additional != 0 {
+			if c.Usable {
+				cost /= 1e3
+			} else {
+				cost *= 1e12
+			}
+		}
+	}
 	for i := range info.Constraints {
 		c := &info.Constraints[i]
 		op, ok := opNames[c.Op]
-		if !ok || !c.Usable || c.Column < 0 {
+		if !ok || !c.Usable || c.Column < 0 || c.Column >= len(cols) {
+			continue
+		}
+		if op == tables.OpEquals && anyIndex && cols[c.Column].Options&(tables.Index|tables.Required|tables.Additional) == 0 {
 			continue
 		}
 		c.ArgIndex = arg

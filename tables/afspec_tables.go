@@ -21,8 +21,8 @@ type afRow struct {
 
 // afLinkColumns are the first two columns of every AF_SPEC table.
 var afLinkColumns = []Column[afRow]{
-	Text("interface", "IFLA_IFNAME: the interface name; all and default for the conf/all and conf/default entries", func(r *afRow) string { return r.name }),
-	Int("index", "ifinfomsg.ifi_index: the interface index; -1 for all, -2 for default (NETCONFA_IFINDEX_ALL, _DEFAULT)", func(r *afRow) int64 { return int64(r.index) }),
+	Text("interface", "IFLA_IFNAME: the interface name; all and default for the conf/all and conf/default entries", func(r *afRow) string { return r.name }).With(Index),
+	Int("index", "ifinfomsg.ifi_index: the interface index; -1 for all, -2 for default (NETCONFA_IFINDEX_ALL, _DEFAULT)", func(r *afRow) int64 { return int64(r.index) }).With(Index),
 }
 
 // generateLinks dumps the links q asks for and emits those that have the

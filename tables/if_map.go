@@ -21,8 +21,8 @@ var ifMap = &Table[netlinkx.LinkMessage]{
 		"SELECT * FROM if_map WHERE interface = 'lo'",
 	},
 	Columns: []Column[netlinkx.LinkMessage]{
-		Text("interface", "IFLA_IFNAME: the interface name", func(m *netlinkx.LinkMessage) string { return m.Name }),
-		Int("index", "ifinfomsg.ifi_index: the interface index", func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
+		linkNameColumn(func(m *netlinkx.LinkMessage) string { return m.Name }),
+		linkIndexColumn(func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
 		ifMapCol("mem_start", TypeUnsignedBigInt, "rtnl_link_ifmap.mem_start: start of shared memory", func(p *netlinkx.IfMap) uint64 { return p.MemStart }),
 		ifMapCol("mem_end", TypeUnsignedBigInt, "rtnl_link_ifmap.mem_end: end of shared memory", func(p *netlinkx.IfMap) uint64 { return p.MemEnd }),
 		ifMapCol("base_addr", TypeUnsignedBigInt, "rtnl_link_ifmap.base_addr: I/O base address", func(p *netlinkx.IfMap) uint64 { return p.BaseAddr }),
@@ -56,6 +56,17 @@ func ifMapCol(name string, typ Type, doc string, get func(*netlinkx.IfMap) uint6
 		}
 		return UintValue(get(m.Map))
 	})
+}
+
+// linkNameColumn is the interface column of a per-link table. It is INDEX:
+// ForEachLinkRequest turns its = constraints into single-link requests.
+func linkNameColumn[T any](get func(*T) string) Column[T] {
+	return Text("interface", "IFLA_IFNAME: the interface name", get).With(Index)
+}
+
+// linkIndexColumn is the index column of a per-link table, INDEX like linkNameColumn.
+func linkIndexColumn[T any](get func(*T) int64) Column[T] {
+	return Int("index", "ifinfomsg.ifi_index: the interface index", get).With(Index)
 }
 
 // ForEachLinkRequest calls fn with the link requests that cover q: one per

@@ -42,8 +42,8 @@ var linkSettings = &Table[settingsRow]{
 		"SELECT interface, driver, driver_version, firmware_version, bus_info FROM link_settings WHERE driver IS NOT NULL",
 	},
 	Columns: []Column[settingsRow]{
-		Text("interface", "IFLA_IFNAME: the interface name", func(r *settingsRow) string { return r.name }),
-		Int("index", "ifinfomsg.ifi_index: the interface index", func(r *settingsRow) int64 { return int64(r.index) }),
+		linkNameColumn(func(r *settingsRow) string { return r.name }),
+		linkIndexColumn(func(r *settingsRow) int64 { return int64(r.index) }),
 		Int("isup", "1 when ifi_flags has IFF_UP and IFF_RUNNING (up, with carrier), as psutil's net_if_stats isup", func(r *settingsRow) int64 {
 			return b2i(r.flags&unix.IFF_UP != 0 && r.flags&unix.IFF_RUNNING != 0)
 		}),

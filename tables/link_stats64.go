@@ -23,8 +23,8 @@ var linkStats64 = &Table[netlinkx.LinkMessage]{
 	},
 	Columns: Concat(
 		[]Column[netlinkx.LinkMessage]{
-			Text("interface", "IFLA_IFNAME: the interface name", func(m *netlinkx.LinkMessage) string { return m.Name }),
-			Int("index", "ifinfomsg.ifi_index: the interface index", func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
+			linkNameColumn(func(m *netlinkx.LinkMessage) string { return m.Name }),
+			linkIndexColumn(func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
 		},
 		StructColumns(0, func(f netlinkx.UAPIField) string {
 			return "rtnl_link_stats64." + f.Name + linkStatsDocs[f.Name]

@@ -46,19 +46,19 @@ var netlinkAddresses = &Table[addrRow]{
 				return TextValue(n)
 			}
 			return Null
-		}),
+		}).With(Index),
 		Int("index", "ifaddrmsg.ifa_index: the interface index", func(r *addrRow) int64 {
 			if r.l != nil {
 				return int64(r.l.Index)
 			}
 			return int64(r.a.Index)
-		}),
+		}).With(Index),
 		Text("family", "ifaddrmsg.ifa_family: inet (AF_INET), inet6 (AF_INET6), or link for the link-layer address row", func(r *addrRow) string {
 			if r.l != nil {
 				return famLink
 			}
 			return familyName(r.a.Family)
-		}),
+		}).With(Index),
 		Col("address", TypeText, "the address of this host: IFA_LOCAL, or IFA_ADDRESS where the kernel sends no IFA_LOCAL (IPv6 without a peer); for link rows IFLA_ADDRESS", func(r *addrRow) Value {
 			if r.l != nil {
 				return TextValue(netlinkx.LLAddr(r.l.Address, r.l.Type))

@@ -32,8 +32,8 @@ var netlinkLinks = &Table[linkRow]{
 		"SELECT interface, address FROM netlink_links WHERE type = 'ether' AND kind = ''",
 	},
 	Columns: []Column[linkRow]{
-		Text("interface", "IFLA_IFNAME: the interface name", func(r *linkRow) string { return r.Name }),
-		Int("index", "ifinfomsg.ifi_index: the interface index", func(r *linkRow) int64 { return int64(r.Index) }),
+		linkNameColumn(func(r *linkRow) string { return r.Name }),
+		linkIndexColumn(func(r *linkRow) int64 { return int64(r.Index) }),
 		linkLLAddr("address", unix.IFLA_ADDRESS, "IFLA_ADDRESS: the link-layer address, aa:bb:cc:dd:ee:ff for ether (an IP address for ipip/sit/gre tunnels, as ip prints it)", func(m *netlinkx.LinkMessage) []byte { return m.Address }),
 		linkLLAddr("broadcast", unix.IFLA_BROADCAST, "IFLA_BROADCAST: the link-layer broadcast address; for a POINTOPOINT link, the peer's", func(m *netlinkx.LinkMessage) []byte { return m.Broadcast }),
 		linkLLAddr("perm_address", unix.IFLA_PERM_ADDRESS, "IFLA_PERM_ADDRESS: the permanent hardware address (kernel 5.6+; NULL for devices without one)", func(m *netlinkx.LinkMessage) []byte { return m.PermAddress }),

@@ -87,18 +87,18 @@ var netlinkSockets = &Table[socket]{
 		"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
 	},
 	Columns: []Column[socket]{
-		Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName),
+		Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index),
 		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+
-			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName),
+			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index),
 		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
 		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
 			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress),
-		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort),
+		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index),
 		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
-		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort),
+		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index),
 		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
 			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
-			"osquery's process_open_sockets spells CLOSE as CLOSED", (*socket).stateName),
+			"osquery's process_open_sockets spells CLOSE as CLOSED", (*socket).stateName).With(Index),
 		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
 		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
 		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid),
@@ -106,7 +106,7 @@ var netlinkSockets = &Table[socket]{
 		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
 		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
 		Int("pid", "The owning process (the lowest pid holding the socket, from /proc/PID/fd); -1 when unknown "+
-			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner),
+			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner).With(Index),
 		Int("fd", "The descriptor of the socket in the owning process (the lowest), -1 when unknown", (*socket).fd).Needs(needOwner),
 		Text("process_name", "/proc/PID/comm of the owning process, empty when unknown", (*socket).processName).Needs(needOwner),
 		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode),
