@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -39,12 +40,13 @@ type jsonPrinter struct {
 	w    *bufio.Writer
 	keys [][]byte
 	n    int
+	buf  []byte
 }
 
 func (p *jsonPrinter) header(cols []string) {
 	p.keys = make([][]byte, len(cols))
 	for i, c := range cols {
-		p.keys[i] = jsonString(nil, c)
+		p.keys[i] = jsonString(nil, []byte(c))
 	}
 	p.w.WriteString("[\n")
 }
@@ -55,30 +57,25 @@ func (p *jsonPrinter) row(cells []sql.RawBytes) {
 	}
 	p.n++
 	p.w.WriteString("  {")
-	var buf []byte
 	for i, c := range cells {
 		if i > 0 {
 			p.w.WriteByte(',')
 		}
 		p.w.Write(p.keys[i])
 		p.w.WriteByte(':')
-		buf = jsonString(buf[:0], string(c))
-		p.w.Write(buf)
+		p.buf = jsonString(p.buf[:0], c)
+		p.w.Write(p.buf)
 	}
 	p.w.WriteString("}")
 }
 
 func (p *jsonPrinter) end() {
-	if p.n > 0 {
-		p.w.WriteString("\n")
-	} else {
-		p.w.WriteString("\n")
-	}
-	p.w.WriteString("]\n")
+	// osqueryi prints an empty result as "[\n\n]".
+	p.w.WriteString("\n]\n")
 }
 
 // jsonString appends s as a JSON string, without HTML escaping.
-func jsonString(dst []byte, s string) []byte {
+func jsonString(dst []byte, s []byte) []byte {
 	simple := true
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
@@ -94,7 +91,7 @@ func jsonString(dst []byte, s string) []byte {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s)
+	_ = enc.Encode(string(s))
 	return append(dst, strings.TrimSuffix(b.String(), "\n")...)
 }
 
@@ -115,7 +112,7 @@ func (p *csvPrinter) header(cols []string) {
 		if i > 0 {
 			p.w.WriteString(p.sep)
 		}
-		p.field(c)
+		p.field([]byte(c))
 	}
 	p.w.WriteByte('\n')
 }
@@ -125,19 +122,19 @@ func (p *csvPrinter) row(cells []sql.RawBytes) {
 		if i > 0 {
 			p.w.WriteString(p.sep)
 		}
-		p.field(string(c))
+		p.field(c)
 	}
 	p.w.WriteByte('\n')
 }
 
-func (p *csvPrinter) field(s string) {
-	if strings.Contains(s, p.sep) || strings.ContainsAny(s, "\"\n\r") {
+func (p *csvPrinter) field(s []byte) {
+	if bytes.Contains(s, []byte(p.sep)) || bytes.ContainsAny(s, "\"\n\r") {
 		p.w.WriteByte('"')
-		p.w.WriteString(strings.ReplaceAll(s, `"`, `""`))
+		p.w.Write(bytes.ReplaceAll(s, []byte(`"`), []byte(`""`)))
 		p.w.WriteByte('"')
 		return
 	}
-	p.w.WriteString(s)
+	p.w.Write(s)
 }
 
 func (p *csvPrinter) end() {}

@@ -256,9 +256,20 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 	go func() {
 		defer close(ch)
 		cur := chunk{vals: make([]any, 0, chunkRows*max(c.stride, 1))}
+		// last remembers each used column's previous cell and its boxed
+		// form: family, protocol, state, addresses repeat row after row,
+		// and boxing a string or a large integer allocates.
+		last := make([]struct {
+			v   tables.Value
+			box any
+		}, len(used))
 		err := c.table.Run(ctx, q, func(cells []tables.Value) error {
-			for _, i := range used {
-				cur.vals = append(cur.vals, cells[i].SQL())
+			for j, i := range used {
+				l := &last[j]
+				if cells[i] != l.v || l.box == nil {
+					l.v, l.box = cells[i], cells[i].SQL()
+				}
+				cur.vals = append(cur.vals, l.box)
 			}
 			cur.n++
 			if cur.n == chunkRows {

@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 
@@ -40,6 +41,11 @@ type sockQuery struct {
 	q       *Query
 	ifNames map[uint32]string               // ifindex → name in q.NetNS, read on first use
 	owners  map[uint64]netlinkx.SocketOwner // socket inode → owner, when a process column is used
+	addrs   [2]struct {                     // the last address of each slot and its text
+		addr netip.Addr
+		text string
+		ok   bool
+	}
 }
 
 // inetProtocol is an IPPROTO_* netlink_sockets dumps.
@@ -537,14 +543,24 @@ func (s *socket) localAddress() string {
 	if s.inet == nil {
 		return ""
 	}
-	return s.inet.SrcAddr().String()
+	return s.sq.addrString(0, s.inet.SrcAddr())
 }
 
 func (s *socket) remoteAddress() string {
 	if s.inet == nil {
 		return ""
 	}
-	return s.inet.DstAddr().String()
+	return s.sq.addrString(1, s.inet.DstAddr())
+}
+
+// addrString is a.String(), remembered per slot (0 local, 1 remote): a
+// host's sockets share few addresses, and the text is built once per run of them.
+func (sq *sockQuery) addrString(slot int, a netip.Addr) string {
+	c := &sq.addrs[slot]
+	if !c.ok || c.addr != a {
+		c.addr, c.text, c.ok = a, a.String(), true
+	}
+	return c.text
 }
 
 func (s *socket) localPort() int64 {
