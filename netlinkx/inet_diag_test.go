@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -19,7 +20,7 @@ func TestTCPInfoSize(t *testing.T) {
 		t.Errorf("binary.Size(TCPInfo) = %d, want %d (sizeof(struct tcp_info), kernel 6.18)", got, netlinkx.SizeofTCPInfo)
 	}
 	offsets := map[string]int{}
-	for _, f := range netlinkx.TCPInfoFields() {
+	for _, f := range netlinkx.UAPIFields[netlinkx.TCPInfo]() {
 		offsets[f.Name] = f.Offset
 	}
 	// Offsets in linux/tcp.h (checked against gcc below when it is installed).
@@ -67,8 +68,8 @@ func TestTCPInfoOffsetsC(t *testing.T) {
 		t.Errorf("sizeof(struct tcp_info) in linux/tcp.h is %d, the mirror only %d", size, netlinkx.SizeofTCPInfo)
 	}
 	var body strings.Builder
-	var fields []netlinkx.TCPInfoField
-	for _, f := range netlinkx.TCPInfoFields() {
+	var fields []netlinkx.UAPIField
+	for _, f := range netlinkx.UAPIFields[netlinkx.TCPInfo]() {
 		if f.Offset+f.Size > size {
 			continue // newer than this header
 		}
@@ -86,6 +87,20 @@ func TestTCPInfoOffsetsC(t *testing.T) {
 		}
 	}
 	t.Logf("linux/tcp.h: sizeof(struct tcp_info) = %d, %d fields compared", size, len(fields))
+}
+
+// tcpInfoField reads field f of ti as the kernel laid it out.
+func tcpInfoField(ti *netlinkx.TCPInfo, f netlinkx.UAPIField) uint64 {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(ti)), unsafe.Sizeof(*ti))[f.GoOffset:]
+	switch f.Size {
+	case 1:
+		return uint64(b[0])
+	case 2:
+		return uint64(binary.NativeEndian.Uint16(b))
+	case 4:
+		return uint64(binary.NativeEndian.Uint32(b))
+	}
+	return binary.NativeEndian.Uint64(b)
 }
 
 func TestDecodeTCPInfoShort(t *testing.T) {
@@ -117,9 +132,9 @@ func TestDecodeTCPInfoShort(t *testing.T) {
 			if diff := cmp.Diff(orig, tt.b); diff != "" {
 				t.Errorf("input changed (-was +now):\n%s", diff)
 			}
-			for _, f := range netlinkx.TCPInfoFields() {
-				v := ti.Uint(f)
-				if !netlinkx.TCPInfoFieldSent(f, sent) {
+			for _, f := range netlinkx.UAPIFields[netlinkx.TCPInfo]() {
+				v := tcpInfoField(&ti, f)
+				if !f.Sent(sent) {
 					if v != 0 {
 						t.Errorf("%s not sent but %d", f.Name, v)
 					}

@@ -1,10 +1,7 @@
 package netlinkx
 
 import (
-	"encoding/binary"
 	"fmt"
-	"reflect"
-	"sync"
 )
 
 // TCPInfo mirrors struct tcp_info (linux/tcp.h) as kernel 6.18 sends it in
@@ -109,56 +106,14 @@ type TCPInfo struct {
 // SizeofTCPInfo is binary.Size(TCPInfo{}): sizeof(struct tcp_info) in kernel 6.18.
 const SizeofTCPInfo = 280
 
-// TCPInfoField is one tagged field of TCPInfo: its column name, its offset
-// and size in the kernel's struct, and its index in the Go struct.
-type TCPInfoField struct {
-	Name   string // the `kernel` tag
-	Offset int    // byte offset in struct tcp_info
-	Size   int    // 1, 2, 4 or 8
-	Index  int    // reflect field index in TCPInfo
-}
-
-// TCPInfoFields lists TCPInfo's tagged fields in struct order. The tables
-// package builds tcp_info's columns from it.
-var TCPInfoFields = sync.OnceValue(func() []TCPInfoField {
-	var out []TCPInfoField
-	t := reflect.TypeFor[TCPInfo]()
-	off := 0
-	for i := range t.NumField() {
-		f := t.Field(i)
-		size := int(f.Type.Size())
-		if name, ok := f.Tag.Lookup("kernel"); ok {
-			out = append(out, TCPInfoField{Name: name, Offset: off, Size: size, Index: i})
-		}
-		off += size
-	}
-	return out
-})
-
-// Uint reads field f from ti as an unsigned integer.
-func (ti *TCPInfo) Uint(f TCPInfoField) uint64 {
-	v := reflect.ValueOf(ti).Elem().Field(f.Index)
-	return v.Uint()
-}
-
 // DecodeTCPInfo fills ti from the payload of INET_DIAG_INFO and returns how
 // many bytes of it the kernel sent (at most SizeofTCPInfo): a field whose end
-// lies beyond that was not sent. A short payload from an older kernel is
-// zero-padded in a copy; b itself is never written.
+// lies beyond that was not sent (UAPIField.Sent). A short payload from an
+// older kernel is zero-padded in a copy; b itself is never written.
 func DecodeTCPInfo(b []byte, ti *TCPInfo) (sent int, err error) {
-	if len(b) >= SizeofTCPInfo {
-		if _, err := binary.Decode(b[:SizeofTCPInfo], binary.NativeEndian, ti); err != nil {
-			return 0, fmt.Errorf("tcp_info: %w", err)
-		}
-		return SizeofTCPInfo, nil
-	}
-	var padded [SizeofTCPInfo]byte
-	copy(padded[:], b)
-	if _, err := binary.Decode(padded[:], binary.NativeEndian, ti); err != nil {
+	sent, err = decodeUAPI(b, ti)
+	if err != nil {
 		return 0, fmt.Errorf("tcp_info: %w", err)
 	}
-	return len(b), nil
+	return sent, nil
 }
-
-// TCPInfoFieldSent reports whether a tcp_info of sent bytes holds field f.
-func TCPInfoFieldSent(f TCPInfoField, sent int) bool { return f.Offset+f.Size <= sent }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"unsafe"
 )
 
 // UAPIField is one field of a Go mirror of a fixed-layout uapi struct
@@ -70,26 +71,61 @@ func UAPIFields[S any]() []UAPIField {
 // UAPIField.Sent tells the missing fields from real zeros; a longer b from a
 // newer kernel has its tail ignored.
 func decodeUAPI[S any](b []byte, v *S) (sent int, err error) {
-	size := binary.Size(v)
-	if size < 0 {
+	l := uapiLayoutOf[S]()
+	if l.size < 0 {
 		return 0, fmt.Errorf("%T has no fixed size", v)
 	}
-	if len(b) >= size {
-		if _, err := binary.Decode(b[:size], binary.NativeEndian, v); err != nil {
+	if l.plain {
+		// The Go struct is laid out as the kernel's: copy the bytes in.
+		dst := unsafe.Slice((*byte)(unsafe.Pointer(v)), l.size)
+		n := copy(dst, b)
+		clear(dst[n:])
+		return n, nil
+	}
+	if len(b) >= l.size {
+		if _, err := binary.Decode(b[:l.size], binary.NativeEndian, v); err != nil {
 			return 0, fmt.Errorf("decode %T: %w", v, err)
 		}
-		return size, nil
+		return l.size, nil
 	}
 	var stack [512]byte
 	var padded []byte
-	if size <= len(stack) {
-		padded = stack[:size]
+	if l.size <= len(stack) {
+		padded = stack[:l.size]
 	} else {
-		padded = make([]byte, size)
+		padded = make([]byte, l.size)
 	}
 	copy(padded, b)
 	if _, err := binary.Decode(padded, binary.NativeEndian, v); err != nil {
 		return 0, fmt.Errorf("decode %T: %w", v, err)
 	}
 	return len(b), nil
+}
+
+// uapiLayout is what decodeUAPI needs to know of a mirror struct's type.
+type uapiLayout struct {
+	size  int  // binary.Size: the kernel struct's size, -1 if not fixed
+	plain bool // the Go layout is the kernel's: same size, every field at its binary offset
+}
+
+var uapiLayouts sync.Map // reflect.Type → uapiLayout
+
+// uapiLayoutOf computes S's layout once.
+func uapiLayoutOf[S any]() uapiLayout {
+	t := reflect.TypeFor[S]()
+	if l, ok := uapiLayouts.Load(t); ok {
+		return l.(uapiLayout)
+	}
+	l := uapiLayout{size: binary.Size(reflect.Zero(t).Interface())}
+	l.plain = l.size >= 0 && uintptr(l.size) == t.Size()
+	off := 0
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if uintptr(off) != f.Offset {
+			l.plain = false
+		}
+		off += binary.Size(reflect.Zero(f.Type).Interface())
+	}
+	uapiLayouts.Store(t, l)
+	return l
 }

@@ -101,28 +101,19 @@ var tcpInfo = &Table[socket]{
 // by its tag; each asks for INET_DIAG_INFO and is NULL when the kernel did
 // not send the field.
 func tcpInfoColumns() []Column[socket] {
-	var cols []Column[socket]
-	for _, f := range netlinkx.TCPInfoFields() {
-		typ := TypeBigInt
-		if f.Size == 8 {
-			typ = TypeUnsignedBigInt
-		}
+	doc := func(f netlinkx.UAPIField) string {
 		cname := "tcpi_" + strings.TrimSuffix(strings.TrimSuffix(f.Name, "_us"), "_ms")
 		if f.Name == "tcpi_state" {
 			cname = f.Name
 		}
-		cols = append(cols, Col(f.Name, typ, "tcp_info."+cname+tcpInfoUnit(f.Name), func(s *socket) Value {
-			if !netlinkx.TCPInfoFieldSent(f, s.infoSent) {
-				return Null
-			}
-			v := s.info.Uint(f)
-			if f.Size == 8 {
-				return UintValue(v)
-			}
-			return IntValue(int64(v))
-		}).Needs(needInfo))
+		return "tcp_info." + cname + tcpInfoUnit(f.Name)
 	}
-	return cols
+	return StructColumns(needInfo, doc, func(s *socket) (*netlinkx.TCPInfo, int) {
+		if s.infoSent == 0 {
+			return nil, 0
+		}
+		return &s.info, s.infoSent
+	})
 }
 
 // tcpInfoUnit is the unit a column's name carries, for its description.
