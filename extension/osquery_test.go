@@ -778,6 +778,9 @@ func TestExtensionExits(t *testing.T) {
 			go c.Generate(context.Background(), "if_map", fakeosqueryd.QueryContext{})
 			fake.Close()
 		}, false},
+		{"osqueryd closes the manager connection", func(t *testing.T, fake *fakeosqueryd.Server, _ *extProc, _ fakeosqueryd.Registration) {
+			fake.DropConnections()
+		}, false},
 		{"osqueryd hangs", func(t *testing.T, fake *fakeosqueryd.Server, _ *extProc, _ fakeosqueryd.Registration) {
 			fake.Hang()
 		}, false},

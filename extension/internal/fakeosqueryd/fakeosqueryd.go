@@ -142,6 +142,16 @@ func (s *Server) Close() error {
 	return err
 }
 
+// DropConnections closes every connection extensions made to the manager,
+// and keeps listening: the extension's next ping fails.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
 // Hang makes osqueryd wedged but alive: from now on every request to the
 // manager blocks until Close, and nothing answers a ping.
 func (s *Server) Hang() { s.hangOnce.Do(func() { close(s.hung) }) }
