@@ -15,6 +15,11 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+	@# Concurrency under the race detector (it needs cgo): osqueryd may call
+	@# generate concurrently, and namespace switches must never leak.
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m \
+		-run 'TestConcurrentGenerate|TestPanicOverThrift|TestManagerGoesAwayMidCall|TestConnectionClosedMidCall|TestNamespaceConcurrent|TestRun' \
+		./extension ./tables
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
