@@ -75,7 +75,7 @@ func (h *privHost) query(t *testing.T, q string) ([][]string, error) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		rows, err := h.db.QueryContext(ctx, q)
+		rows, err := h.QueryContext(ctx, q)
 		if err != nil {
 			done <- result{err: err}
 			return
@@ -192,7 +192,7 @@ func TestBadInputEveryColumn(t *testing.T) {
 			stable := privStable[spec.Name]
 			snap := quoteIdent("snap_" + spec.Name)
 			if stable {
-				if _, err := h.db.Exec("CREATE TEMP TABLE " + snap + " AS SELECT * FROM " + table); err != nil {
+				if _, err := h.Exec("CREATE TEMP TABLE " + snap + " AS SELECT * FROM " + table); err != nil {
 					t.Fatalf("snapshot: %v", err)
 				}
 				defer h.db.Exec("DROP TABLE " + snap)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"fmt"
 	"io"
@@ -168,7 +169,7 @@ func (sh *shell) lines(r io.Reader, prompt func(cont bool), onErr func(error) bo
 
 // exec runs one statement and prints its rows.
 func (sh *shell) exec(stmt string) error {
-	rows, err := sh.host.db.Query(stmt)
+	rows, err := sh.host.QueryContext(context.Background(), stmt)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,6 +31,10 @@ type sqlHost struct {
 	db *sql.DB
 	// tables are the tables served, by name.
 	tables map[string]tables.Interface
+	// modules names each table's registered vtab module.
+	modules map[string]string
+	// created holds the tables declared to SQLite so far.
+	created map[string]bool
 	// netns is the namespace every query reads unless it selects another.
 	netns netlinkx.NetNS
 	// logf receives warnings (a namespace that could not be entered).
@@ -40,10 +45,11 @@ type sqlHost struct {
 // process-wide, and tests open several hosts.
 var moduleSeq atomic.Int64
 
-// newSQLHost opens an in-memory SQLite and declares every table in ts as a
-// virtual table of the same name.
+// newSQLHost opens an in-memory SQLite and registers a vtab module for every
+// table in ts; declare creates a table's virtual table when a statement first
+// names it.
 func newSQLHost(ts []tables.Interface, netns netlinkx.NetNS, logf func(string, ...any)) (*sqlHost, error) {
-	h := &sqlHost{tables: map[string]tables.Interface{}, netns: netns, logf: logf}
+	h := &sqlHost{tables: map[string]tables.Interface{}, modules: map[string]string{}, created: map[string]bool{}, netns: netns, logf: logf}
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -61,22 +67,57 @@ func newSQLHost(ts []tables.Interface, netns netlinkx.NetNS, logf func(string, .
 	for _, t := range ts {
 		spec := t.Spec()
 		h.tables[spec.Name] = t
+		h.modules[spec.Name] = modName(spec)
 		if err := vtab.RegisterModule(db, modName(spec), &module{table: t, host: h}); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("register table %s: %w", spec.Name, err)
-		}
-	}
-	for _, t := range ts {
-		spec := t.Spec()
-		if _, err := db.Exec(fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(spec.Name), modName(spec))); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("create table %s: %w", spec.Name, err)
 		}
 	}
 	return h, nil
 }
 
 var _ = sqlite.Driver{} // the blank import would do; this keeps the driver's registration explicit
+
+// QueryContext declares the tables stmt names and runs it.
+func (h *sqlHost) QueryContext(ctx context.Context, stmt string) (*sql.Rows, error) {
+	if err := h.declare(stmt); err != nil {
+		return nil, err
+	}
+	return h.db.QueryContext(ctx, stmt)
+}
+
+// Exec declares the tables stmt names and runs it without rows.
+func (h *sqlHost) Exec(stmt string) (sql.Result, error) {
+	if err := h.declare(stmt); err != nil {
+		return nil, err
+	}
+	return h.db.Exec(stmt)
+}
+
+// identifier matches the words of a statement that may name a table.
+var identifier = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+
+// declare creates the virtual tables a statement names, the first time it
+// names them: start-up then costs one CREATE VIRTUAL TABLE per table used,
+// not one per table served. A word that only looks like a table name (in a
+// string, a column) declares a table that goes unused, which is harmless.
+func (h *sqlHost) declare(stmt string) error {
+	for _, w := range identifier.FindAllString(stmt, -1) {
+		name := strings.ToLower(w)
+		if h.created[name] {
+			continue
+		}
+		mod, ok := h.modules[name]
+		if !ok {
+			continue
+		}
+		if _, err := h.db.Exec(fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(name), mod)); err != nil {
+			return fmt.Errorf("create table %s: %w", name, err)
+		}
+		h.created[name] = true
+	}
+	return nil
+}
 
 // Close closes the database.
 func (h *sqlHost) Close() error { return h.db.Close() }
