@@ -6,13 +6,10 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/tables"
@@ -68,16 +65,6 @@ func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	default:
 		return sh.script(stdin)
 	}
-}
-
-// isTerminal reports whether r is a terminal (TCGETS succeeds).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // script runs every statement and dot command in r, stopping at the first

@@ -1,0 +1,15 @@
+package tables
+
+// registry is the one list of tables that both hosts serve. Adding a table
+// is adding its variable here; nothing else has to change.
+var registry = []Interface{
+	ifMap,
+	netlinkLinks,
+	linkStats64,
+	netlinkAddresses,
+	linkSettings,
+	netlinkSockets,
+	tcpInfo,
+	netlinkNamespaces,
+	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
+}
