@@ -1,4 +1,4 @@
-# netlink_sockets and tcp_info (tables/netlink_sockets.go, tcp_info.go) and
+# netlink_sockets and tcp_info (tables/netlink_sockets_linux.go, tcp_info_linux.go) and
 # the inet_diag decoder (netlinkx/inet_diag*.go).
 # bench-sockets holds NLQ_BENCH_SOCKETS established loopback TCP sockets in a
 # namespace (root; python3, ss) and times, in one run, each table alone

@@ -5,6 +5,6 @@
 // (an inet_diag_msg, an RTM_NEWLINK), and the column list is at once the
 // schema, the row builder and the request plan (a column can ask for an extra
 // kernel request that is made only when the query uses it). The registry in
-// registry.go is the one list that both hosts read: the osquery extension and
+// registry_linux.go is the one list that both hosts read: the osquery extension and
 // the embedded SQLite shell. This package imports neither host's library.
 package tables
