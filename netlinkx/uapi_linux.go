@@ -93,7 +93,7 @@ const (
 	RTEXT_FILTER_MST               = 1 << 7
 )
 
-// linux/if_addr.h: an ifa_cacheinfo lifetime that never ends.
+// INFINITY_LIFE_TIME (linux/if_addr.h) is an ifa_cacheinfo lifetime that never ends.
 const INFINITY_LIFE_TIME = 0xFFFFFFFF
 
 // linux/ethtool.h: values of struct ethtool_cmd / ethtool_link_settings and
