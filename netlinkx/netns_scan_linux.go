@@ -128,7 +128,7 @@ func walkProcNetNS(ctx context.Context, fn func(pid int, inode uint64), denied *
 			default: // ENOENT, ESRCH: exited; anything else: not a process we can read
 				continue
 			}
-			inode, ok := parseNSLink(link[:r], "net:[")
+			inode, ok := parseInodeLink(link[:r], "net:[")
 			if !ok {
 				continue
 			}
@@ -185,40 +185,11 @@ func namedNetNS(known map[uint64]int) ([]netnsName, error) {
 // parsePID reads a /proc entry name as a process id; false for the others
 // ("self", "net", ...).
 func parsePID(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 10 || b[0] == '0' {
+	n, ok := parseDecimal(b)
+	if !ok || n == 0 || n > 1<<31-1 {
 		return 0, false
 	}
-	n := 0
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n, true
-}
-
-// parseNSLink reads the inode from a namespace link's target, "net:[INODE]".
-func parseNSLink(b []byte, prefix string) (uint64, bool) {
-	if len(b) < len(prefix)+2 || string(b[:len(prefix)]) != prefix || b[len(b)-1] != ']' {
-		return 0, false
-	}
-	digits := b[len(prefix) : len(b)-1]
-	if len(digits) == 0 || len(digits) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range digits {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
+	return int(n), true
 }
 
 // netnsName is a name under /run/netns and the inode of the namespace bound to it.

@@ -13,8 +13,11 @@ type SocketOwner struct {
 
 // parseSocketLink reads the inode out of a /proc/PID/fd link's target,
 // "socket:[INODE]"; ok is false for any other target.
-func parseSocketLink(b []byte) (ino uint64, ok bool) {
-	const prefix = "socket:["
+func parseSocketLink(b []byte) (ino uint64, ok bool) { return parseInodeLink(b, "socket:[") }
+
+// parseInodeLink reads INODE out of a link target prefix+"INODE]": how
+// sockfs names a socket ("socket:[") and nsfs a namespace ("net:[").
+func parseInodeLink(b []byte, prefix string) (ino uint64, ok bool) {
 	if len(b) < len(prefix)+2 || string(b[:len(prefix)]) != prefix || b[len(b)-1] != ']' {
 		return 0, false
 	}
