@@ -58,95 +58,68 @@ func readEthtoolGenl(ctx context.Context, req EthtoolRequest, out map[int32]*Eth
 		return fmt.Errorf("ethtool genetlink: %w", err)
 	}
 	defer c.Close()
-	get := func(what string, dump func() error, one func(ethtool.Interface) error) error {
-		if req.All {
-			if err := dump(); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("ethtool %s dump: %w", what, err)
-			}
-			return nil
-		}
-		for _, l := range req.Links {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			err := one(ethtool.Interface{Index: int(l.Index)})
-			switch {
-			case errors.Is(err, unix.ENODEV):
-				out[l.Index].Gone = true
-			case err == nil, errors.Is(err, os.ErrNotExist):
-			default:
-				return fmt.Errorf("ethtool %s %s: %w", what, l.Name, err)
-			}
-		}
-		return nil
-	}
-	setModes := func(lm *ethtool.LinkMode) {
-		if s := out[int32(lm.Interface.Index)]; s != nil {
-			s.HasModes, s.Speed, s.Duplex, s.Autoneg = true, uint32(lm.SpeedMegabits), uint8(lm.Duplex), uint8(lm.Autoneg)
-		}
-	}
-	setInfo := func(li *ethtool.LinkInfo) {
-		if s := out[int32(li.Interface.Index)]; s != nil {
-			s.HasPort, s.Port = true, uint8(li.Port)
-		}
-	}
-	setState := func(ls *ethtool.LinkState) {
-		if s := out[int32(ls.Interface.Index)]; s != nil {
-			s.HasLink, s.Link = true, ls.Link
-		}
-	}
 	if req.Modes {
-		err := get("link modes", func() error {
-			lms, err := c.LinkModes()
-			for _, lm := range lms {
-				setModes(lm)
-			}
-			return err
-		}, func(ifi ethtool.Interface) error {
-			lm, err := c.LinkMode(ifi)
-			if err == nil {
-				setModes(lm)
-			}
-			return err
-		})
+		err := ethtoolGet(ctx, req, out, "link modes", c.LinkModes, c.LinkMode, func(s *EthtoolSettings, lm *ethtool.LinkMode) {
+			s.HasModes, s.Speed, s.Duplex, s.Autoneg = true, uint32(lm.SpeedMegabits), uint8(lm.Duplex), uint8(lm.Autoneg)
+		}, func(lm *ethtool.LinkMode) int { return lm.Interface.Index })
 		if err != nil {
 			return err
 		}
 	}
 	if req.Info {
-		err := get("link info", func() error {
-			lis, err := c.LinkInfos()
-			for _, li := range lis {
-				setInfo(li)
-			}
-			return err
-		}, func(ifi ethtool.Interface) error {
-			li, err := c.LinkInfo(ifi)
-			if err == nil {
-				setInfo(li)
-			}
-			return err
-		})
+		err := ethtoolGet(ctx, req, out, "link info", c.LinkInfos, c.LinkInfo, func(s *EthtoolSettings, li *ethtool.LinkInfo) {
+			s.HasPort, s.Port = true, uint8(li.Port)
+		}, func(li *ethtool.LinkInfo) int { return li.Interface.Index })
 		if err != nil {
 			return err
 		}
 	}
 	if req.State {
-		err := get("link state", func() error {
-			lss, err := c.LinkStates()
-			for _, ls := range lss {
-				setState(ls)
-			}
-			return err
-		}, func(ifi ethtool.Interface) error {
-			ls, err := c.LinkState(ifi)
-			if err == nil {
-				setState(ls)
-			}
-			return err
-		})
+		err := ethtoolGet(ctx, req, out, "link state", c.LinkStates, c.LinkState, func(s *EthtoolSettings, ls *ethtool.LinkState) {
+			s.HasLink, s.Link = true, ls.Link
+		}, func(ls *ethtool.LinkState) int { return ls.Interface.Index })
 		if err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// ethtoolGet reads one kind of ethtool reply (link modes, info or state):
+// a dump of every link when req.All, else one request per link of req.Links.
+// set copies a reply into the settings of its link (index names it). A link
+// that vanished is marked Gone; one whose driver does not answer
+// (os.ErrNotExist: EOPNOTSUPP or ENODEV from the family) keeps NULL cells.
+func ethtoolGet[R any](ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings, what string,
+	dump func() ([]*R, error), one func(ethtool.Interface) (*R, error), set func(*EthtoolSettings, *R), index func(*R) int) error {
+	put := func(r *R) {
+		if s := out[int32(index(r))]; s != nil {
+			set(s, r)
+		}
+	}
+	if req.All {
+		rs, err := dump()
+		for _, r := range rs {
+			put(r)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("ethtool %s dump: %w", what, err)
+		}
+		return nil
+	}
+	for _, l := range req.Links {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r, err := one(ethtool.Interface{Index: int(l.Index)})
+		switch {
+		case errors.Is(err, unix.ENODEV):
+			out[l.Index].Gone = true
+		case err == nil:
+			put(r)
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			return fmt.Errorf("ethtool %s %s: %w", what, l.Name, err)
 		}
 	}
 	return nil
