@@ -84,20 +84,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func parseExtensionFlags(args []string) (extOptions, error) {
 	o := extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second}
 	for i := 0; i < len(args); i++ {
-		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
 		if !strings.HasPrefix(args[i], "-") {
 			continue
 		}
-		takeVal := func() (string, error) {
-			if hasVal {
-				return val, nil
-			}
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("flag --%s needs a value", name)
-			}
-			i++
-			return args[i], nil
-		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		takeVal := flagValue(args, &i, name, val, hasVal)
 		switch name {
 		case "socket":
 			v, err := takeVal()
@@ -152,16 +143,7 @@ func parseShellFlags(args []string, stdout io.Writer) (o shellOptions, exit bool
 			continue
 		}
 		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		takeVal := func() (string, error) {
-			if hasVal {
-				return val, nil
-			}
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("flag --%s needs a value", name)
-			}
-			i++
-			return args[i], nil
-		}
+		takeVal := flagValue(args, &i, name, val, hasVal)
 		switch name {
 		case "help", "h":
 			fmt.Fprint(stdout, usage)
@@ -189,4 +171,19 @@ func parseShellFlags(args []string, stdout io.Writer) (o shellOptions, exit bool
 	}
 	o.SQL = strings.Join(sql, " ")
 	return o, false, nil
+}
+
+// flagValue returns a function that yields flag name's value: the part after
+// "=" when the flag had one, else the next argument (advancing *i).
+func flagValue(args []string, i *int, name, val string, hasVal bool) func() (string, error) {
+	return func() (string, error) {
+		if hasVal {
+			return val, nil
+		}
+		if *i+1 >= len(args) {
+			return "", fmt.Errorf("flag --%s needs a value", name)
+		}
+		*i++
+		return args[*i], nil
+	}
 }
