@@ -559,7 +559,7 @@ func (p *extProc) waitExit(t *testing.T, within time.Duration) int {
 
 // startFake starts the osqueryd stand-in on a socket in a fresh directory
 // with a short path (a socket path is at most 107 bytes; osquery-go wants 97).
-func startFake(t *testing.T) *fakeosqueryd.Server {
+func startFake(t testing.TB) *fakeosqueryd.Server {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "nlq")
 	if err != nil {
@@ -574,7 +574,7 @@ func startFake(t *testing.T) *fakeosqueryd.Server {
 	return s
 }
 
-func waitCtx(t *testing.T, d time.Duration) context.Context {
+func waitCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
@@ -935,7 +935,7 @@ func (p *inProcess) wait(d time.Duration) (err error, ok bool) {
 
 // serveInProcess runs serveExtension in this process with tabs against fake.
 // The umask it sets is restored, and it is stopped, at cleanup.
-func serveInProcess(t *testing.T, fake *fakeosqueryd.Server, tabs []tables.Interface, o extOptions) *inProcess {
+func serveInProcess(t testing.TB, fake *fakeosqueryd.Server, tabs []tables.Interface, o extOptions) *inProcess {
 	t.Helper()
 	old := syscall.Umask(0o022)
 	syscall.Umask(old)

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"github.com/netlinkq/netlinkq/tables"
+)
+
+// BenchmarkThriftSockets sends netlink_sockets of n established TCP sockets
+// (NLQ_BENCH_SOCKETS, held in a namespace) through the real Thrift path in
+// one generate call, as osqueryd would ask for them (issue 9, large
+// answers): the extension's server runs in this process, the osqueryd
+// stand-in is the client, and the netns constraint selects the namespace. It
+// reports the rows, the time per call and the peak rise of the heap in use
+// (server and client together, this one process).
+func BenchmarkThriftSockets(b *testing.B) {
+	nstest.NeedTool(b, "python3")
+	for _, n := range benchSocketCounts(b) {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			nsx := nstest.New(b)
+			startHolder(b, nsx, n)
+			fake := startFake(b)
+			serveInProcess(b, fake, tables.All(), extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second})
+			reg, err := fake.WaitRegistration(waitCtx(b, 10*time.Second))
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := fake.Dial(reg, 5*time.Minute)
+			if err != nil {
+				b.Fatal(err)
+			}
+			used := []string{"family", "protocol", "local_address", "local_port", "remote_address", "remote_port", "state", "rx_queue", "tx_queue", "inode"}
+			qc := fakeosqueryd.ContextFor(reg.Registry["table"]["netlink_sockets"], used, map[string][]fakeosqueryd.Constraint{
+				"netns":    {{Op: int(tables.OpEquals), Expr: nsx.Name}},
+				"protocol": {{Op: int(tables.OpEquals), Expr: "tcp"}},
+			})
+
+			runtime.GC()
+			var base runtime.MemStats
+			runtime.ReadMemStats(&base)
+			var peak uint64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				tick := time.NewTicker(5 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					var ms runtime.MemStats
+					runtime.ReadMemStats(&ms)
+					peak = max(peak, ms.HeapInuse)
+					select {
+					case <-stop:
+						return
+					case <-tick.C:
+					}
+				}
+			})
+			rows := 0
+			for b.Loop() {
+				resp, err := c.Generate(context.Background(), "netlink_sockets", qc)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if resp.Status.Code != 0 {
+					b.Fatalf("status %v", resp.Status)
+				}
+				rows = len(resp.Response)
+			}
+			close(stop)
+			wg.Wait()
+			if rows < n {
+				b.Fatalf("%d rows, want at least %d", rows, n)
+			}
+			b.ReportMetric(float64(rows), "rows")
+			b.ReportMetric(float64(peak-min(peak, base.HeapInuse))/(1<<20), "peak_heap_MiB")
+		})
+	}
+}
