@@ -8,16 +8,25 @@
 #   v1.2.3-4-gdeadbee-dirty → 1.2.3+4.gdeadbee.dirty
 #   v1.2.3-rc1              → 1.2.3~rc1               (sorts before 1.2.3)
 #   deadbee[-dirty], dev    → 0.0.0+git.deadbee[.dirty] (no tag yet)
+#   7c8743f                 → 0.0.0+git.7c8743f       (a hash, even with a leading digit)
+# A tag is a version when it starts with 'v' and a digit, or with a digit and
+# is not a bare abbreviated hash (git describe --always without any tag).
 set -e
-v=${1#v}
+v=$1
 dirty=
 case "$v" in *-dirty) v=${v%-dirty} dirty=.dirty ;; esac
-case "$v" in
-[0-9]*) ;;
-*)
-	printf '0.0.0+git.%s%s\n' "$v" "$dirty" | tr -- '-' '.'
+untagged() {
+	printf '0.0.0+git.%s%s\n' "$1" "$dirty" | tr -- '-' '.'
 	exit 0
+}
+case "$v" in
+v[0-9]*) v=${v#v} ;;
+[0-9]*)
+	if printf '%s' "$v" | grep -Eqx '[0-9a-f]{7,64}'; then
+		untagged "$v"
+	fi
 	;;
+*) untagged "${v:-dev}" ;;
 esac
 # Split "TAG-N-gHASH" (git describe past a tag) from the tag itself.
 post=$(printf '%s' "$v" | sed -nE 's/^.*-([0-9]+)-(g[0-9a-f]+)$/\1.\2/p')

@@ -228,6 +228,11 @@ func TestPkgVersion(t *testing.T) {
 		{"v1.2.3-rc.1-2-gabc123", "1.2.3~rc.1+2.gabc123"},
 		{"deadbee", "0.0.0+git.deadbee"},
 		{"deadbee-dirty", "0.0.0+git.deadbee.dirty"},
+		{"7c8743f", "0.0.0+git.7c8743f"},
+		{"1234567-dirty", "0.0.0+git.1234567.dirty"},
+		{"v1234567", "1234567"},
+		{"v2", "2"},
+		{"2.0", "2.0"},
 		{"dev", "0.0.0+git.dev"},
 	}
 	for _, tt := range tests {
