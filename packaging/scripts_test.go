@@ -254,3 +254,33 @@ func TestPkgVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptsWarn checks the two warnings a fleet operator needs: removal
+// names --extensions_require (osqueryd will not start while it requires a
+// removed extension), and an install on a host where fleetd manages
+// extensions says that its osqueryd ignores /etc/osquery/extensions.load,
+// while a plain host gets no such warning.
+func TestScriptsWarn(t *testing.T) {
+	root := t.TempDir()
+	if out := runScript(t, root, debInstall.script, debInstall.args...); strings.Contains(out, "fleetd manages extensions") {
+		t.Errorf("install without fleetd warns about fleetd:\n%s", out)
+	}
+	orbit := filepath.Join(root, "opt/orbit")
+	if err := os.MkdirAll(orbit, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(orbit, "extensions.load"), []byte("/opt/orbit/bin/extensions/x/linux/stable/x.ext\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []step{debInstall, rpmInstall} {
+		if out := runScript(t, root, s.script, s.args...); !strings.Contains(out, "agent_options.extensions") {
+			t.Errorf("%s %q under fleetd: no warning that osqueryd ignores extensions.load:\n%s", s.script, s.args, out)
+		}
+	}
+	for _, s := range []step{debRemove, rpmErase} {
+		runScript(t, root, debInstall.script, debInstall.args...)
+		if out := runScript(t, root, s.script, s.args...); !strings.Contains(out, "--extensions_require=netlinkq") {
+			t.Errorf("%s %q does not warn about --extensions_require:\n%s", s.script, s.args, out)
+		}
+	}
+}

@@ -37,5 +37,14 @@ else
 	echo "netlinkq: added $ext to $load"
 fi
 echo "netlinkq: osqueryd loads it at its next start: systemctl restart osqueryd"
-echo "netlinkq: (osqueryd reads $load through --extensions_autoload, its default)"
+echo "netlinkq: (osqueryd reads $load through --extensions_autoload, its default;"
+echo "netlinkq:  under fleetd: systemctl restart orbit)"
+# fleetd (orbit) passes its own --extensions_autoload after the flagfile as
+# soon as it manages an extension through agent_options.extensions; osqueryd
+# then never reads /etc/osquery/extensions.load.
+orbit=$root/opt/orbit/extensions.load
+if [ -s "$orbit" ]; then
+	echo "netlinkq: warning: fleetd manages extensions here ($orbit):"
+	echo "netlinkq: its osqueryd ignores $load; deliver netlinkq through agent_options.extensions"
+fi
 exit 0

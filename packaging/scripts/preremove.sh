@@ -36,4 +36,6 @@ sed -E "\\#^[[:space:]]*${re}[[:space:]]*\$#d" "$load" >"$tmp"
 cat "$tmp" >"$load"
 echo "netlinkq: removed $ext from $load"
 echo "netlinkq: osqueryd stops serving its tables at its next start: systemctl restart osqueryd"
+echo "netlinkq: first remove --extensions_require=netlinkq from its flags (osquery.flags,"
+echo "netlinkq: or Fleet's command_line_flags), or osqueryd will not start without netlinkq"
 exit 0
