@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/apache/thrift v0.23.0
 	github.com/google/go-cmp v0.7.0
+	github.com/jsimonetti/rtnetlink/v2 v2.0.2
 	github.com/mdlayher/ethtool v0.7.0
 	github.com/mdlayher/netlink v1.11.2
 	github.com/osquery/osquery-go v0.0.0-20260630173615-eb39ad3443df
