@@ -102,6 +102,19 @@ func TestSpecShape(t *testing.T) {
 					t.Errorf("%s.md has no row for column %s", s.Name, c.Name)
 				}
 			}
+			// A fleet operator learns from each page which constraints are
+			// cheap and how to read another namespace.
+			for _, c := range s.Columns {
+				if c.Options&tables.Index != 0 && !strings.Contains(md, "narrow the kernel request") {
+					t.Errorf("%s.md: index column %s, but no word on what constraining it does", s.Name, c.Name)
+				}
+				if c.Options != 0 && !strings.Contains(md, "- **"+strings.Split(optionNames(c.Options), ", ")[0]+"**: ") {
+					t.Errorf("%s.md: option %s of %s is not explained", s.Name, optionNames(c.Options), c.Name)
+				}
+			}
+			if s.Index("netns") >= 0 && !strings.Contains(md, "FROM "+s.Name+" WHERE netns = ") {
+				t.Errorf("%s.md: no namespace example", s.Name)
+			}
 			if !strings.Contains(string(files["README.md"]), "["+s.Name+"]("+s.Name+".md)") {
 				t.Errorf("README.md does not list %s", s.Name)
 			}
