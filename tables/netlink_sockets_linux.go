@@ -235,8 +235,8 @@ func (p socketPlan) stateMayBe(names ...string) bool {
 // dumpNetlinkSockets runs the netlink_diag dump of every netlink protocol
 // when p leaves one.
 func dumpNetlinkSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuery, emit func(*socket) error) error {
-	if !p.family("netlink") || !p.nonInet() || p.dport != 0 || !p.stateMayBe("NONE", "ESTABLISHED") {
-		return nil // netlink rows have remote_port 0 unless connected; ports are port ids
+	if !p.family("netlink") || !p.nonInet() || !p.stateMayBe("NONE", "ESTABLISHED") {
+		return nil
 	}
 	req := netlinkx.NetlinkDiagReq{NetNS: q.NetNS, Protocol: netlinkx.NDIAG_PROTO_ALL}
 	if q.Used("rx_queue") || q.Used("tx_queue") {
@@ -244,7 +244,10 @@ func dumpNetlinkSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQue
 	}
 	row := socket{sq: sq}
 	return netlinkx.DumpNetlink(ctx, req, func(m *netlinkx.NetlinkDiagMsg) error {
-		if p.sport != 0 && int64(int32(m.PortID)) != int64(p.sport) {
+		// Ports are port ids: remote_port is a connected socket's peer's
+		// (ndiag_dst_portid), any value a process may have bound.
+		if p.sport != 0 && int64(int32(m.PortID)) != int64(p.sport) ||
+			p.dport != 0 && int64(int32(m.DstPortID)) != int64(p.dport) {
 			return nil
 		}
 		row.nl = m

@@ -1,0 +1,136 @@
+package tables
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+)
+
+// moreSockets holds, next to sockets.py, the sockets it lacks: a netlink
+// socket connected to another's port id, UDP-Lite, MPTCP (whose subflows are
+// TCP sockets too), TCP listeners bound to lo, and a UDP and an abstract unix
+// socket created with euid 65534.
+const moreSockets = `
+import os, socket, time
+keep = []
+a = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); a.bind((0, 0)); keep.append(a)
+b = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); b.bind((0, 0)); b.connect((a.getsockname()[0], 0)); keep.append(b)
+def try_(f):
+    try:
+        f()
+    except OSError:
+        pass  # no UDP-Lite or MPTCP in this kernel: the comparison holds without them
+def lite():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 136); u.bind(("127.0.0.1", 7201)); keep.append(u)
+    u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 136); u6.bind(("::1", 7202)); u6.connect(("::1", 7202)); keep.append(u6)
+def mptcp():
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); l.bind(("127.0.0.1", 7301)); l.listen(4); keep.append(l)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); c.connect(("127.0.0.1", 7301)); keep.append(c)
+    keep.append(l.accept()[0])
+try_(lite)
+try_(mptcp)
+for fam, addr, port in ((socket.AF_INET, "127.0.0.1", 7401), (socket.AF_INET6, "::1", 7402)):
+    d = socket.socket(fam, socket.SOCK_STREAM); d.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo"); d.bind((addr, port)); d.listen(1); keep.append(d)
+os.setegid(65534); os.seteuid(65534)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7501)); keep.append(u)
+x = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); x.bind("\0nlq-uid-%d" % os.getpid()); keep.append(x)
+os.seteuid(0); os.setegid(0)
+keep.append(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))  # unnamed, unconnected
+print("ready", flush=True)
+time.sleep(600)
+`
+
+// startMoreSockets runs sockets.py and moreSockets in one fresh namespace and
+// returns it with moreSockets' pid.
+func startMoreSockets(t *testing.T) (*nstest.NS, int) {
+	t.Helper()
+	ns, _ := startSocketHolder(t)
+	cmd := ns.Command("python3", "-c", moreSockets)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		t.Fatalf("moreSockets: %q, %v", line, err)
+	}
+	return ns, cmd.Process.Pid
+}
+
+// TestNetlinkSocketsEveryValue runs netlink_sockets with `col = v` for every
+// value v each constrainable column takes in the namespace, and with the
+// combinations of state, family, protocol, ports and pid each row has: every
+// row that matches must come back (a missing row is a bug; extra rows are
+// SQLite's to drop).
+func TestNetlinkSocketsEveryValue(t *testing.T) {
+	ns, _ := startMoreSockets(t)
+	nsfd := ns.Open()
+	key := func(r map[string]string) string {
+		return fmt.Sprint(r["family"], "/", r["protocol"], "/", r["type"], " ", r["local_address"], ":", r["local_port"], "->",
+			r["remote_address"], ":", r["remote_port"], " ", r["state"], " ino=", r["inode"], " cookie=", r["cookie"])
+	}
+	all := tableRows(t, netlinkSockets, nsfd, nil, nil)
+	all = append(all, tableRows(t, netlinkSockets, nsfd, eq("state", "BOUND"), nil)...)
+	check := func(cons map[string][]Constraint) {
+		t.Helper()
+		var want, got []string
+		for _, r := range all {
+			// BOUND sockets come only when the query asks for state = 'BOUND'.
+			if !ownDiagSocket(r) && matches(r, cons) && (r["state"] != "BOUND" || cons["state"] != nil) {
+				want = append(want, key(r))
+			}
+		}
+		for _, r := range tableRows(t, netlinkSockets, nsfd, cons, nil) {
+			if !ownDiagSocket(r) && matches(r, cons) {
+				got = append(got, key(r))
+			}
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		slices.Sort(got)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("WHERE %v: rows (-unconstrained then filtered +pushed down):\n%s", cons, diff)
+		}
+	}
+	cols := []string{"family", "protocol", "type", "state", "local_address", "local_port", "remote_port", "pid", "uid", "interface"}
+	seen := map[string]bool{}
+	for _, c := range cols {
+		for _, r := range all {
+			if k := c + "=" + r[c]; !seen[k] {
+				seen[k] = true
+				check(eq(c, r[c]))
+			}
+		}
+	}
+	for _, r := range all {
+		if ownDiagSocket(r) {
+			continue
+		}
+		for _, cons := range []map[string][]Constraint{
+			and(eq("state", r["state"]), eq("family", r["family"]), eq("protocol", r["protocol"])),
+			and(eq("state", r["state"]), eq("local_port", r["local_port"])),
+			and(eq("local_port", r["local_port"]), eq("remote_port", r["remote_port"])),
+			and(eq("pid", r["pid"]), eq("local_port", r["local_port"])),
+		} {
+			if k := fmt.Sprint(cons); !seen[k] {
+				seen[k] = true
+				check(cons)
+			}
+		}
+	}
+	for _, want := range []string{"netlink/route/raw", "inet/udp/dgram", "inet6/tcp/stream", "unix//seqpacket"} {
+		if !slices.ContainsFunc(all, func(r map[string]string) bool { return strings.HasPrefix(key(r), want+" ") }) {
+			t.Errorf("no %s socket in the namespace", want)
+		}
+	}
+}
