@@ -88,8 +88,11 @@ func readEthtoolGenl(ctx context.Context, req EthtoolRequest, out map[int32]*Eth
 // ethtoolGet reads one kind of ethtool reply (link modes, info or state):
 // a dump of every link when req.All, else one request per link of req.Links.
 // set copies a reply into the settings of its link (index names it). A link
-// that vanished is marked Gone; one whose driver does not answer
-// (os.ErrNotExist: EOPNOTSUPP or ENODEV from the family) keeps NULL cells.
+// that vanished (ENODEV) is marked Gone; one whose driver does not answer
+// (EOPNOTSUPP) or fails the request with another errno (EIO, EBUSY while
+// firmware flashes, ...) keeps NULL cells, so that one driver cannot fail
+// every link. The kernel ends a dump at the first driver that fails with
+// other than EOPNOTSUPP: the links it did not answer are then asked one by one.
 func ethtoolGet[R any](ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings, what string,
 	dump func() ([]*R, error), one func(ethtool.Interface) (*R, error), set func(*EthtoolSettings, *R), index func(*R) int) error {
 	put := func(r *R) {
@@ -97,17 +100,28 @@ func ethtoolGet[R any](ctx context.Context, req EthtoolRequest, out map[int32]*E
 			set(s, r)
 		}
 	}
+	links := req.Links
 	if req.All {
 		rs, err := dump()
+		answered := make(map[int32]bool, len(rs))
 		for _, r := range rs {
 			put(r)
+			answered[int32(index(r))] = true
 		}
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err == nil || errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if !driverFailed(err) {
 			return fmt.Errorf("ethtool %s dump: %w", what, err)
 		}
-		return nil
+		links = nil
+		for _, l := range req.Links {
+			if !answered[l.Index] {
+				links = append(links, l)
+			}
+		}
 	}
-	for _, l := range req.Links {
+	for _, l := range links {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -117,12 +131,20 @@ func ethtoolGet[R any](ctx context.Context, req EthtoolRequest, out map[int32]*E
 			out[l.Index].Gone = true
 		case err == nil:
 			put(r)
-		case errors.Is(err, os.ErrNotExist):
+		case errors.Is(err, os.ErrNotExist), driverFailed(err):
 		default:
 			return fmt.Errorf("ethtool %s %s: %w", what, l.Name, err)
 		}
 	}
 	return nil
+}
+
+// driverFailed reports an error the kernel answered a request for one link
+// with (an errno in its netlink error message, or from the ioctl): that
+// link's driver failed, not the query.
+func driverFailed(err error) bool {
+	var errno unix.Errno
+	return errors.As(err, &errno)
 }
 
 // ifreqData is struct ifreq with its union read as ifr_data, a pointer to
@@ -173,9 +195,20 @@ func siocethtool(fd int, name string, data unsafe.Pointer) error {
 	return nil
 }
 
-// refused reports an ioctl error that means "this driver does not do that".
+// refused reports an ioctl error that is the driver's answer for this link
+// ("does not do that": EOPNOTSUPP, EINVAL; or a failure: EIO, EBUSY, ...),
+// which leaves the link's cells NULL, rather than a fault in the call itself
+// (EBADF, EFAULT, ENOTTY), which fails the query. ENODEV is checked first.
 func refused(err error) bool {
-	return errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOTSUP)
+	var errno unix.Errno
+	if !errors.As(err, &errno) {
+		return false
+	}
+	switch errno {
+	case unix.EBADF, unix.EFAULT, unix.ENOTTY:
+		return false
+	}
+	return true
 }
 
 func readEthtoolIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
