@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -132,5 +133,66 @@ func TestNetlinkSocketsEveryValue(t *testing.T) {
 		if !slices.ContainsFunc(all, func(r map[string]string) bool { return strings.HasPrefix(key(r), want+" ") }) {
 			t.Errorf("no %s socket in the namespace", want)
 		}
+	}
+}
+
+// TestNetlinkSocketsInterfaceAndUID compares interface (the %dev ss prints
+// after a bound socket's address) and uid with `ss -tuaneH` by cookie, and
+// checks the uid of a unix socket created with euid 65534 (ss shows none).
+func TestNetlinkSocketsInterfaceAndUID(t *testing.T) {
+	nstest.NeedTool(t, "ss")
+	ns, pid := startMoreSockets(t)
+	type ifUID struct{ Interface, UID string }
+	theirs := map[string]ifUID{}
+	for line := range strings.Lines(ns.Run("ss", "-tuaneH")) {
+		f := strings.Fields(line)
+		if len(f) < 6 || (f[0] != "tcp" && f[0] != "udp") {
+			continue
+		}
+		var r ifUID
+		r.UID = "0"
+		if i := strings.LastIndexByte(f[4], '%'); i >= 0 {
+			r.Interface = f[4][i+1 : strings.LastIndexByte(f[4], ':')]
+		}
+		var cookie string
+		for _, kv := range f[6:] {
+			k, v, _ := strings.Cut(kv, ":")
+			switch k {
+			case "uid":
+				r.UID = v
+			case "sk":
+				c, _ := strconv.ParseUint(v, 16, 64)
+				cookie = strconv.FormatUint(c, 10)
+			}
+		}
+		theirs[cookie] = r
+	}
+	ours := map[string]ifUID{}
+	unixUID := ""
+	for _, r := range tableRows(t, netlinkSockets, ns.Open(), nil, []string{"family", "protocol", "local_address", "cookie", "interface", "uid"}) {
+		if r["protocol"] == "tcp" || r["protocol"] == "udp" {
+			ours[r["cookie"]] = ifUID{r["interface"], r["uid"]}
+		}
+		if r["local_address"] == fmt.Sprintf("@nlq-uid-%d", pid) {
+			unixUID = r["uid"]
+		}
+	}
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("interface and uid vs ss -tuaneH by cookie (-ss +ours):\n%s", diff)
+	}
+	var bound, other int
+	for _, r := range ours {
+		if r.Interface == "lo" {
+			bound++
+		}
+		if r.UID == "65534" {
+			other++
+		}
+	}
+	if bound != 2 || other != 1 {
+		t.Errorf("%d sockets bound to lo (want 2), %d of uid 65534 (want 1)", bound, other)
+	}
+	if unixUID != "65534" {
+		t.Errorf("unix socket made with euid 65534: uid %q", unixUID)
 	}
 }
