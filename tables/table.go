@@ -32,6 +32,9 @@ type ColumnDef struct {
 	Doc string
 	// Options are osquery's column options.
 	Options Options
+	// Costly marks a column that costs an extra kernel request or a /proc
+	// walk (a Column with Need bits): reading it is slower than the others.
+	Costly bool
 }
 
 // Column is one column of a Table[T]: its definition, how to read it from a
@@ -146,7 +149,9 @@ func (t *Table[T]) Spec() *Spec {
 	t.once.Do(func() {
 		s := &Spec{Name: t.Name, Doc: t.Doc, Examples: t.Examples, index: map[string]int{}}
 		for _, c := range t.Columns {
-			s.Columns = append(s.Columns, c.ColumnDef)
+			def := c.ColumnDef
+			def.Costly = c.Need != 0
+			s.Columns = append(s.Columns, def)
 		}
 		s.Columns = append(s.Columns, namespaceColumns...)
 		for i, c := range s.Columns {

@@ -190,10 +190,15 @@ func tableMarkdown(s *tables.Spec) []byte {
 	b.WriteString("| Column | Type | Options | Description |\n")
 	b.WriteString("|---|---|---|---|\n")
 	var used tables.Options
-	var indexed []string
+	var indexed, costly []string
 	hasNS := 0
 	for _, c := range s.Columns {
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, optionNames(c.Options), cell(c.Doc))
+		opts := optionNames(c.Options)
+		if c.Costly {
+			costly = append(costly, "`"+c.Name+"`")
+			opts = strings.TrimPrefix(opts+", costly", ", ")
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", c.Name, c.Type, opts, cell(c.Doc))
 		used |= c.Options
 		if c.Options&tables.Index != 0 {
 			indexed = append(indexed, "`"+c.Name+"`")
@@ -209,6 +214,9 @@ func tableMarkdown(s *tables.Spec) []byte {
 				fmt.Fprintf(&b, "- **%s**: %s.\n", o.name, o.text)
 			}
 		}
+	}
+	if len(costly) > 0 {
+		fmt.Fprintf(&b, "- **costly**: reading it costs an extra kernel request or a walk of /proc, made only when the query uses one of %s; leave them out of scheduled queries that do not need them.\n", joinAnd(costly))
 	}
 	b.WriteString("\n## Querying\n\n")
 	if len(indexed) > 0 {
