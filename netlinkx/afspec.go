@@ -45,6 +45,9 @@ type Inet6AFSpec struct {
 	ICMP6Stats MIBArray
 	// CacheInfo is IFLA_INET6_CACHEINFO; nil when it was not sent.
 	CacheInfo *IflaCacheinfo
+	// CacheInfoSent is how many bytes of struct ifla_cacheinfo the kernel sent
+	// (16, or fewer: the fields past them are zero and unknown).
+	CacheInfoSent int
 	// Token is IFLA_INET6_TOKEN, the interface identifier set with `ip token`
 	// (:: when none); the zero Addr when it was not sent.
 	Token netip.Addr

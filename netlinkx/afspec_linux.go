@@ -16,8 +16,11 @@ import (
 // nest per address family, AF_INET and AF_INET6 read, others skipped. The
 // arrays in the result alias b. An array shorter than this package's name
 // list leaves the missing entries unset; a longer one is kept whole and its
-// extra entries go unnamed. An attribute header that overruns b, or a
-// fixed-size attribute of the wrong size, is an error.
+// extra entries go unnamed. A fixed-size attribute that is longer than
+// expected is read from its start; a shorter one is left unset (IFLA_INET6_CACHEINFO:
+// the fields it covers are read, CacheInfoSent says how many bytes), so that one
+// odd link cannot fail a table over every link. Only an attribute header that
+// overruns b is an error.
 func DecodeAFSpec(b []byte) (AFSpec, error) {
 	var s AFSpec
 	ad, err := netlink.NewAttributeDecoder(b)
@@ -56,7 +59,9 @@ func (s *Inet6AFSpec) decode(ad *netlink.AttributeDecoder) error {
 	for ad.Next() {
 		switch ad.Type() {
 		case unix.IFLA_INET6_FLAGS:
-			s.Flags, s.HasFlags = ad.Uint32(), true
+			if p := ad.Bytes(); len(p) >= 4 {
+				s.Flags, s.HasFlags = binary.NativeEndian.Uint32(p), true
+			}
 		case unix.IFLA_INET6_CONF:
 			s.Conf = U32Array(ad.Bytes())
 		case unix.IFLA_INET6_STATS:
@@ -64,30 +69,28 @@ func (s *Inet6AFSpec) decode(ad *netlink.AttributeDecoder) error {
 		case unix.IFLA_INET6_ICMP6STATS:
 			s.ICMP6Stats = MIBArray(ad.Bytes())
 		case unix.IFLA_INET6_CACHEINFO:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofIflaCacheinfo {
-					return fmt.Errorf("IFLA_INET6_CACHEINFO: %d bytes, want %d", len(p), sizeofIflaCacheinfo)
-				}
-				s.CacheInfo = &IflaCacheinfo{
-					MaxReasmLen:   binary.NativeEndian.Uint32(p[0:4]),
-					Tstamp:        binary.NativeEndian.Uint32(p[4:8]),
-					ReachableTime: binary.NativeEndian.Uint32(p[8:12]),
-					RetransTime:   binary.NativeEndian.Uint32(p[12:16]),
-				}
-				return nil
-			})
+			p := ad.Bytes()
+			var c [sizeofIflaCacheinfo]byte
+			copy(c[:], p)
+			s.CacheInfo = &IflaCacheinfo{
+				MaxReasmLen:   binary.NativeEndian.Uint32(c[0:4]),
+				Tstamp:        binary.NativeEndian.Uint32(c[4:8]),
+				ReachableTime: binary.NativeEndian.Uint32(c[8:12]),
+				RetransTime:   binary.NativeEndian.Uint32(c[12:16]),
+			}
+			s.CacheInfoSent = min(len(p), sizeofIflaCacheinfo)
 		case unix.IFLA_INET6_TOKEN:
-			ad.Do(func(p []byte) error {
-				if len(p) != 16 {
-					return fmt.Errorf("IFLA_INET6_TOKEN: %d bytes, want 16", len(p))
-				}
+			if p := ad.Bytes(); len(p) == 16 {
 				s.Token = netip.AddrFrom16([16]byte(p))
-				return nil
-			})
+			}
 		case unix.IFLA_INET6_ADDR_GEN_MODE:
-			s.AddrGenMode, s.HasAddrGenMode = ad.Uint8(), true
+			if p := ad.Bytes(); len(p) >= 1 {
+				s.AddrGenMode, s.HasAddrGenMode = p[0], true
+			}
 		case unix.IFLA_INET6_RA_MTU:
-			s.RAMTU, s.HasRAMTU = ad.Uint32(), true
+			if p := ad.Bytes(); len(p) >= 4 {
+				s.RAMTU, s.HasRAMTU = binary.NativeEndian.Uint32(p), true
+			}
 		}
 	}
 	if err := ad.Err(); err != nil {

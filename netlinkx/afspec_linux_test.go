@@ -84,6 +84,9 @@ func flattenAFSpec(s netlinkx.AFSpec, layout netlinkx.IPStatsLayout) []string {
 	}
 	if c := i6.CacheInfo; c != nil {
 		add("inet6.cacheinfo max_reasm_len=%d reachable_time=%d retrans_time=%d", c.MaxReasmLen, c.ReachableTime, c.RetransTime)
+		if i6.CacheInfoSent < 16 {
+			add("inet6.cacheinfo_sent=%d", i6.CacheInfoSent)
+		}
 	}
 	if i6.Token.IsValid() {
 		add("inet6.token=%s", i6.Token)
@@ -195,9 +198,27 @@ func TestDecodeAFSpecBad(t *testing.T) {
 		{name: "length past end", b: []byte{64, 0, 10, 0, 1, 2, 3, 4}, wantErr: true},
 		{name: "unknown family skipped", b: nest(unix.AF_PACKET, []byte{1, 2, 3, 4})},
 		{name: "inet6 empty nest", b: nest(unix.AF_INET6, nil), want: []string{"inet6 present"}},
-		{name: "cacheinfo short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, make([]byte, 8))), wantErr: true},
-		{name: "token short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_TOKEN, make([]byte, 4))), wantErr: true},
-		{name: "flags wrong size", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_FLAGS, make([]byte, 2))), wantErr: true},
+		// Fixed-size attributes of another size: what is there is read, the
+		// rest left unset, and never an error (issue 6: one odd link must not
+		// fail the table).
+		{
+			name: "cacheinfo short",
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, []byte{0xff, 0xff, 0, 0, 7, 0, 0, 0})),
+			want: []string{"inet6 present", "inet6.cacheinfo max_reasm_len=65535 reachable_time=0 retrans_time=0", "inet6.cacheinfo_sent=8"},
+		},
+		{
+			name: "cacheinfo long",
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, []byte{1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0})),
+			want: []string{"inet6 present", "inet6.cacheinfo max_reasm_len=1 reachable_time=3 retrans_time=4"},
+		},
+		{name: "token short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_TOKEN, make([]byte, 4))), want: []string{"inet6 present"}},
+		{name: "flags short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_FLAGS, make([]byte, 2))), want: []string{"inet6 present"}},
+		{
+			name: "flags long, then addr_gen_mode",
+			b: nest(unix.AF_INET6, append(attr(unix.IFLA_INET6_FLAGS, []byte{0x00, 0, 0, 0x80, 0xff, 0xff, 0xff, 0xff}),
+				attr(unix.IFLA_INET6_ADDR_GEN_MODE, []byte{1, 0})...)),
+			want: []string{"inet6 present", "inet6.flags=ready", "inet6.addr_gen_mode=none"},
+		},
 		{
 			name: "conf with partial element",
 			b:    nest(unix.AF_INET, attr(unix.IFLA_INET_CONF, []byte{1, 0, 0, 0, 7, 0, 0, 0, 9})),

@@ -267,10 +267,11 @@ var icmp6Stats = &Table[afRow]{
 	},
 }
 
-// cacheinfoCol is a column read from IFLA_INET6_CACHEINFO; NULL when it was not sent.
-func cacheinfoCol(name, doc string, get func(*netlinkx.IflaCacheinfo) uint32) Column[afRow] {
+// cacheinfoCol is a column read from the field at byte offset off of
+// IFLA_INET6_CACHEINFO; NULL when the kernel did not send that far.
+func cacheinfoCol(name string, off int, doc string, get func(*netlinkx.IflaCacheinfo) uint32) Column[afRow] {
 	return Col(name, TypeBigInt, doc, func(r *afRow) Value {
-		if c := r.af.Inet6.CacheInfo; c != nil {
+		if c := r.af.Inet6.CacheInfo; c != nil && r.af.Inet6.CacheInfoSent >= off+4 {
 			return IntValue(int64(get(c)))
 		}
 		return Null
@@ -315,13 +316,13 @@ var inet6Interfaces = &Table[afRow]{
 				}
 				return IntValue(int64(r.af.Inet6.RAMTU))
 			}),
-		cacheinfoCol("max_reasm_len", "ifla_cacheinfo.max_reasm_len: largest datagram reassembled, bytes",
+		cacheinfoCol("max_reasm_len", 0, "ifla_cacheinfo.max_reasm_len: largest datagram reassembled, bytes",
 			func(c *netlinkx.IflaCacheinfo) uint32 { return c.MaxReasmLen }),
-		cacheinfoCol("tstamp", "ifla_cacheinfo.tstamp: when inet6_dev last changed, hundredths of a second since boot",
+		cacheinfoCol("tstamp", 4, "ifla_cacheinfo.tstamp: when inet6_dev last changed, hundredths of a second since boot",
 			func(c *netlinkx.IflaCacheinfo) uint32 { return c.Tstamp }),
-		cacheinfoCol("reachable_time", "ifla_cacheinfo.reachable_time: neighbour reachable time in use, ms",
+		cacheinfoCol("reachable_time", 8, "ifla_cacheinfo.reachable_time: neighbour reachable time in use, ms",
 			func(c *netlinkx.IflaCacheinfo) uint32 { return c.ReachableTime }),
-		cacheinfoCol("retrans_time", "ifla_cacheinfo.retrans_time: neighbour solicitation retransmit time, ms",
+		cacheinfoCol("retrans_time", 12, "ifla_cacheinfo.retrans_time: neighbour solicitation retransmit time, ms",
 			func(c *netlinkx.IflaCacheinfo) uint32 { return c.RetransTime }),
 	}),
 	Generate: func(ctx context.Context, q *Query, emit func(*afRow) error) error {
