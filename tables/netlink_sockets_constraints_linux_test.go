@@ -210,3 +210,47 @@ func TestNetlinkSocketsInterfaceAndUID(t *testing.T) {
 		t.Errorf("unix socket made with euid 65534: uid %q", unixUID)
 	}
 }
+
+// TestTCPInfoEveryValue is TestNetlinkSocketsEveryValue for tcp_info, whose
+// dumps the same plan narrows.
+func TestTCPInfoEveryValue(t *testing.T) {
+	ns, _ := startMoreSockets(t)
+	nsfd := ns.Open()
+	used := []string{"cookie", "family", "local_address", "local_port", "remote_address", "remote_port", "state", "inode"}
+	key := func(r map[string]string) string { return fmt.Sprint(r) }
+	all := tableRows(t, tcpInfo, nsfd, nil, used)
+	all = append(all, tableRows(t, tcpInfo, nsfd, eq("state", "BOUND"), used)...)
+	if len(all) < 20 {
+		t.Fatalf("only %d tcp_info rows", len(all))
+	}
+	seen := map[string]bool{}
+	for _, r := range all {
+		for _, cons := range []map[string][]Constraint{
+			eq("family", r["family"]), eq("state", r["state"]), eq("local_port", r["local_port"]), eq("remote_port", r["remote_port"]),
+			and(eq("state", r["state"]), eq("family", r["family"]), eq("local_port", r["local_port"]), eq("remote_port", r["remote_port"])),
+		} {
+			k := fmt.Sprint(cons)
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			var want, got []string
+			for _, r := range all {
+				if matches(r, cons) && (r["state"] != "BOUND" || cons["state"] != nil) {
+					want = append(want, key(r))
+				}
+			}
+			for _, r := range tableRows(t, tcpInfo, nsfd, cons, used) {
+				if matches(r, cons) {
+					got = append(got, key(r))
+				}
+			}
+			slices.Sort(want)
+			want = slices.Compact(want)
+			slices.Sort(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("WHERE %v: rows (-unconstrained then filtered +pushed down):\n%s", cons, diff)
+			}
+		}
+	}
+}
