@@ -96,7 +96,7 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 	for {
 		n, err := recvDatagram(rc, buf)
 		if errors.Is(err, unix.ENOBUFS) {
-			return errRetry // the socket overflowed: messages were lost
+			return st.overflow(err)
 		}
 		if err != nil {
 			return ctxErr(ctx, fmt.Errorf("receive: %w", err))
@@ -117,6 +117,17 @@ type dumpState struct {
 	seen        map[uint64]struct{}
 	fn          func(netlink.Header, []byte) error
 	interrupted bool
+	emitted     int // messages handed to fn in this run
+}
+
+// overflow answers ENOBUFS (the socket overflowed: messages were lost): run
+// again when no message has reached fn yet, or when a Key skips those that
+// did; otherwise a rerun would hand out rows twice, so it is an error.
+func (st *dumpState) overflow(err error) error {
+	if st.emitted == 0 || st.seen != nil {
+		return errRetry
+	}
+	return fmt.Errorf("receive: %w: messages lost after %d were read", err, st.emitted)
 }
 
 // datagram walks the messages of one datagram and hands each to fn. done
@@ -166,6 +177,7 @@ func (st *dumpState) datagram(b []byte) (done bool, err error) {
 				st.seen[k] = struct{}{}
 			}
 		}
+		st.emitted++
 		if err := st.fn(h, payload); err != nil {
 			return true, err
 		}

@@ -136,6 +136,36 @@ func TestDumpDatagram(t *testing.T) {
 	}
 }
 
+// TestDumpOverflow: ENOBUFS reruns a dump only when that cannot hand out a
+// message twice.
+func TestDumpOverflow(t *testing.T) {
+	tests := []struct {
+		name    string
+		emitted int
+		keyed   bool
+		retry   bool
+	}{
+		{"nothing read yet", 0, false, true},
+		{"keyed dump", 5, true, true},
+		{"rows already out, no key", 5, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := dumpState{emitted: tt.emitted}
+			if tt.keyed {
+				st.seen = map[uint64]struct{}{}
+			}
+			err := st.overflow(unix.ENOBUFS)
+			if got := errors.Is(err, errRetry); got != tt.retry {
+				t.Errorf("retry = %v (%v), want %v", got, err, tt.retry)
+			}
+			if !tt.retry && !errors.Is(err, unix.ENOBUFS) {
+				t.Errorf("err = %v, want it to wrap ENOBUFS", err)
+			}
+		})
+	}
+}
+
 // errAny stands for "some error" in TestDumpDatagram.
 var errAny = errors.New("any error")
 

@@ -176,10 +176,12 @@ func (m *InetDiagMsg) decodeAttr(typ uint16, p []byte) error {
 		}
 		m.SKMemInfo = p
 	case INET_DIAG_MEMINFO:
-		want = 16
-		if len(p) == want {
-			m.MemInfo = p
+		// struct inet_diag_meminfo: a struct may grow in a newer kernel, so
+		// a longer one is read from its start; a shorter one is an error.
+		if len(p) < 16 {
+			return fmt.Errorf("INET_DIAG_MEMINFO: %d bytes, want at least 16", len(p))
 		}
+		m.MemInfo = p[:16]
 	default:
 		if typ < 64 {
 			m.attrs |= 1 << typ
