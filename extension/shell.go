@@ -156,46 +156,25 @@ func (sh *shell) lines(r io.Reader, prompt func(cont bool), onErr func(error) bo
 
 // exec runs one statement and prints its rows.
 func (sh *shell) exec(stmt string) error {
-	rows, err := sh.host.QueryContext(context.Background(), stmt)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
 	p := newPrinter(sh.mode, sh.sep, sh.header, sh.out)
-	cells := make([]sql.RawBytes, len(cols))
-	dest := make([]any, len(cols))
-	for i := range cells {
-		dest[i] = &cells[i]
-	}
+	var cols []string
 	started := false
-	for rows.Next() {
+	err := sh.host.Rows(context.Background(), stmt, func(c []string) { cols = c }, func(cells []sql.RawBytes) error {
 		if !started {
 			p.header(cols)
 			started = true
 		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
 		p.row(cells)
-	}
-	if err := rows.Err(); err != nil {
-		if started {
-			p.end()
-		}
-		return err
-	}
-	if !started && len(cols) > 0 && sh.mode == "json" {
-		p.header(cols)
+		return nil
+	})
+	if err == nil && !started && len(cols) > 0 && sh.mode == "json" {
+		p.header(cols) // osqueryi prints an empty result as an empty array
 		started = true
 	}
 	if started {
 		p.end()
 	}
-	return nil
+	return err
 }
 
 // printErr prints err as osqueryi does: one line, "Error: ...".

@@ -6,12 +6,14 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"modernc.org/sqlite"
 	"modernc.org/sqlite/vtab"
@@ -84,6 +86,72 @@ func (h *sqlHost) QueryContext(ctx context.Context, stmt string) (*sql.Rows, err
 		return nil, err
 	}
 	return h.db.QueryContext(ctx, stmt)
+}
+
+// Rows declares the tables stmt names, runs it, and calls row with each
+// result row's cells as text (NULL as nil), the column names first through
+// start. It reads the driver's rows directly, not through database/sql:
+// that saves a mutex and a conversion per cell on every row printed. The
+// cells are reused for the next row.
+func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+	if err := h.declare(stmt); err != nil {
+		return err
+	}
+	conn, err := h.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		q, ok := dc.(driver.QueryerContext)
+		if !ok {
+			return fmt.Errorf("sqlite driver: no QueryerContext")
+		}
+		rows, err := q.QueryContext(ctx, stmt, nil)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		cols := rows.Columns()
+		start(cols)
+		dest := make([]driver.Value, len(cols))
+		cells := make([]sql.RawBytes, len(cols))
+		for {
+			if err := rows.Next(dest); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return err
+			}
+			for i, v := range dest {
+				cells[i] = appendCell(cells[i][:0], v)
+			}
+			if err := row(cells); err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// appendCell appends a driver value as text, as database/sql would convert
+// it into sql.RawBytes; NULL leaves the cell empty.
+func appendCell(b []byte, v driver.Value) []byte {
+	switch x := v.(type) {
+	case nil:
+		return b
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		return strconv.AppendFloat(b, x, 'g', -1, 64)
+	case string:
+		return append(b, x...)
+	case []byte:
+		return append(b, x...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case time.Time:
+		return x.AppendFormat(b, time.RFC3339Nano)
+	}
+	return fmt.Append(b, v)
 }
 
 // Exec declares the tables stmt names and runs it without rows.
@@ -314,6 +382,11 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 			}
 			cur.n++
 			if cur.n == chunkRows {
+				// Checked first: once the cursor closes, stop() drains the
+				// channel, and a select would go on sending into it.
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				select {
 				case ch <- cur:
 				case <-ctx.Done():
