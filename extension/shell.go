@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"runtime/debug"
 	"slices"
@@ -44,8 +45,10 @@ func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	// One query and out: the heap stays small (rows stream in chunks), so
-	// trade a little memory for far fewer collections.
-	debug.SetGCPercent(400)
+	// trade a little memory for far fewer collections, unless GOGC says otherwise.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "Warning: "+format+"\n", args...) }
 	host, err := newSQLHost(tables.All(), ns, logf)
 	if err != nil {
