@@ -343,25 +343,8 @@ func (a MIBArray) Stat(l IPStatsLayout, i int) (v uint64, ok bool) {
 // (uname -r, "6.18.1-foo"): before 6.15 or from it. An unparsable release
 // is taken as new.
 func IPStatsLayoutOf(release string) IPStatsLayout {
-	major, rest := leadingInt(release)
-	minor := 0
-	if len(rest) > 0 && rest[0] == '.' {
-		minor, _ = leadingInt(rest[1:])
-	}
-	if major < 0 || major > 6 || (major == 6 && minor >= 15) {
+	if versionAtLeast(release, 6, 15) {
 		return IPStats615
 	}
 	return IPStatsBefore615
-}
-
-// leadingInt parses the decimal digits at the start of s; -1 when there are none.
-func leadingInt(s string) (int, string) {
-	n, i := 0, 0
-	for ; i < len(s) && s[i] >= '0' && s[i] <= '9' && i < 9; i++ {
-		n = n*10 + int(s[i]-'0')
-	}
-	if i == 0 {
-		return -1, s
-	}
-	return n, s[i:]
 }

@@ -152,10 +152,4 @@ func AddrGenModeName(m uint8) string {
 
 // KernelIPStatsLayout is the IFLA_INET6_STATS order of the running kernel,
 // from uname(2)'s release; every network namespace shares it.
-var KernelIPStatsLayout = sync.OnceValue(func() IPStatsLayout {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return IPStats615
-	}
-	return IPStatsLayoutOf(unix.ByteSliceToString(u.Release[:]))
-})
+var KernelIPStatsLayout = sync.OnceValue(func() IPStatsLayout { return IPStatsLayoutOf(kernelRelease()) })

@@ -22,6 +22,11 @@ import (
 // no generation count), and a table of every socket cookie would cost a map
 // insert per socket. Like ss, an interrupted dump would be read as it is.
 func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) error) error {
+	if req.Protocol > 255 && !KernelAtLeast(5, 9) {
+		// Before 5.9 inet_diag ignores INET_DIAG_REQ_PROTOCOL and answers for
+		// sdiag_protocol, the low byte (MPTCP's 262 would dump TCP again).
+		return nil
+	}
 	data, _ := req.MarshalBinary()
 	var m InetDiagMsg
 	err := Dump(ctx, DumpRequest{
