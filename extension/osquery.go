@@ -87,19 +87,13 @@ func serveExtension(ctx context.Context, o extOptions, tabs []tables.Interface, 
 	}
 	defer client.Close()
 	mgr := &managerClient{ExtensionManagerClient: client}
-	srv, err := osquery.NewExtensionManagerServer(extensionName, o.Socket,
-		osquery.ServerTimeout(o.Timeout),
-		osquery.ServerPingInterval(o.Interval),
-		osquery.ExtensionVersion(version),
-		osquery.WithClient(mgr),
-		osquery.WithTransportFactory(thrift.NewTBufferedTransportFactory(thriftBuffer)),
-	)
-	if err != nil {
-		return fmt.Errorf("extension server on %s: %w", o.Socket, err)
+	// Our socket is the manager's path plus ".UUID": osquery-go's limit keeps
+	// it under sun_path's 108 bytes.
+	if len(o.Socket) > osquery.MaxSocketPathCharacters {
+		return fmt.Errorf("extension server on %s: socket path %s (%d characters) exceeded the maximum socket path character length of %d",
+			o.Socket, o.Socket, len(o.Socket), osquery.MaxSocketPathCharacters)
 	}
-	for _, t := range tabs {
-		srv.RegisterPlugin(newTablePlugin(t, logger))
-	}
+	srv := newExtensionServer(extensionName, version, o.Socket, mgr, tabs, logger)
 
 	stopGraceOnce.Do(func() { thrift.ServerStopTimeout = serverStopGrace })
 	started := make(chan error, 1)
@@ -147,7 +141,7 @@ wait:
 	go func() {
 		defer close(shutdownDone)
 		if stopped {
-			return // osquery-go's Shutdown ran for osqueryd's call
+			return // Shutdown ran for osqueryd's call
 		}
 		if err := srv.Shutdown(context.Background()); err != nil {
 			logger.Printf("shutdown: %v", err)
@@ -333,6 +327,78 @@ func (p *tablePlugin) Call(ctx context.Context, req gen.ExtensionPluginRequest) 
 // reads BIGINT and UNSIGNED BIGINT with strtoll, so an unsigned value above
 // 2^63-1 shows as NULL there, as it does for osquery's own tables.
 func (p *tablePlugin) generate(ctx context.Context, qc *queryContext) (gen.ExtensionPluginResponse, error) {
+	rows := gen.ExtensionPluginResponse{}
+	err := p.run(ctx, qc, func(cells []tables.Value, used []int) error {
+		row := make(map[string]string, len(used))
+		for _, i := range used {
+			if c := cells[i]; c.Kind != tables.KindNull {
+				row[p.spec.Columns[i].Name] = c.String()
+			}
+		}
+		rows = append(rows, row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// generateEncoded answers a generate call for the streaming reply: it runs
+// the table for the context JSON and encodes each row, as it comes, as the
+// Thrift map<string,string> osqueryd reads (used columns only, no key for
+// NULL), returning the encoded rows, their number and the call's status.
+func (p *tablePlugin) generateEncoded(ctx context.Context, contextJSON string) (rows []byte, n int, status *gen.ExtensionStatus) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.logger.Printf("table %s: panic: %v\n%s", p.spec.Name, r, debug.Stack())
+			f := failure(fmt.Sprintf("error generating table: panic in table %s: %v", p.spec.Name, r))
+			rows, n, status = nil, 0, f.Status
+		}
+	}()
+	qc, err := parseQueryContext(contextJSON)
+	if err != nil {
+		p.logger.Printf("table %s: context %.200q: %v", p.spec.Name, contextJSON, err)
+		return nil, 0, failure("error parsing context JSON: " + err.Error()).Status
+	}
+	start := time.Now()
+	buf := thrift.NewTMemoryBufferLen(64 << 10)
+	enc := thrift.NewTBinaryProtocolConf(buf, nil)
+	bg := context.Background()
+	err = p.run(ctx, qc, func(cells []tables.Value, used []int) error {
+		set := 0
+		for _, i := range used {
+			if cells[i].Kind != tables.KindNull {
+				set++
+			}
+		}
+		if err := enc.WriteMapBegin(bg, thrift.STRING, thrift.STRING, set); err != nil {
+			return err
+		}
+		for _, i := range used {
+			if c := cells[i]; c.Kind != tables.KindNull {
+				if err := enc.WriteString(bg, p.spec.Columns[i].Name); err != nil {
+					return err
+				}
+				if err := enc.WriteString(bg, c.String()); err != nil {
+					return err
+				}
+			}
+		}
+		n++
+		return enc.WriteMapEnd(bg)
+	})
+	if err != nil {
+		p.logger.Printf("table %s: %v", p.spec.Name, err)
+		return nil, 0, failure("error generating table: " + err.Error()).Status
+	}
+	p.logger.Printf("table %s: %d rows (%d bytes) in %v", p.spec.Name, n, buf.Len(), time.Since(start))
+	return buf.Bytes(), n, statusOK()
+}
+
+// run runs the table for the context and calls row with each row's cells
+// and the indexes of the used columns, within the generate deadline.
+func (p *tablePlugin) run(ctx context.Context, qc *queryContext, row func(cells []tables.Value, used []int) error) error {
 	q := qc.query(p.spec)
 	q.Logf = func(format string, args ...any) {
 		p.logger.Printf("table "+p.spec.Name+": "+format, args...)
@@ -345,17 +411,7 @@ func (p *tablePlugin) generate(ctx context.Context, qc *queryContext) (gen.Exten
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
-	rows := gen.ExtensionPluginResponse{}
-	err := p.table.Run(ctx, q, func(cells []tables.Value) error {
-		row := make(map[string]string, len(used))
-		for _, i := range used {
-			if c := cells[i]; c.Kind != tables.KindNull {
-				row[p.spec.Columns[i].Name] = c.String()
-			}
-		}
-		rows = append(rows, row)
-		return nil
-	})
+	err := p.table.Run(ctx, q, func(cells []tables.Value) error { return row(cells, used) })
 	if err != nil {
 		switch ctx.Err() {
 		case context.DeadlineExceeded:
@@ -363,9 +419,9 @@ func (p *tablePlugin) generate(ctx context.Context, qc *queryContext) (gen.Exten
 		case context.Canceled:
 			err = fmt.Errorf("%w (osqueryd closed the connection)", err)
 		}
-		return nil, err
+		return err
 	}
-	return rows, nil
+	return nil
 }
 
 func statusOK() *gen.ExtensionStatus { return &gen.ExtensionStatus{Code: 0, Message: "OK"} }
