@@ -77,8 +77,8 @@ func serveExtension(ctx context.Context, o extOptions, tabs []tables.Interface, 
 	if err := waitManagerSocket(ctx, o.Socket, o.Timeout); err != nil {
 		return err
 	}
-	// Our socket is created inside osquery-go with the process umask: make it
-	// 0600 (srw-------) so that no other user can query root's view through it.
+	// Our socket is created by Thrift's listener with the process umask: make
+	// it 0600 (srw-------) so that no other user can query root's view through it.
 	restrictUmask()
 
 	client, err := osquery.NewClient(o.Socket, o.Timeout)
@@ -174,7 +174,7 @@ wait:
 }
 
 // listenPath is the socket an extension serves on: osqueryd's socket path,
-// a dot, and the UUID osqueryd gave at registration (osquery-go's Start).
+// a dot, and the UUID osqueryd gave at registration (as osquery-go names it).
 func listenPath(managerSocket string, uuid int64) string {
 	return managerSocket + "." + strconv.FormatInt(uuid, 10)
 }
@@ -227,8 +227,7 @@ func checkManager(o extOptions, client *osquery.ExtensionManagerClient) error {
 }
 
 // managerClient is osquery-go's client to osqueryd, remembering the UUID
-// osqueryd assigned at registration (osquery-go keeps it private), which
-// names our socket file.
+// osqueryd assigned at registration, which names our socket file.
 type managerClient struct {
 	*osquery.ExtensionManagerClient
 	uuid atomic.Int64
