@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"io"
 	"os"
 	"os/exec"
@@ -9,53 +8,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
-
-// holdConnections opens n/2 established loopback TCP connections (n
-// sockets, plus a listener on the given port) in the namespace it runs in,
-// prints "ready" and sleeps. The same holder as tables' BenchmarkSockets.
-const holdConnections = `
-import resource, socket, sys, time
-n, port = int(sys.argv[1]) // 2, int(sys.argv[2])
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-keep = []
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(("127.0.0.1", port)); l.listen(4096); keep.append(l)
-for _ in range(n):
-    c = socket.create_connection(("127.0.0.1", port)); a, _ = l.accept()
-    keep.extend([c, a])
-print("ready", flush=True)
-time.sleep(1e9)
-`
-
-// perHolder is how many sockets one holder process keeps: without
-// CAP_SYS_RESOURCE (containers) a process cannot raise RLIMIT_NOFILE's hard
-// limit (20,000 here), so n sockets are spread over several holders.
-const perHolder = 18000
-
-// benchSocketCounts are the socket counts: NLQ_BENCH_SOCKETS (a comma
-// separated list; make bench-cmd sets 10000,100000), or 10,000.
-func benchSocketCounts(b *testing.B) []int {
-	s := os.Getenv("NLQ_BENCH_SOCKETS")
-	if s == "" {
-		return []int{10000}
-	}
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 2 {
-			b.Fatalf("NLQ_BENCH_SOCKETS=%q: want sizes like 10000,100000", s)
-		}
-		out = append(out, n)
-	}
-	return out
-}
 
 // buildBinary builds the netlinkq binary as make build does (CGO_ENABLED=0,
 // -trimpath) into a temporary directory.
@@ -120,43 +77,16 @@ func BenchmarkCommand(b *testing.B) {
 		b.Skip("needs GNU time (/usr/bin/time): apt-get install -y time")
 	}
 	bin := buildBinary(b)
-	for _, n := range benchSocketCounts(b) {
+	for _, n := range nstest.BenchSizes(b) {
 		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 			benchCommand(b, bin, n)
 		})
 	}
 }
 
-// startHolder holds n established TCP sockets in nsx until the benchmark
-// ends: holders of at most perHolder sockets each, holder i listening on
-// 127.0.0.1:8000+i. The namespace's ephemeral range is widened to
-// 10000-65535, above the listeners; the kernel reuses a local port for another destination port.
-func startHolder(b *testing.B, nsx *nstest.NS, n int) {
-	b.Helper()
-	nsx.Run("sh", "-c", "echo 10000 65535 > /proc/sys/net/ipv4/ip_local_port_range")
-	for i := 0; n > 0; i++ {
-		k := min(n, perHolder)
-		n -= k
-		cmd := nsx.Command("python3", "-c", holdConnections, strconv.Itoa(k), strconv.Itoa(8000+i))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			b.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-			b.Fatalf("holder %d: %q, %v", i, line, err)
-		}
-	}
-}
-
 func benchCommand(b *testing.B, bin string, n int) {
 	nsx := nstest.New(b)
-	startHolder(b, nsx, n)
+	nsx.HoldTCPSockets(n)
 	ns := nsx.Open()
 
 	// A row count check, outside the timing: the command sees every socket.
@@ -242,10 +172,10 @@ func median(xs []float64) float64 {
 // for profiling: go test -bench ShellInProcess -cpuprofile cpu.out.
 func BenchmarkShellInProcess(b *testing.B) {
 	nstest.NeedTool(b, "python3")
-	for _, n := range benchSocketCounts(b) {
+	for _, n := range nstest.BenchSizes(b) {
 		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 			nsx := nstest.New(b)
-			startHolder(b, nsx, n)
+			nsx.HoldTCPSockets(n)
 			const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
 			for _, v := range []struct{ name, sql string }{
 				{"netlinkq", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},

@@ -4,7 +4,6 @@ import (
 	"context"
 	"runtime"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,10 +21,10 @@ import (
 // (server and client together, this one process).
 func BenchmarkThriftSockets(b *testing.B) {
 	nstest.NeedTool(b, "python3")
-	for _, n := range benchSocketCounts(b) {
+	for _, n := range nstest.BenchSizes(b) {
 		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 			nsx := nstest.New(b)
-			startHolder(b, nsx, n)
+			nsx.HoldTCPSockets(n)
 			fake := startFake(b)
 			serveInProcess(b, fake, tables.All(), extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second})
 			reg, err := fake.WaitRegistration(waitCtx(b, 10*time.Second))
@@ -42,44 +41,25 @@ func BenchmarkThriftSockets(b *testing.B) {
 				"protocol": {{Op: int(tables.OpEquals), Expr: "tcp"}},
 			})
 
-			runtime.GC()
+			rows := 0
 			var base runtime.MemStats
-			runtime.ReadMemStats(&base)
-			var peak uint64
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			wg.Go(func() {
-				tick := time.NewTicker(5 * time.Millisecond)
-				defer tick.Stop()
-				for {
-					var ms runtime.MemStats
-					runtime.ReadMemStats(&ms)
-					peak = max(peak, ms.HeapInuse)
-					select {
-					case <-stop:
-						return
-					case <-tick.C:
+			rise := heapRiseDuring(&base, func() {
+				for b.Loop() {
+					resp, err := c.Generate(context.Background(), "netlink_sockets", qc)
+					if err != nil {
+						b.Fatal(err)
 					}
+					if resp.Status.Code != 0 {
+						b.Fatalf("status %v", resp.Status)
+					}
+					rows = len(resp.Response)
 				}
 			})
-			rows := 0
-			for b.Loop() {
-				resp, err := c.Generate(context.Background(), "netlink_sockets", qc)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if resp.Status.Code != 0 {
-					b.Fatalf("status %v", resp.Status)
-				}
-				rows = len(resp.Response)
-			}
-			close(stop)
-			wg.Wait()
 			if rows < n {
 				b.Fatalf("%d rows, want at least %d", rows, n)
 			}
 			b.ReportMetric(float64(rows), "rows")
-			b.ReportMetric(float64(peak-min(peak, base.HeapInuse))/(1<<20), "peak_heap_MiB")
+			b.ReportMetric(float64(rise)/(1<<20), "peak_heap_MiB")
 		})
 	}
 }

@@ -223,31 +223,13 @@ func TestLargeAnswer(t *testing.T) {
 	}
 	qc := fakeosqueryd.ContextFor(reg.Registry["table"]["netlinkq_test_large"], nil, nil)
 
-	runtime.GC()
 	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-	var peak uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		}
-	})
+	var resp *gen.ExtensionResponse
 	start := time.Now()
-	resp, err := c.Generate(context.Background(), "netlinkq_test_large", qc)
+	rise := heapRiseDuring(&base, func() {
+		resp, err = c.Generate(context.Background(), "netlinkq_test_large", qc)
+	})
 	elapsed := time.Since(start)
-	close(stop)
-	wg.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +238,6 @@ func TestLargeAnswer(t *testing.T) {
 	}
 	var end runtime.MemStats
 	runtime.ReadMemStats(&end)
-	rise := peak - min(peak, base.HeapInuse)
 	t.Logf("%d rows in %v; heap in use rose by %.1f MiB at peak (%.0f B/row, both sides); %.0f B and %.1f allocations per row allocated",
 		largeRows, elapsed.Round(time.Millisecond), float64(rise)/(1<<20), float64(rise)/largeRows,
 		float64(end.TotalAlloc-base.TotalAlloc)/largeRows, float64(end.Mallocs-base.Mallocs)/largeRows)
@@ -275,4 +256,33 @@ func checkRows(t *testing.T, rows gen.ExtensionPluginResponse) {
 			t.Errorf("row %d: num %q, want %d", i, got, want.num)
 		}
 	}
+}
+
+// heapRiseDuring runs fn and returns how far the heap in use rose above its
+// level before fn (after a GC, stored in base) at its peak, sampled every
+// 5 ms while fn runs.
+func heapRiseDuring(base *runtime.MemStats, fn func()) uint64 {
+	runtime.GC()
+	runtime.ReadMemStats(base)
+	var peak uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	fn()
+	close(stop)
+	wg.Wait()
+	return peak - min(peak, base.HeapInuse)
 }
