@@ -327,7 +327,7 @@ func TestBadInputHugeIN(t *testing.T) {
 // one "Error: " line on stderr; never a stack trace, never a hang.
 func TestBadInputBinary(t *testing.T) {
 	ns := privQuietNS(t)
-	bin := privBinary(t)
+	bin := testBinary(t)
 	run := func(t *testing.T, args ...string) privResult {
 		t.Helper()
 		return privCommand(t, exec.Command(bin, append([]string{"--netns", ns.Name, "--csv"}, args...)...))

@@ -14,19 +14,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
-// buildBinary builds the netlinkq binary as make build does (CGO_ENABLED=0,
-// -trimpath) into a temporary directory.
-func buildBinary(b *testing.B) string {
-	b.Helper()
-	bin := filepath.Join(b.TempDir(), "netlinkq")
-	cmd := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // runTimed runs args to completion, output discarded, and returns its wall
 // time.
 func runTimed(b *testing.B, args ...string) time.Duration {
@@ -76,7 +63,7 @@ func BenchmarkCommand(b *testing.B) {
 	if _, err := os.Stat("/usr/bin/time"); err != nil {
 		b.Skip("needs GNU time (/usr/bin/time): apt-get install -y time")
 	}
-	bin := buildBinary(b)
+	bin := testBinary(b)
 	for _, n := range nstest.BenchSizes(b) {
 		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 			benchCommand(b, bin, n)

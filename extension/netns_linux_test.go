@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,18 +99,6 @@ func netnsSpots(t *testing.T) []netnsSpot {
 	return spots
 }
 
-// netnsBinary builds the netlinkq binary (CGO_ENABLED=0) into a temporary directory.
-func netnsBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "netlinkq")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // netnsQuery runs the binary with --csv and no header, and returns its rows
 // (sorted) and standard error; a non-zero exit fails the test.
 func netnsQuery(t *testing.T, bin string, args ...string) ([]string, string) {
@@ -146,7 +133,7 @@ func netnsSSPorts(out string) []string {
 // socket of every namespace, named or not, as ss inside each shows them.
 func TestNetnsJoin(t *testing.T) {
 	spots := netnsSpots(t)
-	bin := netnsBinary(t)
+	bin := testBinary(t)
 
 	var want []string
 	for _, sp := range spots {
@@ -216,7 +203,7 @@ func TestNetnsJoin(t *testing.T) {
 // the good values still answer; --netns is only the default.
 func TestNetnsBadValues(t *testing.T) {
 	spots := netnsSpots(t)
-	bin := netnsBinary(t)
+	bin := testBinary(t)
 	a, c := spots[0], spots[2]
 	rows, stderr := netnsQuery(t, bin, fmt.Sprintf("SELECT pid_with_namespace, local_port FROM netlink_sockets "+
 		"WHERE state = 'LISTEN' AND pid_with_namespace IN (99999999, %d, -1)", c.pid))

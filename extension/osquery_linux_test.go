@@ -460,43 +460,6 @@ func TestConcurrentGenerate(t *testing.T) {
 
 // ---- the built binary against the osqueryd stand-in ----
 
-var (
-	buildOnce sync.Once
-	builtExt  string
-	buildErr  error
-)
-
-// extBinary builds the extension once per test process (CGO_ENABLED=0) and
-// returns its path. Directories left by earlier, killed test processes are
-// removed first.
-func extBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		old, _ := filepath.Glob(filepath.Join(os.TempDir(), "netlinkq-ext-test-*"))
-		for _, d := range old {
-			pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), "netlinkq-ext-test-"))
-			if err == nil && syscall.Kill(pid, 0) != nil {
-				os.RemoveAll(d)
-			}
-		}
-		dir := filepath.Join(os.TempDir(), "netlinkq-ext-test-"+strconv.Itoa(os.Getpid()))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			buildErr = err
-			return
-		}
-		builtExt = filepath.Join(dir, "netlinkq.ext")
-		cmd := exec.Command("go", "build", "-o", builtExt, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return builtExt
-}
-
 // syncBuffer is a bytes.Buffer safe to write from exec's copier and read in the test.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -526,7 +489,7 @@ type extProc struct {
 // it has not exited.
 func startExt(t *testing.T, args ...string) *extProc {
 	t.Helper()
-	p := &extProc{cmd: exec.Command(extBinary(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &extProc{cmd: exec.Command(testBinary(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -645,7 +608,7 @@ func TestExtensionServes(t *testing.T) {
 		// nobody and pointed at the socket as if it were osqueryd's, says so.
 		nstest.NeedTool(t, "setpriv")
 		out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			extBinary(t), "--socket", sock, "--timeout", "1").CombinedOutput()
+			testBinary(t), "--socket", sock, "--timeout", "1").CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "permission denied") {
 			t.Errorf("connect as nobody: %v, %s; want permission denied", err, out)
 		}

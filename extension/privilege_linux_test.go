@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -29,48 +27,6 @@ const privUID = 65534
 var privSetpriv = []string{"setpriv", "--reuid=" + strconv.Itoa(privUID), "--regid=" + strconv.Itoa(privUID),
 	"--clear-groups", "--inh-caps=-all", "--bounding-set=-all"}
 
-var (
-	privBuildOnce sync.Once
-	privBuilt     string
-	privBuildErr  error
-)
-
-// privBinary builds the binary once per test process (CGO_ENABLED=0) into a
-// directory every user may enter, so that it can run as nobody. Directories
-// left by earlier, killed test processes are removed first.
-func privBinary(t *testing.T) string {
-	t.Helper()
-	privBuildOnce.Do(func() {
-		const prefix = "netlinkq-priv-test-"
-		old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
-		for _, d := range old {
-			pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), prefix))
-			if err == nil && syscall.Kill(pid, 0) != nil {
-				os.RemoveAll(d)
-			}
-		}
-		dir := filepath.Join(os.TempDir(), prefix+strconv.Itoa(os.Getpid()))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			privBuildErr = err
-			return
-		}
-		if err := os.Chmod(dir, 0o755); err != nil {
-			privBuildErr = err
-			return
-		}
-		privBuilt = filepath.Join(dir, "netlinkq")
-		cmd := exec.Command("go", "build", "-o", privBuilt, ".")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			privBuildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if privBuildErr != nil {
-		t.Fatal(privBuildErr)
-	}
-	return privBuilt
-}
-
 // privResult is what one run of the binary left.
 type privResult struct {
 	stdout, stderr string
@@ -86,7 +42,7 @@ func privExec(t *testing.T, ns *nstest.NS, asNobody bool, args ...string) privRe
 	if asNobody {
 		argv = append(argv, privSetpriv...)
 	}
-	argv = append(argv, privBinary(t))
+	argv = append(argv, testBinary(t))
 	argv = append(argv, args...)
 	return privCommand(t, exec.Command("ip", argv...))
 }
@@ -162,7 +118,7 @@ func privNamespace(t *testing.T) (ns *nstest.NS, rootPID, nobodyPID int) {
 	nstest.NeedTool(t, "setpriv")
 	nstest.NeedTool(t, "ss")
 	py := privPython(t)
-	bin := privBinary(t)
+	bin := testBinary(t)
 	if out, err := exec.Command(privSetpriv[0], append(privSetpriv[1:], "test", "-x", bin)...).CombinedOutput(); err != nil {
 		t.Skipf("nobody cannot run %s (is %s private?): %v %s", bin, os.TempDir(), err, out)
 	}
