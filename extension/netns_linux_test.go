@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -40,19 +39,7 @@ type netnsSpot struct {
 // stops it by its PID when the test ends.
 func netnsStart(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("%s: %q, %v", strings.Join(cmd.Args, " "), line, err)
-	}
-	return cmd.Process.Pid
+	return nstest.StartReady(t, cmd)
 }
 
 // netnsSpots makes the three namespaces of issue 7: two named, one held

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"flag"
@@ -39,21 +38,7 @@ func startSockets(t *testing.T) (*nstest.NS, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := ns.Command("python3", script, t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || line != "ready\n" {
-		t.Fatalf("sockets.py: %q, %v", line, err)
-	}
-	return ns, cmd.Process.Pid
+	return ns, ns.StartReady("python3", script, t.TempDir())
 }
 
 // inetRow is what both ss and DumpInet say about one inet socket.

@@ -1,9 +1,7 @@
 package tables
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,20 +50,7 @@ time.sleep(600)
 func startMoreSockets(t *testing.T) (*nstest.NS, int) {
 	t.Helper()
 	ns, _ := startSocketHolder(t)
-	cmd := ns.Command("python3", "-c", moreSockets)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("moreSockets: %q, %v", line, err)
-	}
-	return ns, cmd.Process.Pid
+	return ns, ns.StartReady("python3", "-c", moreSockets)
 }
 
 // TestNetlinkSocketsEveryValue runs netlink_sockets with `col = v` for every

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"bufio"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,19 +31,7 @@ func TestNetlinkSocketsNetlinkAndPacketMatchSS(t *testing.T) {
 	nstest.NeedTool(t, "ss")
 	nstest.NeedTool(t, "python3")
 	n := nstest.New(t)
-	cmd := n.Command("python3", "-c", familiesHolder)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("holder: %q, %v", line, err)
-	}
-	holder := strconv.Itoa(cmd.Process.Pid)
+	holder := strconv.Itoa(n.StartReady("python3", "-c", familiesHolder))
 	ns := n.Open()
 
 	// netlink: "UNCONN RQ WQ PROTO:PORTID *"; the dumping sockets of ss and of

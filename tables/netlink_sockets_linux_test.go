@@ -1,10 +1,8 @@
 package tables
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -28,20 +26,7 @@ func startSocketHolder(t *testing.T) (*nstest.NS, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := ns.Command("python3", script, t.TempDir())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-		t.Fatalf("sockets.py: %q, %v", line, err)
-	}
-	return ns, cmd.Process.Pid
+	return ns, ns.StartReady("python3", script, t.TempDir())
 }
 
 // tableRows runs tb in ns and returns each row as column → text, with only

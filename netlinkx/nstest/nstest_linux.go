@@ -1,6 +1,7 @@
 package nstest
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -138,4 +139,36 @@ func Eventually(t testing.TB, check func() error) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// StartReady starts cmd, waits for the line "ready" on its standard output
+// (a helper that holds sockets says it once they are open), and stops it by
+// its PID when the test ends. It returns the PID.
+func StartReady(tb testing.TB, cmd *exec.Cmd) int {
+	tb.Helper()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
+	}
+	tb.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
+		tb.Fatalf("%s: %q, %v", strings.Join(cmd.Args, " "), line, err)
+	}
+	return cmd.Process.Pid
+}
+
+// StartReady is StartReady for a command run inside the namespace.
+func (n *NS) StartReady(args ...string) int {
+	n.t.Helper()
+	return StartReady(n.t, n.Command(args...))
 }

@@ -1,11 +1,9 @@
 package nstest
 
 import (
-	"bufio"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -44,20 +42,7 @@ func (n *NS) HoldTCPSockets(count int) {
 	for i := 0; count > 0; i++ {
 		k := min(count, perHolder)
 		count -= k
-		cmd := n.Command("python3", "-c", holdConnections, strconv.Itoa(k), strconv.Itoa(8000+i))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			n.t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			n.t.Fatal(err)
-		}
-		n.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "ready\n" {
-			n.t.Fatalf("holder %d: %q, %v", i, line, err)
-		}
+		n.StartReady("python3", "-c", holdConnections, strconv.Itoa(k), strconv.Itoa(8000+i))
 	}
 }
 
