@@ -110,14 +110,20 @@ func benchCommand(b *testing.B, bin string, n int) {
 	const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
 	for _, v := range []struct {
 		name, sql, ss, flags string
+		sqliteOnly           bool
 	}{
-		{"netlinkq", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tan", "-Htan"},
-		{"netlinkq_pid", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tanp", "-Htanp"},
-		{"netlinkq_all", "SELECT * FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tanp", "-Htanp"},
-		{"netlinkq_tcp_info", "SELECT * FROM tcp_info", "ss_tani", "-Htani"},
+		{"netlinkq", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tan", "-Htan", false},
+		// The same statement through SQLite's virtual table (no direct scan).
+		{"netlinkq_sqlite", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tan", "-Htan", true},
+		{"netlinkq_pid", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tanp", "-Htanp", false},
+		{"netlinkq_all", "SELECT * FROM netlink_sockets WHERE protocol = 'tcp'", "ss_tanp", "-Htanp", false},
+		{"netlinkq_tcp_info", "SELECT * FROM tcp_info", "ss_tani", "-Htani", false},
 	} {
 		b.Run(v.name, func(b *testing.B) {
 			args := []string{bin, "--netns", nsx.Name, "--json", v.sql}
+			if v.sqliteOnly {
+				args = slices.Insert(args, 1, "--sqlite-only")
+			}
 			// Each run is paired with a run of the ss form it compares with,
 			// untimed, so that both see the same load on a shared machine;
 			// x_ss is the median of the pairs' ratios.
@@ -164,15 +170,16 @@ func BenchmarkShellInProcess(b *testing.B) {
 			nsx := nstest.New(b)
 			nsx.HoldTCPSockets(n)
 			const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
-			for _, v := range []struct{ name, sql string }{
-				{"netlinkq", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
-				{"netlinkq_pid", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'"},
-				{"netlinkq_tcp_info", "SELECT * FROM tcp_info"},
+			for _, v := range []struct{ name, flag, sql string }{
+				{"netlinkq", "--json", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
+				{"netlinkq_sqlite", "--sqlite-only", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
+				{"netlinkq_pid", "--json", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'"},
+				{"netlinkq_tcp_info", "--json", "SELECT * FROM tcp_info"},
 			} {
 				b.Run(v.name, func(b *testing.B) {
 					b.ReportAllocs()
 					for b.Loop() {
-						if st := run([]string{"--netns", nsx.Name, "--json", v.sql}, strings.NewReader(""), io.Discard, os.Stderr); st != 0 {
+						if st := run([]string{"--netns", nsx.Name, "--json", v.flag, v.sql}, strings.NewReader(""), io.Discard, os.Stderr); st != 0 {
 							b.Fatalf("exit status %d", st)
 						}
 					}

@@ -45,12 +45,16 @@ type shellOptions struct {
 	NetNS string
 	// SQL is the query from the command line; empty means stdin or the interactive shell.
 	SQL string
+	// SQLiteOnly answers every statement through SQLite, simple ones too (--sqlite-only).
+	SQLiteOnly bool
 }
 
 const usage = `usage:
   netlinkq [--json|--csv|--line] [--separator S] [--netns NAME] ["SQL"]
       run SQL over the netlinkq tables in an embedded SQLite (osqueryi-like);
-      with no SQL, read it from stdin, or start a shell on a terminal
+      with no SQL, read it from stdin, or start a shell on a terminal;
+      --sqlite-only: no direct scans (SELECT cols FROM t WHERE col = x ...
+      is answered without SQLite's row machinery, with the same output)
   netlinkq.ext --socket PATH [--timeout S] [--interval S] [--verbose]
       serve the tables to osqueryd as an extension (the flags osqueryd passes)
   netlinkq --version | --help
@@ -161,6 +165,8 @@ func parseShellFlags(args []string, stdout io.Writer) (o shellOptions, exit bool
 			if o.Separator, err = takeVal(); err != nil {
 				return o, false, err
 			}
+		case "sqlite-only":
+			o.SQLiteOnly = true
 		case "netns":
 			if o.NetNS, err = takeVal(); err != nil {
 				return o, false, err

@@ -56,6 +56,7 @@ func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer host.Close()
+	host.sqliteOnly = o.SQLiteOnly
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
 	sh := &shell{host: host, mode: o.Mode, sep: o.Separator, header: o.Header, out: out, errw: stderr}

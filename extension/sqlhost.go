@@ -41,6 +41,11 @@ type sqlHost struct {
 	netns netlinkx.NetNS
 	// logf receives warnings (a namespace that could not be entered).
 	logf func(format string, args ...any)
+	// sqliteOnly turns direct scans off: every statement goes through SQLite.
+	sqliteOnly bool
+	// touched is set once a statement has gone to SQLite: until then no
+	// table name can mean anything but our table.
+	touched bool
 }
 
 // moduleSeq makes module names unique per host: modernc registers modules
@@ -94,6 +99,9 @@ func (h *sqlHost) QueryContext(ctx context.Context, stmt string) (*sql.Rows, err
 // that saves a mutex and a conversion per cell on every row printed. The
 // cells are reused for the next row.
 func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+	if s, ok := h.directScanFor(stmt); ok {
+		return h.runDirect(ctx, s, start, row)
+	}
 	if err := h.declare(stmt); err != nil {
 		return err
 	}
@@ -170,21 +178,27 @@ var identifier = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 // not one per table served. A word that only looks like a table name (in a
 // string, a column) declares a table that goes unused, which is harmless.
 func (h *sqlHost) declare(stmt string) error {
+	h.touched = true
 	for _, w := range identifier.FindAllString(stmt, -1) {
 		name := strings.ToLower(w)
 		if h.created[name] {
 			continue
 		}
-		mod, ok := h.modules[name]
-		if !ok {
+		if _, ok := h.modules[name]; !ok {
 			continue
 		}
-		if _, err := h.db.Exec(fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(name), mod)); err != nil {
+		if _, err := h.db.Exec(h.createSQL(name)); err != nil {
 			return fmt.Errorf("create table %s: %w", name, err)
 		}
 		h.created[name] = true
 	}
 	return nil
+}
+
+// createSQL is the statement that declares table name's virtual table, as
+// SQLite keeps it in sqlite_master.
+func (h *sqlHost) createSQL(name string) string {
+	return fmt.Sprintf("CREATE VIRTUAL TABLE %s USING %s", quoteIdent(name), h.modules[name])
 }
 
 // Close closes the database.
@@ -256,7 +270,6 @@ func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
 	arg := 0
 	cost := 1e6
 	cols := t.table.Spec().Columns
-	anyIndex := slices.ContainsFunc(cols, func(c tables.ColumnDef) bool { return c.Options&tables.Index != 0 })
 	// A plan that cannot give the namespace columns their values reads the
 	// wrong namespace for a join on them (s.pid_with_namespace = n.pid):
 	// make it the last choice, and a plan that can, the first.
@@ -272,10 +285,7 @@ func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
 	for i := range info.Constraints {
 		c := &info.Constraints[i]
 		op, ok := opNames[c.Op]
-		if !ok || !c.Usable || c.Column < 0 || c.Column >= len(cols) {
-			continue
-		}
-		if op == tables.OpEquals && anyIndex && cols[c.Column].Options&(tables.Index|tables.Required|tables.Additional) == 0 {
+		if !ok || !c.Usable || c.Column < 0 || c.Column >= len(cols) || !passedDown(cols, c.Column, op) {
 			continue
 		}
 		c.ArgIndex = arg
@@ -293,23 +303,118 @@ func (t *vtable) BestIndex(info *vtab.IndexInfo) error {
 	return nil
 }
 
+// passedDown reports whether a constraint with op on column col goes to the
+// table: every operator but =, and = only on a column the table can narrow
+// by (INDEX, REQUIRED or ADDITIONAL), or on any column of a table that
+// marks none.
+func passedDown(cols []tables.ColumnDef, col int, op tables.Op) bool {
+	if op != tables.OpEquals || cols[col].Options&(tables.Index|tables.Required|tables.Additional) != 0 {
+		return true
+	}
+	return !slices.ContainsFunc(cols, func(c tables.ColumnDef) bool { return c.Options&tables.Index != 0 })
+}
+
 func (t *vtable) Open() (vtab.Cursor, error) { return &cursor{vtable: t}, nil }
 func (t *vtable) Disconnect() error          { return nil }
 func (t *vtable) Destroy() error             { return nil }
 
-// chunk is a batch of rows, stride len(cols) values each.
-type chunk struct {
+// rowChunk is a batch of rows from a generating goroutine: the used
+// columns' cells of n rows, one after the other, and the table's error in
+// the last chunk.
+type rowChunk struct {
 	vals []any
 	n    int
 	err  error
 }
 
+// rowStream is a table running on its own goroutine, its rows arriving in
+// chunks of chunkRows rows, so that the table's dump and the reader overlap
+// (shared/PERF.md: streaming beats dump-then-scan).
+type rowStream struct {
+	// C delivers the chunks and closes when the table is done.
+	C <-chan rowChunk
+	// free takes back read chunks' buffers for the next chunks: at 100,000
+	// rows, fresh buffers would be tens of megabytes to clear and collect.
+	free   chan []any
+	cancel context.CancelFunc
+}
+
+// streamRows starts t for q and sends the cells of the columns in used,
+// converted by conv (j is the position within used), row after row.
+// Stop ends it early, which is not an error.
+func streamRows(ctx context.Context, t tables.Interface, q *tables.Query, used []int, conv func(j int, v tables.Value) any) *rowStream {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan rowChunk, 2)
+	s := &rowStream{C: ch, free: make(chan []any, 4), cancel: cancel}
+	size := chunkRows * max(len(used), 1)
+	buffer := func() []any {
+		select {
+		case b := <-s.free:
+			return b[:0]
+		default:
+			return make([]any, 0, size)
+		}
+	}
+	go func() {
+		defer close(ch)
+		cur := rowChunk{vals: buffer()}
+		err := t.Run(ctx, q, func(cells []tables.Value) error {
+			for j, i := range used {
+				cur.vals = append(cur.vals, conv(j, cells[i]))
+			}
+			cur.n++
+			if cur.n == chunkRows {
+				// Checked first: once the reader stops, it drains the
+				// channel, and a select would go on sending into it.
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				select {
+				case ch <- cur:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur = rowChunk{vals: buffer()}
+			}
+			return nil
+		})
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			err = nil // the reader stopped early (LIMIT): not an error
+		}
+		cur.err = err
+		select {
+		case ch <- cur:
+		case <-ctx.Done():
+		}
+	}()
+	return s
+}
+
+// Done hands a read chunk's buffer back for reuse; the reader keeps
+// nothing that points into it.
+func (s *rowStream) Done(c rowChunk) {
+	if c.vals == nil {
+		return
+	}
+	clear(c.vals) // no strings kept alive by a buffer waiting for reuse
+	select {
+	case s.free <- c.vals:
+	default:
+	}
+}
+
+// Stop ends the table early and waits for its goroutine to finish.
+func (s *rowStream) Stop() {
+	s.cancel()
+	for range s.C {
+	}
+}
+
 // cursor streams rows from a generating goroutine.
 type cursor struct {
 	*vtable
-	cancel context.CancelFunc
-	ch     chan chunk
-	cur    chunk
+	stream *rowStream
+	cur    rowChunk
 	row    int
 	rowid  int64
 	pos    []int // column index → position within a row of the chunk, -1 if not copied
@@ -358,54 +463,22 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 	}
 	c.stride = len(used)
 
-	ctx, cancel := context.WithCancel(context.Background())
-	c.cancel = cancel
-	ch := make(chan chunk, 2)
-	c.ch = ch
-	go func() {
-		defer close(ch)
-		cur := chunk{vals: make([]any, 0, chunkRows*max(c.stride, 1))}
-		// last remembers each used column's previous cell and its boxed
-		// form: family, protocol, state, addresses repeat row after row,
-		// and boxing a string or a large integer allocates.
-		last := make([]struct {
-			v   tables.Value
-			box any
-		}, len(used))
-		err := c.table.Run(ctx, q, func(cells []tables.Value) error {
-			for j, i := range used {
-				l := &last[j]
-				if cells[i] != l.v || l.box == nil {
-					l.v, l.box = cells[i], cells[i].SQL()
-				}
-				cur.vals = append(cur.vals, l.box)
-			}
-			cur.n++
-			if cur.n == chunkRows {
-				// Checked first: once the cursor closes, stop() drains the
-				// channel, and a select would go on sending into it.
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				select {
-				case ch <- cur:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				cur = chunk{vals: make([]any, 0, chunkRows*max(c.stride, 1))}
-			}
-			return nil
-		})
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			err = nil // the cursor was closed early (LIMIT): not an error
+	// last remembers each used column's previous cell and its boxed form:
+	// family, protocol, state, addresses repeat row after row, and boxing a
+	// string or a large integer allocates.
+	last := make([]struct {
+		v   tables.Value
+		box any
+	}, len(used))
+	box := func(j int, v tables.Value) any {
+		l := &last[j]
+		if v != l.v || l.box == nil {
+			l.v, l.box = v, v.SQL()
 		}
-		cur.err = err
-		select {
-		case ch <- cur:
-		case <-ctx.Done():
-		}
-	}()
-	c.cur, c.row, c.eof = chunk{}, -1, false
+		return l.box
+	}
+	c.stream = streamRows(context.Background(), c.table, q, used, box)
+	c.cur, c.row, c.eof = rowChunk{}, -1, false
 	return c.Next()
 }
 
@@ -446,7 +519,8 @@ func (c *cursor) Next() error {
 			c.eof = true
 			return fmt.Errorf("table %s: %w", c.table.Spec().Name, err)
 		}
-		next, ok := <-c.ch
+		next, ok := <-c.stream.C
+		c.stream.Done(c.cur)
 		if !ok {
 			c.eof = true
 			return nil
@@ -478,10 +552,8 @@ func (c *cursor) Close() error {
 
 // stop ends a running generation and drains it.
 func (c *cursor) stop() {
-	if c.cancel != nil {
-		c.cancel()
-		for range c.ch {
-		}
-		c.cancel, c.ch = nil, nil
+	if c.stream != nil {
+		c.stream.Stop()
+		c.stream = nil
 	}
 }

@@ -88,26 +88,129 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 	if err != nil {
 		return fmt.Errorf("raw netlink socket: %w", err)
 	}
-	bp := dumpBufs.Get().(*[]byte)
-	defer dumpBufs.Put(bp)
-	buf := *bp
+	ra := startReadAhead(rc)
+	defer ra.stop(c)
 
 	st := dumpState{req: req, seq: sent.Header.Sequence, seen: seen, fn: fn}
 	for {
-		n, err := recvDatagram(rc, buf)
-		if errors.Is(err, unix.ENOBUFS) {
-			return st.overflow(err)
+		d := ra.next()
+		if errors.Is(d.err, unix.ENOBUFS) {
+			return st.overflow(d.err)
 		}
-		if err != nil {
-			return ctxErr(ctx, fmt.Errorf("receive: %w", err))
+		if d.err != nil {
+			return ctxErr(ctx, fmt.Errorf("receive: %w", d.err))
 		}
-		if n > len(buf) {
-			return fmt.Errorf("receive: datagram of %d bytes truncated to %d", n, len(buf))
+		if d.n > len(d.buf) {
+			return fmt.Errorf("receive: datagram of %d bytes truncated to %d", d.n, len(d.buf))
 		}
-		if done, err := st.datagram(buf[:n]); done || err != nil {
+		done, err := st.datagram(d.buf[:d.n])
+		ra.done(d)
+		if done || err != nil {
 			return err
 		}
 	}
+}
+
+// readAheadBufs is how many datagrams a dump holds at once: the one being
+// decoded and the one being received.
+const readAheadBufs = 2
+
+// readAhead receives a reply's datagrams on its own goroutine while the
+// caller decodes the previous one. The kernel builds a dump's next datagram
+// inside the recvmsg that reads the current one, so at 100,000 sockets half
+// a dump's time is that call; reading ahead overlaps it with the decoding
+// and with whatever the caller's fn does with each message.
+type readAhead struct {
+	rc   syscallReader
+	out  chan received
+	free chan *[]byte
+	bufs []*[]byte
+	// ended is set once the goroutine has returned and out is drained.
+	ended bool
+}
+
+// received is one datagram (or the error of the read that wanted it).
+type received struct {
+	buf []byte
+	bp  *[]byte
+	n   int
+	err error
+}
+
+// syscallReader is the part of syscall.RawConn that recvDatagram uses.
+type syscallReader interface {
+	Read(func(fd uintptr) bool) error
+}
+
+func startReadAhead(rc syscallReader) *readAhead {
+	ra := &readAhead{rc: rc, out: make(chan received, readAheadBufs), free: make(chan *[]byte, readAheadBufs)}
+	for range readAheadBufs {
+		bp := dumpBufs.Get().(*[]byte)
+		ra.bufs = append(ra.bufs, bp)
+		ra.free <- bp
+	}
+	go func() {
+		defer close(ra.out)
+		for bp := range ra.free {
+			n, err := recvDatagram(rc, *bp)
+			ra.out <- received{buf: *bp, bp: bp, n: n, err: err}
+			// The end of the reply is the last datagram read ahead; the
+			// caller reads on by itself should it want more.
+			if err != nil || n > len(*bp) || endsReply(n, *bp) {
+				return
+			}
+		}
+	}()
+	return ra
+}
+
+// next returns the next datagram, read ahead or, once the goroutine has
+// stopped, read now.
+func (ra *readAhead) next() received {
+	if !ra.ended {
+		if d, ok := <-ra.out; ok {
+			return d
+		}
+		ra.ended = true
+	}
+	bp := <-ra.free
+	n, err := recvDatagram(ra.rc, *bp)
+	return received{buf: *bp, bp: bp, n: n, err: err}
+}
+
+// done hands a decoded datagram's buffer back.
+func (ra *readAhead) done(d received) { ra.free <- d.bp }
+
+// stop ends the goroutine (waking a read that waits for a datagram that
+// will not come by moving c's deadline into the past) and returns the
+// buffers to the pool. c is not read from afterwards.
+func (ra *readAhead) stop(c interface{ SetReadDeadline(time.Time) error }) {
+	if !ra.ended {
+		_ = c.SetReadDeadline(time.Unix(1, 0))
+		close(ra.free)
+		for range ra.out {
+		}
+	}
+	for _, bp := range ra.bufs {
+		dumpBufs.Put(bp)
+	}
+}
+
+// endsReply reports whether a datagram holds the end of a reply: NLMSG_DONE,
+// an NLMSG_ERROR, or a message that is not part of a multipart reply. It
+// reads only the headers; dumpState.datagram decides what they mean.
+func endsReply(n int, buf []byte) bool {
+	b := buf[:min(n, len(buf))]
+	for len(b) >= unix.NLMSG_HDRLEN {
+		l := int(binary.NativeEndian.Uint32(b[0:4]))
+		typ := binary.NativeEndian.Uint16(b[4:6])
+		flags := binary.NativeEndian.Uint16(b[6:8])
+		if l < unix.NLMSG_HDRLEN || typ == unix.NLMSG_DONE || typ == unix.NLMSG_ERROR || flags&unix.NLM_F_MULTI == 0 {
+			return true
+		}
+		b = b[min(nlmsgAlign(l), len(b)):]
+	}
+	return false
 }
 
 // dumpState follows one run of a request through the datagrams of its reply.
@@ -190,9 +293,7 @@ func (st *dumpState) datagram(b []byte) (done bool, err error) {
 
 // recvDatagram reads one datagram into buf without allocating. It returns the
 // datagram's full length (MSG_TRUNC), which may exceed len(buf).
-func recvDatagram(rc interface {
-	Read(func(fd uintptr) bool) error
-}, buf []byte) (int, error) {
+func recvDatagram(rc syscallReader, buf []byte) (int, error) {
 	var n int
 	var errno unix.Errno
 	err := rc.Read(func(fd uintptr) bool {

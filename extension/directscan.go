@@ -1,0 +1,462 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/netlinkq/netlinkq/tables"
+)
+
+// A direct scan answers the simplest and most common statement,
+//
+//	SELECT * | col, ... FROM table [WHERE col = literal [AND col = literal ...]]
+//
+// without SQLite's row machinery: the table's rows stream from its
+// goroutine straight to the printer, and the = conditions are checked in Go.
+// SQLite would do the same work (one scan of the virtual table, the
+// constraints passed down and re-checked) but spends about a microsecond a
+// cell on trampolines and on reading each cell back through the driver: on
+// a host with 100,000 sockets that is more than the kernel's dump itself.
+//
+// Only statements whose meaning is plain are taken: known table and column
+// names (no SQLite keyword spelt bare), no alias, no function, and each
+// condition compares a TEXT column with a string or an INTEGER/BIGINT
+// column with an integer, where SQLite's comparison is plain equality.
+// Everything else goes to SQLite, and so does a statement when the session
+// has shadowed the table (a temporary table or view of that name, an
+// attached database). The output is the same byte for byte as SQLite's for
+// every statement taken (directscan_test.go compares the two); --sqlite-only
+// turns direct scans off.
+
+// directScan is a statement a direct scan answers.
+type directScan struct {
+	table tables.Interface
+	// cols are the output columns, as indexes into the table's columns.
+	cols []int
+	// where are the conditions, all of which a row must meet.
+	where []directCond
+}
+
+// directCond is one col = literal condition.
+type directCond struct {
+	col int
+	// text is the literal as osquery would pass it down; num is its value
+	// when isInt.
+	text  string
+	num   int64
+	isInt bool
+}
+
+// match reports whether v equals the literal as SQLite compares them: a
+// TEXT column's numbers are compared as their text, an integer column's
+// values as numbers (tables/registry_kinds_linux_test.go checks that the
+// tables' cells have the kinds their columns declare, so the other branches
+// are a safety net).
+func (c directCond) match(v tables.Value) bool {
+	switch v.Kind {
+	case tables.KindText:
+		if c.isInt {
+			n, err := strconv.ParseInt(strings.TrimSpace(v.Text), 10, 64)
+			return err == nil && n == c.num
+		}
+		return v.Text == c.text
+	case tables.KindInt:
+		if c.isInt {
+			return v.Int == c.num
+		}
+		return strconv.FormatInt(v.Int, 10) == c.text
+	case tables.KindUint:
+		if c.isInt {
+			return v.Int >= 0 && v.Int == c.num
+		}
+		return strconv.FormatUint(uint64(v.Int), 10) == c.text
+	case tables.KindFloat:
+		return c.isInt && v.Float == float64(c.num) && math.Abs(v.Float) < 1<<53
+	}
+	return false // NULL equals nothing
+}
+
+// appendValue appends a cell as the SQLite path prints it (appendCell of
+// the value the virtual table hands SQLite): NULL, and NaN, which SQLite
+// stores as NULL, leave the cell empty.
+func appendValue(b []byte, v tables.Value) []byte {
+	switch v.Kind {
+	case tables.KindInt:
+		return strconv.AppendInt(b, v.Int, 10)
+	case tables.KindUint:
+		return strconv.AppendUint(b, uint64(v.Int), 10)
+	case tables.KindFloat:
+		if math.IsNaN(v.Float) {
+			return b
+		}
+		return strconv.AppendFloat(b, v.Float, 'g', -1, 64)
+	case tables.KindText:
+		return append(b, v.Text...)
+	}
+	return b
+}
+
+// parseDirectScan returns the direct scan for stmt, or false when stmt is
+// not one; table looks a table up by its lower-case name.
+func parseDirectScan(stmt string, table func(name string) (tables.Interface, bool)) (*directScan, bool) {
+	toks, ok := sqlTokens(stmt)
+	if !ok {
+		return nil, false
+	}
+	p := &tokenReader{toks: toks}
+	if !p.keyword("select") {
+		return nil, false
+	}
+	// The column list is read before the table is known.
+	var names []sqlToken
+	star := p.punct("*")
+	if !star {
+		for {
+			t, ok := p.ident()
+			if !ok {
+				return nil, false
+			}
+			names = append(names, t)
+			if !p.punct(",") {
+				break
+			}
+		}
+	}
+	if !p.keyword("from") {
+		return nil, false
+	}
+	tt, ok := p.ident()
+	if !ok {
+		return nil, false
+	}
+	t, ok := table(strings.ToLower(tt.text))
+	if !ok {
+		return nil, false
+	}
+	spec := t.Spec()
+	s := &directScan{table: t}
+	if star {
+		for i, c := range spec.Columns {
+			if c.Options&tables.Hidden == 0 {
+				s.cols = append(s.cols, i)
+			}
+		}
+	}
+	for _, n := range names {
+		i := columnIndex(spec, n.text)
+		if i < 0 {
+			return nil, false
+		}
+		s.cols = append(s.cols, i)
+	}
+	if p.keyword("where") {
+		for {
+			c, ok := p.condition(spec)
+			if !ok {
+				return nil, false
+			}
+			s.where = append(s.where, c)
+			if !p.keyword("and") {
+				break
+			}
+		}
+	}
+	p.punct(";")
+	if !p.done() {
+		return nil, false
+	}
+	return s, true
+}
+
+// columnIndex finds a column by name as SQLite does, ignoring ASCII case.
+func columnIndex(spec *tables.Spec, name string) int {
+	for i, c := range spec.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sqlToken is one token of a statement.
+type sqlToken struct {
+	kind byte // 'k' keyword or bare word, 'i' quoted identifier, 's' string, 'n' integer, 'p' punctuation
+	text string
+}
+
+// sqlTokens cuts stmt into the few tokens a direct scan uses; false when it
+// holds anything else (a number that is not a plain integer, an operator
+// other than = or a comma, a bracketed identifier, non-ASCII text outside
+// a string).
+func sqlTokens(s string) ([]sqlToken, bool) {
+	var toks []sqlToken
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			i++
+		case c == '-' && i+1 < len(s) && s[i+1] == '-':
+			j := strings.IndexByte(s[i:], '\n')
+			if j < 0 {
+				return toks, true
+			}
+			i += j + 1
+		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+			j := strings.Index(s[i+2:], "*/")
+			if j < 0 {
+				return toks, true // SQLite ends an open comment at the end
+			}
+			i += j + 4
+		case c == '\'' || c == '"':
+			var b strings.Builder
+			j := i + 1
+			for {
+				if j >= len(s) {
+					return nil, false
+				}
+				if s[j] == c {
+					if j+1 < len(s) && s[j+1] == c {
+						b.WriteByte(c)
+						j += 2
+						continue
+					}
+					break
+				}
+				b.WriteByte(s[j])
+				j++
+			}
+			kind := byte('s')
+			if c == '"' {
+				kind = 'i'
+			}
+			toks = append(toks, sqlToken{kind, b.String()})
+			i = j + 1
+		case c >= '0' && c <= '9':
+			j := i
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			if j < len(s) && (isWordByte(s[j]) || s[j] == '.' || s[j] >= 0x80) {
+				return nil, false // 1.5, 1e3, 0x50: not a plain integer
+			}
+			toks = append(toks, sqlToken{'n', s[i:j]})
+			i = j
+		case isWordByte(c):
+			j := i
+			for j < len(s) && (isWordByte(s[j]) || s[j] >= '0' && s[j] <= '9') {
+				j++
+			}
+			if j < len(s) && (s[j] == '$' || s[j] >= 0x80) {
+				return nil, false
+			}
+			toks = append(toks, sqlToken{'k', s[i:j]})
+			i = j
+		case c == '=' && i+1 < len(s) && s[i+1] == '=':
+			toks = append(toks, sqlToken{'p', "="})
+			i += 2
+		case c == '*' || c == ',' || c == '=' || c == ';' || c == '-':
+			toks = append(toks, sqlToken{'p', string(c)})
+			i++
+		default:
+			return nil, false
+		}
+	}
+	return toks, true
+}
+
+func isWordByte(c byte) bool { return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// tokenReader walks the tokens of a statement.
+type tokenReader struct {
+	toks []sqlToken
+	i    int
+}
+
+func (p *tokenReader) peek() (sqlToken, bool) {
+	if p.i >= len(p.toks) {
+		return sqlToken{}, false
+	}
+	return p.toks[p.i], true
+}
+
+// keyword takes the bare word kw, in any case.
+func (p *tokenReader) keyword(kw string) bool {
+	if t, ok := p.peek(); ok && t.kind == 'k' && strings.EqualFold(t.text, kw) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// punct takes the punctuation s.
+func (p *tokenReader) punct(s string) bool {
+	if t, ok := p.peek(); ok && t.kind == 'p' && t.text == s {
+		p.i++
+		return true
+	}
+	return false
+}
+
+// ident takes a quoted identifier or a bare word that is not one of
+// SQLite's keywords (SQLite may read those as something else).
+func (p *tokenReader) ident() (sqlToken, bool) {
+	t, ok := p.peek()
+	if !ok || t.kind == 'k' && sqliteKeywords[strings.ToUpper(t.text)] || t.kind != 'k' && t.kind != 'i' {
+		return sqlToken{}, false
+	}
+	p.i++
+	return t, true
+}
+
+// condition takes col = literal, where SQLite's comparison of the two is
+// plain equality: a string for a TEXT column, an integer for an INTEGER or
+// BIGINT one.
+func (p *tokenReader) condition(spec *tables.Spec) (directCond, bool) {
+	n, ok := p.ident()
+	if !ok || !p.punct("=") {
+		return directCond{}, false
+	}
+	col := columnIndex(spec, n.text)
+	if col < 0 {
+		return directCond{}, false // a "string" SQLite might take for a column
+	}
+	neg := p.punct("-")
+	lit, ok := p.peek()
+	if !ok {
+		return directCond{}, false
+	}
+	p.i++
+	c := directCond{col: col}
+	switch typ := spec.Columns[col].Type; {
+	case lit.kind == 's' && !neg && typ == tables.TypeText:
+		c.text = lit.text
+	case lit.kind == 'n' && (typ == tables.TypeInteger || typ == tables.TypeBigInt):
+		// Larger than int64, SQLite reads the literal as a REAL.
+		v, err := strconv.ParseInt(lit.text, 10, 64)
+		if err != nil {
+			return directCond{}, false
+		}
+		if neg {
+			v = -v
+		}
+		c.num, c.isInt, c.text = v, true, strconv.FormatInt(v, 10)
+	default:
+		return directCond{}, false
+	}
+	return c, true
+}
+
+func (p *tokenReader) done() bool { return p.i == len(p.toks) }
+
+// sqliteKeywords are SQLite's keywords (sqlite3_keyword_name; a test checks
+// the list against the linked SQLite's). A bare word among them is left to
+// SQLite, which may read it as the keyword.
+var sqliteKeywords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, k := range strings.Fields(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC
+		ATTACH AUTOINCREMENT BEFORE BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN
+		COMMIT CONFLICT CONSTRAINT CREATE CROSS CURRENT CURRENT_DATE CURRENT_TIME
+		CURRENT_TIMESTAMP DATABASE DEFAULT DEFERRABLE DEFERRED DELETE DESC DETACH DISTINCT DO
+		DROP EACH ELSE END ESCAPE EXCEPT EXCLUDE EXCLUSIVE EXISTS EXPLAIN FAIL FILTER FIRST
+		FOLLOWING FOR FOREIGN FROM FULL GENERATED GLOB GROUP GROUPS HAVING IF IGNORE IMMEDIATE
+		IN INDEX INDEXED INITIALLY INNER INSERT INSTEAD INTERSECT INTO IS ISNULL JOIN KEY LAST
+		LEFT LIKE LIMIT MATCH MATERIALIZED NATURAL NO NOT NOTHING NOTNULL NULL NULLS OF OFFSET
+		ON OR ORDER OTHERS OUTER OVER PARTITION PLAN PRAGMA PRECEDING PRIMARY QUERY RAISE RANGE
+		RECURSIVE REFERENCES REGEXP REINDEX RELEASE RENAME REPLACE RESTRICT RETURNING RIGHT
+		ROLLBACK ROW ROWS SAVEPOINT SELECT SET TABLE TEMP TEMPORARY THEN TIES TO TRANSACTION
+		TRIGGER UNBOUNDED UNION UNIQUE UPDATE USING VACUUM VALUES VIEW VIRTUAL WHEN WHERE
+		WINDOW WITH WITHOUT`) {
+		m[k] = true
+	}
+	return m
+}()
+
+// directScanFor returns the direct scan that answers stmt in this session,
+// or false when SQLite must: stmt is not one, the host runs SQLite only, or
+// the session has made the table's name mean something else.
+func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
+	if h.sqliteOnly {
+		return nil, false
+	}
+	s, ok := parseDirectScan(stmt, func(name string) (tables.Interface, bool) {
+		t, ok := h.tables[name]
+		return t, ok
+	})
+	if !ok || h.shadowed(s.table.Spec().Name) {
+		return nil, false
+	}
+	return s, true
+}
+
+// shadowed reports whether the session has given the table's name another
+// meaning, or might have: a temporary object of that name (temp comes first
+// in SQLite's name lookup), an attached database, or an object in main that
+// is not our virtual table. A failed check counts as shadowed. Before the
+// first statement that goes to SQLite, nothing is, and SQLite is not even
+// opened.
+func (h *sqlHost) shadowed(name string) bool {
+	if !h.touched {
+		return false
+	}
+	var n int
+	err := h.db.QueryRow(`SELECT
+		(SELECT count(*) FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE) +
+		(SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')) +
+		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND sql IS NOT ?2)`,
+		name, h.createSQL(name)).Scan(&n)
+	return err != nil || n > 0
+}
+
+// runDirect runs a direct scan: the table streams from its goroutine as it
+// does under SQLite (the same constraints passed down, the same columns
+// used), and the conditions are re-checked here.
+func (h *sqlHost) runDirect(ctx context.Context, s *directScan, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+	spec := s.table.Spec()
+	var bits uint64
+	cons := map[string][]tables.Constraint{}
+	for _, i := range s.cols {
+		bits |= colBit(i)
+	}
+	for _, c := range s.where {
+		bits |= colBit(c.col)
+		if passedDown(spec.Columns, c.col, tables.OpEquals) {
+			name := spec.Columns[c.col].Name
+			cons[name] = append(cons[name], tables.Constraint{Op: tables.OpEquals, Expr: c.text})
+		}
+	}
+	q := tables.NewQueryUsedBits(spec, cons, bits)
+	q.NetNS = h.netns
+	q.Logf = h.logf
+
+	names := make([]string, len(s.cols))
+	for j, i := range s.cols {
+		names[j] = spec.Columns[i].Name
+	}
+	start(names)
+	// The table runs on this goroutine: its dump reads ahead on another
+	// (netlinkx.Dump), which already splits the work between two cores.
+	cells := make([]sql.RawBytes, len(s.cols))
+	err := s.table.Run(ctx, q, func(vals []tables.Value) error {
+		for _, w := range s.where {
+			if !w.match(vals[w.col]) {
+				return nil
+			}
+		}
+		for j, i := range s.cols {
+			cells[j] = appendValue(cells[j][:0], vals[i])
+		}
+		return row(cells)
+	})
+	if err != nil {
+		return fmt.Errorf("table %s: %w", spec.Name, err)
+	}
+	return nil
+}
+
+// colBit is column i's bit in SQLite's colUsed mask: the last bit stands
+// for every column past 62.
+func colBit(i int) uint64 { return 1 << min(i, 63) }
