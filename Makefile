@@ -16,10 +16,11 @@ test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	@# Concurrency under the race detector (it needs cgo): osqueryd may call
-	@# generate concurrently, and namespace switches must never leak.
+	@# generate concurrently, namespace switches must never leak, and a dump
+	@# reads its next datagram on another goroutine.
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m \
-		-run 'TestConcurrentGenerate|TestPanicOverThrift|TestManagerGoesAwayMidCall|TestConnectionClosedMidCall|TestNamespaceConcurrent|TestRun' \
-		./extension ./tables
+		-run 'TestConcurrentGenerate|TestPanicOverThrift|TestManagerGoesAwayMidCall|TestConnectionClosedMidCall|TestNamespaceConcurrent|TestRun|TestReadAhead|TestDump|TestDirectScan|TestStreaming' \
+		./extension ./tables ./netlinkx
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
