@@ -88,7 +88,7 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 	if err != nil {
 		return fmt.Errorf("raw netlink socket: %w", err)
 	}
-	ra := startReadAhead(rc)
+	ra := startReadAhead(rc, req.Flags&unix.NLM_F_DUMP != 0)
 	defer ra.stop(c)
 
 	st := dumpState{req: req, seq: sent.Header.Sequence, seen: seen, fn: fn}
@@ -142,7 +142,8 @@ type syscallReader interface {
 	Read(func(fd uintptr) bool) error
 }
 
-func startReadAhead(rc syscallReader) *readAhead {
+// startReadAhead starts reading the reply to a request, a dump or not.
+func startReadAhead(rc syscallReader, dump bool) *readAhead {
 	ra := &readAhead{rc: rc, out: make(chan received, readAheadBufs), free: make(chan *[]byte, readAheadBufs)}
 	for range readAheadBufs {
 		bp := dumpBufs.Get().(*[]byte)
@@ -156,7 +157,7 @@ func startReadAhead(rc syscallReader) *readAhead {
 			ra.out <- received{buf: *bp, bp: bp, n: n, err: err}
 			// The end of the reply is the last datagram read ahead; the
 			// caller reads on by itself should it want more.
-			if err != nil || n > len(*bp) || endsReply(n, *bp) {
+			if err != nil || n > len(*bp) || endsReply(n, *bp, dump) {
 				return
 			}
 		}
@@ -197,15 +198,16 @@ func (ra *readAhead) stop(c interface{ SetReadDeadline(time.Time) error }) {
 }
 
 // endsReply reports whether a datagram holds the end of a reply: NLMSG_DONE,
-// an NLMSG_ERROR, or a message that is not part of a multipart reply. It
-// reads only the headers; dumpState.datagram decides what they mean.
-func endsReply(n int, buf []byte) bool {
+// an NLMSG_ERROR, or, when the request was not a dump, a message that is
+// not part of a multipart reply. It reads only the headers;
+// dumpState.datagram decides what they mean.
+func endsReply(n int, buf []byte, dump bool) bool {
 	b := buf[:min(n, len(buf))]
 	for len(b) >= unix.NLMSG_HDRLEN {
 		l := int(binary.NativeEndian.Uint32(b[0:4]))
 		typ := binary.NativeEndian.Uint16(b[4:6])
 		flags := binary.NativeEndian.Uint16(b[6:8])
-		if l < unix.NLMSG_HDRLEN || typ == unix.NLMSG_DONE || typ == unix.NLMSG_ERROR || flags&unix.NLM_F_MULTI == 0 {
+		if l < unix.NLMSG_HDRLEN || typ == unix.NLMSG_DONE || typ == unix.NLMSG_ERROR || !dump && flags&unix.NLM_F_MULTI == 0 {
 			return true
 		}
 		b = b[min(nlmsgAlign(l), len(b)):]
@@ -284,8 +286,11 @@ func (st *dumpState) datagram(b []byte) (done bool, err error) {
 		if err := st.fn(h, payload); err != nil {
 			return true, err
 		}
-		if h.Flags&netlink.Multi == 0 {
-			return true, nil // the single reply to a request without NLM_F_DUMP
+		if h.Flags&netlink.Multi == 0 && st.req.Flags&unix.NLM_F_DUMP == 0 {
+			// The single reply to a request without NLM_F_DUMP. Inside a
+			// dump a message may lack NLM_F_MULTI all the same: sctp_diag
+			// sends each association that way; only NLMSG_DONE ends a dump.
+			return true, nil
 		}
 	}
 	return false, nil

@@ -86,6 +86,10 @@ func TestDumpDatagram(t *testing.T) {
 			join(nlmsg(unix.RTM_NEWLINK, multi, seq, keyPayload(1)), nlmsg(unix.RTM_NEWLINK, multi, seq, keyPayload(2))),
 			nlmsg(unix.NLMSG_DONE, multi, seq, errPayload(0)),
 		}, wantKeys: []uint32{2}, wantDone: true},
+		{name: "message without NLM_F_MULTI inside a dump (sctp_diag's associations)", dump: true, datagrams: [][]byte{
+			join(nlmsg(unix.RTM_NEWLINK, multi, seq, keyPayload(1)), nlmsg(unix.RTM_NEWLINK, 0, seq, keyPayload(2))),
+			join(nlmsg(unix.RTM_NEWLINK, 0, seq, keyPayload(3)), nlmsg(unix.NLMSG_DONE, multi, seq, errPayload(0))),
+		}, wantKeys: []uint32{1, 2, 3}, wantDone: true},
 		{name: "single reply to a get", datagrams: [][]byte{
 			nlmsg(unix.RTM_NEWLINK, 0, seq, keyPayload(5)),
 		}, wantKeys: []uint32{5}, wantDone: true},

@@ -164,6 +164,29 @@ var tcpStateNames = [...]string{
 	13: "BOUND",
 }
 
+// SCTPStateName is the state of an SCTP association (SCTP_STATE_*,
+// include/net/sctp/constants.h, which sctp_diag puts in idiag_state for an
+// association) in RFC 9260's words, so that ESTABLISHED reads as it does for
+// TCP; an unknown value is "UNKNOWN". An SCTP socket's own state is TCP_*.
+func SCTPStateName(state uint8) string {
+	if int(state) < len(sctpStateNames) {
+		return sctpStateNames[state]
+	}
+	return "UNKNOWN"
+}
+
+// sctpStateNames are indexed by SCTP_STATE_*.
+var sctpStateNames = [...]string{
+	0: "CLOSED",
+	1: "COOKIE_WAIT",
+	2: "COOKIE_ECHOED",
+	3: "ESTABLISHED",
+	4: "SHUTDOWN_PENDING",
+	5: "SHUTDOWN_SENT",
+	6: "SHUTDOWN_RECEIVED",
+	7: "SHUTDOWN_ACK_SENT",
+}
+
 // TCPStateByName is the inverse of TCPStateName: the TCP_* value of a psutil
 // state name, ok false for any other text (including NONE).
 func TCPStateByName(name string) (state uint8, ok bool) {

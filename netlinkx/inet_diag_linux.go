@@ -124,6 +124,15 @@ func (m *InetDiagMsg) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
+// SCTPAssociation reports whether the message is one of sctp_diag's
+// associations rather than a socket: the kernel sends each socket that has
+// associations, then its associations, and only those carry the peers'
+// addresses (INET_DIAG_PEERS). An association's State is SCTP_STATE_*
+// (SCTPStateName), not TCP_*.
+func (m *InetDiagMsg) SCTPAssociation() bool {
+	return m.Protocol == unix.IPPROTO_SCTP && m.Has(INET_DIAG_PEERS)
+}
+
 // decodeAttr stores one attribute's payload p.
 func (m *InetDiagMsg) decodeAttr(typ uint16, p []byte) error {
 	want := 0 // the exact length a fixed-size attribute must have

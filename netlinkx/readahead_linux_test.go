@@ -46,7 +46,7 @@ func TestReadAhead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra := startReadAhead(rc)
+	ra := startReadAhead(rc, true)
 	for i, want := range datagrams {
 		d := ra.next()
 		if d.err != nil {
@@ -75,7 +75,7 @@ func TestReadAheadStopWakesReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ra := startReadAhead(rc)
+	ra := startReadAhead(rc, true)
 	d := ra.next()
 	if d.err != nil {
 		t.Fatal(d.err)
@@ -100,16 +100,18 @@ func TestEndsReply(t *testing.T) {
 		b    []byte
 		want bool
 	}{
+		// Every reply here answers a dump, but for "single reply".
 		{"dump messages", join(nlmsg(20, multi, 1, nil), nlmsg(20, multi, 1, nil)), false},
 		{"done", join(nlmsg(20, multi, 1, nil), nlmsg(unix.NLMSG_DONE, multi, 1, errPayload(0))), true},
 		{"error", nlmsg(unix.NLMSG_ERROR, 0, 1, errPayload(unix.EINVAL)), true},
 		{"single reply", nlmsg(16, 0, 1, nil), true},
+		{"message without NLM_F_MULTI inside a dump (an SCTP association)", nlmsg(20, 0, 1, nil), false},
 		{"bad length", []byte{1, 0, 0, 0, 20, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0}, true},
 		{"empty", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := endsReply(len(tt.b), tt.b); got != tt.want {
+			if got := endsReply(len(tt.b), tt.b, tt.name != "single reply"); got != tt.want {
 				t.Errorf("endsReply = %v, want %v", got, tt.want)
 			}
 		})

@@ -104,7 +104,9 @@ var netlinkSockets = &Table[socket]{
 		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index),
 		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
 			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
-			"osquery's process_open_sockets spells CLOSE as CLOSED", (*socket).stateName).With(Index),
+			"osquery's process_open_sockets spells CLOSE as CLOSED. An SCTP association (the rows after an SCTP socket's own row, "+
+			"with the peer's address, as ss shows them) has SCTP's states: CLOSED, COOKIE_WAIT, COOKIE_ECHOED, ESTABLISHED, "+
+			"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index),
 		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
 		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
 		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid),
@@ -601,6 +603,9 @@ func (s *socket) stateName() string {
 	}
 	if i := s.inetProto(); i >= 0 && !inetProtocols[i].conn && m.State == netlinkx.TCP_CLOSE {
 		return "NONE"
+	}
+	if m.SCTPAssociation() {
+		return netlinkx.SCTPStateName(m.State)
 	}
 	return netlinkx.TCPStateName(m.State)
 }
