@@ -91,6 +91,9 @@ var directScanStatements = []struct {
 	{"SELECT * FROM odd -- all of it", true},
 	{"SELECT /* one */ name FROM odd WHERE n = 007", true},
 	{"SELECT name FROM odd WHERE name = 'ünïcode ☃'", true},
+	// Wide rows print in a stage of their own (wideRow).
+	{"SELECT " + strings.Repeat("name, n, big, u, f, ", 4) + "name FROM odd", true},
+	{"SELECT " + strings.Repeat("name, f, ", 9) + "u FROM odd WHERE name = 'a' AND n = 2", true},
 
 	// SQLite's: a keyword spelt bare, type conversions, other operators,
 	// names SQLite may resolve otherwise, anything else.
