@@ -521,8 +521,10 @@ func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func
 			}
 			return nil
 		})
-		if err == nil && len(cur.ends) > 0 {
-			err = send()
+		if len(cur.ends) > 0 { // the rows before an error are printed too
+			if serr := send(); err == nil {
+				err = serr
+			}
 		}
 		done <- err
 	}()

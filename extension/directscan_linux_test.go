@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"os"
 	"slices"
@@ -325,5 +326,37 @@ print("ready", flush=True); signal.pause()
 				}
 			}
 		})
+	}
+}
+
+// TestDirectScanTableError: a table that fails after some rows prints the
+// same rows and the same one-line error both ways, wide rows too.
+func TestDirectScanTableError(t *testing.T) {
+	failing := &tables.Table[oddRow]{
+		Name: "failing",
+		Doc:  "Two rows, then an error.",
+		Columns: []tables.Column[oddRow]{
+			tables.Int("n", "a number", func(r *oddRow) int64 { return r.n }),
+		},
+		Generate: func(ctx context.Context, q *tables.Query, emit func(*oddRow) error) error {
+			for i := range 2 {
+				if err := emit(&oddRow{n: int64(i)}); err != nil {
+					return err
+				}
+			}
+			return errors.New("dump inet sockets: boom")
+		},
+	}
+	for _, stmt := range []string{"SELECT n FROM failing", "SELECT " + strings.Repeat("n, ", 20) + "n FROM failing"} {
+		for _, mode := range []string{"json", "csv"} {
+			out, errs, status := runStatement(t, stmt, mode, false, failing)
+			wantOut, wantErrs, wantStatus := runStatement(t, stmt, mode, true, failing)
+			if out != wantOut || errs != wantErrs || status != wantStatus {
+				t.Errorf("%s %s: direct %q %q %d, SQLite %q %q %d", stmt, mode, out, errs, status, wantOut, wantErrs, wantStatus)
+			}
+			if status != 1 || !strings.Contains(errs, "boom") {
+				t.Errorf("%s %s: status %d, error %q", stmt, mode, status, errs)
+			}
+		}
 	}
 }

@@ -46,6 +46,10 @@ type sqlHost struct {
 	// touched is set once a statement has gone to SQLite: until then no
 	// table name can mean anything but our table.
 	touched bool
+	// tableErr is the error a table's cursor last returned. modernc's xNext
+	// trampoline drops an error's text (SQLite then says only "SQL logic
+	// error"), so Rows reports this instead.
+	tableErr error
 }
 
 // moduleSeq makes module names unique per host: modernc registers modules
@@ -115,9 +119,10 @@ func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []strin
 		if !ok {
 			return fmt.Errorf("sqlite driver: no QueryerContext")
 		}
+		h.tableErr = nil
 		rows, err := q.QueryContext(ctx, stmt, nil)
 		if err != nil {
-			return err
+			return h.withTableErr(err)
 		}
 		defer rows.Close()
 		cols := rows.Columns()
@@ -128,7 +133,7 @@ func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []strin
 			if err := rows.Next(dest); err == io.EOF {
 				return nil
 			} else if err != nil {
-				return err
+				return h.withTableErr(err)
 			}
 			for i, v := range dest {
 				cells[i] = appendCell(cells[i][:0], v)
@@ -138,6 +143,14 @@ func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []strin
 			}
 		}
 	})
+}
+
+// withTableErr is err from SQLite, or the table's own error behind it.
+func (h *sqlHost) withTableErr(err error) error {
+	if h.tableErr != nil {
+		return h.tableErr
+	}
+	return err
 }
 
 // appendCell appends a driver value as text, as database/sql would convert
@@ -514,10 +527,11 @@ func (c *cursor) Next() error {
 	c.row++
 	for c.row >= c.cur.n {
 		if c.cur.err != nil {
-			err := c.cur.err
+			err := fmt.Errorf("table %s: %w", c.table.Spec().Name, c.cur.err)
 			c.cur.err = nil
 			c.eof = true
-			return fmt.Errorf("table %s: %w", c.table.Spec().Name, err)
+			c.host.tableErr = err
+			return err
 		}
 		next, ok := <-c.stream.C
 		c.stream.Done(c.cur)
