@@ -15,8 +15,9 @@ import (
 //
 //	SELECT * | col, ... FROM table [WHERE col = literal [AND col = literal ...]]
 //
-// without SQLite's row machinery: the table's rows stream from its
-// goroutine straight to the printer, and the = conditions are checked in Go.
+// without SQLite's row machinery: the table's rows go straight to the
+// printer (through a second stage for wide rows), and the = conditions are
+// checked in Go.
 // SQLite would do the same work (one scan of the virtual table, the
 // constraints passed down and re-checked) but spends about a microsecond a
 // cell on trampolines and on reading each cell back through the driver: on
@@ -29,8 +30,8 @@ import (
 // Everything else goes to SQLite, and so does a statement when the session
 // has shadowed the table (a temporary table or view of that name, an
 // attached database). The output is the same byte for byte as SQLite's for
-// every statement taken (directscan_test.go compares the two); --sqlite-only
-// turns direct scans off.
+// every statement taken (directscan_linux_test.go compares the two);
+// --sqlite-only turns direct scans off.
 
 // directScan is a statement a direct scan answers.
 type directScan struct {
@@ -411,9 +412,9 @@ func (h *sqlHost) shadowed(name string) bool {
 	return err != nil || n > 0
 }
 
-// runDirect runs a direct scan: the table streams from its goroutine as it
-// does under SQLite (the same constraints passed down, the same columns
-// used), and the conditions are re-checked here.
+// runDirect runs a direct scan: the table gets the query it would get under
+// SQLite (the same constraints passed down, the same columns used), and
+// the conditions are re-checked here.
 func (h *sqlHost) runDirect(ctx context.Context, s *directScan, start func(cols []string), row func(cells []sql.RawBytes) error) error {
 	spec := s.table.Spec()
 	var bits uint64
