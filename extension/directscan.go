@@ -134,7 +134,7 @@ func parseDirectScan(stmt string, table func(name string) (tables.Interface, boo
 	if !ok {
 		return nil, false
 	}
-	t, ok := table(strings.ToLower(tt.text))
+	t, ok := table(asciiLower(tt.text))
 	if !ok {
 		return nil, false
 	}
@@ -176,11 +176,22 @@ func parseDirectScan(stmt string, table func(name string) (tables.Interface, boo
 // columnIndex finds a column by name as SQLite does, ignoring ASCII case.
 func columnIndex(spec *tables.Spec, name string) int {
 	for i, c := range spec.Columns {
-		if strings.EqualFold(c.Name, name) {
+		if asciiLower(c.Name) == asciiLower(name) {
 			return i
 		}
 	}
 	return -1
+}
+
+// asciiLower lower-cases ASCII letters only, as SQLite folds names (Go's
+// case folding would also match ſ to s and the Kelvin sign to k).
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // sqlToken is one token of a statement.
@@ -194,6 +205,9 @@ type sqlToken struct {
 // other than = or a comma, a bracketed identifier, non-ASCII text outside
 // a string).
 func sqlTokens(s string) ([]sqlToken, bool) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, false // SQLite would read the statement only up to the NUL
+	}
 	var toks []sqlToken
 	for i := 0; i < len(s); {
 		c := s[i]
@@ -206,7 +220,7 @@ func sqlTokens(s string) ([]sqlToken, bool) {
 				return toks, true
 			}
 			i += j + 1
-		case c == '/' && i+1 < len(s) && s[i+1] == '*':
+		case c == '/' && i+2 < len(s) && s[i+1] == '*': // SQLite: "/*" at the very end is "/" and "*"
 			j := strings.Index(s[i+2:], "*/")
 			if j < 0 {
 				return toks, true // SQLite ends an open comment at the end
@@ -286,7 +300,7 @@ func (p *tokenReader) peek() (sqlToken, bool) {
 
 // keyword takes the bare word kw, in any case.
 func (p *tokenReader) keyword(kw string) bool {
-	if t, ok := p.peek(); ok && t.kind == 'k' && strings.EqualFold(t.text, kw) {
+	if t, ok := p.peek(); ok && t.kind == 'k' && asciiLower(t.text) == kw {
 		p.i++
 		return true
 	}
@@ -394,22 +408,28 @@ func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
 }
 
 // shadowed reports whether the session has given the table's name another
-// meaning, or might have: a temporary object of that name (temp comes first
-// in SQLite's name lookup), an attached database, or an object in main that
-// is not our virtual table. A failed check counts as shadowed. Before the
-// first statement that goes to SQLite, nothing is, and SQLite is not even
-// opened.
+// meaning, or might have, or changed how SQLite would print it: a temporary
+// object of that name (temp comes first in SQLite's name lookup), an
+// attached database, an object in main that is not our virtual table, our
+// virtual table dropped or renamed, or the column-naming pragmas
+// (full_column_names, short_column_names) away from their defaults. A
+// failed check counts as shadowed. Before the first statement that goes to
+// SQLite, nothing is, and SQLite is not even opened.
 func (h *sqlHost) shadowed(name string) bool {
 	if !h.touched {
 		return false
 	}
-	var n int
+	var others, ours int
+	var fullNames, shortNames bool
 	err := h.db.QueryRow(`SELECT
 		(SELECT count(*) FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE) +
 		(SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')) +
-		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND sql IS NOT ?2)`,
-		name, h.createSQL(name)).Scan(&n)
-	return err != nil || n > 0
+		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND sql IS NOT ?2),
+		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 AND sql IS ?2),
+		(SELECT full_column_names FROM pragma_full_column_names),
+		(SELECT short_column_names FROM pragma_short_column_names)`,
+		name, h.createSQL(name)).Scan(&others, &ours, &fullNames, &shortNames)
+	return err != nil || others > 0 || h.created[name] && ours == 0 || fullNames || !shortNames
 }
 
 // runDirect runs a direct scan: the table gets the query it would get under
@@ -438,6 +458,9 @@ func (h *sqlHost) runDirect(ctx context.Context, s *directScan, start func(cols 
 		names[j] = spec.Columns[i].Name
 	}
 	start(names)
+	if s.contradictory() {
+		return nil
+	}
 	var err error
 	if len(s.cols) < wideRow {
 		err = s.runInline(ctx, q, row)
@@ -458,6 +481,20 @@ func (h *sqlHost) runDirect(ctx context.Context, s *directScan, start func(cols 
 // columns the printing is as much work as the table, and two stages take
 // 420 ms instead of 540 (extension/bench_linux_test.go, BenchmarkShellInProcess).
 const wideRow = 16
+
+// contradictory reports whether two conditions want different values of
+// one column: no row can match, and SQLite, seeing that, does not run the
+// table at all (so it warns and fails of nothing), nor does a direct scan.
+func (s *directScan) contradictory() bool {
+	for i, a := range s.where {
+		for _, b := range s.where[i+1:] {
+			if a.col == b.col && a.text != b.text {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // match reports whether a row meets every condition.
 func (s *directScan) match(vals []tables.Value) bool {
