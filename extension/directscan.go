@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -167,11 +168,18 @@ func parseDirectScan(stmt string, table func(name string) (tables.Interface, boo
 		}
 	}
 	p.punct(";")
-	if !p.done() {
+	if !p.done() || len(s.where) > maxDirectConds || len(s.cols) > maxDirectCols {
 		return nil, false
 	}
 	return s, true
 }
+
+// Statements past these sizes go to SQLite, which refuses some of them
+// (an expression tree deeper than 1000, more than 2000 result columns).
+const (
+	maxDirectConds = 64
+	maxDirectCols  = 1000
+)
 
 // columnIndex finds a column by name as SQLite does, ignoring ASCII case.
 func columnIndex(spec *tables.Spec, name string) int {
@@ -401,7 +409,19 @@ func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
 		t, ok := h.tables[name]
 		return t, ok
 	})
-	if !ok || h.shadowed(s.table.Spec().Name) {
+	if !ok {
+		return nil, false
+	}
+	name := s.table.Spec().Name
+	if !h.touched {
+		if !slices.Contains(h.pending, name) {
+			h.pending = append(h.pending, name)
+		}
+		return s, true
+	}
+	// As SQLite's path would, declare the table first; if that fails, the
+	// SQLite path fails the same way.
+	if h.ensure(name) != nil || h.shadowed(name) {
 		return nil, false
 	}
 	return s, true
@@ -410,26 +430,25 @@ func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
 // shadowed reports whether the session has given the table's name another
 // meaning, or might have, or changed how SQLite would print it: a temporary
 // object of that name (temp comes first in SQLite's name lookup), an
-// attached database, an object in main that is not our virtual table, our
-// virtual table dropped or renamed, or the column-naming pragmas
-// (full_column_names, short_column_names) away from their defaults. A
-// failed check counts as shadowed. Before the first statement that goes to
-// SQLite, nothing is, and SQLite is not even opened.
+// attached database, an object in main that is not our virtual table, the
+// column-naming pragmas (full_column_names, short_column_names) away from
+// their defaults, or a UTF-16 database (SQLite would turn text that is not
+// UTF-8 into U+FFFD). A failed check counts as shadowed. It is asked only
+// once a statement has gone to SQLite, after ensure.
 func (h *sqlHost) shadowed(name string) bool {
-	if !h.touched {
-		return false
-	}
 	var others, ours int
 	var fullNames, shortNames bool
+	var encoding string
 	err := h.db.QueryRow(`SELECT
 		(SELECT count(*) FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE) +
 		(SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')) +
 		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND sql IS NOT ?2),
 		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 AND sql IS ?2),
 		(SELECT full_column_names FROM pragma_full_column_names),
-		(SELECT short_column_names FROM pragma_short_column_names)`,
-		name, h.createSQL(name)).Scan(&others, &ours, &fullNames, &shortNames)
-	return err != nil || others > 0 || h.created[name] && ours == 0 || fullNames || !shortNames
+		(SELECT short_column_names FROM pragma_short_column_names),
+		(SELECT encoding FROM pragma_encoding)`,
+		name, h.createSQL(name)).Scan(&others, &ours, &fullNames, &shortNames, &encoding)
+	return err != nil || others > 0 || ours != 1 || fullNames || !shortNames || encoding != "UTF-8"
 }
 
 // runDirect runs a direct scan: the table gets the query it would get under

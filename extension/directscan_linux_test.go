@@ -43,6 +43,7 @@ func oddTable() *tables.Table[oddRow] {
 		{tables.TextValue(""), 7, -1, 0, math.Inf(1), 3},
 		{tables.TextValue("ünïcode ☃"), 1, 1e15, 5, 1e-300, 3},
 		{tables.TextValue("a"), 2, 2, 2, 2, 2},
+		{tables.TextValue("not \xff\xfe UTF-8"), 9, 9, 9, 9, 9},
 	}
 	return &tables.Table[oddRow]{
 		Name: "odd",
@@ -144,6 +145,9 @@ var directScanStatements = []struct {
 	{"SELECT name FROM odd WHERE name = 'a' AND name = 'b'", true},
 	{"SELECT name FROM odd WHERE n = 1 AND n = 2 AND name = 'a'", true},
 	{"SELECT name FROM odd WHERE name = 'a' AND n = 01 AND n = 1", true},
+	// SQLite's limits: an expression deeper than 1000, more than 2000 columns.
+	{"SELECT name FROM odd WHERE " + strings.Repeat("n = 1 AND ", 999) + "n = 1", false},
+	{"SELECT " + strings.Repeat("n, ", 2000) + "n FROM odd", false},
 }
 
 // runStatement runs stmt in a fresh shell in mode and returns what it printed.
@@ -236,6 +240,16 @@ func TestDirectScanStepsAsideWhenShadowed(t *testing.T) {
 		"ALTER TABLE odd RENAME TO x; SELECT name FROM odd;",
 		"ALTER TABLE odd RENAME TO x; SELECT name FROM x;",
 		"SELECT name FROM odd; DROP TABLE odd; SELECT name FROM odd;",
+		// The schema is what SQLite would have made of the session.
+		"PRAGMA query_only = 1; SELECT name FROM odd WHERE n = 80;",
+		"SELECT name FROM odd WHERE n = 80; PRAGMA query_only = 1; SELECT count(*) FROM odd;",
+		"SELECT name FROM odd WHERE n = 80; SELECT name FROM sqlite_master; PRAGMA schema_version;",
+		"SELECT name FROM odd WHERE n = 80; SAVEPOINT s; SELECT count(*) FROM odd; ROLLBACK TO s; SELECT name FROM odd WHERE n = 80;",
+		"BEGIN; SELECT name FROM odd WHERE n = 80; ROLLBACK; SELECT count(*) FROM odd; SELECT name FROM odd WHERE n = 80;",
+		"BEGIN; SELECT count(*) FROM odd; ROLLBACK; SELECT count(*) FROM odd;",
+		// SQLite would turn text that is not UTF-8 into U+FFFD.
+		"PRAGMA encoding = 'UTF-16'; SELECT name FROM odd;",
+		"PRAGMA encoding = 'UTF-16le'; SELECT name FROM odd WHERE n = 9;",
 	}
 	for _, tt := range tests {
 		scripts = append(scripts, tt.script)
@@ -294,6 +308,10 @@ var fuzzSessions = []string{
 	"CREATE TEMP VIEW odd AS SELECT 1 AS name;",
 	"ATTACH ':memory:' AS other;",
 	"SELECT 1;",
+	"PRAGMA query_only = 1;",
+	"PRAGMA encoding = 'UTF-16';",
+	"BEGIN; SELECT count(*) FROM odd; ROLLBACK;",
+	"SELECT name FROM odd; SAVEPOINT s; SELECT count(*) FROM odd; ROLLBACK TO s;",
 }
 
 // FuzzDirectScan feeds statements to the direct-scan parser; whenever it

@@ -37,6 +37,10 @@ type sqlHost struct {
 	modules map[string]string
 	// created holds the tables declared to SQLite so far.
 	created map[string]bool
+	// pending are the tables direct scans read before any statement went to
+	// SQLite: declare creates them first, so that SQLite's schema is what
+	// it would have been had SQLite run those statements.
+	pending []string
 	// netns is the namespace every query reads unless it selects another.
 	netns netlinkx.NetNS
 	// logf receives warnings (a namespace that could not be entered).
@@ -99,9 +103,11 @@ func (h *sqlHost) QueryContext(ctx context.Context, stmt string) (*sql.Rows, err
 
 // Rows declares the tables stmt names, runs it, and calls row with each
 // result row's cells as text (NULL as nil), the column names first through
-// start. It reads the driver's rows directly, not through database/sql:
-// that saves a mutex and a conversion per cell on every row printed. The
-// cells are reused for the next row.
+// start; a direct scan answers the statements it can. It reads the driver's
+// rows directly, not through database/sql: that saves a mutex and a
+// conversion per cell on every row printed. The cells are reused for the
+// next row. A table of ours the session dropped, or lost to a ROLLBACK, is
+// declared again and the statement retried, as it failed before any row.
 func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
 	if s, ok := h.directScanFor(stmt); ok {
 		return h.runDirect(ctx, s, start, row)
@@ -109,6 +115,19 @@ func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []strin
 	if err := h.declare(stmt); err != nil {
 		return err
 	}
+	started := false
+	err := h.rows(ctx, stmt, func(cols []string) { started = true; start(cols) }, row)
+	if name, ok := h.missingTable(err); ok && !started {
+		if err := h.ensure(name); err != nil {
+			return err
+		}
+		err = h.rows(ctx, stmt, start, row)
+	}
+	return err
+}
+
+// rows runs stmt through the driver and hands its rows to row.
+func (h *sqlHost) rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
 	conn, err := h.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -180,7 +199,14 @@ func (h *sqlHost) Exec(stmt string) (sql.Result, error) {
 	if err := h.declare(stmt); err != nil {
 		return nil, err
 	}
-	return h.db.Exec(stmt)
+	res, err := h.db.Exec(stmt)
+	if name, ok := h.missingTable(err); ok {
+		if err := h.ensure(name); err != nil {
+			return nil, err
+		}
+		res, err = h.db.Exec(stmt)
+	}
+	return res, err
 }
 
 // identifier matches the words of a statement that may name a table.
@@ -191,21 +217,56 @@ var identifier = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
 // not one per table served. A word that only looks like a table name (in a
 // string, a column) declares a table that goes unused, which is harmless.
 func (h *sqlHost) declare(stmt string) error {
-	h.touched = true
+	if !h.touched {
+		h.touched = true
+		for _, name := range h.pending {
+			if err := h.ensure(name); err != nil {
+				return err
+			}
+		}
+		h.pending = nil
+	}
 	for _, w := range identifier.FindAllString(stmt, -1) {
-		name := strings.ToLower(w)
-		if h.created[name] {
-			continue
+		if name := strings.ToLower(w); h.modules[name] != "" && !h.created[name] {
+			if err := h.ensure(name); err != nil {
+				return err
+			}
 		}
-		if _, ok := h.modules[name]; !ok {
-			continue
-		}
-		if _, err := h.db.Exec(h.createSQL(name)); err != nil {
-			return fmt.Errorf("create table %s: %w", name, err)
-		}
-		h.created[name] = true
 	}
 	return nil
+}
+
+// ensure creates table name's virtual table unless main has an object of
+// that name: ours, or one the session made.
+func (h *sqlHost) ensure(name string) error {
+	var n int
+	err := h.db.QueryRow(`SELECT count(*) FROM main.sqlite_master WHERE name = ? COLLATE NOCASE`, name).Scan(&n)
+	if err == nil && n == 0 {
+		_, err = h.db.Exec(h.createSQL(name))
+	}
+	if err != nil {
+		return fmt.Errorf("create table %s: %w", name, err)
+	}
+	h.created[name] = true
+	return nil
+}
+
+// noSuchTable matches SQLite's error for a table that is not there.
+var noSuchTable = regexp.MustCompile(`no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)`)
+
+// missingTable reports the table of ours that err says is not there: one
+// the session dropped, or lost to a ROLLBACK of the transaction that
+// declared it. The caller declares it again and retries the statement.
+func (h *sqlHost) missingTable(err error) (string, bool) {
+	if err == nil {
+		return "", false
+	}
+	m := noSuchTable.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "", false
+	}
+	name := strings.ToLower(m[1])
+	return name, h.modules[name] != ""
 }
 
 // createSQL is the statement that declares table name's virtual table, as
