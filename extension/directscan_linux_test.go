@@ -223,7 +223,7 @@ func TestDirectScanStepsAsideWhenShadowed(t *testing.T) {
 		{"temporary view", "CREATE TEMP VIEW odd AS SELECT 'shadow' AS name; SELECT name FROM odd;", "name\nshadow\n"},
 		{"table in main", "DROP TABLE odd; CREATE TABLE odd(name TEXT); INSERT INTO odd VALUES ('real'); SELECT name FROM odd;", "name\nreal\n"},
 		{"our table dropped comes back", "DROP TABLE odd; SELECT name FROM odd WHERE n = 80;", "name\n\n"},
-		{"our table lost to ROLLBACK comes back", "BEGIN; SELECT count(*) FROM odd; ROLLBACK; SELECT name FROM odd WHERE n = 80;", "name\n\n"},
+		{"our table lost to ROLLBACK comes back", "BEGIN; SELECT count(*) FROM odd; ROLLBACK; SELECT name FROM odd WHERE n = 80;", "count(*)\n8\nname\n\n"},
 		{"attached database", "ATTACH ':memory:' AS other; SELECT name FROM odd WHERE n = 80;", "name\n\n"},
 		{"full column names", "PRAGMA full_column_names = 1; SELECT name FROM odd WHERE n = 80;", "odd.name\n\n"},
 		{"names as written", "PRAGMA short_column_names = 0; SELECT NAME FROM odd WHERE n = 80;", "NAME\n\n"},
