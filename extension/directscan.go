@@ -412,16 +412,18 @@ func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
 	if !ok {
 		return nil, false
 	}
-	name := s.table.Spec().Name
+	// SQLite's schema must end up as the SQLite path would leave it: that
+	// path declares every table the statement's words name, the first time.
 	if !h.touched {
-		if !slices.Contains(h.pending, name) {
-			h.pending = append(h.pending, name)
+		for _, name := range h.tableWords(stmt) {
+			if !slices.Contains(h.pending, name) {
+				h.pending = append(h.pending, name)
+			}
 		}
 		return s, true
 	}
-	// As SQLite's path would, declare the table first; if that fails, the
-	// SQLite path fails the same way.
-	if h.ensure(name) != nil || h.shadowed(name) {
+	// Should declaring fail, the SQLite path fails the same way.
+	if h.declare(stmt) != nil || h.shadowed(s.table.Spec().Name) {
 		return nil, false
 	}
 	return s, true
@@ -430,25 +432,49 @@ func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
 // shadowed reports whether the session has given the table's name another
 // meaning, or might have, or changed how SQLite would print it: a temporary
 // object of that name (temp comes first in SQLite's name lookup), an
-// attached database, an object in main that is not our virtual table, the
-// column-naming pragmas (full_column_names, short_column_names) away from
-// their defaults, or a UTF-16 database (SQLite would turn text that is not
-// UTF-8 into U+FFFD). A failed check counts as shadowed. It is asked only
-// once a statement has gone to SQLite, after ensure.
+// attached database, an object in main that is not our virtual table or
+// none at all (SQLite then says "no such table", or finds the name in an
+// attached database), the column-naming pragmas (full_column_names,
+// short_column_names) away from their defaults, or a UTF-16 database
+// (SQLite would turn text that is not UTF-8 into U+FFFD). Settings are read
+// with PRAGMA statements, which no view can stand in for. A failed check
+// counts as shadowed. It is asked only once SQLite is in use.
 func (h *sqlHost) shadowed(name string) bool {
 	var others, ours int
-	var fullNames, shortNames bool
-	var encoding string
 	err := h.db.QueryRow(`SELECT
 		(SELECT count(*) FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE) +
-		(SELECT count(*) FROM pragma_database_list WHERE name NOT IN ('main', 'temp')) +
 		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND sql IS NOT ?2),
-		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 AND sql IS ?2),
-		(SELECT full_column_names FROM pragma_full_column_names),
-		(SELECT short_column_names FROM pragma_short_column_names),
-		(SELECT encoding FROM pragma_encoding)`,
-		name, h.createSQL(name)).Scan(&others, &ours, &fullNames, &shortNames, &encoding)
-	return err != nil || others > 0 || ours != 1 || fullNames || !shortNames || encoding != "UTF-8"
+		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 AND sql IS ?2)`,
+		name, h.createSQL(name)).Scan(&others, &ours)
+	if err != nil || others > 0 || ours != 1 {
+		return true
+	}
+	var fullNames, shortNames bool
+	var encoding string
+	for _, p := range []struct {
+		pragma string
+		dst    any
+	}{{"full_column_names", &fullNames}, {"short_column_names", &shortNames}, {"encoding", &encoding}} {
+		if err := h.db.QueryRow("PRAGMA " + p.pragma).Scan(p.dst); err != nil {
+			return true
+		}
+	}
+	if fullNames || !shortNames || encoding != "UTF-8" {
+		return true
+	}
+	rows, err := h.db.Query("PRAGMA database_list")
+	if err != nil {
+		return true
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int
+		var db, file string
+		if err := rows.Scan(&seq, &db, &file); err != nil || db != "main" && db != "temp" {
+			return true
+		}
+	}
+	return rows.Err() != nil
 }
 
 // runDirect runs a direct scan: the table gets the query it would get under

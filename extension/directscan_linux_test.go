@@ -256,9 +256,24 @@ func TestDirectScanStepsAsideWhenShadowed(t *testing.T) {
 	for _, tt := range tests {
 		scripts = append(scripts, tt.script)
 	}
+	scripts = append(scripts,
+		// Every table a statement's words name is declared, even in a
+		// string or a comment, by both paths.
+		"SELECT name FROM odd WHERE name = 'even'; SELECT name FROM sqlite_master;",
+		"SELECT 1; SELECT name FROM odd /* even */; SELECT name FROM sqlite_master;",
+		// Views named like the pragma functions cannot hide a setting.
+		"CREATE TEMP VIEW pragma_full_column_names AS SELECT 0 AS full_column_names; PRAGMA full_column_names = 1; SELECT name FROM odd WHERE n = 80;",
+		"PRAGMA encoding = 'UTF-16le'; CREATE TEMP VIEW pragma_encoding AS SELECT 'UTF-8' AS encoding; SELECT name FROM odd WHERE n = 9;",
+		"CREATE TEMP VIEW pragma_database_list AS SELECT 0 AS seq, 'main' AS name, '' AS file; ATTACH ':memory:' AS aux; CREATE TABLE aux.odd(name); INSERT INTO aux.odd VALUES ('aux'); DROP TABLE main.odd; SELECT name FROM odd;",
+		// Where the name still resolves, SQLite declares nothing again.
+		"DROP TABLE IF EXISTS odd; ATTACH ':memory:' AS aux; CREATE TABLE aux.odd(name); INSERT INTO aux.odd VALUES ('from-aux'); SELECT name FROM odd;",
+		"CREATE TEMP TABLE odd(a); DROP TABLE main.odd; SELECT * FROM odd; SELECT name FROM main.sqlite_master;",
+	)
+	even := oddTable()
+	even.Name = "even"
 	for _, script := range scripts {
-		out, errs, status := runStatement(t, script, "csv", false, oddTable())
-		wantOut, wantErrs, wantStatus := runStatement(t, script, "csv", true, oddTable())
+		out, errs, status := runStatement(t, script, "csv", false, oddTable(), even)
+		wantOut, wantErrs, wantStatus := runStatement(t, script, "csv", true, oddTable(), even)
 		if out != wantOut || errs != wantErrs || status != wantStatus {
 			t.Errorf("%s: direct %q %q %d, SQLite %q %q %d", script, out, errs, status, wantOut, wantErrs, wantStatus)
 		}
@@ -314,6 +329,8 @@ var fuzzSessions = []string{
 	"PRAGMA encoding = 'UTF-16';",
 	"BEGIN; SELECT count(*) FROM odd; ROLLBACK;",
 	"SELECT name FROM odd; SAVEPOINT s; SELECT count(*) FROM odd; ROLLBACK TO s;",
+	"CREATE TEMP VIEW pragma_full_column_names AS SELECT 0 AS full_column_names; PRAGMA full_column_names = 1;",
+	"ATTACH ':memory:' AS aux; CREATE TABLE aux.odd(name); DROP TABLE main.odd;",
 }
 
 // FuzzDirectScan feeds statements to the direct-scan parser; whenever it

@@ -226,14 +226,26 @@ func (h *sqlHost) declare(stmt string) error {
 		}
 		h.pending = nil
 	}
-	for _, w := range identifier.FindAllString(stmt, -1) {
-		if name := strings.ToLower(w); h.modules[name] != "" && !h.created[name] {
+	for _, name := range h.tableWords(stmt) {
+		if !h.created[name] {
 			if err := h.ensure(name); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// tableWords are the words of stmt that name a table of ours, lower-cased,
+// in order.
+func (h *sqlHost) tableWords(stmt string) []string {
+	var names []string
+	for _, w := range identifier.FindAllString(stmt, -1) {
+		if name := strings.ToLower(w); h.modules[name] != "" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // ensure creates table name's virtual table unless main has an object of
