@@ -28,9 +28,8 @@ import (
 // names (no SQLite keyword spelt bare), no alias, no function, and each
 // condition compares a TEXT column with a string or an INTEGER/BIGINT
 // column with an integer, where SQLite's comparison is plain equality.
-// Everything else goes to SQLite, and so does a statement when the session
-// has shadowed the table (a temporary table or view of that name, an
-// attached database). The output is the same byte for byte as SQLite's for
+// Everything else goes to SQLite, and so does every statement after the
+// session's first that needed SQLite (see directScanFor). The output is the same byte for byte as SQLite's for
 // every statement taken (directscan_linux_test.go compares the two);
 // --sqlite-only turns direct scans off.
 
@@ -398,11 +397,14 @@ var sqliteKeywords = func() map[string]bool {
 	return m
 }()
 
-// directScanFor returns the direct scan that answers stmt in this session,
-// or false when SQLite must: stmt is not one, the host runs SQLite only, or
-// the session has made the table's name mean something else.
+// directScanFor returns the direct scan that answers stmt, or false when
+// SQLite must: stmt is not one, the host runs SQLite only, or a statement
+// of this session has already gone to SQLite. From then on SQLite answers
+// everything, so that nothing a session does to SQLite (pragmas, views,
+// transactions, attached databases, dropped tables) can make the two
+// paths differ; a one-statement command, the common case, never gets there.
 func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
-	if h.sqliteOnly {
+	if h.sqliteOnly || h.touched {
 		return nil, false
 	}
 	s, ok := parseDirectScan(stmt, func(name string) (tables.Interface, bool) {
@@ -414,67 +416,12 @@ func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
 	}
 	// SQLite's schema must end up as the SQLite path would leave it: that
 	// path declares every table the statement's words name, the first time.
-	if !h.touched {
-		for _, name := range h.tableWords(stmt) {
-			if !slices.Contains(h.pending, name) {
-				h.pending = append(h.pending, name)
-			}
+	for _, name := range h.tableWords(stmt) {
+		if !slices.Contains(h.pending, name) {
+			h.pending = append(h.pending, name)
 		}
-		return s, true
-	}
-	// Should declaring fail, the SQLite path fails the same way.
-	if h.declare(stmt) != nil || h.shadowed(s.table.Spec().Name) {
-		return nil, false
 	}
 	return s, true
-}
-
-// shadowed reports whether the session has given the table's name another
-// meaning, or might have, or changed how SQLite would print it: a temporary
-// object of that name (temp comes first in SQLite's name lookup), an
-// attached database, an object in main that is not our virtual table or
-// none at all (SQLite then says "no such table", or finds the name in an
-// attached database), the column-naming pragmas (full_column_names,
-// short_column_names) away from their defaults, or a UTF-16 database
-// (SQLite would turn text that is not UTF-8 into U+FFFD). Settings are read
-// with PRAGMA statements, which no view can stand in for. A failed check
-// counts as shadowed. It is asked only once SQLite is in use.
-func (h *sqlHost) shadowed(name string) bool {
-	var others, ours int
-	err := h.db.QueryRow(`SELECT
-		(SELECT count(*) FROM temp.sqlite_master WHERE name = ?1 COLLATE NOCASE) +
-		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 COLLATE NOCASE AND sql IS NOT ?2),
-		(SELECT count(*) FROM main.sqlite_master WHERE name = ?1 AND sql IS ?2)`,
-		name, h.createSQL(name)).Scan(&others, &ours)
-	if err != nil || others > 0 || ours != 1 {
-		return true
-	}
-	var fullNames, shortNames bool
-	var encoding string
-	for _, p := range []struct {
-		pragma string
-		dst    any
-	}{{"full_column_names", &fullNames}, {"short_column_names", &shortNames}, {"encoding", &encoding}} {
-		if err := h.db.QueryRow("PRAGMA " + p.pragma).Scan(p.dst); err != nil {
-			return true
-		}
-	}
-	if fullNames || !shortNames || encoding != "UTF-8" {
-		return true
-	}
-	rows, err := h.db.Query("PRAGMA database_list")
-	if err != nil {
-		return true
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var seq int
-		var db, file string
-		if err := rows.Scan(&seq, &db, &file); err != nil || db != "main" && db != "temp" {
-			return true
-		}
-	}
-	return rows.Err() != nil
 }
 
 // runDirect runs a direct scan: the table gets the query it would get under
