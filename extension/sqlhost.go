@@ -98,7 +98,12 @@ func (h *sqlHost) QueryContext(ctx context.Context, stmt string) (*sql.Rows, err
 	if err := h.declare(stmt); err != nil {
 		return nil, err
 	}
-	return h.db.QueryContext(ctx, stmt)
+	var rows *sql.Rows
+	err := h.retryMissing(func() (err error) {
+		rows, err = h.db.QueryContext(ctx, stmt)
+		return err
+	})
+	return rows, err
 }
 
 // Rows declares the tables stmt names, runs it, and calls row with each
@@ -107,7 +112,7 @@ func (h *sqlHost) QueryContext(ctx context.Context, stmt string) (*sql.Rows, err
 // rows directly, not through database/sql: that saves a mutex and a
 // conversion per cell on every row printed. The cells are reused for the
 // next row. A table of ours the session dropped, or lost to a ROLLBACK, is
-// declared again and the statement retried, as it failed before any row.
+// declared again and the statement retried (retryMissing).
 func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
 	if s, ok := h.directScanFor(stmt); ok {
 		return h.runDirect(ctx, s, start, row)
@@ -115,15 +120,7 @@ func (h *sqlHost) Rows(ctx context.Context, stmt string, start func(cols []strin
 	if err := h.declare(stmt); err != nil {
 		return err
 	}
-	started := false
-	err := h.rows(ctx, stmt, func(cols []string) { started = true; start(cols) }, row)
-	if name, ok := h.missingTable(err); ok && !started {
-		if err := h.ensure(name); err != nil {
-			return err
-		}
-		err = h.rows(ctx, stmt, start, row)
-	}
-	return err
+	return h.retryMissing(func() error { return h.rows(ctx, stmt, start, row) })
 }
 
 // rows runs stmt through the driver and hands its rows to row.
@@ -199,13 +196,11 @@ func (h *sqlHost) Exec(stmt string) (sql.Result, error) {
 	if err := h.declare(stmt); err != nil {
 		return nil, err
 	}
-	res, err := h.db.Exec(stmt)
-	if name, ok := h.missingTable(err); ok {
-		if err := h.ensure(name); err != nil {
-			return nil, err
-		}
+	var res sql.Result
+	err := h.retryMissing(func() (err error) {
 		res, err = h.db.Exec(stmt)
-	}
+		return err
+	})
 	return res, err
 }
 
@@ -266,9 +261,23 @@ func (h *sqlHost) ensure(name string) error {
 // noSuchTable matches SQLite's error for a table that is not there.
 var noSuchTable = regexp.MustCompile(`no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)`)
 
-// missingTable reports the table of ours that err says is not there: one
-// the session dropped, or lost to a ROLLBACK of the transaction that
-// declared it. The caller declares it again and retries the statement.
+// retryMissing runs a statement, and once more after declaring a table of
+// ours that SQLite found missing: one the session dropped, or lost to a
+// ROLLBACK of the transaction that declared it. SQLite reports a missing
+// table when it prepares the statement, before any row, so a rerun repeats
+// nothing.
+func (h *sqlHost) retryMissing(run func() error) error {
+	err := run()
+	if name, ok := h.missingTable(err); ok {
+		if err := h.ensure(name); err != nil {
+			return err
+		}
+		err = run()
+	}
+	return err
+}
+
+// missingTable reports the table of ours that err says is not there.
 func (h *sqlHost) missingTable(err error) (string, bool) {
 	if err == nil {
 		return "", false

@@ -100,10 +100,10 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 		if d.err != nil {
 			return ctxErr(ctx, fmt.Errorf("receive: %w", d.err))
 		}
-		if d.n > len(d.buf) {
-			return fmt.Errorf("receive: datagram of %d bytes truncated to %d", d.n, len(d.buf))
+		if d.n > len(d.buf()) {
+			return fmt.Errorf("receive: datagram of %d bytes truncated to %d", d.n, len(d.buf()))
 		}
-		done, err := st.datagram(d.buf[:d.n])
+		done, err := st.datagram(d.buf()[:d.n])
 		ra.done(d)
 		if done || err != nil {
 			return err
@@ -129,13 +129,17 @@ type readAhead struct {
 	ended bool
 }
 
-// received is one datagram (or the error of the read that wanted it).
+// received is one datagram (or the error of the read that wanted it): n
+// bytes (the datagram's full length, which may exceed the buffer) in the
+// pooled buffer bp.
 type received struct {
-	buf []byte
 	bp  *[]byte
 	n   int
 	err error
 }
+
+// buf is the buffer the datagram was read into.
+func (d received) buf() []byte { return *d.bp }
 
 // syscallReader is the part of syscall.RawConn that recvDatagram uses.
 type syscallReader interface {
@@ -154,7 +158,7 @@ func startReadAhead(rc syscallReader, dump bool) *readAhead {
 		defer close(ra.out)
 		for bp := range ra.free {
 			n, err := recvDatagram(rc, *bp)
-			ra.out <- received{buf: *bp, bp: bp, n: n, err: err}
+			ra.out <- received{bp: bp, n: n, err: err}
 			// The end of the reply is the last datagram read ahead; the
 			// caller reads on by itself should it want more.
 			if err != nil || n > len(*bp) || endsReply(n, *bp, dump) {
@@ -176,7 +180,7 @@ func (ra *readAhead) next() received {
 	}
 	bp := <-ra.free
 	n, err := recvDatagram(ra.rc, *bp)
-	return received{buf: *bp, bp: bp, n: n, err: err}
+	return received{bp: bp, n: n, err: err}
 }
 
 // done hands a decoded datagram's buffer back.

@@ -211,7 +211,9 @@ func refused(err error) bool {
 	return true
 }
 
-func readEthtoolIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
+// forEachLinkIoctl calls fn with an ioctl socket for each link of req and
+// its settings in out, stopping at fn's first error or when ctx ends.
+func forEachLinkIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings, fn func(fd int, l EthtoolLink, s *EthtoolSettings) error) error {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("ethtool ioctl socket: %w", err)
@@ -221,14 +223,22 @@ func readEthtoolIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*Et
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		s := out[l.Index]
+		if err := fn(fd, l, out[l.Index]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readEthtoolIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
+	return forEachLinkIoctl(ctx, req, out, func(fd int, l EthtoolLink, s *EthtoolSettings) error {
 		if req.Modes || req.Info {
 			cmd := ethtoolCmd{Cmd: unix.ETHTOOL_GSET}
 			err := siocethtool(fd, l.Name, unsafe.Pointer(&cmd))
 			switch {
 			case errors.Is(err, unix.ENODEV):
 				s.Gone = true
-				continue
+				return nil
 			case err == nil:
 				s.HasModes, s.ModesFromIoctl = true, true
 				s.Speed = uint32(cmd.SpeedHi)<<16 | uint32(cmd.Speed)
@@ -253,27 +263,18 @@ func readEthtoolIoctl(ctx context.Context, req EthtoolRequest, out map[int32]*Et
 				return fmt.Errorf("ETHTOOL_GLINK %s: %w", l.Name, err)
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 func readDrvInfo(ctx context.Context, req EthtoolRequest, out map[int32]*EthtoolSettings) error {
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("ethtool ioctl socket: %w", err)
-	}
-	defer unix.Close(fd)
-	for _, l := range req.Links {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		s := out[l.Index]
+	return forEachLinkIoctl(ctx, req, out, func(fd int, l EthtoolLink, s *EthtoolSettings) error {
 		if s.Gone {
-			continue
+			return nil
 		}
 		if len(l.Name) >= unix.IFNAMSIZ {
 			s.Gone = true
-			continue
+			return nil
 		}
 		di, err := unix.IoctlGetEthtoolDrvinfo(fd, l.Name)
 		switch {
@@ -288,8 +289,8 @@ func readDrvInfo(ctx context.Context, req EthtoolRequest, out map[int32]*Ethtool
 		case !refused(err):
 			return fmt.Errorf("ETHTOOL_GDRVINFO %s: %w", l.Name, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // DuplexName is a duplex value without its DUPLEX_ prefix, in lower case as

@@ -100,7 +100,7 @@ func (m *InetDiagMsg) UnmarshalBinary(b []byte) error {
 			Src:    [16]byte(b[8:24]),
 			Dst:    [16]byte(b[24:40]),
 			If:     binary.NativeEndian.Uint32(b[40:44]),
-			Cookie: uint64(binary.NativeEndian.Uint32(b[44:48])) | uint64(binary.NativeEndian.Uint32(b[48:52]))<<32,
+			Cookie: diagCookie(b[44:52]),
 		},
 		Expires: binary.NativeEndian.Uint32(b[52:56]),
 		RQueue:  binary.NativeEndian.Uint32(b[56:60]),
@@ -108,18 +108,14 @@ func (m *InetDiagMsg) UnmarshalBinary(b []byte) error {
 		UID:     binary.NativeEndian.Uint32(b[64:68]),
 		Inode:   binary.NativeEndian.Uint32(b[68:72]),
 	}
-	a := b[sizeofInetDiagMsg:]
-	for len(a) >= unix.NLA_HDRLEN {
-		l := int(binary.NativeEndian.Uint16(a[0:2]))
-		typ := binary.NativeEndian.Uint16(a[2:4]) &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER)
-		if l < unix.NLA_HDRLEN || l > len(a) {
-			return fmt.Errorf("inet_diag_msg inode %d: attribute %d: length %d with %d bytes left", m.Inode, typ, l, len(a))
-		}
-		p := a[unix.NLA_HDRLEN:l]
-		a = a[min(inetAttrAlign(l), len(a)):]
-		if err := m.decodeAttr(typ, p); err != nil {
-			return fmt.Errorf("inet_diag_msg inode %d: %w", m.Inode, err)
-		}
+	// Bytes too few for an attribute header after the last one are
+	// ignored, as they always were here.
+	a := diagAttrs{b: b[sizeofInetDiagMsg:], shortTailOK: true}
+	for a.next() {
+		m.decodeAttr(&a)
+	}
+	if a.err != nil {
+		return fmt.Errorf("inet_diag_msg inode %d: %w", m.Inode, a.err)
 	}
 	return nil
 }
@@ -133,50 +129,31 @@ func (m *InetDiagMsg) SCTPAssociation() bool {
 	return m.Protocol == unix.IPPROTO_SCTP && m.Has(INET_DIAG_PEERS)
 }
 
-// decodeAttr stores one attribute's payload p.
-func (m *InetDiagMsg) decodeAttr(typ uint16, p []byte) error {
-	want := 0 // the exact length a fixed-size attribute must have
-	switch typ {
-	case INET_DIAG_PROTOCOL:
-		want = 1
-		if len(p) == want {
-			m.SKProtocol = p[0]
+// decodeAttr stores the attribute a is at; a known one of the wrong length
+// ends the walk with an error.
+func (m *InetDiagMsg) decodeAttr(a *diagAttrs) {
+	p := a.data
+	switch a.typ {
+	case INET_DIAG_PROTOCOL, INET_DIAG_SHUTDOWN, INET_DIAG_TOS, INET_DIAG_TCLASS, INET_DIAG_SKV6ONLY:
+		if !a.want(1) {
+			return
 		}
-	case INET_DIAG_SHUTDOWN:
-		want = 1
-		if len(p) == want {
-			m.Shutdown = p[0]
-		}
-	case INET_DIAG_TOS:
-		want = 1
-		if len(p) == want {
-			m.TOS = p[0]
-		}
-	case INET_DIAG_TCLASS:
-		want = 1
-		if len(p) == want {
-			m.TClass = p[0]
-		}
-	case INET_DIAG_SKV6ONLY:
-		want = 1
-		if len(p) == want {
-			m.V6Only = p[0]
-		}
+		*m.byteField(a.typ) = p[0]
 	case INET_DIAG_MARK:
-		want = 4
-		if len(p) == want {
-			m.Mark = binary.NativeEndian.Uint32(p)
+		if !a.want(4) {
+			return
 		}
+		m.Mark = binary.NativeEndian.Uint32(p)
 	case INET_DIAG_CLASS_ID:
-		want = 4
-		if len(p) == want {
-			m.ClassID = binary.NativeEndian.Uint32(p)
+		if !a.want(4) {
+			return
 		}
+		m.ClassID = binary.NativeEndian.Uint32(p)
 	case INET_DIAG_CGROUP_ID:
-		want = 8
-		if len(p) == want {
-			m.CgroupID = binary.NativeEndian.Uint64(p)
+		if !a.want(8) {
+			return
 		}
+		m.CgroupID = binary.NativeEndian.Uint64(p)
 	case INET_DIAG_CONG:
 		if i := bytes.IndexByte(p, 0); i >= 0 {
 			p = p[:i]
@@ -185,31 +162,37 @@ func (m *InetDiagMsg) decodeAttr(typ uint16, p []byte) error {
 	case INET_DIAG_INFO:
 		m.Info = p
 	case INET_DIAG_SKMEMINFO:
-		if len(p)%4 != 0 {
-			return fmt.Errorf("INET_DIAG_SKMEMINFO: %d bytes, not a multiple of 4", len(p))
+		if !a.multipleOf(4) {
+			return
 		}
 		m.SKMemInfo = p
 	case INET_DIAG_MEMINFO:
 		// struct inet_diag_meminfo: a struct may grow in a newer kernel, so
 		// a longer one is read from its start; a shorter one is an error.
-		if len(p) < 16 {
-			return fmt.Errorf("INET_DIAG_MEMINFO: %d bytes, want at least 16", len(p))
+		if !a.atLeast(16) {
+			return
 		}
 		m.MemInfo = p[:16]
-	default:
-		if typ < 64 {
-			m.attrs |= 1 << typ
-		}
-		return nil // newer or unused: skipped
 	}
-	if want != 0 && len(p) != want {
-		return fmt.Errorf("attribute %d: %d bytes, want %d", typ, len(p), want)
+	if a.typ < 64 {
+		m.attrs |= 1 << a.typ
 	}
-	m.attrs |= 1 << typ
-	return nil
 }
 
-func inetAttrAlign(n int) int { return (n + unix.NLA_ALIGNTO - 1) &^ (unix.NLA_ALIGNTO - 1) }
+// byteField is the one-byte field attribute typ fills.
+func (m *InetDiagMsg) byteField(typ uint16) *uint8 {
+	switch typ {
+	case INET_DIAG_PROTOCOL:
+		return &m.SKProtocol
+	case INET_DIAG_SHUTDOWN:
+		return &m.Shutdown
+	case INET_DIAG_TOS:
+		return &m.TOS
+	case INET_DIAG_TCLASS:
+		return &m.TClass
+	}
+	return &m.V6Only
+}
 
 // inetFamilyName is "AF_INET" or "AF_INET6" for error messages.
 func inetFamilyName(f uint8) string {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -58,22 +57,13 @@ func ssNetlinkFilter(lines []string) []string {
 }
 
 func TestNetlinkDiagRecorded(t *testing.T) {
-	payloads, want := recorded(t, "netlink_diag", "sockets")
-	var got []string
-	var m netlinkx.NetlinkDiagMsg
 	groups := map[string][]uint32{}
-	for _, p := range payloads {
-		if err := m.UnmarshalBinary(p); err != nil {
-			t.Fatal(err)
-		}
-		if l := ssNetlinkLine(&m); l != "" {
-			got = append(got, l)
-		}
+	got, want := decodeRecordedSockets(t, "netlink_diag", func(m *netlinkx.NetlinkDiagMsg) string {
 		if g := m.GroupList(); g != nil {
 			groups[m.ProtocolName()] = g
 		}
-	}
-	slices.Sort(got)
+		return ssNetlinkLine(m)
+	})
 	if diff := cmp.Diff(ssNetlinkFilter(want), got); diff != "" {
 		t.Errorf("decoded recording vs ss -A netlink -aHn (-want +got):\n%s", diff)
 	}
@@ -149,23 +139,7 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.NetlinkDiagMsg
-			err := m.UnmarshalBinary(tt.b)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, m, cmpopts.IgnoreUnexported(netlinkx.NetlinkDiagMsg{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.has, hasList(m.Has)); diff != "" {
-				t.Errorf("Has (-want +got):\n%s", diff)
-			}
+			checkDecode(t, tt.b, tt.want, tt.has, tt.wantErr)
 		})
 	}
 	// Two native u32 words: bits 0, 4 and 63 of the bitmap on a little-endian host.

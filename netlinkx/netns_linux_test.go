@@ -186,26 +186,7 @@ func TestDo(t *testing.T) {
 	if err := netlinkx.NetNS(1 << 20).Do(func() error { t.Error("fn ran"); return nil }); !netlinkx.IsEnterError(err) {
 		t.Errorf("Do on a bad descriptor: %v, want an enter error", err)
 	}
-	checkThreads(t, own)
-}
-
-// checkThreads fails the test if any thread of the process is not in the
-// network namespace with inode want.
-func checkThreads(t testing.TB, want uint64) {
-	t.Helper()
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range tasks {
-		var st unix.Stat_t
-		if err := unix.Stat("/proc/self/task/"+task.Name()+"/ns/net", &st); err != nil {
-			continue // the thread ended
-		}
-		if st.Ino != want {
-			t.Errorf("thread %s is in netns %d, want %d", task.Name(), st.Ino, want)
-		}
-	}
+	nstest.CheckThreads(t, own)
 }
 
 // waitInNetNS waits until process pid is in the namespace with inode ino:

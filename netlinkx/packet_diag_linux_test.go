@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -27,16 +26,7 @@ func ssPacketLine(m *netlinkx.PacketDiagMsg) string {
 }
 
 func TestPacketDiagRecorded(t *testing.T) {
-	payloads, want := recorded(t, "packet_diag", "sockets")
-	var got []string
-	var m netlinkx.PacketDiagMsg
-	for _, p := range payloads {
-		if err := m.UnmarshalBinary(p); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, ssPacketLine(&m))
-	}
-	slices.Sort(got)
+	got, want := decodeRecordedSockets(t, "packet_diag", ssPacketLine)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decoded recording vs ss -0 -aH (-want +got):\n%s", diff)
 	}
@@ -96,23 +86,7 @@ func TestPacketDiagUnmarshal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.PacketDiagMsg
-			err := m.UnmarshalBinary(tt.b)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, m, cmpopts.IgnoreUnexported(netlinkx.PacketDiagMsg{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.has, hasList(m.Has)); diff != "" {
-				t.Errorf("Has (-want +got):\n%s", diff)
-			}
+			checkDecode(t, tt.b, tt.want, tt.has, tt.wantErr)
 		})
 	}
 }

@@ -52,8 +52,8 @@ func TestReadAhead(t *testing.T) {
 		if d.err != nil {
 			t.Fatalf("datagram %d: %v", i, d.err)
 		}
-		if !bytes.Equal(d.buf[:d.n], want) {
-			t.Fatalf("datagram %d = %x, want %x", i, d.buf[:d.n], want)
+		if !bytes.Equal(d.buf()[:d.n], want) {
+			t.Fatalf("datagram %d = %x, want %x", i, d.buf()[:d.n], want)
 		}
 		ra.done(d)
 	}

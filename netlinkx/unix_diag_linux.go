@@ -145,6 +145,9 @@ type diagAttrs struct {
 	typ  uint16
 	data []byte
 	err  error
+	// shortTailOK ends the walk quietly at fewer bytes than an attribute
+	// header instead of reporting them.
+	shortTailOK bool
 }
 
 // next advances to the next attribute; false at the end or on an error.
@@ -156,7 +159,9 @@ func (a *diagAttrs) next() bool {
 		return false
 	}
 	if len(a.b) < unix.NLA_HDRLEN {
-		a.err = fmt.Errorf("%d trailing bytes after the last attribute", len(a.b))
+		if !a.shortTailOK {
+			a.err = fmt.Errorf("%d trailing bytes after the last attribute", len(a.b))
+		}
 		return false
 	}
 	l := int(binary.NativeEndian.Uint16(a.b[0:2]))

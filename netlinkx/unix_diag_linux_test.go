@@ -380,16 +380,7 @@ func normalizeUnixPaths(lines []string) []string {
 }
 
 func TestUnixDiagRecorded(t *testing.T) {
-	payloads, want := recorded(t, "unix_diag", "sockets")
-	var got []string
-	var m netlinkx.UnixDiagMsg
-	for _, p := range payloads {
-		if err := m.UnmarshalBinary(p); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, ssUnixLine(&m))
-	}
-	slices.Sort(got)
+	got, want := decodeRecordedSockets(t, "unix_diag", ssUnixLine)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("decoded recording vs ss -xaH (-want +got):\n%s", diff)
 	}
@@ -492,22 +483,9 @@ func TestUnixDiagUnmarshal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.UnixDiagMsg
-			err := m.UnmarshalBinary(tt.b)
+			m := checkDecode(t, tt.b, tt.want, tt.has, tt.wantErr)
 			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, m, cmpopts.IgnoreUnexported(netlinkx.UnixDiagMsg{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.has, hasList(m.Has)); diff != "" {
-				t.Errorf("Has (-want +got):\n%s", diff)
 			}
 			if got := m.Path(); got != tt.path {
 				t.Errorf("Path() = %q, want %q", got, tt.path)
@@ -524,6 +502,57 @@ func TestUnixDiagUnmarshal(t *testing.T) {
 	if _, ok := m.SKMemInfoValue(unix.SK_MEMINFO_SNDBUF); ok {
 		t.Errorf("SKMemInfoValue(SNDBUF) ok with 2 values")
 	}
+}
+
+// decodeRecordedSockets decodes every message recorded in testdata/dir and
+// returns line's rendering of each (an empty line is left out), sorted, and
+// the ss lines recorded beside them.
+func decodeRecordedSockets[M any, P sockDiagMsg[M]](t *testing.T, dir string, line func(P) string) (got, ssLines []string) {
+	t.Helper()
+	payloads, ssLines := recorded(t, dir, "sockets")
+	m := P(new(M))
+	for _, p := range payloads {
+		if err := m.UnmarshalBinary(p); err != nil {
+			t.Fatal(err)
+		}
+		if l := line(m); l != "" {
+			got = append(got, l)
+		}
+	}
+	slices.Sort(got)
+	return got, ssLines
+}
+
+// sockDiagMsg is a sock_diag message decoder as the case tables test it.
+type sockDiagMsg[M any] interface {
+	*M
+	UnmarshalBinary([]byte) error
+	Has(uint16) bool
+}
+
+// checkDecode decodes b into a fresh message and checks the error (when
+// wantErr is set), else the fields (unexported ones ignored) and the
+// attributes Has reports; it returns the message for further checks.
+func checkDecode[M any, P sockDiagMsg[M]](t *testing.T, b []byte, want M, has []uint16, wantErr string) *M {
+	t.Helper()
+	m := P(new(M))
+	err := m.UnmarshalBinary(b)
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("error %v, want %q", err, wantErr)
+		}
+		return m
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, *m, cmpopts.IgnoreUnexported(want)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(has, hasList(m.Has)); diff != "" {
+		t.Errorf("Has (-want +got):\n%s", diff)
+	}
+	return m
 }
 
 // hasList lists the attribute types below 32 that has reports, or nil.

@@ -374,26 +374,6 @@ func TestNamespaceUnion(t *testing.T) {
 	}
 }
 
-// nsCheckThreads fails the test if a thread of the process is not in the
-// network namespace with inode want.
-func nsCheckThreads(t testing.TB, want uint64) {
-	t.Helper()
-	tasks, err := os.ReadDir("/proc/self/task")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range tasks {
-		var st unix.Stat_t
-		if err := unix.Stat("/proc/self/task/"+task.Name()+"/ns/net", &st); err != nil {
-			continue // the thread ended
-		}
-		if st.Ino != want {
-			t.Errorf("thread %s is in netns %d, want %d", task.Name(), st.Ino, want)
-		}
-	}
-	t.Logf("%d threads, all in netns %d", len(tasks), want)
-}
-
 // TestNamespaceConcurrent runs many namespace queries at once (run it with
 // -race): the probe table (NetNS.Do), if_map (netlink socket in the
 // namespace, ioctl fallback) and netlink_sockets, each checked against the
@@ -443,7 +423,7 @@ func TestNamespaceConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	nsCheckThreads(t, own)
+	nstest.CheckThreads(t, own)
 	if after := nsOpenFDs(t); after != fds {
 		t.Errorf("open descriptors: %d before, %d after", fds, after)
 	}

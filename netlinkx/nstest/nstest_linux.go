@@ -172,3 +172,23 @@ func (n *NS) StartReady(args ...string) int {
 	n.t.Helper()
 	return StartReady(n.t, n.Command(args...))
 }
+
+// CheckThreads fails the test if any thread of the process is not in the
+// network namespace with inode want: a namespace switch must never leak
+// onto a thread the Go runtime reuses.
+func CheckThreads(t testing.TB, want uint64) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, task := range tasks {
+		var st syscall.Stat_t
+		if err := syscall.Stat("/proc/self/task/"+task.Name()+"/ns/net", &st); err != nil {
+			continue // the thread ended
+		}
+		if st.Ino != want {
+			t.Errorf("thread %s is in netns %d, want %d", task.Name(), st.Ino, want)
+		}
+	}
+}
