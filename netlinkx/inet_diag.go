@@ -140,9 +140,12 @@ func ExtBit(typ uint16) uint8 {
 
 // TCPStateName is the psutil name of a TCP state (TCP_ESTABLISHED →
 // "ESTABLISHED"); TCP_BOUND_INACTIVE is "BOUND", an unknown value "UNKNOWN".
-func TCPStateName(state uint8) string {
-	if int(state) < len(tcpStateNames) && tcpStateNames[state] != "" {
-		return tcpStateNames[state]
+func TCPStateName(state uint8) string { return stateName(tcpStateNames[:], state) }
+
+// stateName is names[state], or "UNKNOWN" for a value without a name.
+func stateName(names []string, state uint8) string {
+	if int(state) < len(names) && names[state] != "" {
+		return names[state]
 	}
 	return "UNKNOWN"
 }
@@ -168,12 +171,7 @@ var tcpStateNames = [...]string{
 // include/net/sctp/constants.h, which sctp_diag puts in idiag_state for an
 // association) in RFC 9260's words, so that ESTABLISHED reads as it does for
 // TCP; an unknown value is "UNKNOWN". An SCTP socket's own state is TCP_*.
-func SCTPStateName(state uint8) string {
-	if int(state) < len(sctpStateNames) {
-		return sctpStateNames[state]
-	}
-	return "UNKNOWN"
-}
+func SCTPStateName(state uint8) string { return stateName(sctpStateNames[:], state) }
 
 // sctpStateNames are indexed by SCTP_STATE_*.
 var sctpStateNames = [...]string{
