@@ -20,7 +20,7 @@ test:
 	@# reads its next datagram on another goroutine.
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m \
 		-run 'TestConcurrentGenerate|TestPanicOverThrift|TestManagerGoesAwayMidCall|TestConnectionClosedMidCall|TestNamespaceConcurrent|TestRun|TestReadAhead|TestDump|TestDirectScan|TestStreaming' \
-		./extension ./tables ./netlinkx
+		./extension/... ./tables ./netlinkx
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -63,7 +64,7 @@ func BenchmarkCommand(b *testing.B) {
 	if _, err := os.Stat("/usr/bin/time"); err != nil {
 		b.Skip("needs GNU time (/usr/bin/time): apt-get install -y time")
 	}
-	bin := testBinary(b)
+	bin := testbin.Path(b)
 	for _, n := range nstest.BenchSizes(b) {
 		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
 			benchCommand(b, bin, n)

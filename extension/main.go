@@ -12,6 +12,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/netlinkq/netlinkq/extension/osqueryhost"
+	"github.com/netlinkq/netlinkq/extension/shell"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=$(git describe)".
@@ -19,34 +22,6 @@ var version = "dev"
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
-
-// extOptions are the flags osqueryd passes to an autoloaded extension.
-type extOptions struct {
-	// Socket is osqueryd's extension manager socket (--socket).
-	Socket string
-	// Timeout bounds connecting to osqueryd and each Thrift call (--timeout, seconds).
-	Timeout time.Duration
-	// Interval is how often osqueryd is pinged; the extension exits when a ping fails (--interval, seconds).
-	Interval time.Duration
-	// Verbose turns on logging to stderr (--verbose).
-	Verbose bool
-}
-
-// shellOptions are the embedded host's flags.
-type shellOptions struct {
-	// Mode is the output format: pretty, json, csv or line.
-	Mode string
-	// Separator is the field separator of csv mode ("|" as in osqueryi).
-	Separator string
-	// Header prints column names in csv mode.
-	Header bool
-	// NetNS runs every table in this namespace unless the query names another (--netns).
-	NetNS string
-	// SQL is the query from the command line; empty means stdin or the interactive shell.
-	SQL string
-	// SQLiteOnly answers every statement through SQLite, simple ones too (--sqlite-only).
-	SQLiteOnly bool
 }
 
 const usage = `usage:
@@ -60,7 +35,9 @@ const usage = `usage:
   netlinkq --version | --help
 `
 
-// run parses args and runs the host they ask for; it returns the exit status.
+// run parses args and hands over to the host they ask for: the osquery
+// host when osqueryd's --socket is there, else the embedded shell. It
+// returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		if a == "--socket" || strings.HasPrefix(a, "--socket=") {
@@ -69,7 +46,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "Error: %v\n", err)
 				return 1
 			}
-			return runExtension(o, stderr)
+			return osqueryhost.Run(o, stderr)
 		}
 	}
 	o, exit, err := parseShellFlags(args, stdout)
@@ -80,13 +57,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if exit {
 		return 0
 	}
-	return runShell(o, stdin, stdout, stderr)
+	return shell.Run(o, stdin, stdout, stderr)
 }
 
 // parseExtensionFlags reads osqueryd's extension flags. Flags osquery may add
 // that we do not know are ignored, as osquery's own extensions ignore them.
-func parseExtensionFlags(args []string) (extOptions, error) {
-	o := extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second}
+func parseExtensionFlags(args []string) (osqueryhost.Options, error) {
+	o := osqueryhost.Options{Timeout: 3 * time.Second, Interval: 3 * time.Second, Version: version}
 	for i := 0; i < len(args); i++ {
 		if !strings.HasPrefix(args[i], "-") {
 			continue
@@ -133,8 +110,8 @@ func parseExtensionFlags(args []string) (extOptions, error) {
 
 // parseShellFlags reads the embedded host's flags. exit is true when the
 // flags asked only for --help or --version, which it has printed.
-func parseShellFlags(args []string, stdout io.Writer) (o shellOptions, exit bool, err error) {
-	o = shellOptions{Mode: "pretty", Separator: "|", Header: true}
+func parseShellFlags(args []string, stdout io.Writer) (o shell.Options, exit bool, err error) {
+	o = shell.Options{Mode: "pretty", Separator: "|", Header: true, Version: version}
 	var sql []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]

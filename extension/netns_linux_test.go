@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -120,7 +121,7 @@ func netnsSSPorts(out string) []string {
 // socket of every namespace, named or not, as ss inside each shows them.
 func TestNetnsJoin(t *testing.T) {
 	spots := netnsSpots(t)
-	bin := testBinary(t)
+	bin := testbin.Path(t)
 
 	var want []string
 	for _, sp := range spots {
@@ -190,7 +191,7 @@ func TestNetnsJoin(t *testing.T) {
 // the good values still answer; --netns is only the default.
 func TestNetnsBadValues(t *testing.T) {
 	spots := netnsSpots(t)
-	bin := testBinary(t)
+	bin := testbin.Path(t)
 	a, c := spots[0], spots[2]
 	rows, stderr := netnsQuery(t, bin, fmt.Sprintf("SELECT pid_with_namespace, local_port FROM netlink_sockets "+
 		"WHERE state = 'LISTEN' AND pid_with_namespace IN (99999999, %d, -1)", c.pid))

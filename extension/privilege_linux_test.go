@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -42,7 +43,7 @@ func privExec(t *testing.T, ns *nstest.NS, asNobody bool, args ...string) privRe
 	if asNobody {
 		argv = append(argv, privSetpriv...)
 	}
-	argv = append(argv, testBinary(t))
+	argv = append(argv, testbin.Path(t))
 	argv = append(argv, args...)
 	return privCommand(t, exec.Command("ip", argv...))
 }
@@ -118,7 +119,7 @@ func privNamespace(t *testing.T) (ns *nstest.NS, rootPID, nobodyPID int) {
 	nstest.NeedTool(t, "setpriv")
 	nstest.NeedTool(t, "ss")
 	py := privPython(t)
-	bin := testBinary(t)
+	bin := testbin.Path(t)
 	if out, err := exec.Command(privSetpriv[0], append(privSetpriv[1:], "test", "-x", bin)...).CombinedOutput(); err != nil {
 		t.Skipf("nobody cannot run %s (is %s private?): %v %s", bin, os.TempDir(), err, out)
 	}

@@ -1,4 +1,4 @@
-# The osquery extension host (extension/osquery*.go) and its robustness tests.
+# The osquery extension host (extension/osqueryhost) and its robustness tests.
 # soak-osquery: 10,000 generate calls per table through the real Thrift path
 # against the osqueryd stand-in (extension/internal/fakeosqueryd), for the
 # built binary (fds, VmRSS) and in-process (fds, goroutines, live heap), plus
@@ -12,7 +12,7 @@ soak: soak-osquery
 fuzz: fuzz-context
 
 soak-osquery:
-	$(GO) test -count=1 -timeout 60m -v -run '^(TestSoakBinary|TestSoakInProcess|TestLargeAnswer)$$' ./extension -soak.calls=$(SOAK_CALLS)
+	$(GO) test -count=1 -timeout 60m -v -run '^(TestSoakBinary|TestSoakInProcess|TestLargeAnswer)$$' ./extension/osqueryhost -soak.calls=$(SOAK_CALLS)
 
 fuzz-context:
-	$(GO) test -run '^$$' -fuzz '^FuzzQueryContext$$' -fuzztime $(FUZZTIME) ./extension
+	$(GO) test -run '^$$' -fuzz '^FuzzQueryContext$$' -fuzztime $(FUZZTIME) ./extension/osqueryhost

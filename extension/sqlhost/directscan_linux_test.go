@@ -1,9 +1,8 @@
-package main
+package sqlhost
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -150,25 +149,52 @@ var directScanStatements = []struct {
 	{"SELECT " + strings.Repeat("n, ", 2000) + "n FROM odd", false},
 }
 
-// runStatement runs stmt in a fresh shell in mode and returns what it printed.
-func runStatement(t testing.TB, stmt, mode string, sqliteOnly bool, ts ...tables.Interface) (out, errs string, status int) {
-	var o, e bytes.Buffer
-	host, err := newSQLHost(ts, netlinkx.Own, func(format string, args ...any) { fmt.Fprintf(&e, "Warning: "+format+"\n", args...) })
+// runStatements runs stmts in a fresh host over ts reading ns, the first
+// through a direct scan where direct allows one, and returns what a user
+// would see in csv mode: the header and rows of each result with rows, the
+// warnings, the error, and the exit status. Every output mode prints from
+// the same columns and cells (the shell's printers), so the same cells mean
+// the same bytes in every mode.
+func runStatements(t testing.TB, ns netlinkx.NetNS, stmts []string, direct bool, ts ...tables.Interface) (out, errs string, status int) {
+	var o, e strings.Builder
+	host, err := New(ts, Options{NetNS: ns, Logf: func(format string, args ...any) { fmt.Fprintf(&e, "Warning: "+format+"\n", args...) }, DirectScan: direct})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer host.Close()
-	host.sqliteOnly = sqliteOnly
-	w := bufio.NewWriter(&o)
-	sh := &shell{host: host, mode: mode, sep: "|", header: true, out: w, errw: &e}
-	status = sh.script(strings.NewReader(stmt))
-	w.Flush()
-	return o.String(), e.String(), status
+	for _, stmt := range stmts {
+		var cols []string
+		started := false
+		err := host.Rows(context.Background(), stmt, func(c []string) { cols = c }, func(cells []sql.RawBytes) error {
+			if !started {
+				o.WriteString(strings.Join(cols, "|") + "\n")
+				started = true
+			}
+			for i, c := range cells {
+				if i > 0 {
+					o.WriteByte('|')
+				}
+				o.Write(c)
+			}
+			o.WriteByte('\n')
+			return nil
+		})
+		if err != nil {
+			fmt.Fprintf(&e, "Error: %v\n", err)
+			return o.String(), e.String(), 1
+		}
+	}
+	return o.String(), e.String(), 0
 }
 
-// TestDirectScanMatchesSQLite runs every statement in every output mode
-// with and without direct scans: the output, errors and status must be the
-// same byte for byte, and the statements meant for a direct scan must get one.
+// runStatement is runStatements for one statement in our own namespace.
+func runStatement(t testing.TB, stmt string, direct bool, ts ...tables.Interface) (out, errs string, status int) {
+	return runStatements(t, netlinkx.Own, []string{stmt}, direct, ts...)
+}
+
+// TestDirectScanMatchesSQLite runs every statement with and without direct
+// scans: the rows, warnings, errors and status must be the same byte for
+// byte, and the statements meant for a direct scan must get one.
 func TestDirectScanMatchesSQLite(t *testing.T) {
 	odd := oddTable()
 	lookup := func(name string) (tables.Interface, bool) { return odd, name == "odd" }
@@ -177,15 +203,13 @@ func TestDirectScanMatchesSQLite(t *testing.T) {
 			if _, got := parseDirectScan(tt.stmt, lookup); got != tt.direct {
 				t.Errorf("direct scan = %v, want %v", got, tt.direct)
 			}
-			for _, mode := range []string{"json", "csv", "line", "pretty"} {
-				out, errs, status := runStatement(t, tt.stmt, mode, false, odd)
-				wantOut, wantErrs, wantStatus := runStatement(t, tt.stmt, mode, true, odd)
-				if diff := cmp.Diff(wantOut, out); diff != "" {
-					t.Errorf("%s output (-sqlite +direct):\n%s", mode, diff)
-				}
-				if errs != wantErrs || status != wantStatus {
-					t.Errorf("%s: error %q, status %d; SQLite: %q, %d", mode, errs, status, wantErrs, wantStatus)
-				}
+			out, errs, status := runStatement(t, tt.stmt, true, odd)
+			wantOut, wantErrs, wantStatus := runStatement(t, tt.stmt, false, odd)
+			if diff := cmp.Diff(wantOut, out); diff != "" {
+				t.Errorf("output (-sqlite +direct):\n%s", diff)
+			}
+			if errs != wantErrs || status != wantStatus {
+				t.Errorf("error %q, status %d; SQLite: %q, %d", errs, status, wantErrs, wantStatus)
 			}
 		})
 	}
@@ -205,7 +229,7 @@ func TestDirectScanFiltersExactly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.stmt, func(t *testing.T) {
-			out, errs, status := runStatement(t, tt.stmt, "csv", false, oddTable())
+			out, errs, status := runStatement(t, tt.stmt, true, oddTable())
 			if status != 0 || out != tt.want {
 				t.Errorf("got %q (%s, status %d), want %q", out, errs, status, tt.want)
 			}
@@ -213,84 +237,21 @@ func TestDirectScanFiltersExactly(t *testing.T) {
 	}
 }
 
-// TestDirectScanStepsAsideWhenShadowed gives the table's name another
-// meaning within the session: the statement must then see that, through
-// SQLite.
-func TestDirectScanStepsAsideWhenShadowed(t *testing.T) {
-	tests := []struct {
-		name, script, want string
-	}{
-		{"temporary view", "CREATE TEMP VIEW odd AS SELECT 'shadow' AS name; SELECT name FROM odd;", "name\nshadow\n"},
-		{"table in main", "DROP TABLE odd; CREATE TABLE odd(name TEXT); INSERT INTO odd VALUES ('real'); SELECT name FROM odd;", "name\nreal\n"},
+// TestDirectScanOnlyFirst: a direct scan answers the host's first statement
+// only; the next ones go to SQLite, whatever the first did to it.
+func TestDirectScanOnlyFirst(t *testing.T) {
+	for _, tt := range []struct{ name, script, want string }{
+		{"second statement through SQLite", "SELECT name FROM odd WHERE n = 80; PRAGMA full_column_names = 1; SELECT name FROM odd WHERE n = 80;", "name\n\nodd.name\n\n"},
+		{"a view made by the first", "CREATE TEMP VIEW odd AS SELECT 'shadow' AS name; SELECT name FROM odd;", "name\nshadow\n"},
 		{"our table dropped comes back", "DROP TABLE odd; SELECT name FROM odd WHERE n = 80;", "name\n\n"},
 		{"our table lost to ROLLBACK comes back", "BEGIN; SELECT count(*) FROM odd; ROLLBACK; SELECT name FROM odd WHERE n = 80;", "count(*)\n8\nname\n\n"},
-		{"attached database", "ATTACH ':memory:' AS other; SELECT name FROM odd WHERE n = 80;", "name\n\n"},
-		{"full column names", "PRAGMA full_column_names = 1; SELECT name FROM odd WHERE n = 80;", "odd.name\n\n"},
-		{"names as written", "PRAGMA short_column_names = 0; SELECT NAME FROM odd WHERE n = 80;", "NAME\n\n"},
-	}
-	for _, tt := range tests {
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			out, errs, status := runStatement(t, tt.script, "csv", false, oddTable())
+			out, errs, status := runStatements(t, netlinkx.Own, strings.SplitAfter(tt.script, "; "), true, oddTable())
 			if status != 0 || out != tt.want {
 				t.Errorf("got %q (%s, status %d), want %q", out, errs, status, tt.want)
 			}
 		})
-	}
-	// Both ways, the same session gives the same output, errors included.
-	scripts := []string{
-		"DROP TABLE odd; SELECT name FROM odd;",
-		"ALTER TABLE odd RENAME TO x; SELECT name FROM odd;",
-		"ALTER TABLE odd RENAME TO x; SELECT name FROM x;",
-		"SELECT name FROM odd; DROP TABLE odd; SELECT name FROM odd;",
-		// The schema is what SQLite would have made of the session.
-		"PRAGMA query_only = 1; SELECT name FROM odd WHERE n = 80;",
-		"SELECT name FROM odd WHERE n = 80; PRAGMA query_only = 1; SELECT count(*) FROM odd;",
-		"SELECT name FROM odd WHERE n = 80; SELECT name FROM sqlite_master; PRAGMA schema_version;",
-		"SELECT name FROM odd WHERE n = 80; SAVEPOINT s; SELECT count(*) FROM odd; ROLLBACK TO s; SELECT name FROM odd WHERE n = 80;",
-		"BEGIN; SELECT name FROM odd WHERE n = 80; ROLLBACK; SELECT count(*) FROM odd; SELECT name FROM odd WHERE n = 80;",
-		"BEGIN; SELECT count(*) FROM odd; ROLLBACK; SELECT count(*) FROM odd;",
-		// SQLite would turn text that is not UTF-8 into U+FFFD.
-		"PRAGMA encoding = 'UTF-16'; SELECT name FROM odd;",
-		"PRAGMA encoding = 'UTF-16le'; SELECT name FROM odd WHERE n = 9;",
-	}
-	for _, tt := range tests {
-		scripts = append(scripts, tt.script)
-	}
-	scripts = append(scripts,
-		// Every table a statement's words name is declared, even in a
-		// string or a comment, by both paths.
-		"SELECT name FROM odd WHERE name = 'even'; SELECT name FROM sqlite_master;",
-		"SELECT 1; SELECT name FROM odd /* even */; SELECT name FROM sqlite_master;",
-		// Views named like the pragma functions cannot hide a setting.
-		"CREATE TEMP VIEW pragma_full_column_names AS SELECT 0 AS full_column_names; PRAGMA full_column_names = 1; SELECT name FROM odd WHERE n = 80;",
-		"PRAGMA encoding = 'UTF-16le'; CREATE TEMP VIEW pragma_encoding AS SELECT 'UTF-8' AS encoding; SELECT name FROM odd WHERE n = 9;",
-		"CREATE TEMP VIEW pragma_database_list AS SELECT 0 AS seq, 'main' AS name, '' AS file; ATTACH ':memory:' AS aux; CREATE TABLE aux.odd(name); INSERT INTO aux.odd VALUES ('aux'); DROP TABLE main.odd; SELECT name FROM odd;",
-		// Where the name still resolves, SQLite declares nothing again.
-		"DROP TABLE IF EXISTS odd; ATTACH ':memory:' AS aux; CREATE TABLE aux.odd(name); INSERT INTO aux.odd VALUES ('from-aux'); SELECT name FROM odd;",
-		"CREATE TEMP TABLE odd(a); DROP TABLE main.odd; SELECT * FROM odd; SELECT name FROM main.sqlite_master;",
-	)
-	even := oddTable()
-	even.Name = "even"
-	for _, script := range scripts {
-		out, errs, status := runStatement(t, script, "csv", false, oddTable(), even)
-		wantOut, wantErrs, wantStatus := runStatement(t, script, "csv", true, oddTable(), even)
-		if out != wantOut || errs != wantErrs || status != wantStatus {
-			t.Errorf("%s: direct %q %q %d, SQLite %q %q %d", script, out, errs, status, wantOut, wantErrs, wantStatus)
-		}
-	}
-	host, err := newSQLHost([]tables.Interface{oddTable()}, netlinkx.Own, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
-	if _, ok := host.directScanFor("SELECT name FROM odd"); !ok {
-		t.Error("no direct scan in a fresh session")
-	}
-	if _, err := host.Exec("ATTACH ':memory:' AS other"); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := host.directScanFor("SELECT name FROM odd"); ok {
-		t.Error("direct scan with a database attached, which could hold a table odd")
 	}
 }
 
@@ -314,45 +275,22 @@ func TestSQLiteKeywords(t *testing.T) {
 	}
 }
 
-// fuzzSessions are statements a fuzzed one may follow in its session: each
-// changes what a table's name means or how SQLite prints it.
-var fuzzSessions = []string{
-	"",
-	"PRAGMA full_column_names = 1;",
-	"PRAGMA short_column_names = 0;",
-	"DROP TABLE odd;",
-	"ALTER TABLE odd RENAME TO x;",
-	"CREATE TEMP VIEW odd AS SELECT 1 AS name;",
-	"ATTACH ':memory:' AS other;",
-	"SELECT 1;",
-	"PRAGMA query_only = 1;",
-	"PRAGMA encoding = 'UTF-16';",
-	"BEGIN; SELECT count(*) FROM odd; ROLLBACK;",
-	"SELECT name FROM odd; SAVEPOINT s; SELECT count(*) FROM odd; ROLLBACK TO s;",
-	"CREATE TEMP VIEW pragma_full_column_names AS SELECT 0 AS full_column_names; PRAGMA full_column_names = 1;",
-	"ATTACH ':memory:' AS aux; CREATE TABLE aux.odd(name); DROP TABLE main.odd;",
-}
-
 // FuzzDirectScan feeds statements to the direct-scan parser; whenever it
-// takes one, after any of fuzzSessions and in any output mode, the output,
-// warnings and status must be SQLite's.
+// takes one, the rows, warnings and status must be SQLite's.
 func FuzzDirectScan(f *testing.F) {
-	for i, tt := range directScanStatements {
-		f.Add(tt.stmt, uint8(i))
+	for _, tt := range directScanStatements {
+		f.Add(tt.stmt)
 	}
-	modes := []string{"json", "csv", "line", "pretty"}
 	odd := oddTable()
 	lookup := func(name string) (tables.Interface, bool) { return odd, name == "odd" }
-	f.Fuzz(func(t *testing.T, stmt string, pick uint8) {
+	f.Fuzz(func(t *testing.T, stmt string) {
 		if _, ok := parseDirectScan(stmt, lookup); !ok {
 			return
 		}
-		script := fuzzSessions[int(pick)%len(fuzzSessions)] + stmt
-		mode := modes[int(pick/8)%len(modes)]
-		out, errs, status := runStatement(t, script, mode, false, odd)
-		wantOut, wantErrs, wantStatus := runStatement(t, script, mode, true, odd)
+		out, errs, status := runStatement(t, stmt, true, odd)
+		wantOut, wantErrs, wantStatus := runStatement(t, stmt, false, odd)
 		if out != wantOut || errs != wantErrs || status != wantStatus {
-			t.Errorf("%q (%s): direct %q %q %d, SQLite %q %q %d", script, mode, out, errs, status, wantOut, wantErrs, wantStatus)
+			t.Errorf("%q: direct %q %q %d, SQLite %q %q %d", stmt, out, errs, status, wantOut, wantErrs, wantStatus)
 		}
 	})
 }
@@ -400,23 +338,19 @@ print("ready", flush=True); signal.pause()
 			}); !ok {
 				t.Error("not a direct scan")
 			}
-			for _, mode := range []string{"--json", "--csv"} {
-				var got, want, gotErr, wantErr bytes.Buffer
-				if st := run([]string{"--netns", ns.Name, mode, stmt}, strings.NewReader(""), &got, &gotErr); st != 0 {
-					t.Fatalf("status %d: %s", st, &gotErr)
-				}
-				if st := run([]string{"--netns", ns.Name, "--sqlite-only", mode, stmt}, strings.NewReader(""), &want, &wantErr); st != 0 {
-					t.Fatalf("--sqlite-only: status %d: %s", st, &wantErr)
-				}
-				if diff := cmp.Diff(want.String(), got.String()); diff != "" {
-					t.Errorf("%s (-sqlite +direct):\n%s", mode, diff)
-				}
-				if gotErr.String() != wantErr.String() {
-					t.Errorf("%s: warnings %q, SQLite's %q", mode, &gotErr, &wantErr)
-				}
-				if contradiction := strings.Contains(stmt, "nlq-none") || strings.Contains(stmt, "999999999"); !contradiction && strings.Count(got.String(), "\n") < 2 {
-					t.Errorf("%s: no rows: %q", mode, got.String())
-				}
+			got, gotErr, st := runStatements(t, ns.Open(), []string{stmt}, true, tables.All()...)
+			want, wantErr, wantSt := runStatements(t, ns.Open(), []string{stmt}, false, tables.All()...)
+			if st != 0 || wantSt != 0 {
+				t.Fatalf("status %d, %d: %s %s", st, wantSt, gotErr, wantErr)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-sqlite +direct):\n%s", diff)
+			}
+			if gotErr != wantErr {
+				t.Errorf("warnings %q, SQLite's %q", gotErr, wantErr)
+			}
+			if contradiction := strings.Contains(stmt, "nlq-none") || strings.Contains(stmt, "999999999"); !contradiction && strings.Count(got, "\n") < 2 {
+				t.Errorf("no rows: %q", got)
 			}
 		})
 	}
@@ -441,15 +375,13 @@ func TestDirectScanTableError(t *testing.T) {
 		},
 	}
 	for _, stmt := range []string{"SELECT n FROM failing", "SELECT " + strings.Repeat("n, ", 20) + "n FROM failing"} {
-		for _, mode := range []string{"json", "csv"} {
-			out, errs, status := runStatement(t, stmt, mode, false, failing)
-			wantOut, wantErrs, wantStatus := runStatement(t, stmt, mode, true, failing)
-			if out != wantOut || errs != wantErrs || status != wantStatus {
-				t.Errorf("%s %s: direct %q %q %d, SQLite %q %q %d", stmt, mode, out, errs, status, wantOut, wantErrs, wantStatus)
-			}
-			if status != 1 || !strings.Contains(errs, "boom") {
-				t.Errorf("%s %s: status %d, error %q", stmt, mode, status, errs)
-			}
+		out, errs, status := runStatement(t, stmt, true, failing)
+		wantOut, wantErrs, wantStatus := runStatement(t, stmt, false, failing)
+		if out != wantOut || errs != wantErrs || status != wantStatus {
+			t.Errorf("%s: direct %q %q %d, SQLite %q %q %d", stmt, out, errs, status, wantOut, wantErrs, wantStatus)
+		}
+		if status != 1 || !strings.Contains(errs, "boom") || strings.Count(errs, "failing") != 1 {
+			t.Errorf("%s: status %d, error %q (want boom, the table named once)", stmt, status, errs)
 		}
 	}
 }

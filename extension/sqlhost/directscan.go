@@ -1,11 +1,10 @@
-package main
+package sqlhost
 
 import (
 	"context"
 	"database/sql"
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -29,9 +28,10 @@ import (
 // condition compares a TEXT column with a string or an INTEGER/BIGINT
 // column with an integer, where SQLite's comparison is plain equality.
 // Everything else goes to SQLite, and so does every statement after the
-// session's first that needed SQLite (see directScanFor). The output is the same byte for byte as SQLite's for
-// every statement taken (directscan_linux_test.go compares the two);
-// --sqlite-only turns direct scans off.
+// host's first statement (Options.DirectScan): the command line's one
+// statement, the fleet and CLI case. The rows are the same byte for byte as
+// SQLite's for every statement taken (directscan_linux_test.go compares the
+// two); --sqlite-only turns direct scans off.
 
 // directScan is a statement a direct scan answers.
 type directScan struct {
@@ -397,37 +397,19 @@ var sqliteKeywords = func() map[string]bool {
 	return m
 }()
 
-// directScanFor returns the direct scan that answers stmt, or false when
-// SQLite must: stmt is not one, the host runs SQLite only, or a statement
-// of this session has already gone to SQLite. From then on SQLite answers
-// everything, so that nothing a session does to SQLite (pragmas, views,
-// transactions, attached databases, dropped tables) can make the two
-// paths differ; a one-statement command, the common case, never gets there.
-func (h *sqlHost) directScanFor(stmt string) (*directScan, bool) {
-	if h.sqliteOnly || h.touched {
-		return nil, false
-	}
-	s, ok := parseDirectScan(stmt, func(name string) (tables.Interface, bool) {
+// parseDirectScan returns the direct scan that answers stmt, or false when
+// SQLite must.
+func (h *Host) parseDirectScan(stmt string) (*directScan, bool) {
+	return parseDirectScan(stmt, func(name string) (tables.Interface, bool) {
 		t, ok := h.tables[name]
 		return t, ok
 	})
-	if !ok {
-		return nil, false
-	}
-	// SQLite's schema must end up as the SQLite path would leave it: that
-	// path declares every table the statement's words name, the first time.
-	for _, name := range h.tableWords(stmt) {
-		if !slices.Contains(h.pending, name) {
-			h.pending = append(h.pending, name)
-		}
-	}
-	return s, true
 }
 
 // runDirect runs a direct scan: the table gets the query it would get under
 // SQLite (the same constraints passed down, the same columns used), and
 // the conditions are re-checked here.
-func (h *sqlHost) runDirect(ctx context.Context, s *directScan, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+func (h *Host) runDirect(ctx context.Context, s *directScan, start func(cols []string), row func(cells []sql.RawBytes) error) error {
 	spec := s.table.Spec()
 	var bits uint64
 	cons := map[string][]tables.Constraint{}
@@ -512,80 +494,28 @@ func (s *directScan) runInline(ctx context.Context, q *tables.Query, row func(ce
 	})
 }
 
-// runPipelined runs the table and formats its cells on one goroutine, and
-// prints on this one, a chunk of rows apart.
+// runPipelined runs the table on the package's row stream and formats and
+// prints its rows on this goroutine, a chunk of rows behind.
 func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func(cells []sql.RawBytes) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	stream := streamRows(ctx, s.table, q, s.cols, s.match, func(_ int, v tables.Value) tables.Value { return v })
+	defer stream.Stop()
 	width := len(s.cols)
-	full := make(chan textRows, 2)
-	free := make(chan textRows, 3)
-	done := make(chan error, 1)
-	go func() {
-		defer close(full)
-		var cur textRows
-		send := func() error {
-			select {
-			case full <- cur:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			select {
-			case cur = <-free:
-				cur.buf, cur.ends = cur.buf[:0], cur.ends[:0]
-			default:
-				cur = textRows{}
-			}
-			return nil
-		}
-		err := s.table.Run(ctx, q, func(vals []tables.Value) error {
-			if !s.match(vals) {
-				return nil
-			}
-			for _, i := range s.cols {
-				cur.buf = appendValue(cur.buf, vals[i])
-				cur.ends = append(cur.ends, len(cur.buf))
-			}
-			if len(cur.ends) >= chunkRows*width {
-				return send()
-			}
-			return nil
-		})
-		if len(cur.ends) > 0 { // the rows before an error are printed too
-			if serr := send(); err == nil {
-				err = serr
-			}
-		}
-		done <- err
-	}()
 	cells := make([]sql.RawBytes, width)
-	var printErr error
-	for c := range full {
-		for k, start := 0, 0; printErr == nil && k < len(c.ends); k += width {
+	for c := range stream.C {
+		for k := 0; k < c.n; k++ {
 			for j := range width {
-				cells[j] = c.buf[start:c.ends[k+j]]
-				start = c.ends[k+j]
+				cells[j] = appendValue(cells[j][:0], c.vals[k*width+j])
 			}
-			if printErr = row(cells); printErr != nil {
-				cancel()
+			if err := row(cells); err != nil {
+				return err
 			}
 		}
-		select {
-		case free <- c:
-		default:
+		stream.Done(c)
+		if c.err != nil {
+			return c.err
 		}
 	}
-	if err := <-done; printErr == nil {
-		return err
-	}
-	return printErr
-}
-
-// textRows is a chunk of a direct scan's rows as text: every cell's bytes
-// end to end in buf, ends[k] where cell k ends.
-type textRows struct {
-	buf  []byte
-	ends []int
+	return nil
 }
 
 // colBit is column i's bit in SQLite's colUsed mask: the last bit stands

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package osqueryhost
 
 import (
 	"bufio"
@@ -166,7 +166,7 @@ func TestSoakBinary(t *testing.T) {
 func TestSoakInProcess(t *testing.T) {
 	ns := vethNS(t)
 	fake := startFake(t)
-	serveInProcess(t, fake, tables.All(), extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second})
+	serveInProcess(t, fake, tables.All(), Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
 	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +212,7 @@ const largeAnswerBound = 160 << 20
 func TestLargeAnswer(t *testing.T) {
 	fake := startFake(t)
 	serveInProcess(t, fake, []tables.Interface{rowsTable("netlinkq_test_large", largeRows)},
-		extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second})
+		Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
 	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)

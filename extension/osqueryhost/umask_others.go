@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package osqueryhost
 
 // restrictUmask does nothing off Linux, where the tables do not run anyway.
 func restrictUmask() {}

@@ -1,4 +1,4 @@
-package main
+package osqueryhost
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func BenchmarkThriftSockets(b *testing.B) {
 			nsx := nstest.New(b)
 			nsx.HoldTCPSockets(n)
 			fake := startFake(b)
-			serveInProcess(b, fake, tables.All(), extOptions{Timeout: 3 * time.Second, Interval: 3 * time.Second})
+			serveInProcess(b, fake, tables.All(), Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
 			reg, err := fake.WaitRegistration(waitCtx(b, 10*time.Second))
 			if err != nil {
 				b.Fatal(err)

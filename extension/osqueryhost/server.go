@@ -1,4 +1,4 @@
-package main
+package osqueryhost
 
 import (
 	"context"
@@ -113,13 +113,21 @@ func (s *extensionServer) Ping(ctx context.Context) (*gen.ExtensionStatus, error
 	return statusOK(), nil
 }
 
-// Call answers a call that does not stream: columns, an unknown registry,
-// table or action.
+// Call is the generated service's call handler, which osqueryd never
+// reaches: Start serves "call" with callProcessor, whose replies stream. It
+// answers the same way, for a caller of the interface.
 func (s *extensionServer) Call(ctx context.Context, registry, item string, req gen.ExtensionPluginRequest) (*gen.ExtensionResponse, error) {
 	p, resp := s.lookup(registry, item)
-	if p != nil {
-		r := p.Call(ctx, req)
-		resp = &r
+	if p == nil {
+		return resp, nil
+	}
+	resp, rows, n := p.answer(ctx, req)
+	if rows != nil {
+		decoded, err := decodeRows(rows, n)
+		if err != nil {
+			return failure("error generating table: " + err.Error()), nil
+		}
+		resp.Response = decoded
 	}
 	return resp, nil
 }
@@ -132,14 +140,12 @@ func (s *extensionServer) lookup(registry, item string) (*tablePlugin, *gen.Exte
 		known = known || r == registry
 	}
 	if !known {
-		f := failure("Unknown registry: " + registry)
-		return nil, &f
+		return nil, failure("Unknown registry: " + registry)
 	}
 	if p, ok := s.plugins[item]; ok && registry == "table" {
 		return p, nil
 	}
-	f := failure("Unknown registry item: " + item)
-	return nil, &f
+	return nil, failure("Unknown registry item: " + item)
 }
 
 // callProcessor is the Thrift processor of "call": the generated one, but a
@@ -184,15 +190,12 @@ func (c *callProcessor) Process(ctx context.Context, seqID int32, iprot, oprot t
 	}
 
 	p, resp := c.s.lookup(args.Registry, args.Item)
-	if p == nil || args.Request["action"] != "generate" {
-		if p != nil {
-			r := p.Call(ctx, args.Request)
-			resp = &r
-		}
-		return writeCallReply(ctx, oprot, seqID, resp, nil, 0)
+	var rows []byte
+	var n int
+	if p != nil {
+		resp, rows, n = p.answer(ctx, args.Request)
 	}
-	rows, n, status := p.generateEncoded(ctx, args.Request["context"])
-	return writeCallReply(ctx, oprot, seqID, &gen.ExtensionResponse{Status: status}, rows, n)
+	return writeCallReply(ctx, oprot, seqID, resp, rows, n)
 }
 
 // writeCallReply writes the reply to a call: resp as the generated code
@@ -252,4 +255,37 @@ func writeEncodedResult(ctx context.Context, oprot thrift.TProtocol, status *gen
 		}
 	}
 	return nil
+}
+
+// decodeRows reads n rows encoded by generateEncoded back into osquery-go's
+// form, as osqueryd's Thrift client reads them.
+func decodeRows(rows []byte, n int) (gen.ExtensionPluginResponse, error) {
+	buf := thrift.NewTMemoryBufferLen(len(rows))
+	buf.Write(rows)
+	dec := thrift.NewTBinaryProtocolConf(buf, nil)
+	ctx := context.Background()
+	out := make(gen.ExtensionPluginResponse, 0, n)
+	for range n {
+		_, _, size, err := dec.ReadMapBegin(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("decode row: %w", err)
+		}
+		row := make(map[string]string, size)
+		for range size {
+			k, err := dec.ReadString(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("decode row: %w", err)
+			}
+			v, err := dec.ReadString(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("decode row: %w", err)
+			}
+			row[k] = v
+		}
+		if err := dec.ReadMapEnd(ctx); err != nil {
+			return nil, fmt.Errorf("decode row: %w", err)
+		}
+		out = append(out, row)
+	}
+	return out, nil
 }

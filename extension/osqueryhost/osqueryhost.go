@@ -1,4 +1,9 @@
-package main
+// Package osqueryhost serves the netlinkq tables to osqueryd as an extension:
+// registration and lifecycle over osquery's Thrift ExtensionManager service,
+// the query context JSON osqueryd sends with each generate call, and replies
+// encoded as a table emits its rows. It knows nothing of SQLite: osqueryd
+// plans and filters, and this host answers the calls its plan makes.
+package osqueryhost
 
 import (
 	"context"
@@ -10,7 +15,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -47,11 +51,26 @@ const serverStopGrace = 500 * time.Millisecond
 
 var stopGraceOnce sync.Once
 
-// runExtension serves every table of the registry to osqueryd until
+// Options are the flags osqueryd passes to an autoloaded extension, and the
+// version the extension reports.
+type Options struct {
+	// Socket is osqueryd's extension manager socket (--socket).
+	Socket string
+	// Timeout bounds connecting to osqueryd and each Thrift call (--timeout, seconds).
+	Timeout time.Duration
+	// Interval is how often osqueryd is pinged; the extension exits when a ping fails (--interval, seconds).
+	Interval time.Duration
+	// Verbose turns on logging to stderr (--verbose).
+	Verbose bool
+	// Version is what osquery_extensions.version shows.
+	Version string
+}
+
+// Run serves every table of the registry to osqueryd until
 // SIGTERM/SIGINT, until osqueryd asks the extension to shut down, or until
 // osqueryd goes away. It returns the exit status: 0 for those three, 1 (with
 // one line on stderr) when the extension cannot start.
-func runExtension(o extOptions, stderr io.Writer) int {
+func Run(o Options, stderr io.Writer) int {
 	logw := io.Discard
 	if o.Verbose {
 		logw = stderr
@@ -62,18 +81,18 @@ func runExtension(o extOptions, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if err := serveExtension(ctx, o, tables.All(), logger); err != nil {
+	if err := serve(ctx, o, tables.All(), logger); err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// serveExtension registers tabs with the osqueryd at o.Socket and serves them
+// serve registers tabs with the osqueryd at o.Socket and serves them
 // on o.Socket.UUID until ctx ends, osqueryd calls shutdown, or osqueryd goes
 // away (its socket vanishes or a ping fails, checked every o.Interval). It
 // deregisters when it can and always removes its own socket file.
-func serveExtension(ctx context.Context, o extOptions, tabs []tables.Interface, logger *log.Logger) error {
+func serve(ctx context.Context, o Options, tabs []tables.Interface, logger *log.Logger) error {
 	if err := waitManagerSocket(ctx, o.Socket, o.Timeout); err != nil {
 		return err
 	}
@@ -93,7 +112,7 @@ func serveExtension(ctx context.Context, o extOptions, tabs []tables.Interface, 
 		return fmt.Errorf("extension server on %s: socket path %s (%d characters) exceeded the maximum socket path character length of %d",
 			o.Socket, o.Socket, len(o.Socket), osquery.MaxSocketPathCharacters)
 	}
-	srv := newExtensionServer(extensionName, version, o.Socket, mgr, tabs, logger)
+	srv := newExtensionServer(extensionName, o.Version, o.Socket, mgr, tabs, logger)
 
 	stopGraceOnce.Do(func() { thrift.ServerStopTimeout = serverStopGrace })
 	started := make(chan error, 1)
@@ -206,7 +225,7 @@ func waitManagerSocket(ctx context.Context, path string, timeout time.Duration) 
 // checkManager reports why osqueryd counts as gone: its socket file no longer
 // exists (or is no longer a socket), or a ping fails or does not answer within
 // the timeout. nil means it is alive.
-func checkManager(o extOptions, client *osquery.ExtensionManagerClient) error {
+func checkManager(o Options, client *osquery.ExtensionManagerClient) error {
 	fi, err := os.Stat(o.Socket)
 	if err != nil {
 		return fmt.Errorf("osquery socket: %w", err)
@@ -240,191 +259,4 @@ func (m *managerClient) RegisterExtension(info *gen.InternalExtensionInfo, regis
 		m.uuid.Store(int64(st.UUID))
 	}
 	return st, err
-}
-
-// tablePlugin serves one table to osqueryd: osquery-go's OsqueryPlugin for
-// the "table" registry. Unlike osquery-go's table.Plugin it reads colsUsed,
-// streams rows into the reply as the table emits them, sends only used
-// columns, and turns a panic into a failed status.
-type tablePlugin struct {
-	table   tables.Interface
-	spec    *tables.Spec
-	routes  gen.ExtensionPluginResponse
-	logger  *log.Logger
-	timeout time.Duration // generateTimeout, shorter in tests
-}
-
-var _ osquery.OsqueryPlugin = (*tablePlugin)(nil)
-
-// newTablePlugin wraps t for the osquery host.
-func newTablePlugin(t tables.Interface, logger *log.Logger) *tablePlugin {
-	spec := t.Spec()
-	p := &tablePlugin{table: t, spec: spec, logger: logger, timeout: generateTimeout}
-	for _, c := range spec.Columns {
-		p.routes = append(p.routes, map[string]string{
-			"id":   "column",
-			"name": c.Name,
-			"type": string(c.Type),
-			"op":   strconv.Itoa(int(c.Options)),
-		})
-	}
-	return p
-}
-
-// Name is the table's SQL name.
-func (p *tablePlugin) Name() string { return p.spec.Name }
-
-// RegistryName is "table".
-func (p *tablePlugin) RegistryName() string { return "table" }
-
-// Routes are the column definitions osqueryd turns into CREATE TABLE: name,
-// osquery type, and the options bits of osquery's column.h.
-func (p *tablePlugin) Routes() gen.ExtensionPluginResponse { return p.routes }
-
-// Ping reports the plugin healthy.
-func (p *tablePlugin) Ping() gen.ExtensionStatus { return gen.ExtensionStatus{Code: 0, Message: "OK"} }
-
-// Shutdown does nothing: tables hold no state between calls.
-func (p *tablePlugin) Shutdown() {}
-
-// Call answers osqueryd's "columns" and "generate" actions. Any error, and
-// any panic, becomes status 1 with a message for this call only.
-func (p *tablePlugin) Call(ctx context.Context, req gen.ExtensionPluginRequest) (resp gen.ExtensionResponse) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.logger.Printf("table %s: panic: %v\n%s", p.spec.Name, r, debug.Stack())
-			resp = failure(fmt.Sprintf("error generating table: panic in table %s: %v", p.spec.Name, r))
-		}
-	}()
-	switch action := req["action"]; action {
-	case "columns":
-		return gen.ExtensionResponse{Status: statusOK(), Response: p.routes}
-	case "generate":
-		qc, err := parseQueryContext(req["context"])
-		if err != nil {
-			p.logger.Printf("table %s: context %.200q: %v", p.spec.Name, req["context"], err)
-			return failure("error parsing context JSON: " + err.Error())
-		}
-		start := time.Now()
-		rows, err := p.generate(ctx, qc)
-		if err != nil {
-			p.logger.Printf("table %s: %v", p.spec.Name, err)
-			return failure("error generating table: " + err.Error())
-		}
-		p.logger.Printf("table %s: %d rows in %v", p.spec.Name, len(rows), time.Since(start))
-		return gen.ExtensionResponse{Status: statusOK(), Response: rows}
-	default:
-		return failure(fmt.Sprintf("unknown action %q for table %s (want columns or generate)", action, p.spec.Name))
-	}
-}
-
-// generate runs the table for the context and builds osqueryd's rows: one
-// map per row holding the used columns only. A NULL cell has no key, which
-// osqueryd reads as SQL NULL whatever the column type (DynamicTableRow::
-// get_column); "" would be an empty TEXT and, in a numeric column, a failed
-// cast that osqueryd also turns into NULL. Numbers go in decimal; osqueryd
-// reads BIGINT and UNSIGNED BIGINT with strtoll, so an unsigned value above
-// 2^63-1 shows as NULL there, as it does for osquery's own tables.
-func (p *tablePlugin) generate(ctx context.Context, qc *queryContext) (gen.ExtensionPluginResponse, error) {
-	rows := gen.ExtensionPluginResponse{}
-	err := p.run(ctx, qc, func(cells []tables.Value, used []int) error {
-		row := make(map[string]string, len(used))
-		for _, i := range used {
-			if c := cells[i]; c.Kind != tables.KindNull {
-				row[p.spec.Columns[i].Name] = c.String()
-			}
-		}
-		rows = append(rows, row)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return rows, nil
-}
-
-// generateEncoded answers a generate call for the streaming reply: it runs
-// the table for the context JSON and encodes each row, as it comes, as the
-// Thrift map<string,string> osqueryd reads (used columns only, no key for
-// NULL), returning the encoded rows, their number and the call's status.
-func (p *tablePlugin) generateEncoded(ctx context.Context, contextJSON string) (rows []byte, n int, status *gen.ExtensionStatus) {
-	defer func() {
-		if r := recover(); r != nil {
-			p.logger.Printf("table %s: panic: %v\n%s", p.spec.Name, r, debug.Stack())
-			f := failure(fmt.Sprintf("error generating table: panic in table %s: %v", p.spec.Name, r))
-			rows, n, status = nil, 0, f.Status
-		}
-	}()
-	qc, err := parseQueryContext(contextJSON)
-	if err != nil {
-		p.logger.Printf("table %s: context %.200q: %v", p.spec.Name, contextJSON, err)
-		return nil, 0, failure("error parsing context JSON: " + err.Error()).Status
-	}
-	start := time.Now()
-	buf := thrift.NewTMemoryBufferLen(64 << 10)
-	enc := thrift.NewTBinaryProtocolConf(buf, nil)
-	bg := context.Background()
-	err = p.run(ctx, qc, func(cells []tables.Value, used []int) error {
-		set := 0
-		for _, i := range used {
-			if cells[i].Kind != tables.KindNull {
-				set++
-			}
-		}
-		if err := enc.WriteMapBegin(bg, thrift.STRING, thrift.STRING, set); err != nil {
-			return err
-		}
-		for _, i := range used {
-			if c := cells[i]; c.Kind != tables.KindNull {
-				if err := enc.WriteString(bg, p.spec.Columns[i].Name); err != nil {
-					return err
-				}
-				if err := enc.WriteString(bg, c.String()); err != nil {
-					return err
-				}
-			}
-		}
-		n++
-		return enc.WriteMapEnd(bg)
-	})
-	if err != nil {
-		p.logger.Printf("table %s: %v", p.spec.Name, err)
-		return nil, 0, failure("error generating table: " + err.Error()).Status
-	}
-	p.logger.Printf("table %s: %d rows (%d bytes) in %v", p.spec.Name, n, buf.Len(), time.Since(start))
-	return buf.Bytes(), n, statusOK()
-}
-
-// run runs the table for the context and calls row with each row's cells
-// and the indexes of the used columns, within the generate deadline.
-func (p *tablePlugin) run(ctx context.Context, qc *queryContext, row func(cells []tables.Value, used []int) error) error {
-	q := qc.query(p.spec)
-	q.Logf = func(format string, args ...any) {
-		p.logger.Printf("table "+p.spec.Name+": "+format, args...)
-	}
-	var used []int
-	for i, c := range p.spec.Columns {
-		if q.Used(c.Name) {
-			used = append(used, i)
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
-	defer cancel()
-	err := p.table.Run(ctx, q, func(cells []tables.Value) error { return row(cells, used) })
-	if err != nil {
-		switch ctx.Err() {
-		case context.DeadlineExceeded:
-			err = fmt.Errorf("%w (a generate call may take %v)", err, p.timeout)
-		case context.Canceled:
-			err = fmt.Errorf("%w (osqueryd closed the connection)", err)
-		}
-		return err
-	}
-	return nil
-}
-
-func statusOK() *gen.ExtensionStatus { return &gen.ExtensionStatus{Code: 0, Message: "OK"} }
-
-func failure(msg string) gen.ExtensionResponse {
-	return gen.ExtensionResponse{Status: &gen.ExtensionStatus{Code: 1, Message: msg}}
 }

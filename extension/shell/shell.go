@@ -1,4 +1,7 @@
-package main
+// Package shell is the embedded host's front end, osqueryi-like: SQL from
+// the command line, from stdin, or typed at an interactive prompt; dot
+// commands; and osqueryi's output modes. Statements run on a sqlhost.Host.
+package shell
 
 import (
 	"bufio"
@@ -12,23 +15,45 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/netlinkq/netlinkq/extension/sqlhost"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/tables"
 )
 
-// shell runs SQL and dot commands against a sqlHost and prints results.
+// Options are the embedded host's flags.
+type Options struct {
+	// Mode is the output format: pretty, json, csv or line.
+	Mode string
+	// Separator is the field separator of csv mode ("|" as in osqueryi).
+	Separator string
+	// Header prints column names in csv mode.
+	Header bool
+	// NetNS runs every table in this namespace unless the query names another (--netns).
+	NetNS string
+	// SQL is the query from the command line; empty means stdin or the interactive shell.
+	SQL string
+	// SQLiteOnly answers every statement through SQLite, simple ones too (--sqlite-only).
+	SQLiteOnly bool
+	// Version is what the interactive shell's banner shows.
+	Version string
+}
+
+// shell runs SQL and dot commands against a sqlhost.Host and prints results.
 type shell struct {
-	host   *sqlHost
+	host   *sqlhost.Host
 	mode   string
 	sep    string
 	header bool
 	out    *bufio.Writer
 	errw   io.Writer
+	// version is what the banner shows.
+	version string
 }
 
-// runShell is the embedded host: SQL from the command line, from stdin when
-// it is not a terminal, or an interactive shell on a terminal.
-func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+// Run is the embedded host: SQL from the command line, from stdin when it
+// is not a terminal, or an interactive shell on a terminal. It returns the
+// exit status: 1 after an error (printed as one line), else 0.
+func Run(o Options, stdin io.Reader, stdout, stderr io.Writer) int {
 	ns := netlinkx.Own
 	if o.NetNS != "" {
 		var err error
@@ -50,16 +75,20 @@ func runShell(o shellOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		debug.SetGCPercent(200)
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "Warning: "+format+"\n", args...) }
-	host, err := newSQLHost(tables.All(), ns, logf)
+	// A direct scan may answer the command line's statement when it is the
+	// only one (sqlhost.Options.DirectScan).
+	stmts, rest := splitSQL(o.SQL)
+	oneStatement := len(stmts) == 1 && strings.TrimSpace(rest) == "" || len(stmts) == 0 && strings.TrimSpace(rest) != ""
+	direct := !o.SQLiteOnly && oneStatement && !strings.HasPrefix(strings.TrimSpace(o.SQL), ".")
+	host, err := sqlhost.New(tables.All(), sqlhost.Options{NetNS: ns, Logf: logf, DirectScan: direct})
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 1
 	}
 	defer host.Close()
-	host.sqliteOnly = o.SQLiteOnly
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
-	sh := &shell{host: host, mode: o.Mode, sep: o.Separator, header: o.Header, out: out, errw: stderr}
+	sh := &shell{host: host, mode: o.Mode, sep: o.Separator, header: o.Header, out: out, errw: stderr, version: o.Version}
 
 	switch {
 	case o.SQL != "":
@@ -90,7 +119,7 @@ func (sh *shell) script(r io.Reader) int {
 // interactive reads statements from a terminal with a prompt; errors are
 // printed and the shell goes on until .quit or end of input.
 func (sh *shell) interactive(r io.Reader) int {
-	fmt.Fprintf(sh.errw, "netlinkq %s: the kernel's networking state as SQL. Enter \".help\" for usage hints.\n", version)
+	fmt.Fprintf(sh.errw, "netlinkq %s: the kernel's networking state as SQL. Enter \".help\" for usage hints.\n", sh.version)
 	sh.lines(r, func(cont bool) {
 		if cont {
 			sh.out.WriteString("    ...> ")
@@ -228,13 +257,14 @@ func (sh *shell) dot(line string) error {
 	case ".schema":
 		names := sh.tableNames()
 		if len(f) > 1 {
-			if _, ok := sh.host.tables[f[1]]; !ok {
-				return fmt.Errorf("no such table: %s", f[1])
-			}
 			names = f[1:2]
 		}
 		for _, n := range names {
-			fmt.Fprintf(sh.out, "%s;\n", schema(sh.host.tables[n].Spec()))
+			s, ok := sh.host.Schema(n)
+			if !ok {
+				return fmt.Errorf("no such table: %s", n)
+			}
+			fmt.Fprintf(sh.out, "%s;\n", s)
 		}
 	case ".mode":
 		if len(f) != 2 || !slices.Contains([]string{"pretty", "json", "csv", "line"}, f[1]) {
@@ -257,14 +287,8 @@ func (sh *shell) dot(line string) error {
 	return sh.out.Flush()
 }
 
-func (sh *shell) tableNames() []string {
-	var names []string
-	for n := range sh.host.tables {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names
-}
+// tableNames are the names of the tables served, sorted.
+func (sh *shell) tableNames() []string { return sh.host.Tables() }
 
 // likeMatch is SQL LIKE with % and _, case-insensitive, for .tables.
 func likeMatch(pattern, s string) bool {

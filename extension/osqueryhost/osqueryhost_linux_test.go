@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package osqueryhost
 
 import (
 	"bytes"
@@ -31,6 +31,7 @@ import (
 	gen "github.com/osquery/osquery-go/gen/osquery"
 
 	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
+	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -136,6 +137,21 @@ func blockTable(started chan<- struct{}, done chan<- error) *tables.Table[testRo
 
 // ---- helpers ----
 
+// callPlugin answers req as the Thrift "call" processor does (the path
+// osqueryd drives: rows encoded as the table emits them), then reads the
+// reply back as osqueryd's client would.
+func callPlugin(p *tablePlugin, req gen.ExtensionPluginRequest) gen.ExtensionResponse {
+	resp, rows, n := p.answer(context.Background(), req)
+	if rows != nil {
+		decoded, err := decodeRows(rows, n)
+		if err != nil {
+			return *failure("decode: " + err.Error())
+		}
+		resp.Response = decoded
+	}
+	return *resp
+}
+
 func generateReq(qc fakeosqueryd.QueryContext) gen.ExtensionPluginRequest {
 	return gen.ExtensionPluginRequest{"action": "generate", "context": qc.JSON()}
 }
@@ -194,8 +210,8 @@ func TestTablePluginRoutes(t *testing.T) {
 		spec := tab.Spec()
 		t.Run(spec.Name, func(t *testing.T) {
 			p := newTablePlugin(tab, quiet)
-			if p.Name() != spec.Name || p.RegistryName() != "table" {
-				t.Errorf("Name, RegistryName = %q, %q", p.Name(), p.RegistryName())
+			if p.Name() != spec.Name {
+				t.Errorf("Name = %q", p.Name())
 			}
 			var want gen.ExtensionPluginResponse
 			for _, c := range spec.Columns {
@@ -301,7 +317,7 @@ func TestTablePluginCall(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := tt.plugin.Call(context.Background(), tt.req)
+			resp := callPlugin(tt.plugin, tt.req)
 			if resp.Status == nil {
 				t.Fatal("no status")
 			}
@@ -313,7 +329,7 @@ func TestTablePluginCall(t *testing.T) {
 					t.Errorf("failed call has rows: %v", resp.Response)
 				}
 				// The plugin still answers afterwards.
-				if again := tt.plugin.Call(context.Background(), gen.ExtensionPluginRequest{"action": "columns"}); again.Status.Code != 0 {
+				if again := callPlugin(tt.plugin, gen.ExtensionPluginRequest{"action": "columns"}); again.Status.Code != 0 {
 					t.Errorf("columns after a failure: %v", again.Status)
 				}
 				return
@@ -395,7 +411,7 @@ func TestGenerateIfMap(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp := p.Call(context.Background(), generateReq(fakeosqueryd.ContextFor(routes, tt.used, tt.cons)))
+			resp := callPlugin(p, generateReq(fakeosqueryd.ContextFor(routes, tt.used, tt.cons)))
 			if resp.Status.Code != 0 {
 				t.Fatalf("status %v", resp.Status)
 			}
@@ -432,7 +448,7 @@ func TestConcurrentGenerate(t *testing.T) {
 	}
 	want := make([]gen.ExtensionPluginResponse, len(reqs))
 	for i, r := range reqs {
-		resp := r.p.Call(context.Background(), r.req)
+		resp := callPlugin(r.p, r.req)
 		if resp.Status.Code != 0 {
 			t.Fatalf("request %d: %v", i, resp.Status)
 		}
@@ -443,7 +459,7 @@ func TestConcurrentGenerate(t *testing.T) {
 		wg.Go(func() {
 			for n := range 25 {
 				i := (g + n) % len(reqs)
-				resp := reqs[i].p.Call(context.Background(), reqs[i].req)
+				resp := callPlugin(reqs[i].p, reqs[i].req)
 				if resp.Status.Code != 0 {
 					t.Errorf("goroutine %d call %d: %v", g, n, resp.Status)
 					return
@@ -489,7 +505,7 @@ type extProc struct {
 // it has not exited.
 func startExt(t *testing.T, args ...string) *extProc {
 	t.Helper()
-	p := &extProc{cmd: exec.Command(testBinary(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
+	p := &extProc{cmd: exec.Command(testbin.Path(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
 	p.cmd.Stderr = p.stderr
 	p.cmd.Stdout = p.stderr
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -608,7 +624,7 @@ func TestExtensionServes(t *testing.T) {
 		// nobody and pointed at the socket as if it were osqueryd's, says so.
 		nstest.NeedTool(t, "setpriv")
 		out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-			testBinary(t), "--socket", sock, "--timeout", "1").CombinedOutput()
+			testbin.Path(t), "--socket", sock, "--timeout", "1").CombinedOutput()
 		if err == nil || !strings.Contains(string(out), "permission denied") {
 			t.Errorf("connect as nobody: %v, %s; want permission denied", err, out)
 		}
@@ -652,7 +668,7 @@ func TestExtensionServes(t *testing.T) {
 			if resp.Status.Code != 0 {
 				t.Fatalf("status %v", resp.Status)
 			}
-			want := inProc.Call(ctx, generateReq(qc.qc))
+			want := callPlugin(inProc, generateReq(qc.qc))
 			if diff := cmp.Diff(sortRows(want.Response), sortRows(resp.Response)); diff != "" {
 				t.Errorf("rows (-in-process +through Thrift):\n%s", diff)
 			}
@@ -876,7 +892,7 @@ func TestExtensionBadStart(t *testing.T) {
 
 // ---- the server in-process, for what a built binary cannot show ----
 
-// inProcess is serveExtension running in this process.
+// inProcess is serve running in this process.
 type inProcess struct {
 	cancel context.CancelFunc
 	errc   chan error
@@ -884,7 +900,7 @@ type inProcess struct {
 	done   bool
 }
 
-// wait waits up to d for serveExtension to return; ok is false if it did not.
+// wait waits up to d for serve to return; ok is false if it did not.
 func (p *inProcess) wait(d time.Duration) (err error, ok bool) {
 	if p.done {
 		return p.err, true
@@ -898,9 +914,9 @@ func (p *inProcess) wait(d time.Duration) (err error, ok bool) {
 	}
 }
 
-// serveInProcess runs serveExtension in this process with tabs against fake.
+// serveInProcess runs serve in this process with tabs against fake.
 // The umask it sets is restored, and it is stopped, at cleanup.
-func serveInProcess(t testing.TB, fake *fakeosqueryd.Server, tabs []tables.Interface, o extOptions) *inProcess {
+func serveInProcess(t testing.TB, fake *fakeosqueryd.Server, tabs []tables.Interface, o Options) *inProcess {
 	t.Helper()
 	old := syscall.Umask(0o022)
 	syscall.Umask(old)
@@ -909,11 +925,11 @@ func serveInProcess(t testing.TB, fake *fakeosqueryd.Server, tabs []tables.Inter
 	o.Socket = fake.Path
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &inProcess{cancel: cancel, errc: make(chan error, 1)}
-	go func() { p.errc <- serveExtension(ctx, o, tabs, quiet) }()
+	go func() { p.errc <- serve(ctx, o, tabs, quiet) }()
 	t.Cleanup(func() {
 		cancel()
 		if _, ok := p.wait(10 * time.Second); !ok {
-			t.Errorf("serveExtension did not return after cancel")
+			t.Errorf("serve did not return after cancel")
 		}
 	})
 	return p
@@ -926,7 +942,7 @@ func TestManagerGoesAwayMidCall(t *testing.T) {
 	before := runtime.NumGoroutine()
 	fake := startFake(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
-	srv := serveInProcess(t, fake, []tables.Interface{blockTable(started, done)}, extOptions{Timeout: time.Second, Interval: time.Second})
+	srv := serveInProcess(t, fake, []tables.Interface{blockTable(started, done)}, Options{Timeout: time.Second, Interval: time.Second})
 	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -954,9 +970,9 @@ func TestManagerGoesAwayMidCall(t *testing.T) {
 		t.Errorf("call on a closed connection succeeded")
 	}
 	if err, ok := srv.wait(3 * time.Second); !ok {
-		t.Fatal("serveExtension did not return within --timeout + --interval")
+		t.Fatal("serve did not return within --timeout + --interval")
 	} else if err != nil {
-		t.Errorf("serveExtension: %v", err)
+		t.Errorf("serve: %v", err)
 	}
 	if left := leftovers(t, fake); len(left) != 0 {
 		t.Errorf("files left: %v", left)
@@ -970,7 +986,7 @@ func TestConnectionClosedMidCall(t *testing.T) {
 	fake := startFake(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	serveInProcess(t, fake, []tables.Interface{blockTable(started, done), rowsTable("netlinkq_test_rows", 3)},
-		extOptions{Timeout: time.Second, Interval: time.Second})
+		Options{Timeout: time.Second, Interval: time.Second})
 	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -1005,7 +1021,7 @@ func TestConnectionClosedMidCall(t *testing.T) {
 func TestPanicOverThrift(t *testing.T) {
 	fake := startFake(t)
 	serveInProcess(t, fake, []tables.Interface{panicTable(), errorTable(), rowsTable("netlinkq_test_rows", 3)},
-		extOptions{Timeout: time.Second, Interval: time.Second})
+		Options{Timeout: time.Second, Interval: time.Second})
 	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -1090,7 +1106,7 @@ func TestWrongTypeConstraints(t *testing.T) {
 				// The query reads the constrained column (SQLite checks it):
 				// reading every column would make this test as slow as the
 				// most expensive ones (process owners).
-				resp := p.Call(context.Background(), generateReq(fakeosqueryd.ContextFor(p.Routes(), []string{col, "netns"}, cons)))
+				resp := callPlugin(p, generateReq(fakeosqueryd.ContextFor(p.Routes(), []string{col, "netns"}, cons)))
 				if d := time.Since(start); d > time.Second {
 					t.Logf("%s: %v, %d rows", col, d.Round(time.Millisecond), len(resp.Response))
 				}

@@ -1,0 +1,152 @@
+package osqueryhost
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"github.com/apache/thrift/lib/go/thrift"
+	gen "github.com/osquery/osquery-go/gen/osquery"
+
+	"github.com/netlinkq/netlinkq/tables"
+)
+
+// tablePlugin serves one table to osqueryd in the "table" registry. Unlike
+// osquery-go's table.Plugin it reads colsUsed, streams rows into the reply as
+// the table emits them, sends only used columns, and turns a panic into a
+// failed status.
+type tablePlugin struct {
+	table   tables.Interface
+	spec    *tables.Spec
+	routes  gen.ExtensionPluginResponse
+	logger  *log.Logger
+	timeout time.Duration // generateTimeout, shorter in tests
+}
+
+// newTablePlugin wraps t for the osquery host.
+func newTablePlugin(t tables.Interface, logger *log.Logger) *tablePlugin {
+	spec := t.Spec()
+	p := &tablePlugin{table: t, spec: spec, logger: logger, timeout: generateTimeout}
+	for _, c := range spec.Columns {
+		p.routes = append(p.routes, map[string]string{
+			"id":   "column",
+			"name": c.Name,
+			"type": string(c.Type),
+			"op":   strconv.Itoa(int(c.Options)),
+		})
+	}
+	return p
+}
+
+// Name is the table's SQL name.
+func (p *tablePlugin) Name() string { return p.spec.Name }
+
+// Routes are the column definitions osqueryd turns into CREATE TABLE: name,
+// osquery type, and the options bits of osquery's column.h.
+func (p *tablePlugin) Routes() gen.ExtensionPluginResponse { return p.routes }
+
+// answer answers one call of osqueryd's for this table: "columns" with the
+// column definitions, "generate" with the rows encoded as the table emits
+// them (rows and n, see generateEncoded). Any error, and any panic, becomes
+// status 1 with a message for this call only.
+func (p *tablePlugin) answer(ctx context.Context, req gen.ExtensionPluginRequest) (resp *gen.ExtensionResponse, rows []byte, n int) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.logger.Printf("table %s: panic: %v\n%s", p.spec.Name, r, debug.Stack())
+			resp, rows, n = failure(fmt.Sprintf("error generating table: panic in table %s: %v", p.spec.Name, r)), nil, 0
+		}
+	}()
+	switch action := req["action"]; action {
+	case "columns":
+		return &gen.ExtensionResponse{Status: statusOK(), Response: p.routes}, nil, 0
+	case "generate":
+		rows, n, status := p.generateEncoded(ctx, req["context"])
+		return &gen.ExtensionResponse{Status: status}, rows, n
+	default:
+		return failure(fmt.Sprintf("unknown action %q for table %s (want columns or generate)", action, p.spec.Name)), nil, 0
+	}
+}
+
+// generateEncoded answers a generate call for the streaming reply: it runs
+// the table for the context JSON and encodes each row, as it comes, as the
+// Thrift map<string,string> osqueryd reads (used columns only, no key for
+// NULL), returning the encoded rows, their number and the call's status.
+func (p *tablePlugin) generateEncoded(ctx context.Context, contextJSON string) (rows []byte, n int, status *gen.ExtensionStatus) {
+	qc, err := parseQueryContext(contextJSON)
+	if err != nil {
+		p.logger.Printf("table %s: context %.200q: %v", p.spec.Name, contextJSON, err)
+		return nil, 0, failure("error parsing context JSON: " + err.Error()).Status
+	}
+	start := time.Now()
+	buf := thrift.NewTMemoryBufferLen(64 << 10)
+	enc := thrift.NewTBinaryProtocolConf(buf, nil)
+	bg := context.Background()
+	err = p.run(ctx, qc, func(cells []tables.Value, used []int) error {
+		set := 0
+		for _, i := range used {
+			if cells[i].Kind != tables.KindNull {
+				set++
+			}
+		}
+		if err := enc.WriteMapBegin(bg, thrift.STRING, thrift.STRING, set); err != nil {
+			return err
+		}
+		for _, i := range used {
+			if c := cells[i]; c.Kind != tables.KindNull {
+				if err := enc.WriteString(bg, p.spec.Columns[i].Name); err != nil {
+					return err
+				}
+				if err := enc.WriteString(bg, c.String()); err != nil {
+					return err
+				}
+			}
+		}
+		n++
+		return enc.WriteMapEnd(bg)
+	})
+	if err != nil {
+		p.logger.Printf("table %s: %v", p.spec.Name, err)
+		return nil, 0, failure("error generating table: " + err.Error()).Status
+	}
+	p.logger.Printf("table %s: %d rows (%d bytes) in %v", p.spec.Name, n, buf.Len(), time.Since(start))
+	return buf.Bytes(), n, statusOK()
+}
+
+// run runs the table for the context and calls row with each row's cells
+// and the indexes of the used columns, within the generate deadline.
+func (p *tablePlugin) run(ctx context.Context, qc *queryContext, row func(cells []tables.Value, used []int) error) error {
+	q := qc.query(p.spec)
+	q.Logf = func(format string, args ...any) {
+		p.logger.Printf("table "+p.spec.Name+": "+format, args...)
+	}
+	var used []int
+	for i, c := range p.spec.Columns {
+		if q.Used(c.Name) {
+			used = append(used, i)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	err := p.table.Run(ctx, q, func(cells []tables.Value) error { return row(cells, used) })
+	if err != nil {
+		switch ctx.Err() {
+		case context.DeadlineExceeded:
+			err = fmt.Errorf("%w (a generate call may take %v)", err, p.timeout)
+		case context.Canceled:
+			err = fmt.Errorf("%w (osqueryd closed the connection)", err)
+		}
+		return err
+	}
+	return nil
+}
+
+// statusOK is osquery-go's success status.
+func statusOK() *gen.ExtensionStatus { return &gen.ExtensionStatus{Code: 0, Message: "OK"} }
+
+// failure is a response with status 1 and msg, the text osqueryd shows.
+func failure(msg string) *gen.ExtensionResponse {
+	return &gen.ExtensionResponse{Status: &gen.ExtensionStatus{Code: 1, Message: msg}}
+}
