@@ -63,6 +63,7 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	traceDump(ctx, req)
 	c, err := netlink.Dial(req.Protocol, &netlink.Config{NetNS: int(req.NetNS)})
 	if err != nil {
 		return fmt.Errorf("open netlink socket (protocol %d): %w", req.Protocol, err)

@@ -127,6 +127,10 @@ type InetDiagReq struct {
 	// SPort and DPort (host order), when non-zero, ask the kernel for
 	// sockets with that local or remote port only (id.idiag_sport/dport).
 	SPort, DPort uint16
+	// SPorts and DPorts, when SPort and DPort are 0, ask the kernel for
+	// sockets whose port is one of them, with an INET_DIAG_REQ_BYTECODE
+	// filter; more than 3000 ports in a list are not sent (a full dump).
+	SPorts, DPorts []uint16
 }
 
 // ExtBit is the idiag_ext bit that asks for attribute typ (INET_DIAG_MEMINFO

@@ -56,11 +56,23 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 
 // MarshalBinary builds the request's payload: struct inet_diag_req_v2, plus
 // INET_DIAG_REQ_PROTOCOL for a protocol above 255 (sdiag_protocol then holds
-// its low byte, as in ss). NetNS is not part of it. It never fails.
+// its low byte, as in ss), plus INET_DIAG_REQ_BYTECODE for port lists. NetNS
+// is not part of it. It never fails.
 func (req InetDiagReq) MarshalBinary() ([]byte, error) {
+	var sports, dports []uint16
+	if req.SPort == 0 {
+		sports = req.SPorts
+	}
+	if req.DPort == 0 {
+		dports = req.DPorts
+	}
+	bc := portFilter(sports, dports)
 	n := sizeofInetDiagReqV2
 	if req.Protocol > 255 {
 		n += unix.NLA_HDRLEN + 4
+	}
+	if bc != nil {
+		n += unix.NLA_HDRLEN + len(bc)
 	}
 	b := make([]byte, n)
 	b[0] = req.Family
@@ -75,6 +87,12 @@ func (req InetDiagReq) MarshalBinary() ([]byte, error) {
 		binary.NativeEndian.PutUint16(a[0:2], unix.NLA_HDRLEN+4)
 		binary.NativeEndian.PutUint16(a[2:4], INET_DIAG_REQ_PROTOCOL)
 		binary.NativeEndian.PutUint32(a[4:8], req.Protocol)
+	}
+	if bc != nil {
+		a := b[n-unix.NLA_HDRLEN-len(bc):]
+		binary.NativeEndian.PutUint16(a[0:2], uint16(unix.NLA_HDRLEN+len(bc)))
+		binary.NativeEndian.PutUint16(a[2:4], INET_DIAG_REQ_BYTECODE)
+		copy(a[unix.NLA_HDRLEN:], bc)
 	}
 	return b, nil
 }

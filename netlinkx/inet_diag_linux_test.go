@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,23 +155,64 @@ func TestDumpInetAbsentProtocol(t *testing.T) {
 	}
 }
 
+// TestDumpInetPortFilter asks the kernel for some ports only, one port in
+// the request's id or several in a bytecode filter, and compares with the
+// unfiltered dump filtered here.
 func TestDumpInetPortFilter(t *testing.T) {
 	ns, _ := startSockets(t)
 	nsfd := ns.Open()
-	n := 0
-	err := netlinkx.DumpInet(context.Background(), netlinkx.InetDiagReq{NetNS: nsfd, Family: unix.AF_INET, Protocol: unix.IPPROTO_TCP, States: ssAllStates, SPort: 7004},
-		func(m *netlinkx.InetDiagMsg) error {
-			n++
-			if m.ID.SPort != 7004 {
-				t.Errorf("sport %d in a dump for 7004", m.ID.SPort)
-			}
+	dump := func(req netlinkx.InetDiagReq) []string {
+		t.Helper()
+		req.NetNS, req.States = nsfd, ssAllStates
+		var out []string
+		err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error {
+			out = append(out, fmt.Sprintf("%d>%d", m.ID.SPort, m.ID.DPort))
 			return nil
 		})
-	if err != nil {
-		t.Fatal(err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(out)
+		return out
 	}
-	if n != 3 { // the listener and the two connections in its accept queue
-		t.Errorf("%d sockets on port 7004, want 3", n)
+	all := dump(netlinkx.InetDiagReq{Family: unix.AF_INET, Protocol: unix.IPPROTO_TCP})
+	many := make([]uint16, 2000)
+	for i := range many {
+		many[i] = uint16(20000 + i)
+	}
+	for _, tt := range []struct {
+		name           string
+		sport, dport   uint16
+		sports, dports []uint16
+	}{
+		{name: "one local port", sport: 7004},
+		{name: "local ports", sports: []uint16{7004, 7001, 9}},
+		{name: "remote ports", dports: []uint16{7001, 7004}},
+		{name: "local and remote", sports: []uint16{7001, 7004}, dports: []uint16{7004, 0}},
+		{name: "port 0 and 65535", sports: []uint16{0, 65535}},
+		{name: "2000 ports and one that is there", sports: append(slices.Clone(many), 7004)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var want []string
+			in := func(p uint16, one uint16, list []uint16) bool {
+				return one == 0 && list == nil || one != 0 && p == one || slices.Contains(list, p)
+			}
+			for _, r := range all {
+				var sp, dp uint16
+				fmt.Sscanf(r, "%d>%d", &sp, &dp)
+				if in(sp, tt.sport, tt.sports) && in(dp, tt.dport, tt.dports) {
+					want = append(want, r)
+				}
+			}
+			got := dump(netlinkx.InetDiagReq{Family: unix.AF_INET, Protocol: unix.IPPROTO_TCP,
+				SPort: tt.sport, DPort: tt.dport, SPorts: tt.sports, DPorts: tt.dports})
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("sockets (-filtered here +by the kernel):\n%s", diff)
+			}
+			if tt.name == "one local port" && len(got) != 3 { // the listener and the two connections in its accept queue
+				t.Errorf("%d sockets on port 7004, want 3", len(got))
+			}
+		})
 	}
 }
 

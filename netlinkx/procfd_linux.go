@@ -26,6 +26,7 @@ import (
 // silently, so the map may miss sockets without an error. The result does
 // not depend on scheduling. The walk stops early when ctx ends.
 func SocketOwners(ctx context.Context, pids []int32) (map[uint64]SocketOwner, error) {
+	traceProcWalk(ctx, pids)
 	proc, err := unix.Open("/proc", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("walk /proc for socket owners: open /proc: %w", err)

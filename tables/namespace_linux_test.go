@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -544,5 +545,46 @@ func BenchmarkNamespaceRun(b *testing.B) {
 			b.ReportMetric(float64(ours)/float64(theirs), "x_ss")
 			b.ReportMetric(float64(ours.Microseconds())/float64(b.N), "us_ours")
 		})
+	}
+}
+
+// TestNetNSStar reads every namespace in one run with netns = '*': each of
+// the fixture's three namespaces (one held only by a process) answers, each
+// row carries '*' (so that SQLite's re-check keeps it) and names its
+// namespace in netns_inode and netns_name, and the rows of each namespace
+// are those that netns = <that namespace> gives.
+func TestNetNSStar(t *testing.T) {
+	f := newNSFixture(t)
+	rows := nsTableRows(t, "netlink_links", nsEq(nil, colNetNS, allNetNS))
+	byInode := map[string][]string{}
+	for _, r := range rows {
+		if r[colNetNS] != allNetNS || r[colPidWithNamespace] != "" {
+			t.Fatalf("row %v: want netns '*' and no pid_with_namespace", r)
+		}
+		byInode[r[colNetNSInode]] = append(byInode[r[colNetNSInode]], r["interface"])
+	}
+	for _, tg := range f.targets() {
+		want := map[string]string{}
+		for _, r := range nsTableRows(t, "netlink_links", nsEq(nil, colNetNS, tg.netns)) {
+			want[r["interface"]] = r[colNetNSName]
+			if r[colNetNSInode] != strconv.FormatUint(tg.inode, 10) {
+				t.Errorf("%s: netns_inode %s, want %d", tg.label, r[colNetNSInode], tg.inode)
+			}
+		}
+		got := byInode[strconv.FormatUint(tg.inode, 10)]
+		slices.Sort(got)
+		wantNames := slices.Sorted(maps.Keys(want))
+		if diff := cmp.Diff(wantNames, got); diff != "" {
+			t.Errorf("%s: links under '*' (-want +got):\n%s", tg.label, diff)
+		}
+		wantName := ""
+		if tg.label != "c" {
+			wantName = tg.netns
+		}
+		for _, r := range rows {
+			if r[colNetNSInode] == strconv.FormatUint(tg.inode, 10) && r[colNetNSName] != wantName {
+				t.Errorf("%s: netns_name %q, want %q", tg.label, r[colNetNSName], wantName)
+			}
+		}
 	}
 }

@@ -108,13 +108,15 @@ func TestNamespaceColumns(t *testing.T) {
 	want := []ColumnDef{
 		{Name: "pid_with_namespace", Type: TypeInteger, Options: Hidden | Additional},
 		{Name: "netns", Type: TypeText, Options: Hidden | Additional},
+		{Name: "netns_inode", Type: TypeBigInt, Options: Hidden},
+		{Name: "netns_name", Type: TypeText, Options: Hidden},
 	}
 	for _, tb := range append(All(), newNSProbe(nil)) {
 		cols := tb.Spec().Columns
-		if len(cols) < 2 {
+		if len(cols) < len(want) {
 			t.Fatalf("%s: %d columns", tb.Spec().Name, len(cols))
 		}
-		got := append([]ColumnDef(nil), cols[len(cols)-2:]...)
+		got := append([]ColumnDef(nil), cols[len(cols)-len(want):]...)
 		for i := range got {
 			if got[i].Doc == "" {
 				t.Errorf("%s.%s: no description", tb.Spec().Name, got[i].Name)

@@ -93,20 +93,20 @@ var netlinkSockets = &Table[socket]{
 		"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
 	},
 	Columns: []Column[socket]{
-		Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index),
+		Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index | Optimized),
 		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+
-			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index),
+			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index | Optimized),
 		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
 		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
 			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress),
-		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index),
+		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index | Optimized),
 		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
-		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index),
+		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index | Optimized),
 		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
 			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
 			"osquery's process_open_sockets spells CLOSE as CLOSED. An SCTP association (the rows after an SCTP socket's own row, "+
 			"with the peer's address, as ss shows them) has SCTP's states: CLOSED, COOKIE_WAIT, COOKIE_ECHOED, ESTABLISHED, "+
-			"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index),
+			"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index | Optimized).Selects(),
 		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
 		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
 		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid),
@@ -114,7 +114,7 @@ var netlinkSockets = &Table[socket]{
 		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
 		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
 		Int("pid", "The owning process (the lowest pid holding the socket, from /proc/PID/fd); -1 when unknown "+
-			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner).With(Index),
+			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner).With(Index | Optimized),
 		Int("fd", "The descriptor of the socket in the owning process (the lowest), -1 when unknown", (*socket).fd).Needs(needOwner),
 		Text("process_name", "/proc/PID/comm of the owning process, empty when unknown", (*socket).processName).Needs(needOwner),
 		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode),
@@ -335,6 +335,8 @@ type socketPlan struct {
 	states   map[string]bool // state names that may match; nil: all
 	sport    uint16          // a single local_port asked for, or 0
 	dport    uint16          // a single remote_port asked for, or 0
+	sports   []uint16        // several local_port values (an IN list), for inet's bytecode filter
+	dports   []uint16        // several remote_port values
 }
 
 // planSockets reads the constraints a dump can use. Every value set is an
@@ -365,6 +367,23 @@ func planSockets(q *Query) socketPlan {
 		return uint16(vals[0])
 	}
 	p.sport, p.dport = port("local_port"), port("remote_port")
+	ports := func(col string) []uint16 {
+		vals, ok := q.IntEquals(col)
+		if !ok || len(dedup(vals)) < 2 {
+			return nil
+		}
+		var out []uint16
+		for _, v := range dedup(vals) {
+			if v >= 0 && v <= 65535 { // the others match no inet socket
+				out = append(out, uint16(v))
+			}
+		}
+		if len(out) == 0 {
+			out = []uint16{0} // none can match an inet port but 0's sockets: the kernel's filter keeps the superset small
+		}
+		return out
+	}
+	p.sports, p.dports = ports("local_port"), ports("remote_port")
 	return p
 }
 
@@ -433,6 +452,7 @@ func forInetDumps(p socketPlan, ext uint8, onlyTCP bool, fn func(req netlinkx.In
 			req := netlinkx.InetDiagReq{Family: f.af, Protocol: ip.proto, Ext: ext}
 			if ip.proto != unix.IPPROTO_RAW { // a raw socket's "port" is its protocol; keep the kernel out of it
 				req.SPort, req.DPort = p.sport, p.dport
+				req.SPorts, req.DPorts = p.sports, p.dports
 			}
 			mask, bound := p.inetStates(ip.conn, ip.proto == unix.IPPROTO_TCP)
 			if ip.proto == unix.IPPROTO_SCTP {
@@ -446,7 +466,7 @@ func forInetDumps(p socketPlan, ext uint8, onlyTCP bool, fn func(req netlinkx.In
 			}
 			if bound {
 				req.States = 1 << netlinkx.TCP_BOUND_INACTIVE
-				req.DPort = 0 // bound sockets have no peer; the kernel ignores it there anyway
+				req.DPort, req.DPorts = 0, nil // bound sockets have no peer; the kernel ignores it there anyway
 				if err := fn(req, true); err != nil {
 					return err
 				}

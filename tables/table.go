@@ -13,7 +13,9 @@ type Options uint8
 // The column options. osqueryd passes constraints to an extension only for
 // columns marked Index, Required or Additional (or with no options at all,
 // under its default --extensions_default_index); a column that is only Hidden
-// gets none.
+// gets none. Optimized (with Index) asks osqueryd to pass an IN list in one
+// call, as several = constraints: mark it where the table serves a list
+// with one kernel request (a state mask, one /proc walk for several pids).
 const (
 	Index      Options = 1
 	Required   Options = 2
@@ -35,6 +37,10 @@ type ColumnDef struct {
 	// Costly marks a column that costs an extra kernel request or a /proc
 	// walk (a Column with Need bits): reading it is slower than the others.
 	Costly bool
+	// Selector marks a column whose = constraint may select rows that a
+	// run without it does not return (netlink_sockets.state = 'BOUND'): a
+	// snapshot shared by calls keeps its values in the request (snapshot.go).
+	Selector bool
 }
 
 // Column is one column of a Table[T]: its definition, how to read it from a
@@ -77,6 +83,12 @@ func Uint[T any](name, doc string, get func(*T) uint64) Column[T] {
 // With returns the column with options added.
 func (c Column[T]) With(o Options) Column[T] {
 	c.Options |= o
+	return c
+}
+
+// Selects returns the column marked as a Selector.
+func (c Column[T]) Selects() Column[T] {
+	c.Selector = true
 	return c
 }
 
@@ -162,7 +174,9 @@ func (t *Table[T]) Spec() *Spec {
 	return t.spec
 }
 
-// Run runs the table's Generate for q in each namespace q names and hands rows to emit.
+// Run runs the table's Generate for q in each namespace q names and hands
+// rows to emit. Calls that differ only in the values of their = constraints
+// share one read of the kernel (snapshot.go).
 func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) error) (err error) {
 	spec := t.Spec()
 	defer func() {
@@ -182,12 +196,15 @@ func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) e
 		}
 	}
 	cells := make([]Value, len(spec.Columns))
-	return forEachNamespace(q, len(t.Columns), cells, func(q *Query) error {
+	read := func(q *Query, emit func([]Value) error) error {
 		return t.Generate(ctx, q, func(m *T) error {
 			for _, i := range used {
 				cells[i] = t.Columns[i].Get(m)
 			}
 			return emit(cells)
 		})
+	}
+	return forEachNamespace(q, len(t.Columns), cells, func(q *Query) error {
+		return snapshots.run(spec, q, used, cells, read, emit)
 	})
 }

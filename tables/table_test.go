@@ -5,10 +5,12 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
 func TestValue(t *testing.T) {
@@ -75,6 +77,15 @@ func collect(t *testing.T, tb Interface, q *Query) ([][]Value, error) {
 }
 
 func TestRunFillsOnlyUsedColumns(t *testing.T) {
+	own, err := netlinkx.Own.Inode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := netlinkx.NetNSNames()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownName := names[own]
 	var needs uint64
 	tb := testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
 		needs = q.Needs
@@ -91,17 +102,18 @@ func TestRunFillsOnlyUsedColumns(t *testing.T) {
 		wantNeeds uint64
 		want      [][]Value
 	}{
+		// Every column: netns_inode and netns_name name the namespace read.
 		{"all", nil, needN, [][]Value{
-			{TextValue("a"), IntValue(0), Null, Null, Null},
-			{TextValue("b"), IntValue(2), IntValue(2), Null, Null},
+			{TextValue("a"), IntValue(0), Null, Null, Null, IntValue(int64(own)), TextValue(ownName)},
+			{TextValue("b"), IntValue(2), IntValue(2), Null, Null, IntValue(int64(own)), TextValue(ownName)},
 		}},
 		{"name only", []string{"name"}, 0, [][]Value{
-			{TextValue("a"), Null, Null, Null, Null},
-			{TextValue("b"), Null, Null, Null, Null},
+			{TextValue("a"), Null, Null, Null, Null, Null, Null},
+			{TextValue("b"), Null, Null, Null, Null, Null, Null},
 		}},
 		{"n only", []string{"n"}, needN, [][]Value{
-			{Null, IntValue(0), Null, Null, Null},
-			{Null, IntValue(2), Null, Null, Null},
+			{Null, IntValue(0), Null, Null, Null, Null, Null},
+			{Null, IntValue(2), Null, Null, Null, Null, Null},
 		}},
 	}
 	for _, tt := range tests {
@@ -218,10 +230,9 @@ func TestRegistry(t *testing.T) {
 				t.Errorf("%s.%s has type %q", s.Name, c.Name, c.Type)
 			}
 		}
-		n := len(s.Columns)
-		if n < 2 || s.Columns[n-2].Name != colPidWithNamespace || s.Columns[n-1].Name != colNetNS ||
-			s.Columns[n-2].Options != Hidden|Additional || s.Columns[n-1].Options != Hidden|Additional {
-			t.Errorf("%s: namespace columns missing or not HIDDEN|ADDITIONAL", s.Name)
+		if n := len(s.Columns); n < len(namespaceColumns) || !slices.EqualFunc(s.Columns[n-len(namespaceColumns):], namespaceColumns,
+			func(a, b ColumnDef) bool { return a.Name == b.Name && a.Options == b.Options }) {
+			t.Errorf("%s: namespace columns missing or with other options", s.Name)
 		}
 	}
 	if Lookup("no_such_table") != nil {

@@ -33,12 +33,12 @@ var tcpInfo = &Table[socket]{
 	Columns: Concat(
 		[]Column[socket]{
 			Text("cookie", "idiag_cookie: the kernel's socket cookie in decimal; joins netlink_sockets", (*socket).cookie),
-			Text("family", "Address family: inet or inet6 (idiag_family)", (*socket).familyName).With(Index),
+			Text("family", "Address family: inet or inet6 (idiag_family)", (*socket).familyName).With(Index | Optimized),
 			Text("local_address", "idiag_src: the local IP", (*socket).localAddress),
-			Int("local_port", "idiag_sport in host byte order", (*socket).localPort).With(Index),
+			Int("local_port", "idiag_sport in host byte order", (*socket).localPort).With(Index | Optimized),
 			Text("remote_address", "idiag_dst: the peer's IP", (*socket).remoteAddress),
-			Int("remote_port", "idiag_dport in host byte order", (*socket).remotePort).With(Index),
-			Text("state", "idiag_state in psutil's names (ESTABLISHED, LISTEN, TIME_WAIT, ...)", (*socket).stateName).With(Index),
+			Int("remote_port", "idiag_dport in host byte order", (*socket).remotePort).With(Index | Optimized),
+			Text("state", "idiag_state in psutil's names (ESTABLISHED, LISTEN, TIME_WAIT, ...)", (*socket).stateName).With(Index | Optimized).Selects(),
 			BigInt("inode", "idiag_inode: the socket's inode, 0 for TIME_WAIT and request sockets", (*socket).inode),
 		},
 		tcpInfoColumns(),

@@ -1,0 +1,202 @@
+package tables
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// countingTable is a table of n rows (name "rN", n N, maybe NULL) whose
+// Generate counts its runs and narrows by name = like a kernel request would.
+func countingTable(n int, runs *int, seen *[]map[string][]Constraint) *Table[item] {
+	return testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
+		*runs++
+		if seen != nil {
+			*seen = append(*seen, q.Constraints)
+		}
+		names, byName := q.Equals("name")
+		for i := range n {
+			it := item{fmt.Sprintf("r%d", i), int64(i)}
+			if byName && !slices.Contains(names, it.Name) {
+				continue
+			}
+			if err := emit(&it); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// resetSnapshots forgets every snapshot and call, so that tests do not see
+// each other's.
+func resetSnapshots(t *testing.T) {
+	t.Helper()
+	clear := func() {
+		snapshots.mu.Lock()
+		defer snapshots.mu.Unlock()
+		snapshots.evict(time.Now().Add(snapshotAge))
+	}
+	clear()
+	t.Cleanup(clear)
+}
+
+// names runs tb and returns the name column of its rows.
+func names(t *testing.T, tb Interface, cons map[string][]Constraint, used []string) []string {
+	t.Helper()
+	rows, err := collect(t, tb, NewQuery(tb.Spec(), cons, used))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, r := range rows {
+		out = append(out, r[0].Text)
+	}
+	return out
+}
+
+// TestSnapshotJoin: calls that differ only in the value of name = (a join's
+// inner loop, an IN list called value by value) read the table twice in
+// all, and each gets exactly its rows.
+func TestSnapshotJoin(t *testing.T) {
+	resetSnapshots(t)
+	var runs int
+	var seen []map[string][]Constraint
+	tb := countingTable(500, &runs, &seen)
+	for i := range 200 {
+		want := fmt.Sprintf("r%d", i)
+		got := names(t, tb, map[string][]Constraint{"name": {{OpEquals, want}}}, []string{"name", "n"})
+		if diff := cmp.Diff([]string{want}, got); diff != "" {
+			t.Fatalf("call %d (-want +got):\n%s", i, diff)
+		}
+	}
+	if runs != 2 {
+		t.Errorf("%d reads of the table for 200 calls, want 2 (the first call, then the snapshot)", runs)
+	}
+	if len(seen) == 2 && len(seen[1]["name"]) != 0 {
+		t.Errorf("the snapshot was read with name = %v, want no name constraint", seen[1]["name"])
+	}
+	// An IN list at once, and integers written as SQLite may pass them, from the snapshot.
+	got := names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r7"}, {OpEquals, "r3"}, {OpEquals, "nope"}}}, []string{"name", "n"})
+	if diff := cmp.Diff([]string{"r3", "r7"}, got); diff != "" {
+		t.Errorf("IN list (-want +got):\n%s", diff)
+	}
+	if runs != 2 {
+		t.Errorf("%d reads after the IN list, want 2", runs)
+	}
+}
+
+// TestSnapshotIntegerValues: an integer column matches the values SQLite
+// would compare as equal, and a value that is no integer keeps every row.
+func TestSnapshotIntegerValues(t *testing.T) {
+	resetSnapshots(t)
+	var runs int
+	tb := countingTable(50, &runs, nil)
+	used := []string{"name", "n"}
+	// Two calls make the snapshot; the next ones are answered from it,
+	// exactly (the first call, not narrowed by n here, gave a superset).
+	for _, v := range []string{"100", "101"} {
+		if _, err := collect(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, v}}}, used)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct {
+		val  string
+		want []string
+	}{
+		{"1", []string{"r1"}},
+		{"2", []string{"r2"}},
+		{"3.0", []string{"r3"}},
+		{" 4 ", []string{"r4"}},
+		{"1e1", []string{"r10"}},
+		{"-1", nil},
+		{"http", nil}, // SQLite decides: every row comes back, none matches there
+	} {
+		rows, err := collect(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, tt.val}}}, used))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			if tt.val == "http" {
+				got = nil // a superset: all 50
+				if len(rows) != 50 {
+					t.Errorf("n = 'http': %d rows, want all 50", len(rows))
+				}
+				break
+			}
+			got = append(got, r[0].Text)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("n = %s (-want +got):\n%s", tt.val, diff)
+		}
+	}
+	if runs > 2 {
+		t.Errorf("%d reads, want at most 2", runs)
+	}
+}
+
+// TestSnapshotShapes: calls of another shape (other used columns, other
+// constraints besides the = values, a Selector's value) do not share.
+func TestSnapshotShapes(t *testing.T) {
+	resetSnapshots(t)
+	var runs int
+	tb := countingTable(10, &runs, nil)
+	names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r1"}}}, []string{"name"})
+	names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r2"}}}, []string{"name", "n"})
+	names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r3"}}, "n": {{OpGreater, "2"}}}, []string{"name"})
+	if runs != 3 {
+		t.Errorf("%d reads for three shapes, want 3", runs)
+	}
+	sel := countingTable(10, &runs, nil)
+	sel.Columns[0] = sel.Columns[0].Selects()
+	runs = 0
+	for i := range 5 {
+		names(t, sel, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
+	}
+	if runs != 5 {
+		t.Errorf("%d reads for five values of a Selector column, want 5 (its values change what is read)", runs)
+	}
+}
+
+// TestSnapshotExpires: a snapshot answers for snapshotAge, then the calls
+// read the kernel again; one too large to keep is not kept.
+func TestSnapshotExpires(t *testing.T) {
+	resetSnapshots(t)
+	var runs int
+	tb := countingTable(10, &runs, nil)
+	call := func(v string) {
+		names(t, tb, map[string][]Constraint{"name": {{OpEquals, v}}}, []string{"name"})
+	}
+	call("r1")
+	call("r2")
+	call("r3")
+	if runs != 2 {
+		t.Fatalf("%d reads, want 2", runs)
+	}
+	snapshots.mu.Lock()
+	snapshots.evict(time.Now().Add(snapshotAge))
+	snapshots.mu.Unlock()
+	call("r4")
+	if runs != 3 {
+		t.Errorf("%d reads after the snapshot's time, want 3", runs)
+	}
+
+	resetSnapshots(t)
+	runs = 0
+	big := countingTable(maxSnapshotCells+1, &runs, nil)
+	for i := range 4 {
+		got := names(t, big, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
+		if len(got) != 1 {
+			t.Fatalf("call %d: %v", i, got)
+		}
+	}
+	if runs != 4 {
+		t.Errorf("%d reads of a table too large to keep, want 4 (one per call)", runs)
+	}
+}
