@@ -13,4 +13,6 @@ func NetNSNames() (map[uint64]string, error) {
 }
 
 // Dup is not available off Linux.
-func (ns NetNS) Dup() (NetNS, error) { return Own, fmt.Errorf("network namespaces: not supported on %s/%s", runtime.GOOS, runtime.GOARCH) }
+func (ns NetNS) Dup() (NetNS, error) {
+	return Own, fmt.Errorf("network namespaces: not supported on %s/%s", runtime.GOOS, runtime.GOARCH)
+}
