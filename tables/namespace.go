@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
@@ -133,12 +135,36 @@ func forEachNamespace(q *Query, nOwn int, cells []Value, fn func(*Query) error) 
 	return nil
 }
 
+// lastScan is the last list of namespaces netns = '*' read, kept for
+// snapshotAge: a join that asks for '*' once per outer row walks /proc
+// once. A namespace made since may be missed for that long; one gone since
+// is skipped with a warning.
+var lastScan struct {
+	sync.Mutex
+	at   time.Time
+	scan netlinkx.NetNSScan
+}
+
+// recentNetNSScan is netlinkx.ScanNetNS, at most snapshotAge old.
+func recentNetNSScan() (netlinkx.NetNSScan, error) {
+	lastScan.Lock()
+	defer lastScan.Unlock()
+	if time.Since(lastScan.at) < snapshotAge {
+		return lastScan.scan, nil
+	}
+	scan, err := netlinkx.ScanNetNS(context.Background())
+	if err != nil {
+		return scan, err
+	}
+	lastScan.at, lastScan.scan = time.Now(), scan
+	return scan, nil
+}
+
 // forEveryNamespace runs fn in every network namespace on the host, with
 // netns '*' in the row: the scan of netlink_namespaces, each namespace opened
 // by a name bound to it or else by its lowest process.
 func (r *nsWalk) forEveryNamespace() error {
-	ctx := context.Background()
-	scan, err := netlinkx.ScanNetNS(ctx)
+	scan, err := recentNetNSScan()
 	if err != nil {
 		return fmt.Errorf("list network namespaces: %w", err)
 	}

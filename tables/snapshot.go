@@ -19,7 +19,9 @@ import (
 // once per value of an IN list on a column osquery does not mark OPTIMIZED.
 // Each call narrowed by its own value would still cost a full dump, or a
 // /proc walk, every time. So when a call arrives that differs from a call of
-// the last snapshotAge only in the values of its = constraints, the table is
+// the last snapshotAge only in the values of its = constraints (or not at
+// all: the inner loop of a join whose constraints do not depend on the
+// outer row, `WHERE s.netns = '*'` for each namespace), the table is
 // read once without those constraints, the rows (the used columns only) are
 // kept, and this call and the next ones of that shape are answered from
 // them, filtered by their values through an index built on first use: a
@@ -97,10 +99,10 @@ var snapshots = &snapshotCache{
 // used cells and calls emit), used the table's used columns. cells is the
 // row handed to emit, its namespace cells already set.
 func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, read func(*Query, func([]Value) error) error, emit func([]Value) error) error {
-	vary := perCallColumns(spec, q)
-	if len(vary) == 0 || c.off.Load() {
+	if c.off.Load() {
 		return read(q, emit)
 	}
+	vary := perCallColumns(spec, q)
 	key, ok := shapeOf(spec, q, vary)
 	if !ok {
 		return read(q, emit)
@@ -148,6 +150,9 @@ func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, rea
 	default:
 		if s.ns, err = q.NetNS.Dup(); err != nil {
 			return nil // the call is answered; the snapshot is not kept
+		}
+		if c.snaps[key] != nil {
+			c.drop(key) // a concurrent call of the same shape took one too
 		}
 		if len(c.snaps) >= maxSnapshots {
 			c.evictOldest()

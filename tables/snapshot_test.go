@@ -37,13 +37,15 @@ func countingTable(n int, runs *int, seen *[]map[string][]Constraint) *Table[ite
 // each other's.
 func resetSnapshots(t *testing.T) {
 	t.Helper()
-	clear := func() {
-		snapshots.mu.Lock()
-		defer snapshots.mu.Unlock()
-		snapshots.evict(time.Now().Add(snapshotAge))
-	}
-	clear()
-	t.Cleanup(clear)
+	flushSnapshots()
+	t.Cleanup(flushSnapshots)
+}
+
+// flushSnapshots drops every snapshot, closing the namespaces they hold.
+func flushSnapshots() {
+	snapshots.mu.Lock()
+	defer snapshots.mu.Unlock()
+	snapshots.evict(time.Now().Add(snapshotAge))
 }
 
 // names runs tb and returns the name column of its rows.
@@ -179,9 +181,7 @@ func TestSnapshotExpires(t *testing.T) {
 	if runs != 2 {
 		t.Fatalf("%d reads, want 2", runs)
 	}
-	snapshots.mu.Lock()
-	snapshots.evict(time.Now().Add(snapshotAge))
-	snapshots.mu.Unlock()
+	flushSnapshots()
 	call("r4")
 	if runs != 3 {
 		t.Errorf("%d reads after the snapshot's time, want 3", runs)
@@ -198,5 +198,21 @@ func TestSnapshotExpires(t *testing.T) {
 	}
 	if runs != 4 {
 		t.Errorf("%d reads of a table too large to keep, want 4 (one per call)", runs)
+	}
+}
+
+// TestSnapshotIdenticalCalls: the same call again and again (a join's inner
+// table whose constraints do not depend on the outer row) reads twice.
+func TestSnapshotIdenticalCalls(t *testing.T) {
+	resetSnapshots(t)
+	var runs int
+	tb := countingTable(10, &runs, nil)
+	for range 20 {
+		if got := names(t, tb, map[string][]Constraint{"n": {{OpGreater, "7"}}}, []string{"name", "n"}); len(got) != 10 {
+			t.Fatalf("%d rows, want the 10 (SQLite filters n > 7)", len(got))
+		}
+	}
+	if runs != 2 {
+		t.Errorf("%d reads for 20 identical calls, want 2", runs)
 	}
 }
