@@ -187,6 +187,9 @@ func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) e
 	if q.spec == nil {
 		q.spec = spec
 	}
+	if tr, _ := ctx.Value(runTraceKey{}).(func(string, *Query)); tr != nil {
+		tr(spec.Name, q)
+	}
 	q.Needs = 0
 	var used []int
 	for i, c := range t.Columns {
@@ -207,4 +210,24 @@ func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) e
 	return forEachNamespace(q, len(t.Columns), cells, func(q *Query) error {
 		return snapshots.run(spec, q, used, cells, read, emit)
 	})
+}
+
+type runTraceKey struct{}
+
+// WithRunTrace returns a context under which every Run first shows fn its
+// table's name and query (constraints passed down, columns used): what the
+// shell's .explain prints, with netlinkx.WithTrace for the kernel requests.
+func WithRunTrace(ctx context.Context, fn func(table string, q *Query)) context.Context {
+	return context.WithValue(ctx, runTraceKey{}, fn)
+}
+
+// UsedColumns returns the names of the columns q uses, in table order.
+func (q *Query) UsedColumns() []string {
+	var out []string
+	for i, c := range q.spec.Columns {
+		if q.usedAt(i) {
+			out = append(out, c.Name)
+		}
+	}
+	return out
 }
