@@ -189,3 +189,40 @@ func BenchmarkShellInProcess(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStartup times `netlinkq --version` against a Go hello-world
+// built the same way (go build -trimpath, CGO_ENABLED=0) on the same
+// machine, each run paired with one of the other: the fixed cost every
+// command pays before its first kernel request. Metrics: x_hello (ours /
+// hello-world), delta_ms (ours - hello-world, medians).
+func BenchmarkStartup(b *testing.B) {
+	bin := testbin.Path(b)
+	dir := b.TempDir()
+	src := "package main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc main() { fmt.Fprintln(os.Stdout, \"hello\") }\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.26\n"), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	hello := filepath.Join(dir, "hello")
+	build := exec.Command("go", "build", "-trimpath", "-o", hello, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build hello-world: %v\n%s", err, out)
+	}
+	var ours, ref, xs []float64
+	for b.Loop() {
+		b.StopTimer()
+		h := runTimed(b, hello)
+		b.StartTimer()
+		d := runTimed(b, bin, "--version")
+		ours, ref = append(ours, float64(d)), append(ref, float64(h))
+		xs = append(xs, float64(d)/float64(h))
+	}
+	b.StopTimer()
+	b.ReportMetric(median(xs), "x_hello")
+	b.ReportMetric((median(ours)-median(ref))/1e6, "delta_ms")
+	b.ReportMetric(median(ref)/1e6, "hello_ms")
+}

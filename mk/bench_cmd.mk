@@ -1,10 +1,10 @@
-# bench-cmd: whole commands on NLQ_BENCH_SOCKETS (default 10000,100000)
+# bench-cmd: whole commands on NLQ_BENCH_SOCKETS (default 1000,10000,100000)
 # established TCP sockets held in a namespace (root; python3, ss, GNU time):
 # the built binary (netlinkq --netns NS --json SQL) without and with the
 # process columns and SELECT * FROM tcp_info, against ss -Htan, ss -Htani and
 # ss -Htanp in the same run: x_ss, x_ssp and peak_rss_kB. Results:
 # tables/BENCHMARKS.md.
-NLQ_BENCH_SOCKETS ?= 10000,100000
+NLQ_BENCH_SOCKETS ?= 1000,10000,100000
 BENCHTIME ?= 5x
 
 .PHONY: bench-cmd
@@ -20,3 +20,11 @@ bench: bench-thrift
 
 bench-thrift:
 	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkThriftSockets$$' -benchtime $(BENCHTIME) -timeout 30m ./extension/osqueryhost
+
+# bench-startup: `netlinkq --version` against a Go hello-world built the
+# same way, paired runs in one process: x_hello and delta_ms.
+.PHONY: bench-startup
+bench: bench-startup
+
+bench-startup:
+	$(GO) test -run '^$$' -bench '^BenchmarkStartup$$' -benchtime 100x ./extension

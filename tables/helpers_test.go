@@ -3,7 +3,6 @@ package tables
 import (
 	"slices"
 	"strconv"
-	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -17,10 +16,3 @@ var cmpSorted = cmp.Transformer("sorted", func(in []string) []string {
 	slices.Sort(out)
 	return out
 })
-
-// noSnapshots turns shared snapshots off for the test: each call it makes
-// reads the kernel, so that request hooks see every call's request.
-func noSnapshots(t testing.TB) {
-	snapshots.off.Store(true)
-	t.Cleanup(func() { snapshots.off.Store(false) })
-}

@@ -319,7 +319,6 @@ func TestNetlinkSocketsBound(t *testing.T) {
 
 // TestNetlinkSocketsPushdown checks the requests a query sends.
 func TestNetlinkSocketsPushdown(t *testing.T) {
-	noSnapshots(t) // the hooks watch each call's request
 	ns := nstest.New(t).Open()
 	type req struct {
 		Family   uint8
@@ -408,7 +407,6 @@ func TestNetlinkSocketsUnixMatchesSS(t *testing.T) {
 
 // TestNetlinkSocketsUnixPushdown checks when the unix_diag dump runs and what it asks for.
 func TestNetlinkSocketsUnixPushdown(t *testing.T) {
-	noSnapshots(t) // the hooks watch each call's request
 	ns := nstest.New(t).Open()
 	tests := []struct {
 		name string
@@ -444,7 +442,6 @@ func ownDiagSocket(r map[string]string) bool {
 
 // TestNetlinkSocketsOwnerWalk checks when the /proc walk runs and over which pids.
 func TestNetlinkSocketsOwnerWalk(t *testing.T) {
-	noSnapshots(t) // the hooks watch each call's request
 	ns, holder := startSocketHolder(t)
 	nsfd := ns.Open()
 	tests := []struct {

@@ -1,12 +1,12 @@
 package tables
 
 import (
+	"context"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -78,28 +78,52 @@ type columnIndex struct {
 	loose []int32
 }
 
-// snapshotCache holds the snapshots of this process.
+// snapshotCache holds the snapshots of one scope (WithSnapshots).
 type snapshotCache struct {
-	// off turns snapshots off: every call reads the kernel (tests that
-	// watch each call's requests).
-	off      atomic.Bool
 	mu       sync.Mutex
 	snaps    map[snapshotKey]*snapshot
 	lastCall map[snapshotKey]time.Time
 	tooBig   map[snapshotKey]time.Time
 }
 
-var snapshots = &snapshotCache{
-	snaps:    map[snapshotKey]*snapshot{},
-	lastCall: map[snapshotKey]time.Time{},
-	tooBig:   map[snapshotKey]time.Time{},
+type snapshotsKey struct{}
+
+// Snapshots is a scope of shared snapshots (below): the tables' runs under
+// one scope share with each other and with no run under another. The
+// osquery host keeps one scope for its life: osqueryd's calls carry nothing
+// that tells one query's from another's. The embedded host makes one per
+// statement: a statement's IN list and joins share, the next statement
+// reads the kernel afresh. Without a scope every run reads the kernel.
+type Snapshots struct{ c *snapshotCache }
+
+// NewSnapshots returns a new, empty scope.
+func NewSnapshots() *Snapshots {
+	return &Snapshots{&snapshotCache{
+		snaps:    map[snapshotKey]*snapshot{},
+		lastCall: map[snapshotKey]time.Time{},
+		tooBig:   map[snapshotKey]time.Time{},
+	}}
 }
 
-// run answers one call: read is the table's run for a query (it fills the
+// Context returns ctx with s as the scope of the runs under it.
+func (s *Snapshots) Context(ctx context.Context) context.Context {
+	return context.WithValue(ctx, snapshotsKey{}, s.c)
+}
+
+// WithSnapshots returns ctx with a new scope of its own.
+func WithSnapshots(ctx context.Context) context.Context { return NewSnapshots().Context(ctx) }
+
+// snapshotsOf is ctx's snapshot scope, or nil.
+func snapshotsOf(ctx context.Context) *snapshotCache {
+	c, _ := ctx.Value(snapshotsKey{}).(*snapshotCache)
+	return c
+}
+
+// run answers one call (c may be nil: no scope, no sharing): read is the table's run for a query (it fills the
 // used cells and calls emit), used the table's used columns. cells is the
 // row handed to emit, its namespace cells already set.
 func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, read func(*Query, func([]Value) error) error, emit func([]Value) error) error {
-	if c.off.Load() {
+	if c == nil {
 		return read(q, emit)
 	}
 	vary := perCallColumns(spec, q)

@@ -33,25 +33,39 @@ func countingTable(n int, runs *int, seen *[]map[string][]Constraint) *Table[ite
 	})
 }
 
-// resetSnapshots forgets every snapshot and call, so that tests do not see
-// each other's.
-func resetSnapshots(t *testing.T) {
-	t.Helper()
-	flushSnapshots()
-	t.Cleanup(flushSnapshots)
+// scope is a snapshot scope for one test, dropped (its namespaces closed)
+// when the test ends.
+type scope struct{ ctx context.Context }
+
+func newScope(t *testing.T) scope {
+	ctx := WithSnapshots(context.Background())
+	t.Cleanup(func() { flush(ctx) })
+	return scope{ctx}
 }
 
-// flushSnapshots drops every snapshot, closing the namespaces they hold.
-func flushSnapshots() {
-	snapshots.mu.Lock()
-	defer snapshots.mu.Unlock()
-	snapshots.evict(time.Now().Add(snapshotAge))
+// flush drops every snapshot of ctx's scope, closing their namespaces.
+func flush(ctx context.Context) {
+	c := snapshotsOf(ctx)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.evict(time.Now().Add(snapshotAge))
 }
 
-// names runs tb and returns the name column of its rows.
-func names(t *testing.T, tb Interface, cons map[string][]Constraint, used []string) []string {
+// rows runs tb under the scope.
+func (s scope) rows(t *testing.T, tb Interface, q *Query) ([][]Value, error) {
 	t.Helper()
-	rows, err := collect(t, tb, NewQuery(tb.Spec(), cons, used))
+	var rows [][]Value
+	err := tb.Run(s.ctx, q, func(cells []Value) error {
+		rows = append(rows, append([]Value(nil), cells...))
+		return nil
+	})
+	return rows, err
+}
+
+// names runs tb under the scope and returns the name column of its rows.
+func (s scope) names(t *testing.T, tb Interface, cons map[string][]Constraint, used []string) []string {
+	t.Helper()
+	rows, err := s.rows(t, tb, NewQuery(tb.Spec(), cons, used))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,13 +80,13 @@ func names(t *testing.T, tb Interface, cons map[string][]Constraint, used []stri
 // inner loop, an IN list called value by value) read the table twice in
 // all, and each gets exactly its rows.
 func TestSnapshotJoin(t *testing.T) {
-	resetSnapshots(t)
+	s := newScope(t)
 	var runs int
 	var seen []map[string][]Constraint
 	tb := countingTable(500, &runs, &seen)
 	for i := range 200 {
 		want := fmt.Sprintf("r%d", i)
-		got := names(t, tb, map[string][]Constraint{"name": {{OpEquals, want}}}, []string{"name", "n"})
+		got := s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, want}}}, []string{"name", "n"})
 		if diff := cmp.Diff([]string{want}, got); diff != "" {
 			t.Fatalf("call %d (-want +got):\n%s", i, diff)
 		}
@@ -84,7 +98,7 @@ func TestSnapshotJoin(t *testing.T) {
 		t.Errorf("the snapshot was read with name = %v, want no name constraint", seen[1]["name"])
 	}
 	// An IN list at once, and integers written as SQLite may pass them, from the snapshot.
-	got := names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r7"}, {OpEquals, "r3"}, {OpEquals, "nope"}}}, []string{"name", "n"})
+	got := s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r7"}, {OpEquals, "r3"}, {OpEquals, "nope"}}}, []string{"name", "n"})
 	if diff := cmp.Diff([]string{"r3", "r7"}, got); diff != "" {
 		t.Errorf("IN list (-want +got):\n%s", diff)
 	}
@@ -96,14 +110,14 @@ func TestSnapshotJoin(t *testing.T) {
 // TestSnapshotIntegerValues: an integer column matches the values SQLite
 // would compare as equal, and a value that is no integer keeps every row.
 func TestSnapshotIntegerValues(t *testing.T) {
-	resetSnapshots(t)
+	s := newScope(t)
 	var runs int
 	tb := countingTable(50, &runs, nil)
 	used := []string{"name", "n"}
 	// Two calls make the snapshot; the next ones are answered from it,
 	// exactly (the first call, not narrowed by n here, gave a superset).
 	for _, v := range []string{"100", "101"} {
-		if _, err := collect(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, v}}}, used)); err != nil {
+		if _, err := s.rows(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, v}}}, used)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -119,7 +133,7 @@ func TestSnapshotIntegerValues(t *testing.T) {
 		{"-1", nil},
 		{"http", nil}, // SQLite decides: every row comes back, none matches there
 	} {
-		rows, err := collect(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, tt.val}}}, used))
+		rows, err := s.rows(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, tt.val}}}, used))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,12 +160,12 @@ func TestSnapshotIntegerValues(t *testing.T) {
 // TestSnapshotShapes: calls of another shape (other used columns, other
 // constraints besides the = values, a Selector's value) do not share.
 func TestSnapshotShapes(t *testing.T) {
-	resetSnapshots(t)
+	s := newScope(t)
 	var runs int
 	tb := countingTable(10, &runs, nil)
-	names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r1"}}}, []string{"name"})
-	names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r2"}}}, []string{"name", "n"})
-	names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r3"}}, "n": {{OpGreater, "2"}}}, []string{"name"})
+	s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r1"}}}, []string{"name"})
+	s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r2"}}}, []string{"name", "n"})
+	s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r3"}}, "n": {{OpGreater, "2"}}}, []string{"name"})
 	if runs != 3 {
 		t.Errorf("%d reads for three shapes, want 3", runs)
 	}
@@ -159,7 +173,7 @@ func TestSnapshotShapes(t *testing.T) {
 	sel.Columns[0] = sel.Columns[0].Selects()
 	runs = 0
 	for i := range 5 {
-		names(t, sel, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
+		s.names(t, sel, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
 	}
 	if runs != 5 {
 		t.Errorf("%d reads for five values of a Selector column, want 5 (its values change what is read)", runs)
@@ -169,11 +183,11 @@ func TestSnapshotShapes(t *testing.T) {
 // TestSnapshotExpires: a snapshot answers for snapshotAge, then the calls
 // read the kernel again; one too large to keep is not kept.
 func TestSnapshotExpires(t *testing.T) {
-	resetSnapshots(t)
+	s := newScope(t)
 	var runs int
 	tb := countingTable(10, &runs, nil)
 	call := func(v string) {
-		names(t, tb, map[string][]Constraint{"name": {{OpEquals, v}}}, []string{"name"})
+		s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, v}}}, []string{"name"})
 	}
 	call("r1")
 	call("r2")
@@ -181,17 +195,17 @@ func TestSnapshotExpires(t *testing.T) {
 	if runs != 2 {
 		t.Fatalf("%d reads, want 2", runs)
 	}
-	flushSnapshots()
+	flush(s.ctx)
 	call("r4")
 	if runs != 3 {
 		t.Errorf("%d reads after the snapshot's time, want 3", runs)
 	}
 
-	resetSnapshots(t)
+	s = newScope(t)
 	runs = 0
 	big := countingTable(maxSnapshotCells+1, &runs, nil)
 	for i := range 4 {
-		got := names(t, big, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
+		got := s.names(t, big, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
 		if len(got) != 1 {
 			t.Fatalf("call %d: %v", i, got)
 		}
@@ -204,11 +218,11 @@ func TestSnapshotExpires(t *testing.T) {
 // TestSnapshotIdenticalCalls: the same call again and again (a join's inner
 // table whose constraints do not depend on the outer row) reads twice.
 func TestSnapshotIdenticalCalls(t *testing.T) {
-	resetSnapshots(t)
+	s := newScope(t)
 	var runs int
 	tb := countingTable(10, &runs, nil)
 	for range 20 {
-		if got := names(t, tb, map[string][]Constraint{"n": {{OpGreater, "7"}}}, []string{"name", "n"}); len(got) != 10 {
+		if got := s.names(t, tb, map[string][]Constraint{"n": {{OpGreater, "7"}}}, []string{"name", "n"}); len(got) != 10 {
 			t.Fatalf("%d rows, want the 10 (SQLite filters n > 7)", len(got))
 		}
 	}

@@ -175,8 +175,8 @@ func (t *Table[T]) Spec() *Spec {
 }
 
 // Run runs the table's Generate for q in each namespace q names and hands
-// rows to emit. Calls that differ only in the values of their = constraints
-// share one read of the kernel (snapshot.go).
+// rows to emit. Under WithSnapshots, calls that differ only in the values of
+// their = constraints share one read of the kernel (snapshot.go).
 func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) error) (err error) {
 	spec := t.Spec()
 	defer func() {
@@ -207,8 +207,9 @@ func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) e
 			return emit(cells)
 		})
 	}
+	shared := snapshotsOf(ctx)
 	return forEachNamespace(q, len(t.Columns), cells, func(q *Query) error {
-		return snapshots.run(spec, q, used, cells, read, emit)
+		return shared.run(spec, q, used, cells, read, emit)
 	})
 }
 

@@ -19,11 +19,14 @@ import (
 // the table emits them, sends only used columns, and turns a panic into a
 // failed status.
 type tablePlugin struct {
-	table   tables.Interface
-	spec    *tables.Spec
-	routes  gen.ExtensionPluginResponse
-	logger  *log.Logger
-	timeout time.Duration // generateTimeout, shorter in tests
+	table tables.Interface
+	// snapshots is the scope the table's runs share snapshots in: one for
+	// the extension's life, as osqueryd's calls tell no query from another.
+	snapshots *tables.Snapshots
+	spec      *tables.Spec
+	routes    gen.ExtensionPluginResponse
+	logger    *log.Logger
+	timeout   time.Duration // generateTimeout, shorter in tests
 }
 
 // newTablePlugin wraps t for the osquery host.
@@ -130,6 +133,9 @@ func (p *tablePlugin) run(ctx context.Context, qc *queryContext, row func(cells 
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
+	if p.snapshots != nil {
+		ctx = p.snapshots.Context(ctx)
+	}
 	err := p.table.Run(ctx, q, func(cells []tables.Value) error { return row(cells, used) })
 	if err != nil {
 		switch ctx.Err() {

@@ -41,8 +41,10 @@ var validRegistries = []string{"table", "logger", "config", "distributed"}
 // newExtensionServer prepares a server for tabs; Start registers it.
 func newExtensionServer(name, version, sockPath string, client *managerClient, tabs []tables.Interface, logger *log.Logger) *extensionServer {
 	s := &extensionServer{name: name, version: version, sockPath: sockPath, client: client, plugins: map[string]*tablePlugin{}, logger: logger}
+	shared := tables.NewSnapshots()
 	for _, t := range tabs {
 		p := newTablePlugin(t, logger)
+		p.snapshots = shared
 		s.plugins[p.Name()] = p
 	}
 	return s

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -327,7 +328,7 @@ func (p *tokenReader) punct(s string) bool {
 // SQLite's keywords (SQLite may read those as something else).
 func (p *tokenReader) ident() (sqlToken, bool) {
 	t, ok := p.peek()
-	if !ok || t.kind == 'k' && sqliteKeywords[strings.ToUpper(t.text)] || t.kind != 'k' && t.kind != 'i' {
+	if !ok || t.kind == 'k' && sqliteKeywords()[strings.ToUpper(t.text)] || t.kind != 'k' && t.kind != 'i' {
 		return sqlToken{}, false
 	}
 	p.i++
@@ -374,10 +375,10 @@ func (p *tokenReader) condition(spec *tables.Spec) (directCond, bool) {
 
 func (p *tokenReader) done() bool { return p.i == len(p.toks) }
 
-// sqliteKeywords are SQLite's keywords (sqlite3_keyword_name; a test checks
+// sqliteKeywords are SQLite's keywords, built on first use (sqlite3_keyword_name; a test checks
 // the list against the linked SQLite's). A bare word among them is left to
 // SQLite, which may read it as the keyword.
-var sqliteKeywords = func() map[string]bool {
+var sqliteKeywords = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
 	for _, k := range strings.Fields(`ABORT ACTION ADD AFTER ALL ALTER ALWAYS ANALYZE AND AS ASC
 		ATTACH AUTOINCREMENT BEFORE BEGIN BETWEEN BY CASCADE CASE CAST CHECK COLLATE COLUMN
@@ -395,7 +396,7 @@ var sqliteKeywords = func() map[string]bool {
 		m[k] = true
 	}
 	return m
-}()
+})
 
 // parseDirectScan returns the direct scan that answers stmt, or false when
 // SQLite must.

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -135,6 +136,9 @@ func (h *Host) Schema(name string) (string, bool) {
 // a ROLLBACK, is declared again and the statement retried (retryMissing).
 // Cancelling ctx stops the tables' dumps.
 func (h *Host) Rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+	// One snapshot scope a statement: its IN lists and joins share reads of
+	// the kernel, the next statement reads afresh.
+	ctx = tables.WithSnapshots(ctx)
 	if h.direct {
 		h.direct = false
 		if s, ok := h.parseDirectScan(stmt); ok {
@@ -217,15 +221,12 @@ func appendCell(b []byte, v driver.Value) []byte {
 	return fmt.Append(b, v)
 }
 
-// identifier matches the words of a statement that may name a table.
-var identifier = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
-
 // declare creates the virtual tables a statement names, the first time it
 // names them: start-up then costs one CREATE VIRTUAL TABLE per table used,
 // not one per table served. A word that only looks like a table name (in a
 // string, a column) declares a table that goes unused, which is harmless.
 func (h *Host) declare(stmt string) error {
-	for _, w := range identifier.FindAllString(stmt, -1) {
+	for _, w := range words(stmt) {
 		if name := strings.ToLower(w); h.modules[name] != "" && !h.created[name] {
 			if err := h.ensure(name); err != nil {
 				return err
@@ -250,8 +251,30 @@ func (h *Host) ensure(name string) error {
 	return nil
 }
 
-// noSuchTable matches SQLite's error for a table that is not there.
-var noSuchTable = regexp.MustCompile(`no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)`)
+// words are the runs of [A-Za-z_][A-Za-z0-9_]* in s: the words of a
+// statement that may name a table.
+func words(s string) []string {
+	var out []string
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && (isWordByte(s[j]) || s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		out = append(out, s[i:j])
+		i = j
+	}
+	return out
+}
+
+// noSuchTable matches SQLite's error for a table that is not there; it is
+// compiled on first use, not at every start of the binary.
+var noSuchTable = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`no such table: (?:main\.)?([A-Za-z_][A-Za-z0-9_]*)`)
+})
 
 // retryMissing runs a statement, and once more after declaring a table of
 // ours that SQLite found missing: one the session dropped, or lost to a
@@ -263,7 +286,7 @@ func (h *Host) retryMissing(run func() error) error {
 	if err == nil {
 		return nil
 	}
-	if m := noSuchTable.FindStringSubmatch(err.Error()); m != nil {
+	if m := noSuchTable().FindStringSubmatch(err.Error()); m != nil {
 		if name := strings.ToLower(m[1]); h.modules[name] != "" {
 			if err := h.ensure(name); err != nil {
 				return err
