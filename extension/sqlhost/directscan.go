@@ -495,17 +495,24 @@ func (s *directScan) runInline(ctx context.Context, q *tables.Query, row func(ce
 	})
 }
 
-// runPipelined runs the table on the package's row stream and formats and
-// prints its rows on this goroutine, a chunk of rows behind.
+// runPipelined runs the table on the package's row stream, its cells
+// formatted as text on the table's goroutine, and prints them on this one,
+// a chunk of rows behind.
 func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func(cells []sql.RawBytes) error) error {
-	stream := streamRows(ctx, s.table, q, s.cols, s.match, func(_ int, v tables.Value) tables.Value { return v })
+	stream := streamRows(ctx, s.table, q, s.match, func(c *rowChunk[byte], vals []tables.Value) {
+		for _, i := range s.cols {
+			c.vals = appendValue(c.vals, vals[i])
+			c.ends = append(c.ends, len(c.vals))
+		}
+	})
 	defer stream.Stop()
 	width := len(s.cols)
 	cells := make([]sql.RawBytes, width)
 	for c := range stream.C {
-		for k := 0; k < c.n; k++ {
+		for k, start := 0, 0; k < len(c.ends); k += width {
 			for j := range width {
-				cells[j] = appendValue(cells[j][:0], c.vals[k*width+j])
+				cells[j] = c.vals[start:c.ends[k+j]]
+				start = c.ends[k+j]
 			}
 			if err := row(cells); err != nil {
 				return err

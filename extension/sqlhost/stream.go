@@ -12,11 +12,14 @@ import (
 // the reader overlap (streaming beats dump-then-scan: BenchmarkShellInProcess).
 const chunkRows = 2048
 
-// rowChunk is a batch of rows from a generating goroutine: the used
-// columns' cells of n rows, one after the other, and the table's error in
-// the last chunk.
+// rowChunk is a batch of rows from a generating goroutine as its encoder
+// wrote them, and the table's error in the last chunk.
 type rowChunk[C any] struct {
+	// vals are the used cells of n rows, one after the other.
 	vals []C
+	// ends are where each cell ends in vals, for an encoder whose cells
+	// vary in length (text); empty for one that writes a C a cell.
+	ends []int
 	n    int
 	err  error
 }
@@ -24,44 +27,42 @@ type rowChunk[C any] struct {
 // rowStream is a table running on its own goroutine, its rows arriving in
 // chunks of chunkRows rows, so that the table's dump and the reader overlap.
 // It is the one pipeline of the package: SQLite's cursor reads cells boxed
-// for SQLite (C = any), a wide direct scan reads the table's values (C =
-// tables.Value) and prints them on its own goroutine.
+// for SQLite (C = any, a cell each), a wide direct scan reads them as the
+// text it prints (C = byte, with ends), formatted on the table's goroutine.
 type rowStream[C any] struct {
 	// C delivers the chunks and closes when the table is done.
 	C <-chan rowChunk[C]
 	// free takes back read chunks' buffers for the next chunks: at 100,000
 	// rows, fresh buffers would be tens of megabytes to clear and collect.
-	free   chan []C
+	free   chan rowChunk[C]
 	cancel context.CancelFunc
 }
 
-// streamRows starts t for q and sends the cells of the columns in used,
-// converted by conv (j is the position within used), of each row that keep
-// accepts (every row when keep is nil). Stop ends it early, which is not an
-// error.
-func streamRows[C any](ctx context.Context, t tables.Interface, q *tables.Query, used []int, keep func(cells []tables.Value) bool, conv func(j int, v tables.Value) C) *rowStream[C] {
+// streamRows starts t for q and encodes each row that keep accepts (every
+// row when keep is nil) into the current chunk with encode. Stop ends it
+// early, which is not an error.
+func streamRows[C any](ctx context.Context, t tables.Interface, q *tables.Query, keep func(cells []tables.Value) bool, encode func(c *rowChunk[C], cells []tables.Value)) *rowStream[C] {
 	ctx, cancel := context.WithCancel(ctx)
 	ch := make(chan rowChunk[C], 2)
-	s := &rowStream[C]{C: ch, free: make(chan []C, 4), cancel: cancel}
-	size := chunkRows * max(len(used), 1)
-	buffer := func() []C {
+	s := &rowStream[C]{C: ch, free: make(chan rowChunk[C], 4), cancel: cancel}
+	buffer := func() rowChunk[C] {
 		select {
 		case b := <-s.free:
-			return b[:0]
+			return rowChunk[C]{vals: b.vals[:0], ends: b.ends[:0]}
 		default:
-			return make([]C, 0, size)
+			// Fresh chunks start small and grow: a table of a few hundred
+			// rows never faults in the pages of a full chunk.
+			return rowChunk[C]{}
 		}
 	}
 	go func() {
 		defer close(ch)
-		cur := rowChunk[C]{vals: buffer()}
+		cur := buffer()
 		err := t.Run(ctx, q, func(cells []tables.Value) error {
 			if keep != nil && !keep(cells) {
 				return nil
 			}
-			for j, i := range used {
-				cur.vals = append(cur.vals, conv(j, cells[i]))
-			}
+			encode(&cur, cells)
 			cur.n++
 			if cur.n == chunkRows {
 				// Checked first: once the reader stops, it drains the
@@ -74,7 +75,7 @@ func streamRows[C any](ctx context.Context, t tables.Interface, q *tables.Query,
 				case <-ctx.Done():
 					return ctx.Err()
 				}
-				cur = rowChunk[C]{vals: buffer()}
+				cur = buffer()
 			}
 			return nil
 		})
@@ -90,15 +91,15 @@ func streamRows[C any](ctx context.Context, t tables.Interface, q *tables.Query,
 	return s
 }
 
-// Done hands a read chunk's buffer back for reuse; the reader keeps
-// nothing that points into it.
+// Done hands a read chunk's buffers back for reuse; the reader keeps
+// nothing that points into them.
 func (s *rowStream[C]) Done(c rowChunk[C]) {
 	if c.vals == nil {
 		return
 	}
 	clear(c.vals) // no strings kept alive by a buffer waiting for reuse
 	select {
-	case s.free <- c.vals:
+	case s.free <- c:
 	default:
 	}
 }

@@ -199,7 +199,14 @@ func (c *cursor) Filter(idxNum int, idxStr string, vals []vtab.Value) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c.stream = streamRows(ctx, c.table, q, used, nil, box)
+	c.stream = streamRows(ctx, c.table, q, nil, func(ch *rowChunk[any], cells []tables.Value) {
+		if ch.vals == nil {
+			ch.vals = make([]any, 0, chunkRows*len(used))
+		}
+		for j, i := range used {
+			ch.vals = append(ch.vals, box(j, cells[i]))
+		}
+	})
 	c.cur, c.row, c.eof = rowChunk[any]{}, -1, false
 	return c.Next()
 }
