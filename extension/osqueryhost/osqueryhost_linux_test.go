@@ -240,6 +240,11 @@ func TestTablePluginRoutes(t *testing.T) {
 }
 
 func TestTablePluginCall(t *testing.T) {
+	ino, err := os.Stat("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownNS := strconv.FormatUint(ino.Sys().(*syscall.Stat_t).Ino, 10)
 	rows := newTablePlugin(rowsTable("netlinkq_test_rows", 3), quiet)
 	routes := rows.Routes()
 	ctxAll := fakeosqueryd.ContextFor(routes, nil, nil)
@@ -280,10 +285,11 @@ func TestTablePluginCall(t *testing.T) {
 		{
 			name: "no context at all (old osqueryd): every column", plugin: rows,
 			req: gen.ExtensionPluginRequest{"action": "generate"},
+			// The namespace read is named too (netns_inode, netns_name).
 			wantRows: []map[string]string{
-				{"num": "1", "big": "18446744073709551615", "name": "one", "maybe": "-1"},
-				{"num": "2", "big": "0", "name": ""},
-				{"num": "-3", "big": "9223372036854775808", "name": "three, with \"quotes\"\n", "maybe": "3"},
+				{"num": "1", "big": "18446744073709551615", "name": "one", "maybe": "-1", "netns_inode": ownNS, "netns_name": ""},
+				{"num": "2", "big": "0", "name": "", "netns_inode": ownNS, "netns_name": ""},
+				{"num": "-3", "big": "9223372036854775808", "name": "three, with \"quotes\"\n", "maybe": "3", "netns_inode": ownNS, "netns_name": ""},
 			},
 		},
 		{
