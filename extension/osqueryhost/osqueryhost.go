@@ -17,13 +17,10 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
-	osquery "github.com/osquery/osquery-go"
-	gen "github.com/osquery/osquery-go/gen/osquery"
 
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -100,17 +97,15 @@ func serve(ctx context.Context, o Options, tabs []tables.Interface, logger *log.
 	// it 0600 (srw-------) so that no other user can query root's view through it.
 	restrictUmask()
 
-	client, err := osquery.NewClient(o.Socket, o.Timeout)
+	mgr, err := dialManager(o.Socket, o.Timeout)
 	if err != nil {
 		return fmt.Errorf("connect to osqueryd at %s: %w", o.Socket, err)
 	}
-	defer client.Close()
-	mgr := &managerClient{ExtensionManagerClient: client}
+	defer mgr.Close()
 	// Our socket is the manager's path plus ".UUID": osquery-go's limit keeps
 	// it under sun_path's 108 bytes.
-	if len(o.Socket) > osquery.MaxSocketPathCharacters {
-		return fmt.Errorf("extension server on %s: socket path %s (%d characters) exceeded the maximum socket path character length of %d",
-			o.Socket, o.Socket, len(o.Socket), osquery.MaxSocketPathCharacters)
+	if len(o.Socket) > maxSocketPath {
+		return socketPathError(o.Socket)
 	}
 	srv := newExtensionServer(extensionName, o.Version, o.Socket, mgr, tabs, logger)
 
@@ -144,7 +139,7 @@ wait:
 			}
 			break wait
 		case <-ticker.C:
-			if err := checkManager(o, client); err != nil {
+			if err := checkManager(o, mgr); err != nil {
 				gone = err
 				logger.Printf("osqueryd is gone: %v", err)
 				break wait
@@ -154,7 +149,7 @@ wait:
 
 	if gone != nil {
 		// Deregistering would wait out the timeout on a dead peer.
-		client.Close()
+		mgr.Close()
 	}
 	shutdownDone := make(chan struct{})
 	go func() {
@@ -225,7 +220,7 @@ func waitManagerSocket(ctx context.Context, path string, timeout time.Duration) 
 // checkManager reports why osqueryd counts as gone: its socket file no longer
 // exists (or is no longer a socket), or a ping fails or does not answer within
 // the timeout. nil means it is alive.
-func checkManager(o Options, client *osquery.ExtensionManagerClient) error {
+func checkManager(o Options, client *managerClient) error {
 	fi, err := os.Stat(o.Socket)
 	if err != nil {
 		return fmt.Errorf("osquery socket: %w", err)
@@ -235,7 +230,7 @@ func checkManager(o Options, client *osquery.ExtensionManagerClient) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), o.Timeout)
 	defer cancel()
-	st, err := client.PingContext(ctx)
+	st, err := client.Ping(ctx)
 	if err != nil {
 		return fmt.Errorf("ping: %w", err)
 	}
@@ -243,20 +238,4 @@ func checkManager(o Options, client *osquery.ExtensionManagerClient) error {
 		return fmt.Errorf("ping: status %d: %s", st.Code, st.Message)
 	}
 	return nil
-}
-
-// managerClient is osquery-go's client to osqueryd, remembering the UUID
-// osqueryd assigned at registration, which names our socket file.
-type managerClient struct {
-	*osquery.ExtensionManagerClient
-	uuid atomic.Int64
-}
-
-// RegisterExtension registers and records the UUID.
-func (m *managerClient) RegisterExtension(info *gen.InternalExtensionInfo, registry gen.ExtensionRegistry) (*gen.ExtensionStatus, error) {
-	st, err := m.ExtensionManagerClient.RegisterExtension(info, registry)
-	if err == nil && st != nil && st.Code == 0 {
-		m.uuid.Store(int64(st.UUID))
-	}
-	return st, err
 }
