@@ -9,10 +9,13 @@ require (
 	github.com/mdlayher/ethtool v0.7.0
 	github.com/mdlayher/netlink v1.11.2
 	github.com/osquery/osquery-go v0.0.0-20260630173615-eb39ad3443df
+	github.com/ti-mo/conntrack v0.6.0
 	golang.org/x/sys v0.50.0
 	gopkg.in/yaml.v3 v3.0.1
 	modernc.org/sqlite v1.62.0
 )
+
+require github.com/ti-mo/netfilter v0.5.3 // indirect
 
 require (
 	dario.cat/mergo v1.0.2 // indirect
@@ -92,7 +95,7 @@ require (
 	golang.org/x/tools v0.52.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
-	modernc.org/libc v1.80.1 // indirect
+	modernc.org/libc v1.80.1
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )

@@ -1,0 +1,138 @@
+package tables
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+)
+
+// exchange opens a connection from a client to a server on addr (in the
+// namespace ns), sends up bytes one way and down the other, and closes the
+// client, then the server side. It returns the client's and server's ports.
+func exchange(t *testing.T, ns netlinkx.NetNS, network, addr string, up, down int) (client, server int) {
+	t.Helper()
+	err := ns.Do(func() error {
+		switch network {
+		case "tcp4", "tcp6":
+			ln, err := net.Listen(network, addr)
+			if err != nil {
+				return err
+			}
+			defer ln.Close()
+			done := make(chan error, 1)
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					done <- err
+					return
+				}
+				defer c.Close()
+				if _, err := io.ReadFull(c, make([]byte, up)); err != nil {
+					done <- err
+					return
+				}
+				_, err = c.Write(make([]byte, down))
+				if err == nil {
+					_, err = io.Copy(io.Discard, c) // until the client's FIN
+				}
+				done <- err
+			}()
+			c, err := net.Dial(network, ln.Addr().String())
+			if err != nil {
+				return err
+			}
+			client, server = c.LocalAddr().(*net.TCPAddr).Port, ln.Addr().(*net.TCPAddr).Port
+			if _, err := c.Write(make([]byte, up)); err != nil {
+				return err
+			}
+			if _, err := io.ReadFull(c, make([]byte, down)); err != nil {
+				return err
+			}
+			c.Close()
+			return <-done
+		default:
+			s, err := net.ListenPacket(network, addr)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			c, err := net.Dial(network, s.LocalAddr().String())
+			if err != nil {
+				return err
+			}
+			client, server = c.LocalAddr().(*net.UDPAddr).Port, s.LocalAddr().(*net.UDPAddr).Port
+			if _, err := c.Write(make([]byte, up)); err != nil {
+				return err
+			}
+			if _, _, err := s.ReadFrom(make([]byte, up)); err != nil {
+				return err
+			}
+			return c.Close()
+		}
+	})
+	if err != nil {
+		t.Fatalf("%s exchange on %s: %v", network, addr, err)
+	}
+	return client, server
+}
+
+// TestSocketEvents opens and closes TCP and UDP connections on loopback
+// (IPv4 and IPv6) in a namespace and finds each socket freed in
+// netlink_socket_events, TCP with the bytes the test sent and received.
+func TestSocketEvents(t *testing.T) {
+	n := nstest.New(t)
+	ns := n.Open()
+	last := subscribed(t, netlinkSocketEvents, ns)
+	tests := []struct {
+		network, addr, family, protocol, local string
+		up, down                                int
+	}{
+		{"tcp4", "127.0.0.1:0", "inet", "tcp", "127.0.0.1", 1111, 2222},
+		{"tcp6", "[::1]:0", "inet6", "tcp", "::1", 3333, 4444},
+		{"udp4", "127.0.0.1:0", "inet", "udp", "127.0.0.1", 55, 0},
+		{"udp6", "[::1]:0", "inet6", "udp", "::1", 66, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.network, func(t *testing.T) {
+			client, server := exchange(t, ns, tt.network, tt.addr, tt.up, tt.down)
+			want := map[string]string{
+				"family": tt.family, "protocol": tt.protocol,
+				"local_address": tt.local, "local_port": strconv.Itoa(client),
+				"remote_address": tt.local, "remote_port": strconv.Itoa(server),
+			}
+			var got []map[string]string
+			nstest.Eventually(t, func() error {
+				got = matching(eventRows(t, netlinkSocketEvents, ns, after(last)), want)
+				if len(got) != 1 {
+					return fmt.Errorf("%d rows for the client socket %v, want 1:\n%s", len(got), want, describe(got))
+				}
+				return nil
+			})
+			row := got[0]
+			t.Logf("%s: bytes_acked %s bytes_received %s bytes_sent %s state %s", tt.network, row["bytes_acked"], row["bytes_received"], row["bytes_sent"], row["state"])
+			if tt.protocol == "tcp" {
+				// The client sent up bytes and received down; tcp_info
+				// counts the SYN and FIN's sequence numbers too.
+				for _, c := range []struct {
+					col       string
+					data, max int
+				}{{"bytes_acked", tt.up, tt.up + 2}, {"bytes_received", tt.down, tt.down + 1}, {"bytes_sent", tt.up, tt.up}} {
+					v, err := strconv.Atoi(row[c.col])
+					if err != nil || v < c.data || v > c.max {
+						t.Errorf("%s = %q, want %d (up to %d with SYN and FIN)\n%v", c.col, row[c.col], c.data, c.max, row)
+					}
+				}
+			} else if row["bytes_acked"] != "" {
+				t.Errorf("UDP row has tcp_info: %v", row)
+			}
+			if row["uid"] != "0" || row["cookie"] == "" || row["cookie"] == "0" {
+				t.Errorf("uid %q cookie %q, want 0 and a cookie", row["uid"], row["cookie"])
+			}
+		})
+	}
+}
