@@ -66,32 +66,63 @@ func (s *Socket) Close() error { return s.c.Close() }
 // returns nil) or a read fails with anything but ENOBUFS. It does not close
 // the socket.
 func (s *Socket) Run(ctx context.Context, h Handler) error {
-	c, rc, cfg := s.c, s.rc, s.cfg
+	c, cfg := s.c, s.cfg
 	stop := context.AfterFunc(ctx, func() { _ = c.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 
 	buf := make([]byte, recvBufSize)
+	// The kernel reports ENOBUFS once per overflow (NETLINK_S_CONGESTED)
+	// and goes on dropping, counting in sk_drops, until the queue has been
+	// read empty. So after an ENOBUFS, sk_drops is read again each time a
+	// read finds the queue empty, until it stops growing: every drop is
+	// reported, and none twice.
 	var dropsSeen uint32
+	congested := false
+	lost := func(fd uintptr) error {
+		drops, err := sockDrops(fd)
+		if err != nil {
+			return err
+		}
+		if drops != dropsSeen && h.Lost != nil {
+			h.Lost(uint64(drops-dropsSeen), time.Now())
+		}
+		congested = drops != dropsSeen
+		dropsSeen = drops
+		return nil
+	}
 	for {
-		n, err := recv(rc, buf)
+		var n int
+		var err error
+		rerr := s.rc.Read(func(fd uintptr) bool {
+			for {
+				n, _, err = unix.Recvfrom(int(fd), buf, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
+				switch {
+				case errors.Is(err, unix.ENOBUFS):
+					if err = lost(fd); err != nil {
+						return true
+					}
+					congested = true
+					continue // the queue still holds what came before the overflow
+				case err == unix.EAGAIN && congested:
+					if err = lost(fd); err != nil {
+						return true
+					}
+					err = unix.EAGAIN
+				}
+				// Only EAGAIN may wait: the poller is edge-triggered.
+				return err != unix.EAGAIN
+			}
+		})
 		at := time.Now()
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case errors.Is(err, unix.ENOBUFS):
-			drops, derr := sockDrops(rc)
-			if derr != nil {
-				return derr
-			}
-			if h.Lost != nil && drops != dropsSeen {
-				h.Lost(uint64(drops-dropsSeen), at)
-			}
-			dropsSeen = drops
-			continue
+		case rerr != nil && !errors.Is(rerr, os.ErrDeadlineExceeded):
+			return fmt.Errorf("receive (protocol %d): %w", cfg.Protocol, rerr)
 		case err != nil:
 			return fmt.Errorf("receive (protocol %d): %w", cfg.Protocol, err)
 		case n > len(buf):
-			// MSG_TRUNC: the datagram did not fit; its messages are lost.
+			// MSG_TRUNC: the datagram did not fit; its message is lost.
 			if h.Lost != nil {
 				h.Lost(1, at)
 			}
@@ -127,23 +158,6 @@ func Split(b []byte, fn func(typ, flags uint16, payload []byte)) {
 	}
 }
 
-// recv reads one datagram with MSG_TRUNC, so n is its full length.
-func recv(rc interface {
-	Read(func(fd uintptr) bool) error
-}, buf []byte) (n int, err error) {
-	rerr := rc.Read(func(fd uintptr) bool {
-		n, _, err = unix.Recvfrom(int(fd), buf, unix.MSG_TRUNC|unix.MSG_DONTWAIT)
-		return err != unix.EAGAIN
-	})
-	if rerr != nil {
-		if errors.Is(rerr, os.ErrDeadlineExceeded) {
-			return 0, context.Canceled
-		}
-		return 0, rerr
-	}
-	return n, err
-}
-
 // setReceiveBuffer sets SO_RCVBUFFORCE, or SO_RCVBUF when that is refused.
 func setReceiveBuffer(rc interface {
 	Control(func(fd uintptr)) error
@@ -171,20 +185,13 @@ const skMemInfoVars = 9
 // skMemInfoDrops is SK_MEMINFO_DROPS: the index of sk_drops in SO_MEMINFO.
 const skMemInfoDrops = 8
 
-// sockDrops reads sk_drops: the messages the kernel dropped for this socket.
-func sockDrops(rc interface {
-	Control(func(fd uintptr)) error
-}) (uint32, error) {
+// sockDrops reads sk_drops of the socket fd: the messages the kernel
+// dropped for it.
+func sockDrops(fd uintptr) (uint32, error) {
 	var mem [skMemInfoVars]uint32
-	var errno unix.Errno
-	cerr := rc.Control(func(fd uintptr) {
-		l := uint32(unsafe.Sizeof(mem))
-		_, _, errno = unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
-			uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&l)), 0)
-	})
-	if cerr != nil {
-		return 0, cerr
-	}
+	l := uint32(unsafe.Sizeof(mem))
+	_, _, errno := unix.Syscall6(unix.SYS_GETSOCKOPT, fd, unix.SOL_SOCKET, unix.SO_MEMINFO,
+		uintptr(unsafe.Pointer(&mem[0])), uintptr(unsafe.Pointer(&l)), 0)
 	if errno != 0 {
 		return 0, fmt.Errorf("getsockopt SO_MEMINFO: %w", errno)
 	}
