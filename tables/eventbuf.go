@@ -29,7 +29,7 @@ const eventItemOverhead = int64(48)
 // oldest first. It holds at most maxCount items and maxBytes of them
 // (estimated), and none older than maxAge; the oldest go first. Reads copy
 // out a range under the lock and never wait on a writer for longer than
-// that copy.
+// that copy. Followers wait on the stream (eventStream.changed), not here.
 type eventRing[E any] struct {
 	mu       sync.Mutex
 	items    []eventItem[E] // circular; grows by doubling up to maxCount
@@ -42,9 +42,6 @@ type eventRing[E any] struct {
 	seen  uint64 // events pushed
 	lost  uint64 // events the kernel dropped
 	since time.Time
-
-	// changed is closed and replaced when items are added.
-	changed chan struct{}
 }
 
 // newEventRing returns an empty ring with the given bounds (each at least 1).
@@ -56,7 +53,6 @@ func newEventRing[E any](maxCount int, maxBytes int64, maxAge time.Duration) *ev
 		maxBytes: max(maxBytes, 1),
 		maxAge:   max(maxAge, time.Nanosecond),
 		since:    time.Now(),
-		changed:  make(chan struct{}),
 	}
 }
 
@@ -109,21 +105,6 @@ func (r *eventRing[E]) add(it eventItem[E], t time.Time) {
 		r.dropOldest()
 	}
 	r.expire(t)
-}
-
-// notify wakes the followers of the ring: called once per batch of pushes.
-func (r *eventRing[E]) notify() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	close(r.changed)
-	r.changed = make(chan struct{})
-}
-
-// wait returns a channel closed at the next notify.
-func (r *eventRing[E]) wait() <-chan struct{} {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.changed
 }
 
 // dropOldest removes the oldest item. r.mu is held.

@@ -319,7 +319,7 @@ func TestEventStorm(t *testing.T) {
 	if st["lost"] != "0" {
 		var lostRows int
 		for _, r := range eventRows(t, netlinkSocketEvents, ns, nil) {
-			if r["lost"] != "" {
+			if r["dropped"] != "" {
 				lostRows++
 			}
 		}

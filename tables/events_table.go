@@ -11,7 +11,7 @@ type eventTable[E any] struct {
 	stream *eventStream[E]
 }
 
-// newEventTable builds the table of stream: time, eid and lost, then cols,
+// newEventTable builds the table of stream: time, eid and dropped, then cols,
 // read from the event (NULL on a row recording loss). Every column is a
 // Selector, so that calls are never answered from a shared snapshot: the
 // buffer is cheaper to read than a snapshot, and fresher.
@@ -21,7 +21,7 @@ func newEventTable[E any](stream *eventStream[E], name, doc string, examples []s
 			func(it *eventItem[E]) int64 { return it.Time / int64(time.Second) }).With(Index),
 		BigInt(colEID, "the event's number: increasing in the order events were read, unique across event tables and namespaces for the life of the process; `eid > N` skips older rows without reading them",
 			func(it *eventItem[E]) int64 { return int64(it.EID) }).With(Index),
-		Col("lost", TypeBigInt, "on a row recording loss, how many events the kernel dropped there because the subscription socket's receive queue was full (sk_drops, read at ENOBUFS), every other column but time and eid NULL; NULL on an event row",
+		Col("dropped", TypeBigInt, "on a row recording loss, how many events the kernel dropped there because the subscription socket's receive queue was full (sk_drops, read at ENOBUFS), every other column but time and eid NULL; NULL on an event row",
 			func(it *eventItem[E]) Value {
 				if it.V != nil {
 					return Null
