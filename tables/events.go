@@ -20,7 +20,10 @@ import (
 // goroutine. A generate call copies out the part of the buffer its `eid`
 // and `time` constraints select, found by binary search, and never waits
 // for the kernel: a scheduled `WHERE eid > <last eid seen>` sees each event
-// once, and older rows cost nothing.
+// once, and older rows cost nothing. eids come from one counter for the
+// process, and a query returns no eid above the counter's value when it
+// began (eventTable.Run), so `eid > <last>` misses nothing even when one
+// query reads several namespaces.
 //
 // Subscriptions start in StartEvents (the osquery host, at start: the
 // host's namespace and the configured ones) or on a table's first use in a
@@ -427,6 +430,9 @@ func (s *eventStream[E]) generate(ctx context.Context, q *Query, emit func(*even
 	}
 	sub.lastRead.Store(time.Now().UnixNano())
 	rg := eventRangeOf(q)
+	if hw, ok := ctx.Value(highWaterKey{}).(uint64); ok {
+		rg.maxEID = min(rg.maxEID, hw)
+	}
 	f, _ := ctx.Value(followerKey{}).(*Follower)
 	cursor := followCursor{s.name, sub.inode}
 	if f != nil {

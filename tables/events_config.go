@@ -67,8 +67,11 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // DefaultEventsConfig is the configuration used when no file says otherwise.
-// With the host's namespace only, the three event streams hold at most
-// 3 × MaxBytes (48 MiB) of events.
+// Memory bound: each stream and namespace holds at most MaxBytes of events
+// (estimated) plus 48 bytes of slot per event up to MaxEvents: 16 MiB +
+// 2.3 MiB by default, so about 55 MiB for the three streams in the host's
+// namespace alone, and that again per other namespace subscribed (at most
+// MaxNamespaces), plus each socket's ReceiveBuffer in the kernel.
 func DefaultEventsConfig() EventsConfig {
 	return EventsConfig{
 		MaxEvents:     50000,

@@ -356,3 +356,30 @@ func TestEventStorm(t *testing.T) {
 		t.Errorf("loss rows say %d dropped, status %d", dropped, lost)
 	}
 }
+
+// TestEventsTwoNamespaces reads two namespaces' buffers in one query
+// (netns IN (a, b)): each row comes from its own namespace's subscription.
+func TestEventsTwoNamespaces(t *testing.T) {
+	a, b := nstest.New(t), nstest.New(t)
+	nsA, nsB := a.Open(), b.Open()
+	start := min(subscribed(t, netlinkSocketEvents, nsA), subscribed(t, netlinkSocketEvents, nsB))
+	portA, portB := clientPorts(t, nsA, 1), clientPorts(t, nsB, 1)
+	waitPorts(t, nsA, start, portA)
+	waitPorts(t, nsB, start, portB)
+	cons := after(start)
+	cons[colNetNS] = []Constraint{{Op: OpEquals, Expr: a.Name}, {Op: OpEquals, Expr: b.Name}}
+	rows := eventRows(t, netlinkSocketEvents, netlinkx.Own, cons)
+	got := map[string]string{}
+	for _, r := range rows {
+		if r["protocol"] == "tcp" && (r["local_port"] == portA[0] || r["local_port"] == portB[0]) {
+			got[r["local_port"]] = r[colNetNS]
+		}
+	}
+	want := map[string]string{portA[0]: a.Name, portB[0]: b.Name}
+	if portA[0] == portB[0] {
+		t.Skip("both namespaces picked the same port")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("client port → netns (-want +got):\n%s", diff)
+	}
+}

@@ -50,3 +50,17 @@ func newEventTable[E any](stream *eventStream[E], name, doc string, examples []s
 	}
 	return t
 }
+
+// highWaterKey is the context key of a run's high-water mark: eventSeq
+// when the run began.
+type highWaterKey struct{}
+
+// Run runs the table with every namespace's rows capped at the eid the
+// process had reached when the run began. Each eid up to it is then in its
+// buffer (a buffer assigns an eid and stores the event under one lock,
+// which a read takes), so a query over several namespaces that returns
+// eid E has returned every buffered event below E: `eid > <last eid seen>`
+// misses none, whichever namespace is read first.
+func (t *eventTable[E]) Run(ctx context.Context, q *Query, emit func(cells []Value) error) error {
+	return t.Table.Run(context.WithValue(ctx, highWaterKey{}, eventSeq.Load()), q, emit)
+}
