@@ -17,3 +17,4 @@ bench-events:
 fuzz-events:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRtEvent$$' -fuzztime $(FUZZTIME) ./netlinkx
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCTEvent$$' -fuzztime $(FUZZTIME) ./netlinkx
+	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./netlinkx/events
