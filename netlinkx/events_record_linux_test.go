@@ -123,6 +123,7 @@ func TestRecordEvents(t *testing.T) {
 			"in a fresh namespace: ip link add d0 type veth peer name d1; ip link set d0 up; ip link set d0 mtu 1400; "+
 				"ip addr add 10.7.0.1/24 dev d0; ip -6 addr add fd00::1/64 dev lo; ip route add 10.9.0.0/24 via 10.7.0.2; "+
 				"ip neigh add 10.7.0.5 lladdr 02:00:00:00:00:05 dev d0 nud permanent; ip rule add from 10.8.0.0/16 lookup 100; "+
+				"sysctl -w net.ipv4.conf.d0.forwarding=1; "+
 				"ip route del 10.9.0.0/24; ip addr del 10.7.0.1/24 dev d0; ip link del d0",
 			func() {
 				for _, c := range [][]string{
@@ -134,6 +135,7 @@ func TestRecordEvents(t *testing.T) {
 					{"ip", "route", "add", "10.9.0.0/24", "via", "10.7.0.2"},
 					{"ip", "neigh", "add", "10.7.0.5", "lladdr", "02:00:00:00:00:05", "dev", "d0", "nud", "permanent"},
 					{"ip", "rule", "add", "from", "10.8.0.0/16", "lookup", "100"},
+					{"sysctl", "-qw", "net.ipv4.conf.d0.forwarding=1"},
 					{"ip", "route", "del", "10.9.0.0/24"},
 					{"ip", "addr", "del", "10.7.0.1/24", "dev", "d0"},
 					{"ip", "link", "del", "d0"},

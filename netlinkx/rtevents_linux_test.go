@@ -23,6 +23,9 @@ func rtEventLine(e netlinkx.RtEvent) string {
 		s += fmt.Sprintf(" from %s table %d prio %d", e.Source, e.Table, e.Priority)
 	case "neigh":
 		s += fmt.Sprintf(" %s %s %x", e.Address, e.State, e.LLAddr)
+	case "netconf":
+		v, _ := e.Netconf.Get(netlinkx.NETCONFA_FORWARDING)
+		s += fmt.Sprintf(" forwarding %d", v)
 	}
 	return s
 }
@@ -45,6 +48,7 @@ func TestRtEventsRecorded(t *testing.T) {
 		"route new if3 10.9.0.0/24 via 10.7.0.2 table 254",
 		"neigh new if3 10.7.0.5 PERMANENT 020000000005",
 		"rule new if0 from 10.8.0.0/16 table 100 prio 32765",
+		"netconf new if3 forwarding 1",
 		"route del if3 10.9.0.0/24 via 10.7.0.2 table 254",
 		"address del if3 10.7.0.1/24",
 		"link del if3 d0 mtu 1400",

@@ -111,10 +111,13 @@ func rtSummary(e *rtEvent) string {
 		if e.Type != unix.RTN_UNICAST {
 			b.WriteString(netlinkx.RouteTypeName(e.Type) + " ")
 		}
-		if e.Destination.Bits() == 0 {
+		switch d := e.Destination; {
+		case d.Bits() == 0:
 			b.WriteString("default")
-		} else {
-			b.WriteString(e.Destination.String())
+		case d.Bits() == d.Addr().BitLen():
+			b.WriteString(d.Addr().String()) // a host route, as ip prints it
+		default:
+			b.WriteString(d.String())
 		}
 		if e.Gateway.IsValid() {
 			fmt.Fprintf(&b, " via %s", e.Gateway)
