@@ -15,6 +15,7 @@ type sockEvent struct {
 	msg      netlinkx.InetDiagMsg
 	info     netlinkx.TCPInfo
 	infoSent int
+	owner    socketOwner // pid 0 when unknown (NoteSocketOwner)
 }
 
 // The sock_diag destroy groups (enum sknetlink_groups, linux/sock_diag.h).
@@ -53,6 +54,7 @@ func decodeSockEvent(typ, _ uint16, b []byte) (*sockEvent, int64, bool, error) {
 		}
 		e.infoSent = sent
 	}
+	e.owner, _ = takeSocketOwner(m.ID.Cookie)
 	m.Cong = append([]byte(nil), m.Cong...)
 	m.Info, m.SKMemInfo, m.MemInfo = nil, nil, nil
 	return e, int64(unsafe.Sizeof(*e)) + int64(len(m.Cong)), true, nil
@@ -69,7 +71,8 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 		"in the embedded host the subscription begins with the first query of the table (a one-shot query sees what is freed "+
 		"while it runs; use --follow). A TCP socket is freed when its last reference goes: after close() and, for a connection "+
 		"closed actively, when it enters TIME_WAIT (the TIME_WAIT mini-socket itself is not reported). "+
-		"The message carries no inode and no process: rows are not attributed to a process (pid would be a guess); "+
+		"The message carries no inode and no process. pid is the process an earlier read of netlink_sockets (with its pid column) "+
+		"saw holding the socket, noted by cookie in a bounded map (65,536 sockets), and NULL for a socket no such read saw: never a guess. "+
 		"uid is the socket's owner, and cookie joins with netlink_sockets.cookie or tcp_info.cookie rows kept from earlier queries. "+
 		"The socket's lifetime is not known to the kernel message and is not shown. Unlike osquery's socket_events, "+
 		"it needs no audit, sees every close, and carries byte counts.",
@@ -89,6 +92,18 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 			Text("state", "idiag_state when freed, TCP_* without prefix: CLOSE for most (psutil's CLOSE; osquery spells TCP_CLOSE CLOSED), ESTABLISHED for a connected UDP socket",
 				func(e *sockEvent) string { return netlinkx.TCPStateName(e.msg.State) }),
 			Int("uid", "idiag_uid: the socket's owner", func(e *sockEvent) int64 { return int64(e.msg.UID) }),
+			Col("pid", TypeInteger, "the process that held the socket when netlink_sockets last read it (that read's pid); NULL when no read saw the socket", func(e *sockEvent) Value {
+				if e.owner.pid == 0 {
+					return Null
+				}
+				return IntValue(e.owner.pid)
+			}),
+			Col("pid_seen", TypeBigInt, "when that read of netlink_sockets saw pid holding the socket, unix seconds; NULL with pid", func(e *sockEvent) Value {
+				if e.owner.pid == 0 {
+					return Null
+				}
+				return IntValue(e.owner.seen.Unix())
+			}),
 			Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins netlink_sockets.cookie",
 				func(e *sockEvent) string { return strconv.FormatUint(e.msg.ID.Cookie, 10) }),
 			Int("bound_ifindex", "idiag_if: the ifindex the socket was bound to (SO_BINDTODEVICE), 0 for none", func(e *sockEvent) int64 { return int64(e.msg.ID.If) }),

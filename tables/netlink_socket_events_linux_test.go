@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
 )
 
 // exchange opens a connection from a client to a server on addr (in the
@@ -141,5 +144,56 @@ func TestSocketEvents(t *testing.T) {
 				t.Errorf("uid %q cookie %q, want 0 and a cookie", row["uid"], row["cookie"])
 			}
 		})
+	}
+}
+
+// TestSocketEventsOwner: a socket whose owner was noted (as netlink_sockets
+// notes the pid it resolved) carries that pid when freed; one not noted
+// has NULL.
+func TestSocketEventsOwner(t *testing.T) {
+	n := nstest.New(t)
+	ns := n.Open()
+	last := subscribed(t, netlinkSocketEvents, ns)
+	var noted, other string
+	err := ns.Do(func() error {
+		for i, port := range []*string{&noted, &other} {
+			s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			if err := unix.Bind(s, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+				return err
+			}
+			sa, _ := unix.Getsockname(s)
+			*port = strconv.Itoa(sa.(*unix.SockaddrInet4).Port)
+			if i == 0 {
+				cookie, err := unix.GetsockoptUint64(s, unix.SOL_SOCKET, unix.SO_COOKIE)
+				if err != nil {
+					return err
+				}
+				NoteSocketOwner(cookie, int64(os.Getpid()), time.Now())
+			}
+			unix.Close(s)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{noted: strconv.Itoa(os.Getpid()), other: ""}
+	got := map[string]string{}
+	nstest.Eventually(t, func() error {
+		for _, r := range eventRows(t, netlinkSocketEvents, ns, after(last)) {
+			if _, ok := want[r["local_port"]]; ok && r["protocol"] == "udp" {
+				got[r["local_port"]] = r["pid"]
+			}
+		}
+		if len(got) != 2 {
+			return fmt.Errorf("%d of 2 sockets buffered", len(got))
+		}
+		return nil
+	})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("local_port → pid (-want +got):\n%s", diff)
 	}
 }
