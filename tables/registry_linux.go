@@ -12,4 +12,5 @@ var registry = []Interface{
 	tcpInfo,
 	netlinkNamespaces,
 	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
+	netlinkSocketEvents, conntrackEvents, netlinkEvents, netlinkqStatus,
 }

@@ -1,0 +1,385 @@
+package tables
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// clientPorts makes count TCP exchanges on 127.0.0.1 in ns and returns the
+// clients' ports.
+func clientPorts(t *testing.T, ns netlinkx.NetNS, count int) []string {
+	var ports []string
+	for range count {
+		c, _ := exchange(t, ns, "tcp4", "127.0.0.1:0", 10, 10)
+		ports = append(ports, strconv.Itoa(c))
+	}
+	return ports
+}
+
+// clientRows counts rows by client port (local_port, remote_port 0 rows
+// are the listeners and server sides, left out by the caller's ports).
+func portCounts(rows []map[string]string, ports []string) map[string]int {
+	want := map[string]bool{}
+	for _, p := range ports {
+		want[p] = true
+	}
+	got := map[string]int{}
+	for _, r := range rows {
+		if want[r["local_port"]] && r["protocol"] == "tcp" {
+			got[r["local_port"]]++
+		}
+	}
+	return got
+}
+
+func ones(ports []string) map[string]int {
+	m := map[string]int{}
+	for _, p := range ports {
+		m[p] = 1
+	}
+	return m
+}
+
+// waitPorts waits until every client port of ports has its row after eid last.
+func waitPorts(t *testing.T, ns netlinkx.NetNS, last uint64, ports []string) {
+	t.Helper()
+	nstest.Eventually(t, func() error {
+		got := portCounts(eventRows(t, netlinkSocketEvents, ns, after(last)), ports)
+		if len(got) != len(ports) {
+			return fmt.Errorf("%d of %d client sockets buffered", len(got), len(ports))
+		}
+		return nil
+	})
+}
+
+// TestEventsScheduledLoop runs two scheduled-style queries, the second
+// with `eid > <the first's last eid>`: each socket is seen once.
+func TestEventsScheduledLoop(t *testing.T) {
+	n := nstest.New(t)
+	ns := n.Open()
+	start := subscribed(t, netlinkSocketEvents, ns)
+	first := clientPorts(t, ns, 3)
+	waitPorts(t, ns, start, first)
+	rows1 := eventRows(t, netlinkSocketEvents, ns, after(start))
+	last := lastEID(t, rows1)
+	second := clientPorts(t, ns, 3)
+	waitPorts(t, ns, last, second)
+	rows2 := eventRows(t, netlinkSocketEvents, ns, after(last))
+	all := append(append([]string(nil), first...), second...)
+	if diff := cmp.Diff(ones(first), portCounts(rows1, all)); diff != "" {
+		t.Errorf("first query (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(ones(second), portCounts(rows2, all)); diff != "" {
+		t.Errorf("second query, eid > %d (-want +got):\n%s", last, diff)
+	}
+	for _, r := range rows2 {
+		if eid, _ := strconv.ParseUint(r[colEID], 10, 64); eid <= last {
+			t.Errorf("eid > %d returned eid %d", last, eid)
+		}
+	}
+}
+
+// TestEventsTimeConstraint: `time > N` returns only rows after second N,
+// from Generate itself (no SQLite re-check at this level).
+func TestEventsTimeConstraint(t *testing.T) {
+	n := nstest.New(t)
+	ns := n.Open()
+	start := subscribed(t, netlinkSocketEvents, ns)
+	before := clientPorts(t, ns, 2)
+	waitPorts(t, ns, start, before)
+	var secN int64
+	for _, r := range eventRows(t, netlinkSocketEvents, ns, after(start)) {
+		v, _ := strconv.ParseInt(r[colTime], 10, 64)
+		secN = max(secN, v)
+	}
+	for time.Now().Unix() <= secN {
+		time.Sleep(20 * time.Millisecond) // into the next second: not an assertion on time
+	}
+	later := clientPorts(t, ns, 2)
+	waitPorts(t, ns, start, later)
+	rows := eventRows(t, netlinkSocketEvents, ns, map[string][]Constraint{colTime: {{Op: OpGreater, Expr: itoa(secN)}}})
+	for _, r := range rows {
+		if v, _ := strconv.ParseInt(r[colTime], 10, 64); v <= secN {
+			t.Errorf("time > %d returned a row of time %d", secN, v)
+		}
+	}
+	all := append(append([]string(nil), before...), later...)
+	if diff := cmp.Diff(ones(later), portCounts(rows, all)); diff != "" {
+		t.Errorf("time > %d (-want +got):\n%s", secN, diff)
+	}
+}
+
+// TestFollow: Follow hands over what is buffered, then each new row as
+// it comes, and returns nil when its context ends.
+func TestFollow(t *testing.T) {
+	n := nstest.New(t)
+	ns := n.Open()
+	start := subscribed(t, netlinkSocketEvents, ns)
+	buffered := clientPorts(t, ns, 1)
+	waitPorts(t, ns, start, buffered)
+
+	spec := netlinkSocketEvents.Spec()
+	q := NewQuery(spec, after(start), nil)
+	q.NetNS = ns
+	ctx, cancel := context.WithCancel(context.Background())
+	rows := make(chan map[string]string, 100)
+	done := make(chan error, 1)
+	go func() {
+		done <- Follow(ctx, "netlink_socket_events", q, func(cells []Value) error {
+			row := map[string]string{}
+			for i, c := range spec.Columns {
+				row[c.Name] = cells[i].String()
+			}
+			rows <- row
+			return nil
+		})
+	}()
+	seen := map[string]int{}
+	expect := func(ports []string) {
+		t.Helper()
+		for {
+			all := true
+			for _, p := range ports {
+				all = all && seen[p] > 0
+			}
+			if all {
+				return
+			}
+			select {
+			case r := <-rows:
+				if r["protocol"] == "tcp" {
+					seen[r["local_port"]]++
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("follow: no row for ports %v; seen %v", ports, seen)
+			}
+		}
+	}
+	expect(buffered)
+	later := clientPorts(t, ns, 2)
+	expect(later)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Follow: %v", err)
+	}
+	for _, p := range append(buffered, later...) {
+		if seen[p] != 1 {
+			t.Errorf("port %s followed %d times, want 1", p, seen[p])
+		}
+	}
+}
+
+// TestNetlinkqStatus: a subscribed namespace has its row, with the events seen.
+func TestNetlinkqStatus(t *testing.T) {
+	n := nstest.New(t)
+	ns := n.Open()
+	start := subscribed(t, netlinkSocketEvents, ns)
+	ports := clientPorts(t, ns, 1)
+	waitPorts(t, ns, start, ports)
+	ino, err := ns.Inode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := matching(eventRows(t, netlinkqStatus, netlinkx.Own, nil), map[string]string{
+		"kind": "events", "name": "netlink_socket_events", "ns_inode": utoa(ino), "running": "1"})
+	if len(got) != 1 {
+		t.Fatalf("%d status rows for the namespace, want 1", len(got))
+	}
+	if seen, _ := strconv.Atoi(got[0]["seen"]); seen < 1 {
+		t.Errorf("seen %q, want at least 1: %v", got[0]["seen"], got[0])
+	}
+	if got[0]["memory_bytes"] == "0" || got[0]["lost"] != "0" {
+		t.Errorf("memory_bytes %q lost %q: %v", got[0]["memory_bytes"], got[0]["lost"], got[0])
+	}
+}
+
+// storm opens and closes (RST, no TIME_WAIT) TCP connections on
+// 127.0.0.1 in ns for d and returns how many sockets it freed: every client
+// socket, every socket accepted, and the listener. Clients use raw system
+// calls, as Go's dialer may open a second socket for one Dial; a last
+// connection from a known port, once accepted, shows that every earlier one
+// was (the accept queue is in order), so none is freed unaccepted.
+func storm(tb testing.TB, ns netlinkx.NetNS, d time.Duration) int {
+	var clients, accepted int
+	err := ns.Do(func() error {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		defer ln.Close()
+		var last atomic.Int64
+		lastAccepted := make(chan int, 1)
+		go func() {
+			n := 0
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				n++
+				port := c.RemoteAddr().(*net.TCPAddr).Port
+				_ = c.(*net.TCPConn).SetLinger(0)
+				c.Close()
+				if int64(port) == last.Load() {
+					lastAccepted <- n
+					return
+				}
+			}
+		}()
+		linger := &unix.Linger{Onoff: 1, Linger: 0}
+		sa := &unix.SockaddrInet4{Port: ln.Addr().(*net.TCPAddr).Port, Addr: [4]byte{127, 0, 0, 1}}
+		connect := func(final bool) error {
+			fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			clients++
+			defer unix.Close(fd)
+			_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, linger)
+			if final {
+				if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+					return err
+				}
+				local, err := unix.Getsockname(fd)
+				if err != nil {
+					return err
+				}
+				last.Store(int64(local.(*unix.SockaddrInet4).Port))
+				return unix.Connect(fd, sa)
+			}
+			_ = unix.Connect(fd, sa) // ECONNRESET, EADDRNOTAVAIL: the socket is freed all the same
+			return nil
+		}
+		for end := time.Now().Add(d); time.Now().Before(end); {
+			if err := connect(false); err != nil {
+				return err
+			}
+		}
+		if err := connect(true); err != nil {
+			return err
+		}
+		accepted = <-lastAccepted
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("storm: %v", err)
+	}
+	return clients + accepted + 1
+}
+
+// warmUp makes Go's net package probe the IP stack (it opens and closes
+// three sockets, once a process) before a subscription could count them.
+func warmUp(tb testing.TB, ns netlinkx.NetNS) {
+	err := ns.Do(func() error {
+		ln, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		return ln.Close()
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// stormStatus is the status row of the socket events of ns.
+func stormStatus(tb testing.TB, ns netlinkx.NetNS) map[string]string {
+	ino, err := ns.Inode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	got := matching(eventRows(tb, netlinkqStatus, netlinkx.Own, nil), map[string]string{
+		"kind": "events", "name": "netlink_socket_events", "ns_inode": utoa(ino)})
+	if len(got) != 1 {
+		tb.Fatalf("%d status rows, want 1", len(got))
+	}
+	return got[0]
+}
+
+// smallBuffers configures small event buffers for the test's new
+// subscriptions, and the defaults again after.
+func smallBuffers(tb testing.TB, cfg EventsConfig) {
+	if err := ConfigureEvents(cfg); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = ConfigureEvents(DefaultEventsConfig()) })
+}
+
+// TestEventStorm frees sockets as fast as one goroutine can for a second
+// into a subscription with a small receive buffer and a 1000-event ring:
+// the buffer stays within its bounds, and every freed socket is either
+// seen or counted lost (sk_drops), with the loss in a row of its own.
+func TestEventStorm(t *testing.T) {
+	n := nstest.New(t)
+	cfg := DefaultEventsConfig()
+	cfg.MaxEvents, cfg.MaxBytes, cfg.ReceiveBuffer = 1000, 1<<20, 64<<10
+	smallBuffers(t, cfg)
+	ns := n.Open()
+	warmUp(t, ns)
+	subscribed(t, netlinkSocketEvents, ns)
+	freed := storm(t, ns, time.Second)
+	var st map[string]string
+	nstest.Eventually(t, func() error {
+		st = stormStatus(t, ns)
+		seen, _ := strconv.Atoi(st["seen"])
+		lost, _ := strconv.Atoi(st["lost"])
+		if seen+lost != freed {
+			return fmt.Errorf("seen %d + lost %d != %d sockets freed", seen, lost, freed)
+		}
+		return nil
+	})
+	t.Logf("%d sockets freed: %v", freed, st)
+	if b, _ := strconv.Atoi(st["buffered"]); b > cfg.MaxEvents {
+		t.Errorf("buffered %d > max_events %d", b, cfg.MaxEvents)
+	}
+	if m, _ := strconv.ParseInt(st["memory_bytes"], 10, 64); m > cfg.MaxBytes+int64(cfg.MaxEvents)*64 {
+		t.Errorf("memory_bytes %d over the bound", m)
+	}
+	// Loss rows still buffered (the ring may have moved past them) add up
+	// to no more than was lost.
+	var dropped int
+	for _, r := range eventRows(t, netlinkSocketEvents, ns, nil) {
+		v, _ := strconv.Atoi(r["dropped"])
+		dropped += v
+	}
+	if lost, _ := strconv.Atoi(st["lost"]); dropped > lost {
+		t.Errorf("loss rows say %d dropped, status %d", dropped, lost)
+	}
+}
+
+// TestEventsTwoNamespaces reads two namespaces' buffers in one query
+// (netns IN (a, b)): each row comes from its own namespace's subscription.
+func TestEventsTwoNamespaces(t *testing.T) {
+	a, b := nstest.New(t), nstest.New(t)
+	nsA, nsB := a.Open(), b.Open()
+	start := min(subscribed(t, netlinkSocketEvents, nsA), subscribed(t, netlinkSocketEvents, nsB))
+	portA, portB := clientPorts(t, nsA, 1), clientPorts(t, nsB, 1)
+	waitPorts(t, nsA, start, portA)
+	waitPorts(t, nsB, start, portB)
+	cons := after(start)
+	cons[colNetNS] = []Constraint{{Op: OpEquals, Expr: a.Name}, {Op: OpEquals, Expr: b.Name}}
+	rows := eventRows(t, netlinkSocketEvents, netlinkx.Own, cons)
+	got := map[string]string{}
+	for _, r := range rows {
+		if r["protocol"] == "tcp" && (r["local_port"] == portA[0] || r["local_port"] == portB[0]) {
+			got[r["local_port"]] = r[colNetNS]
+		}
+	}
+	want := map[string]string{portA[0]: a.Name, portB[0]: b.Name}
+	if portA[0] == portB[0] {
+		t.Skip("both namespaces picked the same port")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("client port → netns (-want +got):\n%s", diff)
+	}
+}
