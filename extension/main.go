@@ -25,11 +25,14 @@ func main() {
 }
 
 const usage = `usage:
-  netlinkq [--json|--csv|--line] [--separator S] [--netns NAME] ["SQL"]
+  netlinkq [--json|--csv|--line] [--separator S] [--netns NAME] [--follow] ["SQL"]
       run SQL over the netlinkq tables in an embedded SQLite (osqueryi-like);
       with no SQL, read it from stdin, or start a shell on a terminal;
       --sqlite-only: no direct scans (SELECT cols FROM t WHERE col = x ...
       is answered without SQLite's row machinery, with the same output)
+      --follow: run SQL again as event tables buffer more, printing the
+      new events (--json: one object a line), until Ctrl-C
+      --config PATH: the configuration file (default /etc/netlinkq/netlinkq.json)
   netlinkq.ext --socket PATH [--timeout S] [--interval S] [--verbose]
       serve the tables to osqueryd as an extension (the flags osqueryd passes)
   netlinkq --version | --help
@@ -63,7 +66,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // parseExtensionFlags reads osqueryd's extension flags. Flags osquery may add
 // that we do not know are ignored, as osquery's own extensions ignore them.
 func parseExtensionFlags(args []string) (osqueryhost.Options, error) {
-	o := osqueryhost.Options{Timeout: 3 * time.Second, Interval: 3 * time.Second, Version: version}
+	o := osqueryhost.Options{Timeout: 3 * time.Second, Interval: 3 * time.Second, Version: version,
+		Config: os.Getenv("NETLINKQ_CONFIG")}
 	for i := 0; i < len(args); i++ {
 		if !strings.HasPrefix(args[i], "-") {
 			continue
@@ -144,6 +148,12 @@ func parseShellFlags(args []string, stdout io.Writer) (o shell.Options, exit boo
 			}
 		case "sqlite-only":
 			o.SQLiteOnly = true
+		case "follow":
+			o.Follow = true
+		case "config":
+			if o.Config, err = takeVal(); err != nil {
+				return o, false, err
+			}
 		case "netns":
 			if o.NetNS, err = takeVal(); err != nil {
 				return o, false, err

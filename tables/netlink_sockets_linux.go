@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
@@ -136,6 +137,17 @@ func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) er
 			return err
 		}
 		sq.owners = owners
+		// Tell netlink_socket_events who held each inet socket, for when it
+		// is freed (its destroy message names no process).
+		seen, next := time.Now(), emit
+		emit = func(s *socket) error {
+			if s.inet != nil {
+				if o, ok := owners[uint64(s.inode())]; ok {
+					NoteSocketOwner(s.cookieValue(), int64(o.PID), seen)
+				}
+			}
+			return next(s)
+		}
 		if only {
 			// pid = N with every N > 0: a socket nobody among them owns shows
 			// pid -1 and cannot match, so it need not reach the host.

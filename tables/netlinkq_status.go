@@ -57,7 +57,7 @@ var netlinkqStatus = &Table[StatusRow]{
 		"SELECT name, lost FROM netlinkq_status WHERE kind = 'events' AND lost > 0",
 	},
 	Columns: []Column[StatusRow]{
-		Text("kind", "what the row counts: 'events' for an event subscription", func(r *StatusRow) string { return r.Kind }),
+		Text("kind", "what the row counts: 'events' for an event subscription, 'requests' for the kernel requests this process made (name: dumps, proc_walks, snapshots_taken, snapshot_answers; the count in seen)", func(r *StatusRow) string { return r.Kind }),
 		Text("name", "the counter set: for kind 'events' the event table the subscription fills", func(r *StatusRow) string { return r.Name }),
 		Col("ns_inode", TypeBigInt, "the inode of the network namespace the row concerns (join with netlink_namespaces.inode); NULL for none", func(r *StatusRow) Value {
 			if r.NetNSInode == 0 {

@@ -136,6 +136,7 @@ func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, rea
 	c.evict(now)
 	if s := c.snaps[key]; s != nil {
 		c.mu.Unlock()
+		snapshotAnswers.Add(1)
 		return s.answer(spec, q, vary, cells, emit)
 	}
 	_, big := c.tooBig[key]
@@ -182,6 +183,7 @@ func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, rea
 			c.evictOldest()
 		}
 		c.snaps[key] = s
+		snapshotsTaken.Add(1)
 		// Drop it when its time is up, not at the next call: its namespace
 		// stays open until then.
 		time.AfterFunc(snapshotAge, func() {

@@ -61,6 +61,10 @@ type Options struct {
 	Verbose bool
 	// Version is what osquery_extensions.version shows.
 	Version string
+	// Config is the configuration file whose "events" object sets what the
+	// event tables buffer between queries (tables.DefaultConfigPath when
+	// empty; osqueryd passes no flag for it).
+	Config string
 }
 
 // Run serves every table of the registry to osqueryd until
@@ -78,6 +82,23 @@ func Run(o Options, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// The event tables listen from the start, so that a query sees what
+	// happened since the one before it.
+	path := o.Config
+	if path == "" {
+		path = tables.DefaultConfigPath
+	}
+	cfg, err := tables.LoadEventsConfig(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 1
+	}
+	stopEvents, err := tables.StartEvents(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 1
+	}
+	defer stopEvents()
 	if err := serve(ctx, o, tables.All(), logger); err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 1

@@ -34,6 +34,12 @@ type Options struct {
 	SQL string
 	// SQLiteOnly answers every statement through SQLite, simple ones too (--sqlite-only).
 	SQLiteOnly bool
+	// Follow runs SQL again each time an event table has buffered more,
+	// printing the new events, until interrupted (--follow).
+	Follow bool
+	// Config is the configuration file whose "events" object bounds the
+	// event buffers (--config; tables.DefaultConfigPath when empty).
+	Config string
 	// Version is what the interactive shell's banner shows.
 	Version string
 }
@@ -75,11 +81,23 @@ func Run(o Options, stdin io.Reader, stdout, stderr io.Writer) int {
 		debug.SetGCPercent(200)
 	}
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, "Warning: "+format+"\n", args...) }
+	cfgPath := o.Config
+	if cfgPath == "" {
+		cfgPath = tables.DefaultConfigPath
+	}
+	cfg, err := tables.LoadEventsConfig(cfgPath)
+	if err == nil {
+		err = tables.ConfigureEvents(cfg)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "Error: %v\n", err)
+		return 1
+	}
 	// A direct scan may answer the command line's statement when it is the
 	// only one (sqlhost.Options.DirectScan).
 	stmts, rest := splitSQL(o.SQL)
 	oneStatement := len(stmts) == 1 && strings.TrimSpace(rest) == "" || len(stmts) == 0 && strings.TrimSpace(rest) != ""
-	direct := !o.SQLiteOnly && oneStatement && !strings.HasPrefix(strings.TrimSpace(o.SQL), ".")
+	direct := !o.SQLiteOnly && !o.Follow && oneStatement && !strings.HasPrefix(strings.TrimSpace(o.SQL), ".")
 	host, err := sqlhost.New(tables.All(), sqlhost.Options{NetNS: ns, Logf: logf, DirectScan: direct})
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
@@ -91,6 +109,12 @@ func Run(o Options, stdin io.Reader, stdout, stderr io.Writer) int {
 	sh := &shell{host: host, mode: o.Mode, sep: o.Separator, header: o.Header, out: out, errw: stderr, version: o.Version}
 
 	switch {
+	case o.Follow:
+		if !oneStatement {
+			fmt.Fprintln(stderr, "Error: --follow takes one SQL statement")
+			return 1
+		}
+		return sh.follow(o.SQL)
 	case o.SQL != "":
 		return sh.script(strings.NewReader(o.SQL))
 	case isTerminal(stdin):
