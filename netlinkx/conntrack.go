@@ -78,8 +78,8 @@ const sizeofNfgenmsg = 4
 // ctnetlink message types (linux/netfilter/nfnetlink_conntrack.h, enum
 // cntl_msg_types), under subsystem NFNL_SUBSYS_CTNETLINK.
 const (
-	IPCTNL_MSG_CT_NEW          = 0
-	IPCTNL_MSG_CT_GET          = 1
+	IPCTNL_MSG_CT_NEW           = 0
+	IPCTNL_MSG_CT_GET           = 1
 	IPCTNL_MSG_CT_GET_STATS_CPU = 4
 )
 

@@ -215,4 +215,3 @@ func natPort(p uint16, ok bool) Value {
 	}
 	return IntValue(int64(p))
 }
-
