@@ -29,13 +29,6 @@ type Conntrack struct {
 	HasTimestamp bool
 }
 
-// ctnetlink nests that a Flow fills without saying whether they came
-// (linux/netfilter/nfnetlink_conntrack.h, enum ctattr_type).
-const (
-	CTA_COUNTERS_ORIG = 9
-	CTA_TIMESTAMP     = 20
-)
-
 // UnmarshalBinary decodes the payload of one ctnetlink conntrack message:
 // struct nfgenmsg and the CTA_* attributes after it. The attributes are
 // decoded by ti-mo/conntrack (Event.Unmarshal); a scan of the top level
@@ -74,14 +67,6 @@ func (c *Conntrack) UnmarshalBinary(b []byte) error {
 
 // sizeofNfgenmsg is sizeof(struct nfgenmsg): family, version, res_id.
 const sizeofNfgenmsg = 4
-
-// ctnetlink message types (linux/netfilter/nfnetlink_conntrack.h, enum
-// cntl_msg_types), under subsystem NFNL_SUBSYS_CTNETLINK.
-const (
-	IPCTNL_MSG_CT_NEW           = 0
-	IPCTNL_MSG_CT_GET           = 1
-	IPCTNL_MSG_CT_GET_STATS_CPU = 4
-)
 
 // ctnetlinkType is the nlmsg_type of a ctnetlink message: subsystem << 8 | type.
 func ctnetlinkType(msg uint8) netlink.HeaderType {

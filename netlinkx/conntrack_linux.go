@@ -14,17 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Request attributes of a ctnetlink dump (linux/netfilter/nfnetlink_conntrack.h,
-// enum ctattr_type); their values are big-endian.
-const (
-	CTA_MARK      = 8
-	CTA_ZONE      = 18
-	CTA_MARK_MASK = 21
-)
-
-// NFNETLINK_V0 is nfgenmsg.version (linux/netfilter/nfnetlink.h).
-const NFNETLINK_V0 = 0
-
 // DumpConntrack dumps the conntrack table of req.NetNS (IPCTNL_MSG_CT_GET
 // with NLM_F_DUMP) and calls emit with each entry as it is read. The entry
 // is reused for the next one. Reading needs CAP_NET_ADMIN in the namespace's
