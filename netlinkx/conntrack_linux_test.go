@@ -180,7 +180,9 @@ func TestRecordConntrack(t *testing.T) {
 }
 
 // ctaNest is a nested conntrack attribute (NLA_F_NESTED set, as the kernel sends them).
-func ctaNest(typ uint16, children ...[]byte) []byte { return attr(typ|unix.NLA_F_NESTED, cat(children...)...) }
+func ctaNest(typ uint16, children ...[]byte) []byte {
+	return attr(typ|unix.NLA_F_NESTED, cat(children...)...)
+}
 
 func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }

@@ -81,5 +81,5 @@ const (
 	CTA_COUNTERS_BYTES   = 2 // __be64
 )
 
-// linux/netfilter/nfnetlink.h: NFNETLINK_V0, nfgenmsg.version.
+// NFNETLINK_V0 is nfgenmsg.version (linux/netfilter/nfnetlink.h).
 const NFNETLINK_V0 = 0
