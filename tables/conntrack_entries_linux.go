@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -20,7 +21,7 @@ var conntrackEntries = &Table[netlinkx.Conntrack]{
 		"what the original destination is rewritten to (DNAT, redirect); they are NULL where nothing is rewritten. " +
 		"A constraint on family is sent as nfgenmsg.nfgen_family, one on mark as CTA_MARK, one on zone as CTA_ZONE " +
 		"(kernel 6.8+): the kernel skips other entries. A namespace tracks nothing until a rule uses conntrack. " +
-		"Reading needs CAP_NET_ADMIN; a kernel without conntrack gives no rows and a warning. The cost is one dump of " +
+		"Reading needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. The cost is one dump of " +
 		"the whole table (about as long as `conntrack -L`). osquery has no conntrack table.",
 	Examples: []string{
 		"SELECT protocol, orig_src, orig_dst, orig_dport, state, status FROM conntrack_entries",
@@ -170,8 +171,12 @@ var conntrackEntries = &Table[netlinkx.Conntrack]{
 			req.Zone = &z
 		}
 		err := netlinkx.DumpConntrack(ctx, req, emit)
-		if netlinkx.IsConntrackUnavailable(err) {
+		switch {
+		case netlinkx.IsConntrackUnavailable(err):
 			q.logf("table conntrack_entries: no conntrack in this kernel or namespace: %v", err)
+			return nil
+		case errors.Is(err, unix.EPERM):
+			q.logf("table conntrack_entries: reading the conntrack table needs CAP_NET_ADMIN: %v", err)
 			return nil
 		}
 		return err

@@ -2,8 +2,10 @@ package tables
 
 import (
 	"context"
+	"errors"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"golang.org/x/sys/unix"
 )
 
 // conntrackStatRow is one CPU's counters and the namespace's table size.
@@ -25,7 +27,7 @@ var ipConntrackStat = &Table[conntrackStatRow]{
 	Doc: "One row per CPU of struct ip_conntrack_stat, the conntrack statistics (what `conntrack -S` prints), from " +
 		"ctnetlink IPCTNL_MSG_CT_GET_STATS_CPU (ti-mo/conntrack's Stats), with the namespace's entry count and limit " +
 		"from /proc/sys/net/netfilter/nf_conntrack_count and nf_conntrack_max on every row. Cheap: one short dump and " +
-		"two small reads. A kernel without conntrack gives no rows and a warning. osquery has no such table.",
+		"two small reads. Needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. osquery has no such table.",
 	Examples: []string{
 		"SELECT cpu, found, invalid, insert, insert_failed, drop, early_drop FROM ip_conntrack_stat",
 		"SELECT max(count) AS entries, max(max) AS limit_, sum(drop) AS drops FROM ip_conntrack_stat",
@@ -45,11 +47,14 @@ var ipConntrackStat = &Table[conntrackStatRow]{
 	},
 	Generate: func(ctx context.Context, q *Query, emit func(*conntrackStatRow) error) error {
 		stats, err := netlinkx.ConntrackStats(ctx, q.NetNS)
-		if netlinkx.IsConntrackUnavailable(err) {
+		switch {
+		case netlinkx.IsConntrackUnavailable(err):
 			q.logf("table ip_conntrack_stat: no conntrack in this kernel or namespace: %v", err)
 			return nil
-		}
-		if err != nil {
+		case errors.Is(err, unix.EPERM):
+			q.logf("table ip_conntrack_stat: reading conntrack statistics needs CAP_NET_ADMIN: %v", err)
+			return nil
+		case err != nil:
 			return err
 		}
 		var row conntrackStatRow
