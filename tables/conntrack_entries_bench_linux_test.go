@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mdlayher/netlink"
+	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/ti-mo/conntrack"
 	"golang.org/x/sys/unix"
@@ -38,7 +39,8 @@ func benchConntrackSizes(b *testing.B) []int {
 // whose table holds n UDP entries (made with ti-mo/conntrack's Create), and
 // runs `conntrack -L` there in the same run: x_conntrack is our time per
 // query over conntrack's per process (its process start included; both read
-// one ctnetlink dump, conntrack prints text, we build rows).
+// one ctnetlink dump, conntrack prints text, we build rows); x_floor is our
+// time over the bare dump's (netlinkx.Dump, nothing decoded).
 func BenchmarkConntrack(b *testing.B) {
 	nstest.NeedTool(b, "conntrack")
 	ns := nstest.New(b)
@@ -86,6 +88,19 @@ func BenchmarkConntrack(b *testing.B) {
 			}
 			b.StopTimer()
 			theirs := ctTime()
+			// The floor: the same ctnetlink dump with nothing decoded.
+			const runs = 5
+			fstart := time.Now()
+			for range runs {
+				err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_NETFILTER, NetNS: fd,
+					Type: unix.NFNL_SUBSYS_CTNETLINK<<8 | netlinkx.IPCTNL_MSG_CT_GET, Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, 0, 0, 0}},
+					func(netlink.Header, []byte) error { return nil })
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			floor := time.Since(fstart) / runs
+			b.ReportMetric(float64(ours)/float64(floor), "x_floor")
 			b.ReportMetric(float64(ours)/float64(theirs), "x_conntrack")
 			b.ReportMetric(float64(theirs.Microseconds()), "conntrack_us/op")
 		})
