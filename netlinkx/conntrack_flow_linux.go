@@ -9,7 +9,6 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/ti-mo/conntrack"
-	"github.com/ti-mo/netfilter"
 	"golang.org/x/sys/unix"
 )
 
@@ -70,7 +69,7 @@ const sizeofNfgenmsg = 4
 
 // ctnetlinkType is the nlmsg_type of a ctnetlink message: subsystem << 8 | type.
 func ctnetlinkType(msg uint8) netlink.HeaderType {
-	return netlink.HeaderType(uint16(netfilter.NFSubsysCTNetlink)<<8 | uint16(msg))
+	return netlink.HeaderType(unix.NFNL_SUBSYS_CTNETLINK<<8 | uint16(msg))
 }
 
 // ProtocolName is the layer-4 protocol of the original tuple as conntrack
