@@ -82,6 +82,7 @@ var tcpInfo = &Table[socket]{
 				}
 				return UintValue(s.inet.CgroupID)
 			}),
+			Col("cgroup", TypeText, cgroupDoc, (*socket).cgroupPath),
 		},
 	),
 	Generate: func(ctx context.Context, q *Query, emit func(*socket) error) error {

@@ -1,0 +1,141 @@
+package tables
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// cgroupListener listens on TCP port argv[1] (IPv4), connects to itself
+// once, prints "ready" and waits: three sockets made in its cgroup.
+const cgroupListener = `import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+a = s.accept()
+print("ready", flush=True)
+time.sleep(600)
+`
+
+// testCgroup makes a cgroup v2 directory for the test under the cgroup2
+// mount and removes it when the test ends (after the processes in it, which
+// the caller starts later and so stops first). It returns its path relative
+// to the mount, as ss prints it, and its full path.
+func testCgroup(t *testing.T) (rel, dir string) {
+	t.Helper()
+	mount := netlinkx.Cgroup2Mount()
+	if mount == "" {
+		t.Skip("needs a cgroup2 hierarchy (a cgroup v1-only host has none)")
+	}
+	rel = fmt.Sprintf("/nlq-%s-%d", unixSafe(t.Name()), os.Getpid())
+	dir = filepath.Join(mount, rel)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Skipf("needs a writable cgroup2 hierarchy at %s: %v", mount, err)
+	}
+	t.Cleanup(func() {
+		if err := unix.Rmdir(dir); err != nil {
+			t.Errorf("remove test cgroup %s: %v", dir, err)
+		}
+	})
+	return rel, dir
+}
+
+func unixSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// TestSocketsCgroup moves a listener into a test cgroup before it opens its
+// sockets and finds that cgroup's path in the cgroup column of
+// netlink_sockets and tcp_info, as `ss -Htan --cgroup` shows it.
+func TestSocketsCgroup(t *testing.T) {
+	nstest.NeedTool(t, "ss")
+	nstest.NeedTool(t, "python3")
+	nstest.NeedTool(t, "nsenter")
+	ns := nstest.New(t)
+	rel, dir := testCgroup(t)
+	const port = 47311
+	// The shell joins the cgroup, then becomes the listener (same pid):
+	// a socket belongs to the cgroup its creator was in at socket().
+	// nsenter, not ip netns exec: that mounts a sysfs of its own, without
+	// the cgroup2 hierarchy under /sys/fs/cgroup.
+	nsenter := func(args ...string) *exec.Cmd {
+		return exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns.Name}, args...)...)
+	}
+	nstest.StartReady(t, nsenter("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec python3 -c "$1" "$2"`, dir, cgroupListener, strconv.Itoa(port)))
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatUint(st.Ino, 10)
+	fd := ns.Open()
+
+	// ss -Htan --cgroup: "STATE RQ SQ LOCAL PEER cgroup:PATH", one line per socket.
+	var want []string
+	out, err := nsenter("ss", "-Htan", "--cgroup").Output()
+	if err != nil {
+		t.Fatalf("ss -Htan --cgroup: %v", err)
+	}
+	for l := range strings.SplitSeq(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 6 || !strings.HasPrefix(f[5], "cgroup:") {
+			continue
+		}
+		want = append(want, f[3]+" "+f[4]+" "+strings.TrimPrefix(f[5], "cgroup:"))
+	}
+	if len(want) != 3 {
+		t.Fatalf("ss shows %d sockets with a cgroup, want 3: %q", len(want), want)
+	}
+	for _, l := range want {
+		if !strings.HasSuffix(l, " "+rel) {
+			t.Errorf("ss shows %q, want cgroup %s", l, rel)
+		}
+	}
+	for _, tb := range []Interface{netlinkSockets, tcpInfo} {
+		t.Run(tb.Spec().Name, func(t *testing.T) {
+			cons := eq("family", "inet")
+			var got []string
+			for _, r := range tableRows(t, tb, fd, cons, []string{"family", "local_address", "local_port", "remote_address", "remote_port", "cgroup_id", "cgroup"}) {
+				if r["cgroup_id"] != id {
+					t.Errorf("cgroup_id %s, want %s (the inode of %s)", r["cgroup_id"], id, dir)
+				}
+				peer := r["remote_address"] + ":" + r["remote_port"]
+				if r["remote_port"] == "0" {
+					peer = "0.0.0.0:*"
+				}
+				got = append(got, r["local_address"]+":"+r["local_port"]+" "+peer+" "+r["cgroup"])
+			}
+			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+				t.Errorf("(-ss --cgroup +%s):\n%s", tb.Spec().Name, diff)
+			}
+		})
+	}
+	// A constraint on cgroup narrows no dump and starts no /proc walk.
+	walked := false
+	ownerWalkHook = func([]int32) { walked = true }
+	defer func() { ownerWalkHook = nil }()
+	rows := tableRows(t, netlinkSockets, fd, eq("cgroup", rel), []string{"cgroup", "local_port"})
+	n := 0
+	for _, r := range rows {
+		if r["cgroup"] == rel {
+			n++
+		}
+	}
+	if n != 3 || walked {
+		t.Errorf("WHERE cgroup = %q: %d matching rows (want 3), /proc walked: %v", rel, n, walked)
+	}
+}
