@@ -11,5 +11,6 @@ var registry = []Interface{
 	netlinkSockets,
 	tcpInfo,
 	netlinkNamespaces,
+	netlinkNeighbors, netlinkQdiscs, netlinkTclasses,
 	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 }
