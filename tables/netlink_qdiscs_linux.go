@@ -110,8 +110,18 @@ var netlinkTclasses = &Table[tcRow]{
 		"SELECT interface, kind, handle, parent, rate, ceil, bytes, packets FROM netlink_tclasses",
 		"SELECT c.interface, c.handle, c.rate, q.kind FROM netlink_tclasses c JOIN netlink_qdiscs q ON q.interface = c.interface AND c.handle LIKE q.handle || '%'",
 	},
-	Columns: tcColumns("tcmsg.tcm_handle, the class id as `tc class` prints it: major:minor in hex (1:10)",
-		func(r *tcRow) string { return netlinkx.TcHandle(r.m.Handle) }),
+	Columns: Concat(
+		tcColumns("tcmsg.tcm_handle, the class id as `tc class` prints it: major:minor in hex (1:10)",
+			func(r *tcRow) string { return netlinkx.TcHandle(r.m.Handle) }),
+		[]Column[tcRow]{
+			Col("leaf", TypeText, "tcmsg.tcm_info of a class: the handle of the qdisc attached below it, as tc prints it after `leaf` (10:); NULL when none", func(r *tcRow) Value {
+				if r.m.Info == 0 {
+					return Null
+				}
+				return TextValue(netlinkx.QdiscHandle(r.m.Info))
+			}),
+		},
+	),
 	Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
 		links, err := tcLinks(ctx, q)
 		if err != nil {

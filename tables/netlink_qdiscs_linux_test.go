@@ -148,11 +148,11 @@ func TestNetlinkTclassesMatchesTC(t *testing.T) {
 	}
 	rates := map[string]string{}
 	for _, r := range rows {
-		rates[r["interface"]+" "+r["handle"]] = r["rate"] + "/" + r["ceil"]
+		rates[r["interface"]+" "+r["handle"]] = r["rate"] + "/" + r["ceil"] + " leaf " + r["leaf"]
 	}
-	for key, w := range map[string]string{"veth0 1:1": "1250000/1250000", "veth0 1:10": "625000/1250000", "veth0 1:20": "125000/250000"} {
+	for key, w := range map[string]string{"veth0 1:1": "1250000/1250000 leaf <null>", "veth0 1:10": "625000/1250000 leaf 10:", "veth0 1:20": "125000/250000 leaf 20:"} {
 		if rates[key] != w {
-			t.Errorf("%s rate/ceil = %q, want %q (bytes/s)", key, rates[key], w)
+			t.Errorf("%s rate/ceil leaf = %q, want %q (bytes/s)", key, rates[key], w)
 		}
 	}
 }
