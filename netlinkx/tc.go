@@ -9,32 +9,30 @@ const (
 	TC_H_INGRESS = 0xFFFFFFF1 // tcm_parent of the ingress/clsact qdisc
 	TC_H_UNSPEC  = 0
 
-	TCA_STATS_BASIC       = 1 // struct gnet_stats_basic
-	TCA_STATS_RATE_EST    = 2 // struct gnet_stats_rate_est
-	TCA_STATS_QUEUE       = 3 // struct gnet_stats_queue
-	TCA_STATS_APP         = 4 // qdisc-specific xstats
-	TCA_STATS_RATE_EST64  = 5 // struct gnet_stats_rate_est64
-	TCA_STATS_PAD         = 6
-	TCA_STATS_BASIC_HW    = 7 // struct gnet_stats_basic, offloaded part
-	TCA_STATS_PKT64       = 8 // u64 packets (kernel 5.5+)
-	TCA_HTB_PARMS         = 1 // struct tc_htb_opt (class)
-	TCA_HTB_INIT          = 2 // struct tc_htb_glob (qdisc)
-	TCA_HTB_RATE64        = 6 // u64 rate, bytes/s, when above 2^32-1
-	TCA_HTB_CEIL64        = 7 // u64 ceil, bytes/s, when above 2^32-1
-	TCA_TBF_PARMS         = 1 // struct tc_tbf_qopt
-	TCA_TBF_RATE64        = 4 // u64 rate, bytes/s, when above 2^32-1
-	sizeofTcMsg           = 20
-	sizeofGnetStatsBasic  = 12 // u64 bytes, u32 packets (padded to 16 in the attribute)
-	sizeofGnetStatsQueue  = 20
-	sizeofTcStats         = 36 // struct tc_stats without its tail padding
-	sizeofTcRateSpec      = 12
-	sizeofTcHtbOpt        = 2*sizeofTcRateSpec + 20
-	sizeofTcTbfQopt       = 2*sizeofTcRateSpec + 12
-	sizeofTcFifoQopt      = 4
-	offsetTcRateSpecRate  = 8 // tc_ratespec.rate
-	offsetTcTbfQoptLimit  = 2 * sizeofTcRateSpec
-	offsetTcHtbOptBuffer  = 2 * sizeofTcRateSpec
-	offsetTcHtbOptCBuffer = offsetTcHtbOptBuffer + 4
+	TCA_STATS_BASIC      = 1 // struct gnet_stats_basic
+	TCA_STATS_RATE_EST   = 2 // struct gnet_stats_rate_est
+	TCA_STATS_QUEUE      = 3 // struct gnet_stats_queue
+	TCA_STATS_APP        = 4 // qdisc-specific xstats
+	TCA_STATS_RATE_EST64 = 5 // struct gnet_stats_rate_est64
+	TCA_STATS_PAD        = 6
+	TCA_STATS_BASIC_HW   = 7 // struct gnet_stats_basic, offloaded part
+	TCA_STATS_PKT64      = 8 // u64 packets (kernel 5.5+)
+	TCA_HTB_PARMS        = 1 // struct tc_htb_opt (class)
+	TCA_HTB_INIT         = 2 // struct tc_htb_glob (qdisc)
+	TCA_HTB_RATE64       = 6 // u64 rate, bytes/s, when above 2^32-1
+	TCA_HTB_CEIL64       = 7 // u64 ceil, bytes/s, when above 2^32-1
+	TCA_TBF_PARMS        = 1 // struct tc_tbf_qopt
+	TCA_TBF_RATE64       = 4 // u64 rate, bytes/s, when above 2^32-1
+	sizeofTcMsg          = 20
+	sizeofGnetStatsBasic = 12 // u64 bytes, u32 packets (padded to 16 in the attribute)
+	sizeofGnetStatsQueue = 20
+	sizeofTcStats        = 36 // struct tc_stats without its tail padding
+	sizeofTcRateSpec     = 12
+	sizeofTcHtbOpt       = 2*sizeofTcRateSpec + 20
+	sizeofTcTbfQopt      = 2*sizeofTcRateSpec + 12
+	sizeofTcFifoQopt     = 4
+	offsetTcRateSpecRate = 8 // tc_ratespec.rate
+	offsetTcTbfQoptLimit = 2 * sizeofTcRateSpec
 )
 
 // TcMsg is struct tcmsg, the fixed header of RTM_NEWQDISC and RTM_NEWTCLASS (linux/rtnetlink.h).

@@ -35,6 +35,7 @@ var netlinkNeighbors = &Table[neighRow]{
 		"osquery's arp_cache reads /proc/net/arp: IPv4 only, no NUD state.",
 	Examples: []string{
 		"SELECT interface, address, lladdr, state FROM netlink_neighbors",
+		"SELECT family, state, count(*) AS entries FROM netlink_neighbors GROUP BY family, state",
 		"SELECT address, lladdr, used, confirmed FROM netlink_neighbors WHERE family = 'inet6' AND flags LIKE '%router%'",
 		"SELECT interface, address FROM netlink_neighbors WHERE state IN ('FAILED', 'INCOMPLETE')",
 	},

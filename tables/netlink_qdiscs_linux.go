@@ -10,9 +10,8 @@ import (
 
 // tcRow is one row of netlink_qdiscs or netlink_tclasses.
 type tcRow struct {
-	m     *netlinkx.TcMessage
-	name  string // the link's name
-	class bool
+	m    *netlinkx.TcMessage
+	name string // the link's name
 }
 
 // tcColumns are the columns netlink_qdiscs and netlink_tclasses share.
@@ -77,7 +76,7 @@ var netlinkQdiscs = &Table[tcRow]{
 		"Qdiscs hidden from dumps (TCQ_F_INVISIBLE, `tc qdisc show invisible`: the per-queue children of mq) are not shown. osquery has no tc table.",
 	Examples: []string{
 		"SELECT interface, kind, handle, parent, bytes, packets, drops, backlog, qlen FROM netlink_qdiscs",
-		"SELECT interface, kind, drops, overlimits FROM netlink_qdiscs WHERE drops > 0",
+		"SELECT interface, kind, drops, overlimits, requeues FROM netlink_qdiscs WHERE parent = 'root'",
 	},
 	Columns: tcColumns("tcmsg.tcm_handle as `tc qdisc` prints it: the major number in hex and a colon (1:, ffff:; 0: for noqueue)",
 		func(r *tcRow) string { return netlinkx.QdiscHandle(r.m.Handle) }),
@@ -107,7 +106,7 @@ var netlinkTclasses = &Table[tcRow]{
 		"The kernel dumps the classes of one link per request, so this table costs an RTM_GETLINK dump plus one request per link; " +
 		"a constraint on interface or index asks for those links only. Qdiscs are in netlink_qdiscs.",
 	Examples: []string{
-		"SELECT interface, kind, handle, parent, rate, ceil, bytes, packets FROM netlink_tclasses",
+		"SELECT interface, kind, handle, parent, leaf, rate, ceil, bytes, packets FROM netlink_tclasses",
 		"SELECT c.interface, c.handle, c.rate, q.kind FROM netlink_tclasses c JOIN netlink_qdiscs q ON q.interface = c.interface AND c.handle LIKE q.handle || '%'",
 	},
 	Columns: Concat(
