@@ -12,7 +12,8 @@ import (
 
 // DumpNeigh reads the RTM_NEWNEIGH messages req asks for (the neighbour
 // cache, or with Proxy the proxy entries) and calls emit with each, decoded.
-// The message points into a reused buffer: emit must not keep it.
+// The message points into a reused buffer: emit must not keep it. Entries of
+// other links or families than req names are never passed to emit.
 func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) error) error {
 	data := make([]byte, sizeofNdMsg, sizeofNdMsg+8)
 	data[0] = req.Family
@@ -39,6 +40,10 @@ func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) e
 		m = NeighMessage{}
 		if err := m.UnmarshalBinary(b); err != nil {
 			return err
+		}
+		// Kernels before 4.20 ignore NDA_IFINDEX: keep the promise here.
+		if req.Ifindex != 0 && uint32(m.Ifindex) != req.Ifindex || req.Family != 0 && m.Family != req.Family {
+			return nil
 		}
 		return emit(&m)
 	})

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
@@ -168,6 +169,10 @@ func FuzzNeighMessage(f *testing.F) {
 // learned v4 and v6 entries, static entries in several states, proxy
 // entries, and an HTB/TBF/pfifo/ingress tc tree. It returns the commands.
 func recordLab(t *testing.T) (*nstest.NS, []string) {
+	t.Helper()
+	for _, tool := range []string{"ip", "tc", "ping"} {
+		nstest.NeedTool(t, tool)
+	}
 	ns, peer := nstest.New(t), nstest.New(t)
 	var cmds []string
 	run := func(n *nstest.NS, args ...string) {
@@ -289,4 +294,61 @@ func veth0Index(t *testing.T, ns *nstest.NS) int {
 		t.Fatal(err)
 	}
 	return idx
+}
+
+// TestDumpNeighRequests checks each narrowing of a neighbour dump against
+// the entries recordLab made: NDA_IFINDEX, the family, and the proxy table.
+func TestDumpNeighRequests(t *testing.T) {
+	ns, _ := recordLab(t)
+	fd := ns.Open()
+	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
+	ns.Run("ip", "link", "set", "nb0", "up")
+	ns.Run("ip", "neigh", "add", "10.8.0.9", "lladdr", "02:00:00:00:00:29", "dev", "nb0", "nud", "permanent")
+	ns.Run("ip", "neigh", "add", "proxy", "10.8.0.77", "dev", "nb0")
+	veth0 := uint32(veth0Index(t, ns))
+	var nb0 uint32
+	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/nb0/ifindex"), "%d", &nb0); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		req  netlinkx.NeighRequest
+		want []string
+	}{
+		{"nb0", netlinkx.NeighRequest{Ifindex: nb0}, []string{"10.8.0.9 PERMANENT"}},
+		{"nb0 proxy", netlinkx.NeighRequest{Ifindex: nb0, Proxy: true}, []string{"10.8.0.77 NONE"}},
+		{"veth0 inet6 unicast", netlinkx.NeighRequest{Ifindex: veth0, Family: unix.AF_INET6}, []string{"2001:db8:7::2 REACHABLE", "2001:db8:7::9 REACHABLE"}},
+		{"proxy inet6", netlinkx.NeighRequest{Family: unix.AF_INET6, Proxy: true}, []string{"2001:db8:7::77 NONE"}},
+		{"inet", netlinkx.NeighRequest{Family: unix.AF_INET}, []string{"10.7.0.10 STALE", "10.7.0.2 REACHABLE", "10.7.0.9 PERMANENT", "10.8.0.9 PERMANENT"}},
+	}
+	t.Run("kernel filters by NDA_IFINDEX", func(t *testing.T) {
+		req := append(make([]byte, 12), 8, 0, unix.NDA_IFINDEX, 0)
+		msgs := rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, binary.NativeEndian.AppendUint32(req, nb0))
+		for _, b := range msgs {
+			if idx := binary.NativeEndian.Uint32(b[4:8]); idx != nb0 {
+				t.Errorf("the kernel sent an entry of link %d for NDA_IFINDEX %d", idx, nb0)
+			}
+		}
+		if len(msgs) == 0 {
+			t.Error("no entry of nb0")
+		}
+	})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.NetNS = fd
+			var got []string
+			err := netlinkx.DumpNeigh(context.Background(), tt.req, func(m *netlinkx.NeighMessage) error {
+				if !m.Dst.IsMulticast() {
+					got = append(got, m.Dst.String()+" "+netlinkx.NeighState(m.State))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -14,6 +14,11 @@ type tcRow struct {
 	name string // the link's name
 }
 
+// tcNeedNames is the Need bit of the interface column of netlink_qdiscs: the
+// qdisc dump carries ifindexes only, so names cost an RTM_GETLINK dump.
+// (netlink_tclasses dumps the links anyway, to ask for each one's classes.)
+const tcNeedNames uint64 = 1 << 0
+
 // tcColumns are the columns netlink_qdiscs and netlink_tclasses share.
 func tcColumns(handleDoc string, handle func(*tcRow) string) []Column[tcRow] {
 	stat := func(name, doc string, has func(*netlinkx.TcMessage) bool, get func(*netlinkx.TcMessage) uint64) Column[tcRow] {
@@ -27,7 +32,7 @@ func tcColumns(handleDoc string, handle func(*tcRow) string) []Column[tcRow] {
 	basic := func(m *netlinkx.TcMessage) bool { return m.HasBasic }
 	queue := func(m *netlinkx.TcMessage) bool { return m.HasQueue }
 	return []Column[tcRow]{
-		Text("interface", "IFLA_IFNAME of tcmsg.tcm_ifindex: the link", func(r *tcRow) string { return r.name }).With(Index),
+		Text("interface", "IFLA_IFNAME of tcmsg.tcm_ifindex: the link", func(r *tcRow) string { return r.name }).With(Index).Needs(tcNeedNames),
 		Int("index", "tcmsg.tcm_ifindex: the interface index", func(r *tcRow) int64 { return int64(r.m.Ifindex) }).With(Index),
 		Text("kind", "TCA_KIND: the queueing discipline (htb, tbf, pfifo, ingress, noqueue, ...)", func(r *tcRow) string { return r.m.Kind }),
 		Text("handle", handleDoc, handle),
@@ -81,14 +86,17 @@ var netlinkQdiscs = &Table[tcRow]{
 	Columns: tcColumns("tcmsg.tcm_handle as `tc qdisc` prints it: the major number in hex and a colon (1:, ffff:; 0: for noqueue)",
 		func(r *tcRow) string { return netlinkx.QdiscHandle(r.m.Handle) }),
 	Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
-		links, err := tcLinks(ctx, q)
-		if err != nil {
-			return err
+		var links map[int32]string // nil: every link, unnamed
+		if q.Needs&tcNeedNames != 0 || q.Constrained("interface") || q.Constrained("index") {
+			var err error
+			if links, err = tcLinks(ctx, q); err != nil {
+				return err
+			}
 		}
 		var row tcRow
 		return netlinkx.DumpTc(ctx, netlinkx.TcRequest{NetNS: q.NetNS}, func(m *netlinkx.TcMessage) error {
 			name, ok := links[m.Ifindex]
-			if !ok {
+			if !ok && links != nil {
 				return nil // a link the constraints rule out
 			}
 			row.m, row.name = m, name

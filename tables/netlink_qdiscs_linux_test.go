@@ -164,6 +164,17 @@ func TestNetlinkQdiscsConstraints(t *testing.T) {
 	fd := ns.Open()
 	for _, tb := range []*Table[tcRow]{netlinkQdiscs, netlinkTclasses} {
 		all := tableRows(t, tb, fd, nil, nil)
+		// Without interface, netlink_qdiscs reads no link names: same rows.
+		var want, got []string
+		for _, r := range all {
+			want = append(want, r["index"]+" "+r["kind"]+" "+r["handle"])
+		}
+		for _, r := range tableRows(t, tb, fd, nil, []string{"index", "kind", "handle"}) {
+			got = append(got, r["index"]+" "+r["kind"]+" "+r["handle"])
+		}
+		if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+			t.Errorf("%s without interface (-all columns +index, kind, handle):\n%s", tb.Name, diff)
+		}
 		for _, cons := range []map[string][]Constraint{
 			eq("interface", "veth0"), eq("interface", "tb0", "veth0"), eq("interface", "nope"), eq("index", indexOf(t, all, "veth0")),
 		} {
