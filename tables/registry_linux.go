@@ -11,6 +11,7 @@ var registry = []Interface{
 	netlinkSockets,
 	tcpInfo,
 	netlinkNamespaces,
+	netlinkNeighbors, netlinkQdiscs, netlinkTclasses,
 	conntrackEntries, ipConntrackStat,
 	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 	netlinkSocketEvents, conntrackEvents, netlinkEvents, netlinkqStatus,

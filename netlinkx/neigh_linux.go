@@ -1,0 +1,129 @@
+package netlinkx
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// DumpNeigh reads the RTM_NEWNEIGH messages req asks for (the neighbour
+// cache, or with Proxy the proxy entries) and calls emit with each, decoded.
+// The message points into a reused buffer: emit must not keep it. Entries of
+// other links or families than req names are never passed to emit.
+func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) error) error {
+	data := make([]byte, sizeofNdMsg, sizeofNdMsg+8)
+	data[0] = req.Family
+	if req.Proxy {
+		data[10] = unix.NTF_PROXY // neigh_dump_info dumps the pneigh table for exactly NTF_PROXY
+	}
+	if req.Ifindex != 0 {
+		// neigh_valid_dump_req reads NDA_IFINDEX with or without strict checking.
+		data = append(data, 8, 0, unix.NDA_IFINDEX, 0)
+		data = binary.NativeEndian.AppendUint32(data, req.Ifindex)
+	}
+	var m NeighMessage
+	err := Dump(ctx, DumpRequest{
+		Protocol: unix.NETLINK_ROUTE,
+		NetNS:    req.NetNS,
+		Type:     unix.RTM_GETNEIGH,
+		Flags:    unix.NLM_F_DUMP,
+		Data:     data,
+		Key:      neighKey,
+	}, func(h netlink.Header, b []byte) error {
+		if h.Type != unix.RTM_NEWNEIGH {
+			return nil
+		}
+		m = NeighMessage{}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return err
+		}
+		// Kernels before 4.20 ignore NDA_IFINDEX: keep the promise here.
+		if req.Ifindex != 0 && uint32(m.Ifindex) != req.Ifindex || req.Family != 0 && m.Family != req.Family {
+			return nil
+		}
+		return emit(&m)
+	})
+	if err != nil {
+		return fmt.Errorf("dump neighbours (family %d, proxy %t): %w", req.Family, req.Proxy, err)
+	}
+	return nil
+}
+
+// neighKey names an RTM_NEWNEIGH by its family, ifindex and NDA_DST (not its
+// state or ages, which change), for restarted dumps.
+func neighKey(b []byte) (uint64, bool) {
+	if len(b) < sizeofNdMsg {
+		return 0, false
+	}
+	h := fnv.New64a()
+	h.Write(b[0:1])
+	h.Write(b[4:8])
+	ad, err := netlink.NewAttributeDecoder(b[sizeofNdMsg:])
+	if err != nil {
+		return 0, false
+	}
+	for ad.Next() {
+		if ad.Type() == unix.NDA_DST {
+			ad.Do(func(p []byte) error { h.Write(p); return nil })
+		}
+	}
+	return h.Sum64(), ad.Err() == nil
+}
+
+// UnmarshalBinary decodes one RTM_NEWNEIGH payload: ndmsg, then the
+// attributes. Unknown attributes are skipped; an address whose length fits
+// no family, or a short NDA_CACHEINFO, is an error.
+func (m *NeighMessage) UnmarshalBinary(b []byte) error {
+	if len(b) < sizeofNdMsg {
+		return fmt.Errorf("ndmsg: %d bytes, want at least %d", len(b), sizeofNdMsg)
+	}
+	m.Family = b[0]
+	m.Ifindex = int32(binary.NativeEndian.Uint32(b[4:8]))
+	m.State = binary.NativeEndian.Uint16(b[8:10])
+	m.Flags = b[10]
+	m.Type = b[11]
+	ad, err := netlink.NewAttributeDecoder(b[sizeofNdMsg:])
+	if err != nil {
+		return fmt.Errorf("neighbour on link %d: %w", m.Ifindex, err)
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.NDA_DST:
+			ad.Do(ipAttr(&m.Dst))
+		case unix.NDA_LLADDR:
+			ad.Do(func(p []byte) error { m.LLAddr = p; return nil })
+		case unix.NDA_PROBES:
+			m.Probes, m.HasProbes = ad.Uint32(), true
+		case unix.NDA_CACHEINFO:
+			ad.Do(func(p []byte) error {
+				if len(p) < sizeofNdaCacheInfo {
+					return fmt.Errorf("NDA_CACHEINFO: %d bytes, want %d", len(p), sizeofNdaCacheInfo)
+				}
+				m.CacheInfo = NdaCacheInfo{
+					Confirmed: binary.NativeEndian.Uint32(p[0:4]),
+					Used:      binary.NativeEndian.Uint32(p[4:8]),
+					Updated:   binary.NativeEndian.Uint32(p[8:12]),
+					RefCnt:    binary.NativeEndian.Uint32(p[12:16]),
+				}
+				m.HasCacheInfo = true
+				return nil
+			})
+		case unix.NDA_VLAN:
+			m.Vlan = ad.Uint16()
+		case unix.NDA_MASTER:
+			m.Master = ad.Uint32()
+		case NDA_PROTOCOL:
+			m.Protocol, m.HasProtocol = ad.Uint8(), true
+		case NDA_FLAGS_EXT:
+			m.FlagsExt = ad.Uint32()
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return fmt.Errorf("neighbour on link %d: %w", m.Ifindex, err)
+	}
+	return nil
+}
