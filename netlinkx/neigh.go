@@ -182,15 +182,8 @@ func HexColon(b []byte) string {
 	return string(out)
 }
 
-// rtnTypeNames are the RTN_* route types as iproute2's rtnl_rtntype_n2a names them.
+// rtnTypeNames are the RTN_* route types (linux/rtnetlink.h) as iproute2's
+// rtnl_rtntype_n2a names them: rtm_type of a route, ndm_type of a neighbour.
 var rtnTypeNames = []string{"none", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
 	"unreachable", "prohibit", "throw", "nat", "xresolve"}
 
-// NeighTypeName is ndm_type, an RTN_* route type, as iproute2 names it
-// (unicast, local, broadcast, multicast, ...); a decimal number otherwise.
-func NeighTypeName(t uint8) string {
-	if int(t) < len(rtnTypeNames) {
-		return rtnTypeNames[t]
-	}
-	return strconv.Itoa(int(t))
-}

@@ -31,7 +31,7 @@ func neighLine(m *netlinkx.NeighMessage) string {
 		ll = netlinkx.HexColon(m.LLAddr)
 	}
 	s := fmt.Sprintf("fam=%d if=%d dst=%s lladdr=%s state=%s flags=%s type=%s", m.Family, m.Ifindex, dst, ll,
-		netlinkx.NeighState(m.State), netlinkx.NeighFlags(m.Flags, m.FlagsExt), netlinkx.NeighTypeName(m.Type))
+		netlinkx.NeighState(m.State), netlinkx.NeighFlags(m.Flags, m.FlagsExt), netlinkx.RouteTypeName(m.Type))
 	if m.HasProbes {
 		s += fmt.Sprintf(" probes=%d", m.Probes)
 	}

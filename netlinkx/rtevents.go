@@ -3,7 +3,6 @@ package netlinkx
 import (
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
 // RtEvent is one rtnetlink notification as netlink_events shows it: the
@@ -56,34 +55,6 @@ type RtEvent struct {
 	Netconf *Netconf
 }
 
-// nudNames are the NUD_* bits of ndm_state (linux/neighbour.h).
-var nudNames = [...]struct {
-	bit  uint16
-	name string
-}{
-	{0x01, "INCOMPLETE"}, {0x02, "REACHABLE"}, {0x04, "STALE"}, {0x08, "DELAY"},
-	{0x10, "PROBE"}, {0x20, "FAILED"}, {0x40, "NOARP"}, {0x80, "PERMANENT"},
-}
-
-// NUDState formats ndm_state as `ip neigh` does: its NUD_* names without
-// the prefix joined by '|', NONE for 0, leftover bits in hex.
-func NUDState(s uint16) string {
-	if s == 0 {
-		return "NONE"
-	}
-	var parts []string
-	for _, n := range nudNames {
-		if s&n.bit != 0 {
-			parts = append(parts, n.name)
-			s &^= n.bit
-		}
-	}
-	if s != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(s), 16))
-	}
-	return strings.Join(parts, "|")
-}
-
 // rtProtNames are RTPROT_* (linux/rtnetlink.h) as iproute2's rt_protos names them.
 var rtProtNames = map[uint8]string{
 	0: "unspec", 1: "redirect", 2: "kernel", 3: "boot", 4: "static",
@@ -99,12 +70,6 @@ func RouteProtocolName(p uint8) string {
 		return n
 	}
 	return strconv.Itoa(int(p))
-}
-
-// rtnTypeNames are RTN_* (linux/rtnetlink.h) in iproute2's spelling.
-var rtnTypeNames = [...]string{
-	"none", "unicast", "local", "broadcast", "anycast", "multicast",
-	"blackhole", "unreachable", "prohibit", "throw", "nat", "xresolve",
 }
 
 // RouteTypeName is rtm_type (RTN_*) as `ip route` prints it; a decimal

@@ -109,7 +109,7 @@ func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) 
 		if err := m.UnmarshalBinary(b); err != nil {
 			return e, false, fmt.Errorf("neighbour message: %w", err)
 		}
-		e.Family, e.IfIndex, e.State = uint8(m.Family), int32(m.Index), NUDState(m.State)
+		e.Family, e.IfIndex, e.State = uint8(m.Family), int32(m.Index), NeighState(m.State)
 		if a := m.Attributes; a != nil {
 			e.Address = addrOf(a.Address)
 			e.LLAddr = append([]byte(nil), a.LLAddress...)

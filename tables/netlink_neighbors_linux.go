@@ -92,7 +92,7 @@ var netlinkNeighbors = &Table[neighRow]{
 			return neighAge(r, r.m.CacheInfo.Updated)
 		}),
 		Text("type", "ndmsg.ndm_type: the RTN_* type of the address as ip names route types (unicast, local, broadcast, multicast, ...)", func(r *neighRow) string {
-			return netlinkx.NeighTypeName(r.m.Type)
+			return netlinkx.RouteTypeName(r.m.Type)
 		}),
 		Col("protocol", TypeInteger, "NDA_PROTOCOL: the RTPROT_* number of who installed the entry (kernel 5.2+); NULL when not set", func(r *neighRow) Value {
 			if !r.m.HasProtocol {
