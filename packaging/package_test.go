@@ -157,6 +157,7 @@ func wantFiles(t *testing.T) map[string]entry {
 		"/usr/lib/netlinkq":                                        {"drwxr-xr-x", "root/root", ""},
 		"/usr/lib/netlinkq/netlinkq.ext":                           {"-rwxr-xr-x", "root/root", ""},
 		"/usr/bin/netlinkq":                                        {"l", "root/root", "../lib/netlinkq/netlinkq.ext"},
+		"/etc/netlinkq/netlinkq.json":                              {"-rw-r--r--", "root/root", ""},
 		"/usr/share/doc/netlinkq/README.md":                        {"-rw-r--r--", "root/root", ""},
 		"/usr/share/doc/netlinkq/fleet.md":                         {"-rw-r--r--", "root/root", ""},
 		"/usr/share/doc/netlinkq/examples/osquery.flags":           {"-rw-r--r--", "root/root", ""},
