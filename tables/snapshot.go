@@ -28,14 +28,18 @@ import (
 // join costs at most two reads of the kernel per table and namespace, the
 // narrowed first call and the snapshot.
 //
-// Bounds: a snapshot answers for snapshotAge after it was taken and never
-// after; it holds at most maxSnapshotCells cells (beyond that it is dropped
-// and the calls of that shape are narrowed one by one again, for
-// snapshotAge); at most maxSnapshots are kept. Rows answered from a snapshot
-// are as old as the snapshot, at most snapshotAge: the kernel's state of up
-// to a second before the call.
+// Bounds: a snapshot answers while calls of its shape keep coming less than
+// snapshotAge apart (the calls of one query's loop or IN list), and never
+// more than snapshotMaxAge after it was taken; it holds at most
+// maxSnapshotCells cells (beyond that it is dropped and the calls of that
+// shape are narrowed one by one again, for snapshotAge); at most
+// maxSnapshots are kept. Rows answered from a snapshot are as old as the
+// snapshot: the kernel's state of at most snapshotMaxAge before the call,
+// and a query that comes a second after the last one of its shape reads
+// the kernel afresh.
 const (
 	snapshotAge      = time.Second
+	snapshotMaxAge   = 10 * time.Second
 	maxSnapshotCells = 1 << 20 // about 40 MB of cells at 40 bytes each, plus text
 	maxSnapshots     = 16
 )
@@ -57,6 +61,8 @@ type snapshotKey struct {
 // snapshot is a table's rows for one shape, the used columns only.
 type snapshot struct {
 	taken time.Time
+	// lastUse is when the snapshot last answered a call (c.mu guards it).
+	lastUse time.Time
 	// ns holds the namespace read open while the snapshot lives: a
 	// namespace destroyed meanwhile could free its inode number for a new
 	// one, which would then be answered with the old one's rows.
@@ -81,6 +87,7 @@ type columnIndex struct {
 // snapshotCache holds the snapshots of one scope (WithSnapshots).
 type snapshotCache struct {
 	mu       sync.Mutex
+	timer    *time.Timer // the next expiry, while snapshots are kept
 	snaps    map[snapshotKey]*snapshot
 	lastCall map[snapshotKey]time.Time
 	tooBig   map[snapshotKey]time.Time
@@ -135,6 +142,7 @@ func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, rea
 	c.mu.Lock()
 	c.evict(now)
 	if s := c.snaps[key]; s != nil {
+		s.lastUse = now
 		c.mu.Unlock()
 		snapshotAnswers.Add(1)
 		return s.answer(spec, q, vary, cells, emit)
@@ -148,7 +156,7 @@ func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, rea
 	}
 
 	// A second call of this shape: read the table once for all of them.
-	s := &snapshot{taken: now, used: used}
+	s := &snapshot{taken: now, lastUse: now, used: used}
 	match := matcher(spec, q, vary)
 	err := read(q.without(vary), func(cells []Value) error {
 		if s != nil {
@@ -186,19 +194,33 @@ func (c *snapshotCache) run(spec *Spec, q *Query, used []int, cells []Value, rea
 		snapshotsTaken.Add(1)
 		// Drop it when its time is up, not at the next call: its namespace
 		// stays open until then.
-		time.AfterFunc(snapshotAge, func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			c.evict(time.Now().Add(time.Millisecond))
-		})
+		c.expireLater()
 	}
 	return err
 }
 
-// evict drops what is older than snapshotAge. c.mu is held.
+// expireLater evicts what has expired a second from now, and again after
+// that while snapshots are left. c.mu is held.
+func (c *snapshotCache) expireLater() {
+	if c.timer != nil {
+		return
+	}
+	c.timer = time.AfterFunc(snapshotAge, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.timer = nil
+		c.evict(time.Now())
+		if len(c.snaps) > 0 {
+			c.expireLater()
+		}
+	})
+}
+
+// evict drops the snapshots unused for snapshotAge or taken snapshotMaxAge
+// ago, and the call records older than snapshotAge. c.mu is held.
 func (c *snapshotCache) evict(now time.Time) {
 	for k, s := range c.snaps {
-		if now.Sub(s.taken) >= snapshotAge {
+		if now.Sub(s.lastUse) >= snapshotAge || now.Sub(s.taken) >= snapshotMaxAge {
 			c.drop(k)
 		}
 	}

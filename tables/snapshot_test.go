@@ -48,7 +48,7 @@ func flush(ctx context.Context) {
 	c := snapshotsOf(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.evict(time.Now().Add(snapshotAge))
+	c.evict(time.Now().Add(snapshotMaxAge))
 }
 
 // rows runs tb under the scope.
@@ -228,5 +228,33 @@ func TestSnapshotIdenticalCalls(t *testing.T) {
 	}
 	if runs != 2 {
 		t.Errorf("%d reads for 20 identical calls, want 2", runs)
+	}
+}
+
+// TestSnapshotLifetime: a snapshot lives while its calls keep coming less
+// than snapshotAge apart, and never past snapshotMaxAge.
+func TestSnapshotLifetime(t *testing.T) {
+	now := time.Now()
+	for _, tt := range []struct {
+		name           string
+		taken, lastUse time.Duration // before now
+		kept           bool
+	}{
+		{"fresh", 0, 0, true},
+		{"old but in use", 5 * time.Second, 100 * time.Millisecond, true},
+		{"idle", 2 * time.Second, 1500 * time.Millisecond, false},
+		{"too old", snapshotMaxAge, 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := NewSnapshots().c
+			k := snapshotKey{table: tt.name}
+			c.snaps[k] = &snapshot{taken: now.Add(-tt.taken), lastUse: now.Add(-tt.lastUse)}
+			c.mu.Lock()
+			c.evict(now)
+			c.mu.Unlock()
+			if _, ok := c.snaps[k]; ok != tt.kept {
+				t.Errorf("kept = %v, want %v", ok, tt.kept)
+			}
+		})
 	}
 }

@@ -1,0 +1,101 @@
+package osqueryplan
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
+	"github.com/netlinkq/netlinkq/extension/internal/testbin"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+)
+
+// Harness is the built extension running as osqueryd runs it, inside a test
+// namespace, and the osqueryd-planned SQL over its tables.
+type Harness struct {
+	*DB
+	ext *fakeosqueryd.Extension
+}
+
+// Start starts the osqueryd stand-in, the built binary inside ns with the
+// flags osqueryd passes, and opens the planner over its registration. All
+// of it ends with the test.
+func Start(t testing.TB, ns *nstest.NS, o Options) *Harness {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nlqp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	fake, err := fakeosqueryd.Start(filepath.Join(dir, "osquery.em"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+	cmd := ns.Command(testbin.Path(t), "--socket", fake.Path, "--timeout", "10", "--interval", "10")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	reg, err := fake.WaitRegistration(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := fake.Dial(reg, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ext, reg.Registry["table"], o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Harness{DB: db, ext: ext}
+}
+
+// Dumps is the extension's count of kernel dumps so far (netlinkq_status).
+func (h *Harness) Dumps(t testing.TB) int {
+	t.Helper()
+	resp, err := h.ext.Generate(context.Background(), "netlinkq_status", fakeosqueryd.QueryContext{})
+	if err != nil || resp.Status.Code != 0 {
+		t.Fatalf("netlinkq_status: %v %v", err, resp)
+	}
+	for _, r := range resp.Response {
+		if r["kind"] == "requests" && r["name"] == "dumps" {
+			n, _ := strconv.Atoi(r["seen"])
+			return n
+		}
+	}
+	t.Fatal("netlinkq_status has no dumps row")
+	return 0
+}
+
+// Embedded runs stmt through the embedded host (the built binary, --json)
+// in ns and returns its rows in the statement's column order, NULL as "".
+func Embedded(t testing.TB, ns *nstest.NS, cols []string, stmt string) [][]string {
+	t.Helper()
+	out, err := exec.Command(testbin.Path(t), "--netns", ns.Name, "--json", stmt).Output()
+	if err != nil {
+		t.Fatalf("netlinkq --json %q: %v", stmt, err)
+	}
+	return parseJSONRows(t, out, cols)
+}
