@@ -39,7 +39,7 @@ var linkSettings = &Table[settingsRow]{
 		"that disappears meanwhile has no row.",
 	Examples: []string{
 		"SELECT interface, isup, speed, duplex, mtu FROM link_settings",
-		"SELECT interface, driver, driver_version, firmware_version, bus_info FROM link_settings WHERE driver IS NOT NULL",
+		"SELECT interface, driver, driver_version, firmware_version, bus_info FROM link_settings WHERE driver != ''",
 	},
 	Columns: []Column[settingsRow]{
 		linkNameColumn(func(r *settingsRow) string { return r.name }),

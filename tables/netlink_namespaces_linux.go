@@ -39,7 +39,7 @@ var netlinkNamespaces = &Table[netnsRow]{
 		"Join on pid to read any table in each namespace: `JOIN netlink_sockets s ON s.pid_with_namespace = n.pid`.",
 	Examples: []string{
 		"SELECT * FROM netlink_namespaces",
-		"SELECT n.name, n.pid, l.* FROM netlink_namespaces n JOIN if_map l ON l.pid_with_namespace = n.pid",
+		"SELECT n.name, n.pid, l.* FROM if_map l JOIN netlink_namespaces n ON n.inode = l.netns_inode WHERE l.netns = '*'",
 		"SELECT name, netnsid FROM netlink_namespaces WHERE netnsid >= 0",
 	},
 	Columns: []Column[netnsRow]{

@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"github.com/netlinkq/netlinkq/tables"
 )
 
 // holder listens on the ports in argv (127.0.0.1), connects to each once,
@@ -96,11 +97,15 @@ func nsInode(t testing.TB, path string) string {
 	return strconv.FormatUint(st.Ino, 10)
 }
 
+// snapshotWindow is a little more than the osquery host's snapshot window
+// (tables.snapshotAge): a query that waits it out pays its own reads.
+var snapshotWindow = 1100 * time.Millisecond
+
 // query runs stmt through the osqueryd planner; it waits out the osquery
 // host's snapshot window first, so that each query's cost is its own.
 func (f *plannerFixture) query(t *testing.T, stmt string) (cols []string, rows [][]string, calls []Call, dumps int) {
 	t.Helper()
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(snapshotWindow)
 	before := f.h.Dumps(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -237,4 +242,85 @@ func TestPlannerContainers(t *testing.T) {
 		_, rows, calls, _ := f.query(t, stmt)
 		t.Logf("%d rows in %d calls (osqueryd's plan; the embedded host binds the join)", len(rows), len(calls))
 	})
+}
+
+// processSpecific are tables whose rows depend on the process that answers
+// (its event buffers, its counters): the two hosts are two processes, so
+// only their columns and success are compared.
+var processSpecific = map[string]bool{
+	"netlink_socket_events": true, "conntrack_events": true, "netlink_events": true, "netlinkq_status": true,
+}
+
+// volatile marks columns whose values move between two reads of a quiet
+// namespace (ages, timers, counters of the sockets the reads themselves use).
+func volatile(col string) bool {
+	for _, w := range []string{"last_", "_age", "age", "timer", "expires", "time", "rtt", "rto", "ato", "used", "confirmed", "updated", "drops", "bytes", "packets", "timeout", "probes", "retrans", "tstamp", "rcv_space", "delivery", "pacing", "segs", "data_segs", "busy", "unacked", "snd_", "rcv_", "inode", "cookie", "pid", "process", "fd", "uid", "rqueue", "wqueue", "rx_queue", "tx_queue", "mem", "count", "id", "use", "refcnt", "notsent", "min_", "reord", "dsack", "bbr", "lost"} {
+		if strings.Contains(col, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestPlannerExamples runs every example of the table reference and every
+// SQL block of the README through osqueryd's planner and through the
+// embedded host: both answer, with the same columns and, but for columns
+// whose values move between two reads, the same rows.
+func TestPlannerExamples(t *testing.T) {
+	f := newPlannerFixture(t)
+	var stmts []string
+	for _, tb := range tables.All() {
+		stmts = append(stmts, tb.Spec().Examples...)
+	}
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, block := range strings.Split(string(readme), "```sql")[1:] {
+		block, _, _ = strings.Cut(block, "```")
+		for _, s := range strings.Split(block, ";") {
+			var lines []string
+			for _, l := range strings.Split(s, "\n") {
+				if l, _, _ = strings.Cut(l, "--"); strings.TrimSpace(l) != "" {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) > 0 {
+				stmts = append(stmts, strings.Join(lines, "\n"))
+			}
+		}
+	}
+	if len(stmts) < 20 {
+		t.Fatalf("only %d examples found", len(stmts))
+	}
+	for _, stmt := range stmts {
+		t.Run(stmt, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			cols, rows, _, err := f.h.Query(ctx, stmt) // rows only: no need to wait out snapshots
+			if err != nil {
+				t.Fatalf("%v", err)
+			}
+			want := Embedded(t, f.a, cols, stmt)
+			for name := range processSpecific {
+				if strings.Contains(stmt, name) {
+					return
+				}
+			}
+			keep := func(rows [][]string) [][]string {
+				out := make([][]string, len(rows))
+				for i, r := range rows {
+					for j, c := range cols {
+						if !volatile(c) {
+							out[i] = append(out[i], r[j])
+						}
+					}
+				}
+				return sorted(out)
+			}
+			if diff := cmp.Diff(keep(want), keep(rows)); diff != "" {
+				t.Errorf("rows (-embedded host +osqueryd's plan):\n%s", diff)
+			}
+		})
+	}
 }
