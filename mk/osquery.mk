@@ -16,3 +16,13 @@ soak-osquery:
 
 fuzz-context:
 	$(GO) test -run '^$$' -fuzz '^FuzzQueryContext$$' -fuzztime $(FUZZTIME) ./extension/osqueryhost
+
+# bench-planner: issue 13's queries planned as osqueryd plans them (the
+# osqueryplan test layer) against the built extension holding 1,000 and
+# 10,000 sockets: generate calls, kernel dumps and wall time over one scan
+# of the same table (x_scan) per query.
+.PHONY: bench-planner
+bench: bench-planner
+
+bench-planner:
+	NLQ_BENCH_SOCKETS=1000,10000 $(GO) test -run '^$$' -bench '^BenchmarkPlanner$$' -benchtime 3x -timeout 30m ./extension/internal/osqueryplan

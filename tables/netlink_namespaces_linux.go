@@ -36,7 +36,7 @@ var netlinkNamespaces = &Table[netnsRow]{
 		"under /run/netns and /var/run/netns (also namespaces only a name holds). Found with getdents and readlink on /proc; " +
 		"processes we may not inspect (another user's, without root) are left out with a warning. " +
 		"pid_with_namespace or netns choose the namespace asked for netnsid (RTM_GETNSID), not which namespaces are listed. " +
-		"Join on pid to read any table in each namespace: `JOIN netlink_sockets s ON s.pid_with_namespace = n.pid`.",
+		"Join any table read with netns = '*' on its netns_inode: `FROM netlink_sockets s JOIN netlink_namespaces n ON n.inode = s.netns_inode WHERE s.netns = '*'`.",
 	Examples: []string{
 		"SELECT * FROM netlink_namespaces",
 		"SELECT n.name, n.pid, l.* FROM if_map l JOIN netlink_namespaces n ON n.inode = l.netns_inode WHERE l.netns = '*'",
@@ -44,14 +44,14 @@ var netlinkNamespaces = &Table[netnsRow]{
 	},
 	Columns: []Column[netnsRow]{
 		BigInt("inode", "The namespace's inode on nsfs, as in /proc/PID/ns/net (\"net:[INODE]\") and `ip netns identify`",
-			func(r *netnsRow) int64 { return int64(r.Inode) }),
+			func(r *netnsRow) int64 { return int64(r.Inode) }).With(Index),
 		Text("name", "Its name under /run/netns (`ip netns add`), empty when unnamed; of several names the first in byte order",
 			func(r *netnsRow) string {
 				if len(r.Names) == 0 {
 					return ""
 				}
 				return r.Names[0]
-			}),
+			}).With(Index),
 		Col("netnsid", TypeInteger, "The id (netnsid) the namespace the query runs in has assigned to this one, RTM_GETNSID, "+
 			"as `ip netns list-id` shows; -1 when none (NETNSA_NSID_NOT_ASSIGNED); NULL when its last process exited meanwhile",
 			func(r *netnsRow) Value {
