@@ -16,7 +16,8 @@ import (
 type nftRegister struct {
 	name string
 	kind nftValueKind
-	mask []byte // the bitwise mask applied, for ct state
+	mask []byte // the bitwise mask applied (ct state bits, an address prefix)
+	full int    // an address's full length when the load took only its prefix bytes
 }
 
 // nftValueKind says how a selector's bytes print.
@@ -51,7 +52,11 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 		}
 		out = append(out, s)
 	}
-	for _, e := range exprs {
+	skip := -1 // an expression already rendered with the one before it
+	for i, e := range exprs {
+		if i == skip {
+			continue
+		}
 		switch e := e.(type) {
 		case *expr.Meta:
 			if e.SourceRegister {
@@ -81,19 +86,16 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 				emit("unknown(payload set)")
 				continue
 			}
-			name, kind := nftPayloadName(e, l4)
+			name, kind, full := nftPayloadName(e, l4)
 			if pending != "" && (strings.HasPrefix(name, l4+" ") || strings.HasPrefix(pending, "meta nfproto")) {
 				pending = "" // implied by the selector, as nft leaves it out
 			}
-			regs[e.DestRegister] = nftRegister{name: name, kind: kind}
+			regs[e.DestRegister] = nftRegister{name: name, kind: kind, full: full}
 		case *expr.Bitwise:
 			r := regs[e.SourceRegister]
 			r.mask = e.Mask
 			if r.kind != nftCtState && !allZero(e.Xor) {
 				r.name += " ^ 0x" + fmt.Sprintf("%x", e.Xor)
-			}
-			if r.kind == nftAddr && len(e.Mask) > 0 {
-				r.name += "/" + fmt.Sprint(prefixLen(e.Mask)) // folded into the value below
 			}
 			regs[e.DestRegister] = r
 		case *expr.Cmp:
@@ -116,11 +118,24 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 				pending = "meta nfproto " + v
 				continue
 			}
-			name := r.name
-			if i := strings.Index(name, "/"); i > 0 && r.kind == nftAddr {
-				name, v = name[:i], v+name[i:]
+			if r.kind == nftAddr && (r.full > len(e.Data) || r.mask != nil) {
+				// A prefix: nft loads only the prefix bytes, or masks the address.
+				bits := len(e.Data) * 8
+				if r.mask != nil {
+					bits = prefixLen(r.mask)
+				}
+				full := make([]byte, max(r.full, len(e.Data)))
+				copy(full, e.Data)
+				v = nftValue(nftAddr, full) + "/" + fmt.Sprint(bits)
 			}
-			emit(strings.TrimSpace(name + " " + op + v))
+			if op == ">= " && i+1 < len(exprs) {
+				if c, ok := exprs[i+1].(*expr.Cmp); ok && c.Op == expr.CmpOpLte && c.Register == e.Register {
+					skip = i + 1 // nft's range a-b, when the kernel lacks the range expression's form
+					v = v + "-" + nftValue(r.kind, c.Data)
+					op = ""
+				}
+			}
+			emit(strings.TrimSpace(r.name + " " + op + v))
 		case *expr.Range:
 			r := regs[e.Register]
 			op := ""
@@ -202,10 +217,10 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 			if e.Over {
 				s += "over "
 			}
-			unit := [...]string{"second", "minute", "hour", "day", "week"}
-			u := "second"
-			if int(e.Unit) < len(unit) {
-				u = unit[e.Unit]
+			u := map[expr.LimitTime]string{expr.LimitTimeSecond: "second", expr.LimitTimeMinute: "minute",
+				expr.LimitTimeHour: "hour", expr.LimitTimeDay: "day", expr.LimitTimeWeek: "week"}[e.Unit]
+			if u == "" {
+				u = fmt.Sprintf("%ds", e.Unit)
 			}
 			if e.Type == expr.LimitTypePktBytes {
 				s += fmt.Sprintf("%d bytes/%s", e.Rate, u)
@@ -307,22 +322,23 @@ func nftCtName(k expr.CtKey) string {
 
 // nftPayloadName names a payload load as nft does; l4 is the protocol a
 // preceding meta l4proto matched ("" when none).
-func nftPayloadName(e *expr.Payload, l4 string) (string, nftValueKind) {
+func nftPayloadName(e *expr.Payload, l4 string) (string, nftValueKind, int) {
+	in := func(off, size uint32) bool { return e.Offset == off && e.Len >= 1 && e.Len <= size }
 	switch e.Base {
 	case expr.PayloadBaseNetworkHeader:
 		switch {
-		case e.Offset == 12 && e.Len == 4:
-			return "ip saddr", nftAddr
-		case e.Offset == 16 && e.Len == 4:
-			return "ip daddr", nftAddr
+		case in(12, 4):
+			return "ip saddr", nftAddr, 4
+		case in(16, 4):
+			return "ip daddr", nftAddr, 4
 		case e.Offset == 9 && e.Len == 1:
-			return "ip protocol", nftL4Proto
-		case e.Offset == 8 && e.Len == 16:
-			return "ip6 saddr", nftAddr
-		case e.Offset == 24 && e.Len == 16:
-			return "ip6 daddr", nftAddr
+			return "ip protocol", nftL4Proto, 0
+		case in(8, 16) && e.Len >= 4: // shorter loads at 8 are IPv4 ttl/protocol
+			return "ip6 saddr", nftAddr, 16
+		case in(24, 16) && e.Len >= 4:
+			return "ip6 daddr", nftAddr, 16
 		case e.Offset == 6 && e.Len == 1:
-			return "ip6 nexthdr", nftL4Proto
+			return "ip6 nexthdr", nftL4Proto, 0
 		}
 	case expr.PayloadBaseTransportHeader:
 		p := l4
@@ -331,12 +347,12 @@ func nftPayloadName(e *expr.Payload, l4 string) (string, nftValueKind) {
 		}
 		switch {
 		case e.Offset == 0 && e.Len == 2:
-			return p + " sport", nftPort
+			return p + " sport", nftPort, 0
 		case e.Offset == 2 && e.Len == 2:
-			return p + " dport", nftPort
+			return p + " dport", nftPort, 0
 		}
 	}
-	return fmt.Sprintf("@%s,%d,%d", [...]string{"ll", "nh", "th", "ih"}[e.Base&3], e.Offset*8, e.Len*8), nftHex
+	return fmt.Sprintf("@%s,%d,%d", [...]string{"ll", "nh", "th", "ih"}[e.Base&3], e.Offset*8, e.Len*8), nftHex, 0
 }
 
 var nftProtoNames = map[byte]string{unix.IPPROTO_TCP: "tcp", unix.IPPROTO_UDP: "udp", unix.IPPROTO_ICMP: "icmp",
