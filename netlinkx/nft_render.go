@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/nftables/expr"
+	"github.com/google/nftables/xt"
 	"golang.org/x/sys/unix"
 )
 
@@ -238,6 +239,10 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 			}
 			emit(s + fmt.Sprintf("%d bytes", e.Bytes))
 		case *expr.Match:
+			if c, ok := e.Info.(*xt.Comment); ok {
+				emit(fmt.Sprintf("xt match %q %q", e.Name, string(*c))) // the -m comment text
+				continue
+			}
 			emit(fmt.Sprintf("xt match %q", e.Name))
 		case *expr.Target:
 			emit(fmt.Sprintf("xt target %q", e.Name))
