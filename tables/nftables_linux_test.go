@@ -138,3 +138,97 @@ func nftListLines(t *testing.T, out string) []string {
 }
 
 var _ = json.Unmarshal
+
+// nftJSON is `nft -j list ruleset` decoded.
+func nftJSON(t *testing.T, ns *nstest.NS) []map[string]map[string]any {
+	t.Helper()
+	var doc struct {
+		Nftables []map[string]map[string]any `json:"nftables"`
+	}
+	if err := json.Unmarshal([]byte(ns.Run("nft", "-j", "list", "ruleset")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Nftables
+}
+
+func TestNftablesRuleCountersMatchNftJSON(t *testing.T) {
+	ns := nftLab(t)
+	rows := tableRows(t, nftablesRules, ns.Open(), nil, nil)
+	var want, got []string
+	for _, o := range nftJSON(t, ns) {
+		r, ok := o["rule"]
+		if !ok {
+			continue
+		}
+		pk, by := "<null>", "<null>"
+		for _, e := range r["expr"].([]any) {
+			if c, ok := e.(map[string]any)["counter"].(map[string]any); ok {
+				pk, by = jsonText(c["packets"]), jsonText(c["bytes"])
+			}
+		}
+		want = append(want, strings.Join([]string{jsonText(r["family"]), jsonText(r["table"]), jsonText(r["chain"]), jsonText(r["handle"]), pk, by}, " "))
+	}
+	moved := false
+	for _, r := range rows {
+		got = append(got, strings.Join([]string{r["family"], r["table"], r["chain"], r["handle"], r["packets"], r["bytes"]}, " "))
+		moved = moved || (r["packets"] != "<null>" && r["packets"] != "0")
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rules and counters (-want +got):\n%s", diff)
+	}
+	if !moved {
+		t.Errorf("no counter moved after ping")
+	}
+}
+
+func TestNftablesChainsMatchNftJSON(t *testing.T) {
+	ns := nftLab(t)
+	rows := tableRows(t, nftablesChains, ns.Open(), nil, nil)
+	var want, got []string
+	for _, o := range nftJSON(t, ns) {
+		c, ok := o["chain"]
+		if !ok {
+			continue
+		}
+		cell := func(k string) string {
+			if v, ok := c[k]; ok {
+				return jsonText(v)
+			}
+			return "<null>"
+		}
+		want = append(want, strings.Join([]string{cell("family"), cell("table"), cell("name"), cell("hook"), cell("prio"), cell("type"), cell("policy")}, " "))
+	}
+	for _, r := range rows {
+		got = append(got, strings.Join([]string{r["family"], r["table"], r["chain"], r["hook"], r["priority"], r["type"], r["policy"]}, " "))
+	}
+	sort.Strings(want)
+	sort.Strings(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("chains (-want +got):\n%s", diff)
+	}
+}
+
+func TestNftablesSetsMatchNft(t *testing.T) {
+	ns := nftLab(t)
+	rows := tableRows(t, nftablesSets, ns.Open(), nil, nil)
+	var got []string
+	for _, r := range rows {
+		got = append(got, strings.Join([]string{r["family"], r["table"], r["name"], r["type"], r["flags"], r["element"], r["data"]}, " "))
+	}
+	sort.Strings(got)
+	// What `nft list set` prints in the lab ruleset, one line per element.
+	want := []string{
+		"inet lab blocked ipv4_addr interval 10.0.0.0/8 <null>",
+		"inet lab blocked ipv4_addr interval 172.16.5.5 <null>",
+		"inet lab blocked ipv4_addr interval 192.168.1.10-192.168.1.20 <null>",
+		"inet lab portmap inet_service map 443 10.1.0.2",
+		"inet lab portmap inet_service map 80 10.1.0.1",
+		"inet lab ports inet_service interval 1000-2000 <null>",
+		"inet lab ports inet_service interval 8080 <null>",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("set elements (-want +got):\n%s\nnft:\n%s", diff, ns.Run("nft", "list", "sets"))
+	}
+}
