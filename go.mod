@@ -15,7 +15,7 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/google/nftables v0.3.0 // indirect
+require github.com/google/nftables v0.3.0
 
 require (
 	dario.cat/mergo v1.0.2 // indirect
