@@ -112,6 +112,9 @@ func readNftOnce(ns NetNS) (*NftRuleset, error) {
 // nftGen asks NFT_MSG_GETGEN for the ruleset's generation ID (NFTA_GEN_ID).
 func nftGen(ns NetNS) (uint32, error) {
 	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: int(ns)})
+	if errors.Is(err, unix.EPROTONOSUPPORT) {
+		return 0, ErrNoNfTables // no nfnetlink at all
+	}
 	if err != nil {
 		return 0, fmt.Errorf("dial netfilter netlink: %w", err)
 	}
