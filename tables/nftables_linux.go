@@ -154,9 +154,10 @@ var nftablesRules = &Table[nftRuleRow]{
 		"generation (read again, at most 5 times, if it moved). The rule column renders the kernel's expression list as " +
 		"`nft list ruleset` prints it, for the common expressions (payload, meta, ct, cmp, bitwise, lookup with anonymous " +
 		"sets inlined, range, immediate verdicts, counter, nat, masquerade, redirect, reject, log, limit, quota); anything else " +
-		"prints unknown(NAME). Rules written by iptables-nft use xtables extensions, which print as xt match \"NAME\" and " +
-		"xt target \"NAME\" (as nft itself prints them): e.g. `-m comment` is xt match \"comment\", `-j MASQUERADE` may be native; " +
-		"read them with `iptables-nft -S` for the options. Counter columns are the rule's counter expression; NULL when it has none. " +
+		"prints unknown(NAME). Rules written by iptables-nft show in tables ip/ip6 filter, nat, mangle with chains INPUT, FORWARD, ...: " +
+		"what iptables-nft translates to native expressions (-p tcp --dport 22, -o lo, -j ACCEPT) reads as nft text (tcp dport 22 accept); " +
+		"xtables extensions it keeps as match/target expressions print as xt match \"NAME\" or xt target \"NAME\", and -m comment as " +
+		"xt match \"comment\" \"TEXT\" (nft 1.0.6 without libxtables leaves these out); `iptables-nft -S` gives their options. Counter columns are the rule's counter expression; NULL when it has none. " +
 		"A kernel without nf_tables gives no rows and a warning.",
 	Examples: []string{
 		"SELECT \"table\", chain, handle, rule, packets, bytes FROM nftables_rules",
