@@ -15,4 +15,5 @@ var registry = []Interface{
 	conntrackEntries, ipConntrackStat,
 	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 	netlinkSocketEvents, conntrackEvents, netlinkEvents, netlinkqStatus,
+	nftablesChains, nftablesRules, nftablesSets,
 }

@@ -1,0 +1,156 @@
+package netlinkx
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// NftRuleset is one consistent read of a namespace's nf_tables ruleset:
+// every chain, rule and set, all under one generation ID.
+type NftRuleset struct {
+	Gen    uint32 // NFTA_GEN_ID the reads were made under
+	Chains []*nftables.Chain
+	Rules  []*nftables.Rule
+	Sets   []NftSet
+}
+
+// NftSet is one set with its elements as the kernel keeps them (an interval
+// set keeps each range as a start element and an IntervalEnd element).
+type NftSet struct {
+	Set      *nftables.Set
+	Elements []nftables.SetElement
+}
+
+// nftReadTries bounds how often ReadNftRuleset reads again when the
+// ruleset's generation moved during a read.
+const nftReadTries = 5
+
+// ErrNoNfTables is returned by ReadNftRuleset when the kernel has no
+// nf_tables (the NETLINK_NETFILTER subsystem answers EPROTONOSUPPORT/ENOENT).
+var ErrNoNfTables = errors.New("kernel has no nf_tables")
+
+// ReadNftRuleset reads every table's chains, rules and sets in ns with
+// google/nftables, reading again (at most nftReadTries times) when the
+// generation ID (NFT_MSG_GETGEN) moved while it read.
+func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
+	var err error
+	for range nftReadTries {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		var before, after uint32
+		before, err = nftGen(ns)
+		if err != nil {
+			return nil, err
+		}
+		var rs *NftRuleset
+		rs, err = readNftOnce(ns)
+		if err != nil {
+			return nil, err
+		}
+		after, err = nftGen(ns)
+		if err != nil {
+			return nil, err
+		}
+		if before == after {
+			rs.Gen = after
+			return rs, nil
+		}
+	}
+	return nil, fmt.Errorf("nf_tables ruleset changed during %d reads", nftReadTries)
+}
+
+func readNftOnce(ns NetNS) (*NftRuleset, error) {
+	c, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(ns)))
+	if err != nil {
+		return nil, fmt.Errorf("nftables conn: %w", err)
+	}
+	defer c.CloseLasting()
+	rs := &NftRuleset{}
+	tables, err := c.ListTables()
+	if err != nil {
+		return nil, fmt.Errorf("list nf_tables tables: %w", err)
+	}
+	chains, err := c.ListChains()
+	if err != nil {
+		return nil, fmt.Errorf("list nf_tables chains: %w", err)
+	}
+	rs.Chains = chains
+	for _, ch := range chains {
+		rules, err := c.GetRules(ch.Table, ch)
+		if err != nil {
+			return nil, fmt.Errorf("list rules of chain %s %s: %w", ch.Table.Name, ch.Name, err)
+		}
+		for _, r := range rules {
+			r.Table, r.Chain = ch.Table, ch
+		}
+		rs.Rules = append(rs.Rules, rules...)
+	}
+	for _, t := range tables {
+		sets, err := c.GetSets(t)
+		if err != nil {
+			return nil, fmt.Errorf("list sets of table %s: %w", t.Name, err)
+		}
+		for _, s := range sets {
+			s.Table = t
+			els, err := c.GetSetElements(s)
+			if err != nil {
+				return nil, fmt.Errorf("list elements of set %s %s: %w", t.Name, s.Name, err)
+			}
+			rs.Sets = append(rs.Sets, NftSet{Set: s, Elements: els})
+		}
+	}
+	return rs, nil
+}
+
+// nftGen asks NFT_MSG_GETGEN for the ruleset's generation ID (NFTA_GEN_ID).
+func nftGen(ns NetNS) (uint32, error) {
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: int(ns)})
+	if errors.Is(err, unix.EPROTONOSUPPORT) {
+		return 0, ErrNoNfTables // no nfnetlink at all
+	}
+	if err != nil {
+		return 0, fmt.Errorf("dial netfilter netlink: %w", err)
+	}
+	defer c.Close()
+	msgs, err := c.Execute(netlink.Message{
+		Header: netlink.Header{
+			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETGEN),
+			Flags: netlink.Request,
+		},
+		Data: []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0}, // struct nfgenmsg
+	})
+	if errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EOPNOTSUPP) {
+		return 0, ErrNoNfTables
+	}
+	if err != nil {
+		return 0, fmt.Errorf("nf_tables getgen: %w", err)
+	}
+	for _, m := range msgs {
+		if len(m.Data) < 4 {
+			continue
+		}
+		ad, err := netlink.NewAttributeDecoder(m.Data[4:])
+		if err != nil {
+			return 0, fmt.Errorf("nf_tables gen attributes: %w", err)
+		}
+		ad.ByteOrder = binary.BigEndian
+		var id uint32
+		for ad.Next() {
+			if ad.Type() == unix.NFTA_GEN_ID {
+				id = ad.Uint32()
+			}
+		}
+		if err := ad.Err(); err != nil {
+			return 0, fmt.Errorf("nf_tables gen: %w", err)
+		}
+		return id, nil
+	}
+	return 0, errors.New("nf_tables getgen: no reply")
+}
