@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -322,5 +323,41 @@ func TestPlannerExamples(t *testing.T) {
 				t.Errorf("rows (-embedded host +osqueryd's plan):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPlannerINAtOnce sends an IN list as osqueryd does for an OPTIMIZED
+// column, in one call: one read of the kernel, every matching row.
+func TestPlannerINAtOnce(t *testing.T) {
+	f := newPlannerFixture(t)
+	var cons []fakeosqueryd.Constraint
+	want := map[string]bool{}
+	for _, p := range f.ports[:3] {
+		cons = append(cons, fakeosqueryd.Constraint{Op: fakeosqueryd.OpEquals, Expr: strconv.Itoa(p)})
+		want[strconv.Itoa(p)] = true
+	}
+	routes := f.h.routes["netlink_sockets"]
+	for _, r := range routes {
+		if r["name"] == "local_port" && r["op"] != "9" {
+			t.Errorf("local_port registered with options %s, want 9 (INDEX|OPTIMIZED)", r["op"])
+		}
+	}
+	time.Sleep(snapshotWindow)
+	before := f.h.Dumps(t)
+	rows := f.h.Generate(t, "netlink_sockets", []string{"local_port", "state"}, map[string][]fakeosqueryd.Constraint{"local_port": cons})
+	dumps := f.h.Dumps(t) - before
+	got := map[string]int{}
+	for _, r := range rows {
+		if want[r["local_port"]] {
+			got[r["local_port"]]++
+		}
+	}
+	for p := range want {
+		if got[p] != 2 { // the listener and the accepted socket
+			t.Errorf("port %s: %d rows, want 2 (%v)", p, got[p], rows)
+		}
+	}
+	if dumps > f.onePass {
+		t.Errorf("%d dumps for one call with 3 values; one read is %d", dumps, f.onePass)
 	}
 }

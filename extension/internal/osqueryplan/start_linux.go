@@ -13,6 +13,7 @@ import (
 	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
 	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	gen "github.com/osquery/osquery-go/gen/osquery"
 )
 
 // Harness is the built extension running as osqueryd runs it, inside a test
@@ -20,6 +21,8 @@ import (
 type Harness struct {
 	*DB
 	ext *fakeosqueryd.Extension
+	// routes are the registered tables' columns, as osqueryd keeps them.
+	routes gen.ExtensionRouteTable
 }
 
 // Start starts the osqueryd stand-in, the built binary inside ns with the
@@ -69,7 +72,7 @@ func Start(t testing.TB, ns *nstest.NS, o Options) *Harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return &Harness{DB: db, ext: ext}
+	return &Harness{DB: db, ext: ext, routes: reg.Registry["table"]}
 }
 
 // Dumps is the extension's count of kernel dumps so far (netlinkq_status).
@@ -98,4 +101,16 @@ func Embedded(t testing.TB, ns *nstest.NS, cols []string, stmt string) [][]strin
 		t.Fatalf("netlinkq --json %q: %v", stmt, err)
 	}
 	return parseJSONRows(t, out, cols)
+}
+
+// Generate sends one generate call with a context built for table, as
+// osqueryd sends an IN list on an OPTIMIZED column: several = constraints
+// in one call (what sqlite3_vtab_in gives osqueryd, and this layer cannot).
+func (h *Harness) Generate(t testing.TB, table string, used []string, cons map[string][]fakeosqueryd.Constraint) []map[string]string {
+	t.Helper()
+	resp, err := h.ext.Generate(context.Background(), table, fakeosqueryd.ContextFor(h.routes[table], used, cons))
+	if err != nil || resp.Status.Code != 0 {
+		t.Fatalf("%s: %v %v", table, err, resp)
+	}
+	return resp.Response
 }
