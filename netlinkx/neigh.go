@@ -186,4 +186,3 @@ func HexColon(b []byte) string {
 // rtnl_rtntype_n2a names them: rtm_type of a route, ndm_type of a neighbour.
 var rtnTypeNames = []string{"none", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
 	"unreachable", "prohibit", "throw", "nat", "xresolve"}
-
