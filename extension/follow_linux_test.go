@@ -13,25 +13,57 @@ import (
 
 	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
 )
 
+// openPty opens a pseudo-terminal pair: the master to read, the slave for
+// the command's standard output, as a terminal would be.
+func openPty(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Raw output: no \r added to each \n.
+	tio, err := unix.IoctlGetTermios(int(s.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tio.Oflag &^= unix.OPOST
+	if err := unix.IoctlSetTermios(int(s.Fd()), unix.TCSETS, tio); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
+}
+
 // TestFollow runs `netlinkq --follow --json` on netlink_socket_events in a
-// namespace: connections closed while it runs print as they happen, one
-// JSON object a line, each once, filtered by the statement's WHERE; SIGINT
-// ends it with status 0.
+// namespace, its output a pseudo-terminal as at a user's shell: connections
+// closed while it runs print as they happen, one JSON object a line, each
+// once, filtered by the statement's WHERE; SIGINT ends it with status 0.
 func TestFollow(t *testing.T) {
 	ns := nstest.New(t)
 	nstest.NeedTool(t, "python3")
 	port := 7900 + os.Getpid()%90
 	cmd := exec.Command(testbin.Path(t), "--netns", ns.Name, "--follow", "--json",
 		fmt.Sprintf("SELECT local_port, remote_port, bytes_sent FROM netlink_socket_events WHERE protocol = 'tcp' AND remote_port = %d", port))
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, tty := openPty(t)
+	cmd.Stdout = tty
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	tty.Close() // the command holds its own copy
 	exited := make(chan struct{})
 	var waitErr error
 	go func() { waitErr = cmd.Wait(); close(exited) }()
