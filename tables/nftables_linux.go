@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/google/nftables"
@@ -13,12 +14,17 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// readNft reads the query namespace's ruleset; a kernel without nf_tables
-// gives nil and a warning, not an error.
+// readNft reads the query namespace's ruleset; a kernel without nf_tables,
+// and a caller without CAP_NET_ADMIN (nf_tables lists rules to no one
+// else), give nil and a warning, not an error.
 func readNft(ctx context.Context, q *Query) (*netlinkx.NftRuleset, error) {
 	rs, err := netlinkx.ReadNftRuleset(ctx, q.NetNS)
 	if errors.Is(err, netlinkx.ErrNoNfTables) {
 		q.logf("nftables: kernel has no nf_tables; no rows")
+		return nil, nil
+	}
+	if errors.Is(err, unix.EPERM) || errors.Is(err, os.ErrPermission) {
+		q.logf("nftables: reading the ruleset needs CAP_NET_ADMIN; no rows")
 		return nil, nil
 	}
 	if err != nil {
