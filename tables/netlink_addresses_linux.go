@@ -17,6 +17,11 @@ type addrRow struct {
 	names map[uint32]string     // ifindex → name, when interface is used
 }
 
+// needLinkNames is the need of the interface column: an address carries only
+// its ifindex, so the names come from an RTM_GETLINK dump (the one the link
+// rows read anyway, unless a family constraint rules them out).
+const needLinkNames Need[addrRow] = 1
+
 // Families of netlink_addresses.
 const (
 	famInet  = "inet"
@@ -46,7 +51,7 @@ var netlinkAddresses = &Table[addrRow]{
 				return TextValue(n)
 			}
 			return Null
-		}).With(Index),
+		}).With(Index).Asks(needLinkNames),
 		Int("index", "ifaddrmsg.ifa_index: the interface index", func(r *addrRow) int64 {
 			if r.l != nil {
 				return int64(r.l.Index)
@@ -144,7 +149,7 @@ var netlinkAddresses = &Table[addrRow]{
 		_, byIndex := q.IntEquals("index")
 		_, byName := q.Equals("interface")
 		narrowed := byIndex || byName
-		needNames := q.Used("interface") && (wantInet || wantInet6)
+		needNames := needLinkNames.In(q) && (wantInet || wantInet6)
 
 		var row addrRow
 		var allowed map[uint32]bool

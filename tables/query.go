@@ -67,8 +67,8 @@ type Query struct {
 	// (netlinkx.Own, or the embedded shell's --netns); Run replaces it for each
 	// namespace the query selects with pid_with_namespace or netns.
 	NetNS netlinkx.NetNS
-	// Needs is the union of the Need bits of the columns the query uses: the
-	// extra kernel requests worth making.
+	// Needs is the union of the Need sets of the columns the query uses: the
+	// extra kernel work worth doing. Generate reads it with Need.In.
 	Needs uint64
 	// Logf receives warnings that do not fail the query (a namespace that could
 	// not be entered). Nil discards them.
