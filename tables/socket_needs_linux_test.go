@@ -28,13 +28,12 @@ func TestSocketRequestFlags(t *testing.T) {
 		{netlinkSockets, "interface", packetShow, netlinkx.PACKET_SHOW_INFO},
 		{netlinkSockets, "tx_queue", packetShow, netlinkx.PACKET_SHOW_MEMINFO},
 		{netlinkSockets, "state", packetShow, 0},
-		// idiag_ext: bit INET_DIAG_x - 1 asks for INET_DIAG_x.
-		{tcpInfo, "rtt_us", inetExt, 1 << (netlinkx.INET_DIAG_INFO - 1)},
-		{tcpInfo, "congestion", inetExt, 1 << (netlinkx.INET_DIAG_CONG - 1)},
-		{tcpInfo, "tos", inetExt, 1 << (netlinkx.INET_DIAG_TOS - 1)},
-		{tcpInfo, "tclass", inetExt, 1 << (netlinkx.INET_DIAG_TCLASS - 1)},
-		{tcpInfo, "rmem_alloc", inetExt, 1 << (netlinkx.INET_DIAG_SKMEMINFO - 1)},
-		{tcpInfo, "shutdown", inetExt, 1 << (netlinkx.INET_DIAG_SHUTDOWN - 1)},
+		{tcpInfo, "rtt_us", inetExt, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_INFO))},
+		{tcpInfo, "congestion", inetExt, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_CONG))},
+		{tcpInfo, "tos", inetExt, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_TOS))},
+		{tcpInfo, "tclass", inetExt, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_TCLASS))},
+		{tcpInfo, "rmem_alloc", inetExt, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_SKMEMINFO))},
+		{tcpInfo, "shutdown", inetExt, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_SHUTDOWN))},
 		{tcpInfo, "mark", inetExt, 0},          // sent unasked
 		{tcpInfo, "local_address", inetExt, 0}, // in inet_diag_msg
 		{netlinkSockets, "local_address", inetExt, 0},

@@ -7,15 +7,14 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
-// inetExt are tcp_info's idiag_ext bits: bit INET_DIAG_x - 1 asks for
-// attribute INET_DIAG_x.
+// inetExt are tcp_info's idiag_ext bits, each asking for one attribute.
 var inetExt = []showFlag{
-	{needInfo, 1 << (netlinkx.INET_DIAG_INFO - 1)},
-	{needCong, 1 << (netlinkx.INET_DIAG_CONG - 1)},
-	{needTOS, 1 << (netlinkx.INET_DIAG_TOS - 1)},
-	{needTClass, 1 << (netlinkx.INET_DIAG_TCLASS - 1)},
-	{needSKMem, 1 << (netlinkx.INET_DIAG_SKMEMINFO - 1)},
-	{needShutdown, 1 << (netlinkx.INET_DIAG_SHUTDOWN - 1)},
+	{needInfo, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_INFO))},
+	{needCong, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_CONG))},
+	{needTOS, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_TOS))},
+	{needTClass, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_TCLASS))},
+	{needSKMem, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_SKMEMINFO))},
+	{needShutdown, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_SHUTDOWN))},
 }
 
 // tcpInfo is tcp_info: the kernel's TCP internals for each TCP socket.
