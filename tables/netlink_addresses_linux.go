@@ -2,8 +2,6 @@ package tables
 
 import (
 	"context"
-	"net/netip"
-	"strconv"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
@@ -203,31 +201,4 @@ var netlinkAddresses = &Table[addrRow]{
 			return emit(&row)
 		})
 	},
-}
-
-// familyName is an address family as ip names it.
-func familyName(f uint8) string {
-	switch f {
-	case unix.AF_INET:
-		return famInet
-	case unix.AF_INET6:
-		return famInet6
-	}
-	return strconv.Itoa(int(f))
-}
-
-// addrValue is an address cell: NULL for the zero netip.Addr.
-func addrValue(a netip.Addr) Value {
-	if !a.IsValid() {
-		return Null
-	}
-	return TextValue(a.String())
-}
-
-// lifetime is an ifa_cacheinfo lifetime in seconds, -1 for INFINITY_LIFE_TIME.
-func lifetime(s uint32) Value {
-	if s == netlinkx.INFINITY_LIFE_TIME {
-		return IntValue(-1)
-	}
-	return IntValue(int64(s))
 }

@@ -167,14 +167,6 @@ func collectLinks(ctx context.Context, q *Query, ext uint32) ([]netlinkx.LinkMes
 	return msgs, nil
 }
 
-// b2i is 1 for true, 0 for false, as osquery spells booleans.
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // linkNum is a numeric IFLA_* column, NULL when the kernel did not send attr.
 func linkNum(name string, typ Type, attr uint16, doc string, get func(*netlinkx.LinkMessage) int64) Column[linkRow] {
 	return Col(name, typ, doc, func(r *linkRow) Value {

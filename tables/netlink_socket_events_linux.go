@@ -125,26 +125,3 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 			return &e.info, e.infoSent
 		}),
 	))
-
-// ipProtocolName is an IPPROTO_* value in lower case (tcp, udp), a decimal number for others.
-func ipProtocolName(p uint8) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "tcp"
-	case unix.IPPROTO_UDP:
-		return "udp"
-	case unix.IPPROTO_UDPLITE:
-		return "udplite"
-	case unix.IPPROTO_ICMP:
-		return "icmp"
-	case unix.IPPROTO_ICMPV6:
-		return "icmpv6"
-	case unix.IPPROTO_SCTP:
-		return "sctp"
-	case unix.IPPROTO_DCCP:
-		return "dccp"
-	case unix.IPPROTO_GRE:
-		return "gre"
-	}
-	return strconv.Itoa(int(p))
-}
