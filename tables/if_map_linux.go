@@ -39,7 +39,7 @@ var ifMap = &Table[netlinkx.LinkMessage]{
 						return nil // gone since the dump
 					}
 					if err != nil {
-						return fmt.Errorf("if_map %s: %w", m.Name, err)
+						return fmt.Errorf("ioctl SIOCGIFMAP %s: %w", m.Name, err)
 					}
 				}
 				return emit(m)
