@@ -12,15 +12,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
 // TestAddrMessageTestdata decodes each recorded RTM_NEWADDR and finds it, as
 // decoded, in what `ip -j addr show` printed at recording time.
 func TestAddrMessageTestdata(t *testing.T) {
-	if !lkLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	files, _ := filepath.Glob("testdata/rtnl_addr/*.bin")
 	if len(files) == 0 {
 		t.Fatal("no testdata/rtnl_addr/*.bin")

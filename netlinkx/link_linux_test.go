@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/netlink"
@@ -18,23 +16,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-func init() {
-	if flag.Lookup("record") == nil {
-		flag.Bool("record", false, "re-record testdata from the running kernel (root)")
-	}
-}
-
-func linkRecording() bool {
-	f := flag.Lookup("record")
-	return f != nil && f.Value.String() == "true"
-}
-
-// littleEndian reports whether recorded native-endian bytes replay here.
-func lkLittleEndian() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}
 
 // linkLabCommands build the namespace the rtnl_link and rtnl_addr testdata
 // were recorded in.
@@ -58,7 +39,7 @@ var linkLabCommands = [][]string{
 // -record: one RTM_NEWLINK or RTM_NEWADDR payload per .bin, and beside it a
 // .txt with `uname -r`, how it was made, and what `ip -d -j` printed then.
 func TestRecordLinks(t *testing.T) {
-	if !linkRecording() {
+	if !*record {
 		t.Skip("re-records testdata with -record")
 	}
 	ns := nstest.New(t)
@@ -153,9 +134,7 @@ func lkJSONNum(v any) uint64 {
 // TestLinkMessageTestdata decodes each recorded RTM_NEWLINK and compares it
 // with what ip printed for the link when it was recorded.
 func TestLinkMessageTestdata(t *testing.T) {
-	if !lkLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
 	if len(files) == 0 {
 		t.Fatal("no testdata/rtnl_link/*.bin")

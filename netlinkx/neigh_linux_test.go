@@ -64,9 +64,7 @@ func decodedLine(t *testing.T, bin string) string {
 // it with the line decoded at recording time (checked then against `ip -j
 // -s neigh` by the tables tests).
 func TestNeighMessageTestdata(t *testing.T) {
-	if !lkLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	files, _ := filepath.Glob("testdata/rtnl_neigh/*.bin")
 	if len(files) < 4 {
 		t.Fatalf("%d files in testdata/rtnl_neigh, want the recorded set", len(files))

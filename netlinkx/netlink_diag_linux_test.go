@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"testing"
@@ -144,7 +143,7 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 	}
 	// Two native u32 words: bits 0, 4 and 63 of the bitmap on a little-endian host.
 	m := with(func(m *netlinkx.NetlinkDiagMsg) { m.Groups = cat(u32(0x11), u32(1<<31)) })
-	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
+	if nstest.LittleEndian() {
 		if diff := cmp.Diff([]uint32{1, 5, 64}, m.GroupList()); diff != "" {
 			t.Errorf("GroupList (-want +got):\n%s", diff)
 		}

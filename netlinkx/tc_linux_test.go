@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,9 +38,7 @@ func tcLine(m *netlinkx.TcMessage) string {
 // TestTcMessageTestdata decodes each recorded qdisc and class and compares
 // it with the line decoded at recording time (the .txt keeps tc's output).
 func TestTcMessageTestdata(t *testing.T) {
-	if !lkLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	files, _ := filepath.Glob("testdata/tc/*.bin")
 	if len(files) < 4 {
 		t.Fatalf("%d files in testdata/tc, want the recorded set", len(files))

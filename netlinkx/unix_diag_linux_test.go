@@ -23,19 +23,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The -record flag re-records testdata (go test -run TestRecord -record). It
-// is registered only if no other test file of the package did.
-func init() {
-	if flag.Lookup("record") == nil {
-		flag.Bool("record", false, "re-record testdata from the running kernel (root)")
-	}
-}
-
-func recording() bool {
-	f := flag.Lookup("record")
-	return f != nil && f.Value.String() == "true"
-}
-
 // sockDiagHelperArg makes the test binary, started by startSockHelper, hold
 // the sockets the sock_diag tests look at instead of running tests.
 const sockDiagHelperArg = "sockdiag-helper"
@@ -248,7 +235,7 @@ var sockDiagCases = []sockDiagCase{
 
 // TestRecordSockDiag re-records testdata/{unix,netlink,packet}_diag with -record.
 func TestRecordSockDiag(t *testing.T) {
-	if !recording() {
+	if !*record {
 		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
 	}
 	nstest.NeedTool(t, "ss")
@@ -315,9 +302,7 @@ func must1[T any](v T, err error) T {
 // are little-endian.
 func recorded(t testing.TB, dir, name string) (payloads [][]byte, ssLines []string) {
 	t.Helper()
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		t.Skip("testdata was recorded on a little-endian host")
-	}
+	nstest.NeedLittleEndian(t)
 	bin, err := os.ReadFile(filepath.Join("testdata", dir, name+".bin"))
 	if err != nil {
 		t.Fatal(err)
