@@ -567,6 +567,29 @@ func TestSockNames(t *testing.T) {
 	}
 }
 
+// fuzzDiagMsg is the fuzz target of a sock_diag decoder, seeded from
+// testdata/<dir>: decoding must not panic, nor must read on what it
+// decoded, and decoding the same bytes into a message dirty has filled gives
+// the same message (decoding is deterministic and keeps nothing of the last one).
+func fuzzDiagMsg[M any, P sockDiagMsg[M]](f *testing.F, dir string, read, dirty func(P)) {
+	fuzzSeeds(f, dir)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := P(new(M))
+		if err := m.UnmarshalBinary(b); err != nil {
+			return
+		}
+		read(m)
+		again := P(new(M))
+		dirty(again)
+		if err := again.UnmarshalBinary(b); err != nil {
+			t.Fatalf("second decode: %v", err)
+		}
+		if diff := cmp.Diff(*m, *again, cmp.AllowUnexported(*m)); diff != "" {
+			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
+		}
+	})
+}
+
 // fuzzSeeds adds the recorded messages of testdata/<dir> to f's corpus.
 func fuzzSeeds(f *testing.F, dir string) {
 	payloads, _ := recorded(f, dir, "sockets")
@@ -576,23 +599,9 @@ func fuzzSeeds(f *testing.F, dir string) {
 }
 
 func FuzzUnixDiagMsg(f *testing.F) {
-	fuzzSeeds(f, "unix_diag")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.UnixDiagMsg
-		if err := m.UnmarshalBinary(b); err != nil {
-			return
-		}
+	fuzzDiagMsg(f, "unix_diag", func(m *netlinkx.UnixDiagMsg) {
 		_, _, _ = m.Path(), m.TypeName(), m.StateName()
 		_ = m.IconInodes()
 		_, _ = m.SKMemInfoValue(unix.SK_MEMINFO_DROPS)
-		// Decoding is deterministic and keeps nothing from the last message.
-		var again netlinkx.UnixDiagMsg
-		again.Peer = 42
-		if err := again.UnmarshalBinary(b); err != nil {
-			t.Fatalf("second decode: %v", err)
-		}
-		if diff := cmp.Diff(m, again, cmp.AllowUnexported(netlinkx.UnixDiagMsg{})); diff != "" {
-			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
-		}
-	})
+	}, func(m *netlinkx.UnixDiagMsg) { m.Peer = 42 })
 }
