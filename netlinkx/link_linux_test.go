@@ -105,6 +105,31 @@ func lkWriteCase(base string, b []byte, txt string) error {
 	return os.WriteFile(base+".txt", []byte(txt), 0o644)
 }
 
+// decoded checks a decoder's error in a table of cases: with wantErr set,
+// the error must contain it and the case ends (false); otherwise there must
+// be none, and the case goes on to check what was decoded (true).
+func decoded(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err %v, want %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}
+
+// fuzzFiles adds each testdata/<dir>/*.bin, one message, to f's corpus.
+func fuzzFiles(f *testing.F, dir string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.bin"))
+	for _, p := range files {
+		f.Add(lkMust(os.ReadFile(p)))
+	}
+}
+
 func lkMust[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -277,15 +302,8 @@ func TestLinkMessageUnmarshal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m netlinkx.LinkMessage
-			err := m.UnmarshalBinary(tt.b)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want %q", err, tt.wantErr)
-				}
+			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			tt.check(t, &m)
 		})
@@ -343,10 +361,7 @@ func TestLinkNames(t *testing.T) {
 // FuzzLinkMessage decodes arbitrary payloads: no panic, and a message that
 // decodes also formats.
 func FuzzLinkMessage(f *testing.F) {
-	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
-	for _, p := range files {
-		f.Add(lkMust(os.ReadFile(p)))
-	}
+	fuzzFiles(f, "rtnl_link")
 	f.Add(lkIfinfo(1, lkNLA(unix.IFLA_STATS64, make([]byte, 17))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m netlinkx.LinkMessage
