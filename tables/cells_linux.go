@@ -8,8 +8,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The cells several tables spell alike: address families and IP protocols
-// by name, addresses, lifetimes and booleans.
+// The cells several tables spell alike: address families by name,
+// addresses, lifetimes and booleans.
 
 // familyName is an address family as ip names it.
 func familyName(f uint8) string {
@@ -44,27 +44,4 @@ func b2i(b bool) int64 {
 		return 1
 	}
 	return 0
-}
-
-// ipProtocolName is an IPPROTO_* value in lower case (tcp, udp), a decimal number for others.
-func ipProtocolName(p uint8) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "tcp"
-	case unix.IPPROTO_UDP:
-		return "udp"
-	case unix.IPPROTO_UDPLITE:
-		return "udplite"
-	case unix.IPPROTO_ICMP:
-		return "icmp"
-	case unix.IPPROTO_ICMPV6:
-		return "icmpv6"
-	case unix.IPPROTO_SCTP:
-		return "sctp"
-	case unix.IPPROTO_DCCP:
-		return "dccp"
-	case unix.IPPROTO_GRE:
-		return "gre"
-	}
-	return strconv.Itoa(int(p))
 }
