@@ -211,19 +211,8 @@ var inet6Stats = &Table[afRow]{
 	Examples: []string{
 		"SELECT interface, in_receives, in_discards, in_no_routes, out_discards FROM inet6_stats",
 	},
-	Columns: Concat(afLinkColumns, func() []Column[afRow] {
-		var cols []Column[afRow]
-		for i, name := range netlinkx.Inet6StatsNames {
-			cols = append(cols, Col(name, TypeUnsignedBigInt, fmt.Sprintf("IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets", i+1),
-				func(r *afRow) Value {
-					if v, ok := r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i); ok {
-						return UintValue(v)
-					}
-					return Null
-				}))
-		}
-		return cols
-	}()),
+	Columns: Concat(afLinkColumns, counterColumns(netlinkx.Inet6StatsNames, "IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets",
+		func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i) })),
 	Generate: afLinks(hasInet6),
 }
 
@@ -237,20 +226,25 @@ var icmp6Stats = &Table[afRow]{
 	Examples: []string{
 		"SELECT interface, in_msgs, in_errors, out_msgs, out_errors FROM icmp6_stats",
 	},
-	Columns: Concat(afLinkColumns, func() []Column[afRow] {
-		var cols []Column[afRow]
-		for i, name := range netlinkx.ICMP6StatsNames {
-			cols = append(cols, Col(name, TypeUnsignedBigInt, fmt.Sprintf("IFLA_INET6_ICMP6STATS counter %d, messages", i+1),
-				func(r *afRow) Value {
-					if v, ok := r.af.Inet6.ICMP6Stats.At(i + 1); ok {
-						return UintValue(v)
-					}
-					return Null
-				}))
-		}
-		return cols
-	}()),
+	Columns: Concat(afLinkColumns, counterColumns(netlinkx.ICMP6StatsNames, "IFLA_INET6_ICMP6STATS counter %d, messages",
+		func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.ICMP6Stats.At(i + 1) })),
 	Generate: afLinks(hasInet6),
+}
+
+// counterColumns builds one UNSIGNED BIGINT column per name of a counter
+// array: column i reads counter i with get (NULL when the kernel did not
+// send it), and doc, given i+1, describes it.
+func counterColumns(names []string, doc string, get func(r *afRow, i int) (uint64, bool)) []Column[afRow] {
+	cols := make([]Column[afRow], 0, len(names))
+	for i, name := range names {
+		cols = append(cols, Col(name, TypeUnsignedBigInt, fmt.Sprintf(doc, i+1), func(r *afRow) Value {
+			if v, ok := get(r, i); ok {
+				return UintValue(v)
+			}
+			return Null
+		}))
+	}
+	return cols
 }
 
 // cacheinfoCol is a column read from the field at byte offset off of
