@@ -117,13 +117,7 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 	base := netlinkx.NetlinkDiagMsg{Family: unix.AF_NETLINK, Type: unix.SOCK_RAW, Protocol: unix.NETLINK_ROUTE, State: netlinkx.NETLINK_CONNECTED,
 		PortID: 100, DstGroup: 3, Inode: 4242, Cookie: 7}
 	with := func(f func(m *netlinkx.NetlinkDiagMsg)) netlinkx.NetlinkDiagMsg { m := base; f(&m); return m }
-	tests := []struct {
-		name    string
-		b       []byte
-		want    netlinkx.NetlinkDiagMsg
-		has     []uint16
-		wantErr string
-	}{
+	checkDecodeCases(t, []decodeCase[netlinkx.NetlinkDiagMsg]{
 		{name: "header only", b: hdr, want: base},
 		{name: "short", b: hdr[:27], wantErr: "netlink_diag_msg: 27 bytes, want at least 28"},
 		{name: "groups flags meminfo, rings skipped",
@@ -135,12 +129,7 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 			has: []uint16{netlinkx.NETLINK_DIAG_MEMINFO, netlinkx.NETLINK_DIAG_GROUPS, netlinkx.NETLINK_DIAG_RX_RING, netlinkx.NETLINK_DIAG_FLAGS}},
 		{name: "flags too long", b: cat(hdr, attr(netlinkx.NETLINK_DIAG_FLAGS, cat(u32(1), u32(2))...)), wantErr: "netlink_diag_msg inode 4242: attribute 4: 8 bytes, want 4"},
 		{name: "groups ragged", b: cat(hdr, attr(netlinkx.NETLINK_DIAG_GROUPS, 1, 2)), wantErr: "netlink_diag_msg inode 4242: attribute 1: 2 bytes, not a multiple of 4"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checkDecode(t, tt.b, tt.want, tt.has, tt.wantErr)
-		})
-	}
+	})
 	// Two native u32 words: bits 0, 4 and 63 of the bitmap on a little-endian host.
 	m := with(func(m *netlinkx.NetlinkDiagMsg) { m.Groups = cat(u32(0x11), u32(1<<31)) })
 	if nstest.LittleEndian() {

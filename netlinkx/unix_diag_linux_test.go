@@ -540,6 +540,26 @@ func checkDecode[M any, P sockDiagMsg[M]](t *testing.T, b []byte, want M, has []
 	return m
 }
 
+// decodeCase is one case of a sock_diag decoder's table: the bytes, and the
+// message and attributes they decode to, or the error.
+type decodeCase[M any] struct {
+	name    string
+	b       []byte
+	want    M
+	has     []uint16
+	wantErr string
+}
+
+// checkDecodeCases runs checkDecode on each case.
+func checkDecodeCases[M any, P sockDiagMsg[M]](t *testing.T, cases []decodeCase[M]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecode[M, P](t, tt.b, tt.want, tt.has, tt.wantErr)
+		})
+	}
+}
+
 // hasList lists the attribute types below 32 that has reports, or nil.
 func hasList(has func(uint16) bool) []uint16 {
 	var out []uint16
