@@ -44,7 +44,7 @@ func (c *completer) complete(earlier []string, line string, pos int) (head strin
 	head, word := before[:start], before[start:]
 	first := strings.TrimLeft(line, " \t")
 	if len(earlier) == 0 && strings.HasPrefix(first, ".") {
-		return head, c.completeDot(head, word, before), tail
+		return head, c.completeDot(head, word, line), tail
 	}
 	// table.column, alias.column
 	if start > 0 && head[start-1] == '.' {
@@ -59,9 +59,9 @@ func (c *completer) complete(earlier []string, line string, pos int) (head strin
 	return head, c.sql(word, append(slices.Clone(earlier), line)), tail
 }
 
-// completeDot completes a dot-command line: the command itself, or its
-// argument. It returns the completions and changes head as needed.
-func (c *completer) completeDot(head, word, before string) []string {
+// completeDot completes a word of a dot-command line: the command itself,
+// or its argument.
+func (c *completer) completeDot(head, word, line string) []string {
 	if strings.TrimSpace(head) == "." {
 		var out []string
 		for _, d := range dotCommands {
@@ -71,7 +71,7 @@ func (c *completer) completeDot(head, word, before string) []string {
 		}
 		return out
 	}
-	cmd, rest, _ := strings.Cut(strings.TrimLeft(before, " \t"), " ")
+	cmd, rest, _ := strings.Cut(strings.TrimLeft(line, " \t"), " ")
 	switch cmd {
 	case ".all", ".schema", ".tables":
 		return prefixed(c.tables, word)

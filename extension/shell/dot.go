@@ -293,4 +293,3 @@ func tableMatch(pattern, s string) bool {
 	m, err := regexp.MatchString(re, s)
 	return err == nil && m
 }
-

@@ -119,4 +119,3 @@ func (ed *editor) entry(lines []string) {
 		ed.hist.add(e)
 	}
 }
-

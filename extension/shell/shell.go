@@ -7,8 +7,8 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
-	"fmt"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -477,4 +477,3 @@ func cleanError(err error) string {
 	s = sqliteErrCode.ReplaceAllString(s, "")
 	return strings.Join(strings.Fields(s), " ")
 }
-
