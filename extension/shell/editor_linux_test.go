@@ -219,3 +219,31 @@ func TestTerminalCtrlCStopsAQuery(t *testing.T) {
 		t.Errorf("status %d", status)
 	}
 }
+
+// TestTerminalPaste pastes a script of several statements, one of them on
+// two lines, and a statement of 30,000 characters on one line: the
+// statements run in order, and the long line is taken whole.
+func TestTerminalPaste(t *testing.T) {
+	home := t.TempDir()
+	tm := startTerm(t, home, "--csv")
+	tm.typ("SELECT 'p1' AS v; SELECT 'p2' AS v;\rSELECT\r  'p3' AS v;\r.print p4\r")
+	out := tm.expect("p4")
+	if i1, i2, i3 := strings.Index(out, "\np1"), strings.Index(out, "\np2"), strings.Index(out, "\np3"); i1 < 0 || i2 < i1 || i3 < i2 {
+		t.Errorf("p1, p2, p3 not in order in %q", out)
+	}
+	tm.typ("SELECT length('" + strings.Repeat("x", 30000) + "') AS n;" + keyEnter)
+	tm.expect("n\r\n30000\r\n")
+	tm.typ(ctrlD)
+	if status := tm.wait(); status != 0 {
+		t.Errorf("status %d", status)
+	}
+	// The long statement stays out of the file, whose lines liner reads
+	// with a 4,096-byte buffer; the next session still reads the file.
+	b, err := os.ReadFile(filepath.Join(home, historyFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "xxxx") || !strings.Contains(string(b), ".print p4\n") {
+		t.Errorf("history file %q", b)
+	}
+}
