@@ -60,6 +60,7 @@ func TestFollow(t *testing.T) {
 		fmt.Sprintf("SELECT local_port, remote_port, bytes_sent FROM netlink_socket_events WHERE protocol = 'tcp' AND remote_port = %d", port))
 	out, tty := openPty(t)
 	cmd.Stdout = tty
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // even if the test binary dies
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,8 @@ import (
 
 // TestHostsStayInTheirRooms checks the layout the style guide promises: the
 // osquery host and the embedded host (sqlhost and the shell above it) import
-// nothing of each other, and the osquery host links no SQLite.
+// nothing of each other, the osquery host links no SQLite, and netlinkx and
+// tables import no host and no host library.
 func TestHostsStayInTheirRooms(t *testing.T) {
 	const mod = "github.com/netlinkq/netlinkq/extension/"
 	tests := []struct {
@@ -18,6 +19,11 @@ func TestHostsStayInTheirRooms(t *testing.T) {
 		{mod + "osqueryhost", []string{mod + "sqlhost", mod + "shell", "modernc.org/sqlite"}},
 		{mod + "sqlhost", []string{mod + "osqueryhost", mod + "shell", "github.com/osquery/osquery-go", "github.com/apache/thrift"}},
 		{mod + "shell", []string{mod + "osqueryhost", "github.com/osquery/osquery-go", "github.com/apache/thrift"}},
+		// Kernel access knows nothing of osquery, SQL, tables or hosts.
+		{"github.com/netlinkq/netlinkq/netlinkx", []string{"github.com/netlinkq/netlinkq/tables", "github.com/netlinkq/netlinkq/extension",
+			"github.com/osquery/osquery-go", "github.com/apache/thrift", "modernc.org/sqlite"}},
+		{"github.com/netlinkq/netlinkq/tables", []string{"github.com/netlinkq/netlinkq/extension",
+			"github.com/osquery/osquery-go", "github.com/apache/thrift", "modernc.org/sqlite"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {

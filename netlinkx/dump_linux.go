@@ -26,9 +26,8 @@ var dumpBufs = sync.Pool{New: func() any { b := make([]byte, dumpBufSize); retur
 // datagram: fn must not keep it.
 //
 // The reply is read with one reused buffer and recvfrom on the socket itself,
-// not with Conn.Receive or Execute, which allocate a buffer per datagram:
-// BenchmarkSockets' dump floor (tables/BENCHMARKS.md) reads 100,000 sockets
-// with 0.009 allocations each.
+// not with Conn.Receive, which allocates per datagram (tables/BENCHMARKS.md,
+// BenchmarkSockets in tables/sockets_bench_linux_test.go).
 // The context's deadline and cancellation bound every wait. An NLMSG_ERROR or
 // an error in NLMSG_DONE is returned as its errno, wrapped. When the kernel
 // sets NLM_F_DUMP_INTR and req.Key is set, the dump is restarted (at most

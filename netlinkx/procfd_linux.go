@@ -19,8 +19,7 @@ import (
 // The walk reads directories with getdents and links with readlinkat into
 // reused buffers: one goroutine lists /proc and each /proc/PID/fd, two
 // others read the links (the time goes to the kernel's proc lookups, so two
-// readers keep both cores busy; BenchmarkSocketOwners times the walk against
-// `ss -Htanp`). Comm is read only for
+// readers keep both cores busy: BenchmarkSocketOwners in procfd_linux_test.go). Comm is read only for
 // the processes that end up owning a socket in the result. Processes that
 // exit during the walk (ENOENT, ESRCH) and descriptors the caller may not
 // read (EACCES, EPERM: another user's processes when not root) are skipped

@@ -22,16 +22,6 @@ const (
 	Additional Options = 4
 	Optimized  Options = 8
 	Hidden     Options = 16
-
-	// NotIndexed is what a column the table cannot narrow by is registered
-	// with. osqueryd's --extensions_default_index (on by default) makes every
-	// extension column whose options are 0 an INDEX, and then plans a join
-	// on it as one generate call per outer row (tcp_info JOIN netlink_sockets
-	// USING (cookie): one call per socket). osquery has no option for "not
-	// an index"; OPTIMIZED alone is non-zero, so the column stays as it is,
-	// and has no effect on a column that is not INDEX: SQLite scans the table
-	// once and joins or filters itself.
-	NotIndexed = Optimized
 )
 
 // ColumnDef is what both hosts need to declare a column.
@@ -195,11 +185,7 @@ func (t *Table[T]) Spec() *Spec {
 	t.once.Do(func() {
 		s := &Spec{Name: t.Name, Doc: t.Doc, Examples: t.Examples, index: map[string]int{}}
 		for _, c := range t.Columns {
-			def := c.ColumnDef
-			if def.Options == 0 {
-				def.Options = NotIndexed
-			}
-			s.Columns = append(s.Columns, def)
+			s.Columns = append(s.Columns, c.ColumnDef)
 		}
 		s.Columns = append(s.Columns, namespaceColumns...)
 		for i, c := range s.Columns {

@@ -30,7 +30,7 @@ func (sh *shell) follow(stmt string) int {
 			case sh.mode == "json":
 				sh.out.Write(jsonLine(cols, cells))
 			case p == nil || sh.mode != "csv":
-				p = newPrinter(sh.mode, sh.sep, sh.header && !headerDone, sh.out)
+				p = newPrinter(sh.mode, sh.sep, sh.header && !headerDone, sh.widths, sh.out)
 				p.header(cols)
 				headerDone = true
 				fallthrough

@@ -21,8 +21,9 @@ type printer interface {
 	end()
 }
 
-// newPrinter returns the printer for mode.
-func newPrinter(mode, sep string, header bool, w *bufio.Writer) printer {
+// newPrinter returns the printer for mode. widths are .width's column
+// widths, which pretty mode follows.
+func newPrinter(mode, sep string, header bool, widths []int, w *bufio.Writer) printer {
 	switch mode {
 	case "json":
 		return &jsonPrinter{w: w}
@@ -31,7 +32,7 @@ func newPrinter(mode, sep string, header bool, w *bufio.Writer) printer {
 	case "line":
 		return &linePrinter{w: w}
 	}
-	return &prettyPrinter{w: w}
+	return &prettyPrinter{w: w, fixed: widths}
 }
 
 // jsonPrinter prints osqueryi's --json shape: an array of objects, one per
@@ -174,12 +175,15 @@ func (p *linePrinter) row(cells []sql.RawBytes) {
 func (p *linePrinter) end() {}
 
 // prettyPrinter prints osqueryi's default table with +---+ borders. It holds
-// the rows to size the columns; an empty result prints nothing.
+// the rows to size the columns; an empty result prints nothing. A column
+// with a .width is that wide, its longer cells cut, as sqlite3's column
+// mode does; a negative width aligns the column right.
 type prettyPrinter struct {
 	w     *bufio.Writer
 	cols  []string
 	rows  [][]string
 	width []int
+	fixed []int
 }
 
 func (p *prettyPrinter) header(cols []string) {
@@ -211,10 +215,24 @@ func (p *prettyPrinter) end() {
 		}
 		p.w.WriteByte('\n')
 	}
+	right := make([]bool, len(p.width))
+	for i, f := range p.fixed {
+		if i < len(p.width) && f != 0 {
+			p.width[i], right[i] = max(f, -f), f < 0
+		}
+	}
 	line := func(cells []string) {
 		p.w.WriteByte('|')
 		for i, c := range cells {
-			fmt.Fprintf(p.w, " %s%s |", c, strings.Repeat(" ", p.width[i]-utf8.RuneCountInString(c)))
+			if n := utf8.RuneCountInString(c); n > p.width[i] {
+				c = string([]rune(c)[:p.width[i]])
+			}
+			pad := strings.Repeat(" ", p.width[i]-utf8.RuneCountInString(c))
+			if right[i] {
+				fmt.Fprintf(p.w, " %s%s |", pad, c)
+			} else {
+				fmt.Fprintf(p.w, " %s%s |", c, pad)
+			}
 		}
 		p.w.WriteByte('\n')
 	}

@@ -7,13 +7,15 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"regexp"
 	"runtime/debug"
-	"slices"
 	"strings"
+	"sync"
 
 	"github.com/netlinkq/netlinkq/extension/sqlhost"
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -54,27 +56,41 @@ type shell struct {
 	errw   io.Writer
 	// version is what the banner shows.
 	version string
+
+	// The settings of the dot-commands (.show prints them).
+	echo      bool   // .echo: print each statement and dot-command before running it
+	bail      bool   // .bail: a script stops at its first error (the default for scripts)
+	timer     bool   // .timer: real, user and sys time after each statement
+	nullValue string // .nullvalue: what a NULL cell shows
+	widths    []int  // .width: column widths of pretty mode, 0 for automatic
+
+	// ns is the namespace statements read (--netns, .netns); the shell
+	// closes it when it opened it (nsOwned). nsName is what .show prints.
+	ns      netlinkx.NetNS
+	nsOwned bool
+	nsName  string
+
+	// interactive is set while a terminal session runs: Ctrl-C then
+	// cancels the running statement instead of ending the process.
+	interactive bool
+	// mu guards cancel and interrupted, which the SIGINT goroutine reads.
+	mu          sync.Mutex
+	cancel      context.CancelFunc
+	interrupted bool
 }
 
 // Run is the embedded host: SQL from the command line, from stdin when it
 // is not a terminal, or an interactive shell on a terminal. It returns the
 // exit status: 1 after an error (printed as one line), else 0.
 func Run(o Options, stdin io.Reader, stdout, stderr io.Writer) int {
-	ns := netlinkx.Own
+	sh := &shell{mode: o.Mode, sep: o.Separator, header: o.Header, errw: stderr, version: o.Version, bail: true}
 	if o.NetNS != "" {
-		var err error
-		if ns, err = netlinkx.OpenNetNS(o.NetNS); err != nil {
+		if err := sh.setNetNS(o.NetNS); err != nil {
 			fmt.Fprintf(stderr, "Error: --netns: %v\n", err)
 			return 1
 		}
-		defer ns.Close()
-		// Our own namespace by name needs no switch (and no CAP_SYS_ADMIN).
-		if ino, err := ns.Inode(); err == nil {
-			if own, err := netlinkx.Own.Inode(); err == nil && own == ino {
-				ns = netlinkx.Own
-			}
-		}
 	}
+	defer sh.closeNetNS()
 	// One query and out: the heap stays small (rows stream in chunks), so
 	// trade a little memory for far fewer collections, unless GOGC says otherwise.
 	if os.Getenv("GOGC") == "" {
@@ -98,15 +114,15 @@ func Run(o Options, stdin io.Reader, stdout, stderr io.Writer) int {
 	stmts, rest := splitSQL(o.SQL)
 	oneStatement := len(stmts) == 1 && strings.TrimSpace(rest) == "" || len(stmts) == 0 && strings.TrimSpace(rest) != ""
 	direct := !o.SQLiteOnly && !o.Follow && oneStatement && !strings.HasPrefix(strings.TrimSpace(o.SQL), ".")
-	host, err := sqlhost.New(tables.All(), sqlhost.Options{NetNS: ns, Logf: logf, DirectScan: direct})
+	host, err := sqlhost.New(tables.All(), sqlhost.Options{NetNS: sh.ns, Logf: logf, DirectScan: direct})
 	if err != nil {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
 		return 1
 	}
 	defer host.Close()
-	out := bufio.NewWriterSize(stdout, 64<<10)
-	defer out.Flush()
-	sh := &shell{host: host, mode: o.Mode, sep: o.Separator, header: o.Header, out: out, errw: stderr, version: o.Version}
+	sh.host = host
+	sh.out = bufio.NewWriterSize(stdout, 64<<10)
+	defer sh.out.Flush()
 
 	switch {
 	case o.Follow:
@@ -118,21 +134,61 @@ func Run(o Options, stdin io.Reader, stdout, stderr io.Writer) int {
 	case o.SQL != "":
 		return sh.script(strings.NewReader(o.SQL))
 	case isTerminal(stdin):
-		return sh.interactive(stdin)
+		if useEditor(stdin, stdout) {
+			return sh.edit()
+		}
+		return sh.session(stdin)
 	default:
 		return sh.script(stdin)
 	}
 }
 
+// setNetNS opens namespace name for the next statements and closes the one
+// the shell opened before. Our own namespace by name needs no switch (and
+// no CAP_SYS_ADMIN), so it is read as netlinkx.Own.
+func (sh *shell) setNetNS(name string) error {
+	ns, owned := netlinkx.Own, false
+	if name != "" {
+		var err error
+		if ns, err = netlinkx.OpenNetNS(name); err != nil {
+			return err
+		}
+		owned = true
+		if ino, err := ns.Inode(); err == nil {
+			if own, err := netlinkx.Own.Inode(); err == nil && own == ino {
+				ns.Close()
+				ns, owned = netlinkx.Own, false
+			}
+		}
+	}
+	if sh.host != nil {
+		sh.host.SetNetNS(ns)
+	}
+	sh.closeNetNS()
+	sh.ns, sh.nsOwned, sh.nsName = ns, owned, name
+	return nil
+}
+
+// closeNetNS closes the namespace the shell opened, if any.
+func (sh *shell) closeNetNS() {
+	if sh.nsOwned {
+		sh.ns.Close()
+		sh.nsOwned = false
+	}
+}
+
 // script runs every statement and dot command in r, stopping at the first
-// error, which it prints as one line; it returns the exit status.
+// error (unless .bail off), which it prints as one line; it returns the
+// exit status.
 func (sh *shell) script(r io.Reader) int {
 	status := 0
-	sh.lines(r, nil, func(err error) bool {
+	if code, quit := sh.loop(newScanner(r, nil), func(err error) bool {
 		sh.printErr(err)
 		status = 1
-		return false
-	})
+		return !sh.bail
+	}); quit {
+		status = code
+	}
 	if err := sh.out.Flush(); err != nil && status == 0 {
 		fmt.Fprintf(sh.errw, "Error: write output: %v\n", err)
 		return 1
@@ -140,91 +196,248 @@ func (sh *shell) script(r io.Reader) int {
 	return status
 }
 
-// interactive reads statements from a terminal with a prompt; errors are
-// printed and the shell goes on until .quit or end of input.
-func (sh *shell) interactive(r io.Reader) int {
+// banner is the first line of an interactive session.
+func (sh *shell) banner() {
 	fmt.Fprintf(sh.errw, "netlinkq %s: the kernel's networking state as SQL. Enter \".help\" for usage hints.\n", sh.version)
-	sh.lines(r, func(cont bool) {
-		if cont {
-			sh.out.WriteString("    ...> ")
-		} else {
-			sh.out.WriteString("netlinkq> ")
-		}
+}
+
+// session reads statements from a terminal without line editing (standard
+// output is not a terminal) with a prompt; errors are printed and the
+// shell goes on until .quit or end of input.
+func (sh *shell) session(r io.Reader) int {
+	sh.banner()
+	stop := sh.catchInterrupts()
+	defer stop()
+	code, _ := sh.loop(newScanner(r, func(cont bool) {
+		sh.out.WriteString(prompt(cont))
 		sh.out.Flush()
-	}, func(err error) bool {
+	}), func(err error) bool {
 		sh.printErr(err)
 		return true
 	})
 	sh.out.WriteString("\n")
-	return 0
+	return code
 }
 
-// errQuit ends the input loop on .quit.
-var errQuit = fmt.Errorf("quit")
+// prompt is the prompt of a first line, or of a line that continues a statement.
+func prompt(cont bool) string {
+	if cont {
+		return "    ...> "
+	}
+	return "netlinkq> "
+}
 
-// lines reads r line by line: a dot command at a statement boundary runs
-// at once, SQL runs statement by statement as each is complete. onErr
-// decides whether to go on after an error.
-func (sh *shell) lines(r io.Reader, prompt func(cont bool), onErr func(error) bool) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	var pending strings.Builder
-	for {
-		if prompt != nil {
-			prompt(strings.TrimSpace(pending.String()) != "")
-		}
-		if !sc.Scan() {
-			break
-		}
-		line := sc.Text()
-		if strings.TrimSpace(pending.String()) == "" && strings.HasPrefix(strings.TrimSpace(line), ".") {
-			pending.Reset()
-			err := sh.dot(strings.TrimSpace(line))
-			if err == errQuit {
+// catchInterrupts makes SIGINT cancel the running statement rather than
+// end the process, until the returned function is called.
+func (sh *shell) catchInterrupts() (stop func()) {
+	sh.interactive = true
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-ch:
+				sh.interrupt()
+			case <-done:
 				return
 			}
+		}
+	}()
+	return func() {
+		signal.Stop(ch)
+		close(done)
+		sh.interactive = false
+	}
+}
+
+// interrupt cancels the running statement, if any (Ctrl-C).
+func (sh *shell) interrupt() {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.cancel != nil {
+		sh.interrupted = true
+		sh.cancel()
+	}
+}
+
+// errInterrupted is a statement's error after Ctrl-C stopped it.
+var errInterrupted = errors.New("interrupted")
+
+// statement returns the context a statement runs under and the function to
+// call when it is over, which turns the error of a statement that Ctrl-C
+// stopped into errInterrupted. Outside an interactive session Ctrl-C ends
+// the process, as it always has for scripts.
+func (sh *shell) statement() (context.Context, func(error) error) {
+	if !sh.interactive {
+		return context.Background(), func(err error) error { return err }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	sh.mu.Lock()
+	sh.cancel, sh.interrupted = cancel, false
+	sh.mu.Unlock()
+	return ctx, func(err error) error {
+		sh.mu.Lock()
+		interrupted := sh.interrupted
+		sh.cancel, sh.interrupted = nil, false
+		sh.mu.Unlock()
+		cancel()
+		if interrupted {
+			return errInterrupted
+		}
+		return err
+	}
+}
+
+// quitError ends the input loop: .quit, or .exit with its status.
+type quitError struct{ code int }
+
+func (quitError) Error() string { return "quit" }
+
+// lineSource is where the input loop reads lines: a script, a terminal
+// without editing, or the line editor.
+type lineSource interface {
+	// readLine returns the next line without its end; cont says that it
+	// continues a statement. It returns io.EOF at the end of input and
+	// errAborted when the user pressed Ctrl-C at the prompt.
+	readLine(cont bool) (string, error)
+	// entry is called with the lines of each statement or dot-command read,
+	// once it is complete (for history).
+	entry(lines []string)
+}
+
+// errAborted is Ctrl-C at the prompt: the line and the statement typed so far are dropped.
+var errAborted = errors.New("aborted")
+
+// scanner is a lineSource over a reader, with an optional prompt.
+type scanner struct {
+	sc     *bufio.Scanner
+	prompt func(cont bool)
+}
+
+func newScanner(r io.Reader, prompt func(cont bool)) *scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	return &scanner{sc: sc, prompt: prompt}
+}
+
+func (s *scanner) readLine(cont bool) (string, error) {
+	if s.prompt != nil {
+		s.prompt(cont)
+	}
+	if !s.sc.Scan() {
+		if err := s.sc.Err(); err != nil {
+			return "", fmt.Errorf("read input: %w", err)
+		}
+		return "", io.EOF
+	}
+	return s.sc.Text(), nil
+}
+
+func (s *scanner) entry([]string) {}
+
+// loop reads src line by line: a dot command at a statement boundary runs
+// at once, SQL runs statement by statement as each is complete. onErr
+// decides whether to go on after an error. quit is true after .quit or
+// .exit, with the status .exit asked for.
+func (sh *shell) loop(src lineSource, onErr func(error) bool) (code int, quit bool) {
+	var pending strings.Builder
+	var lines []string
+	for {
+		line, err := src.readLine(strings.TrimSpace(pending.String()) != "")
+		if err == errAborted {
+			pending.Reset()
+			lines = lines[:0]
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			onErr(err)
+			return 0, false
+		}
+		if strings.TrimSpace(pending.String()) == "" && strings.HasPrefix(strings.TrimSpace(line), ".") {
+			pending.Reset()
+			src.entry([]string{line})
+			lines = lines[:0]
+			if sh.echo {
+				fmt.Fprintf(sh.out, "%s\n", strings.TrimSpace(line))
+			}
+			err := sh.dot(strings.TrimSpace(line))
+			if q, ok := err.(quitError); ok {
+				return q.code, true
+			}
 			if err != nil && !onErr(err) {
-				return
+				return 0, false
 			}
 			continue
 		}
+		lines = append(lines, line)
 		pending.WriteString(line)
 		pending.WriteByte('\n')
 		stmts, rest := splitSQL(pending.String())
 		pending.Reset()
 		pending.WriteString(rest)
+		if len(stmts) > 0 && (strings.TrimSpace(rest) == "" || isOnlyComment(rest)) {
+			src.entry(lines)
+			lines = lines[:0]
+		}
 		for _, s := range stmts {
-			if err := sh.exec(s); err != nil && !onErr(err) {
-				return
+			if err := sh.run(s); err != nil && !onErr(err) {
+				return 0, false
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		onErr(fmt.Errorf("read input: %w", err))
-		return
-	}
 	// A last statement without its semicolon still runs.
 	if rest := strings.TrimSpace(pending.String()); rest != "" && !isOnlyComment(rest) {
-		if err := sh.exec(rest); err != nil {
+		src.entry(lines)
+		if err := sh.run(rest); err != nil {
 			onErr(err)
 		}
 	}
+	return 0, false
+}
+
+// run runs one statement as the settings say: echoed, timed.
+func (sh *shell) run(stmt string) error {
+	if sh.echo {
+		fmt.Fprintf(sh.out, "%s\n", stmt)
+	}
+	if !sh.timer {
+		return sh.exec(stmt)
+	}
+	t := startTimer()
+	err := sh.exec(stmt)
+	fmt.Fprintf(sh.out, "%s\n", t.stop())
+	return err
 }
 
 // exec runs one statement and prints its rows.
 func (sh *shell) exec(stmt string) error {
-	p := newPrinter(sh.mode, sh.sep, sh.header, sh.out)
+	ctx, done := sh.statement()
+	err := sh.query(ctx, stmt, sh.mode)
+	return done(err)
+}
+
+// query runs stmt under ctx and prints its rows in mode.
+func (sh *shell) query(ctx context.Context, stmt, mode string) error {
+	p := newPrinter(mode, sh.sep, sh.header, sh.widths, sh.out)
 	var cols []string
 	started := false
-	err := sh.host.Rows(context.Background(), stmt, func(c []string) { cols = c }, func(cells []sql.RawBytes) error {
+	var shown []sql.RawBytes
+	err := sh.host.Rows(ctx, stmt, func(c []string) { cols = c }, func(cells []sql.RawBytes) error {
 		if !started {
 			p.header(cols)
 			started = true
 		}
+		if sh.nullValue != "" {
+			cells = sh.showNulls(&shown, cells)
+		}
 		p.row(cells)
 		return nil
 	})
-	if err == nil && !started && len(cols) > 0 && sh.mode == "json" {
+	if err == nil && !started && len(cols) > 0 && mode == "json" {
 		p.header(cols) // osqueryi prints an empty result as an empty array
 		started = true
 	}
@@ -232,6 +445,18 @@ func (sh *shell) exec(stmt string) error {
 		p.end()
 	}
 	return err
+}
+
+// showNulls returns cells with each NULL (a nil cell) replaced by the
+// .nullvalue text, in *buf (reused).
+func (sh *shell) showNulls(buf *[]sql.RawBytes, cells []sql.RawBytes) []sql.RawBytes {
+	*buf = append((*buf)[:0], cells...)
+	for i, c := range *buf {
+		if c == nil {
+			(*buf)[i] = sql.RawBytes(sh.nullValue)
+		}
+	}
+	return *buf
 }
 
 // printErr prints err as osqueryi does: one line, "Error: ...".
@@ -251,72 +476,4 @@ func cleanError(err error) string {
 	}
 	s = sqliteErrCode.ReplaceAllString(s, "")
 	return strings.Join(strings.Fields(s), " ")
-}
-
-const dotHelp = `.help                 show this message
-.tables [PATTERN]     list the tables (LIKE pattern)
-.schema [TABLE]       show CREATE TABLE statements
-.mode MODE            pretty, json, csv or line
-.headers on|off       column names in csv mode
-.separator SEP        field separator of csv mode
-.quit, .exit          leave the shell
-`
-
-// dot runs a dot command.
-func (sh *shell) dot(line string) error {
-	f := strings.Fields(line)
-	switch f[0] {
-	case ".quit", ".exit", ".q":
-		return errQuit
-	case ".help":
-		sh.out.WriteString(dotHelp)
-	case ".tables":
-		names := sh.tableNames()
-		for _, n := range names {
-			if len(f) > 1 && !likeMatch(f[1], n) {
-				continue
-			}
-			fmt.Fprintf(sh.out, "  => %s\n", n)
-		}
-	case ".schema":
-		names := sh.tableNames()
-		if len(f) > 1 {
-			names = f[1:2]
-		}
-		for _, n := range names {
-			s, ok := sh.host.Schema(n)
-			if !ok {
-				return fmt.Errorf("no such table: %s", n)
-			}
-			fmt.Fprintf(sh.out, "%s;\n", s)
-		}
-	case ".mode":
-		if len(f) != 2 || !slices.Contains([]string{"pretty", "json", "csv", "line"}, f[1]) {
-			return fmt.Errorf(".mode takes one of pretty, json, csv, line")
-		}
-		sh.mode = f[1]
-	case ".headers", ".header":
-		if len(f) != 2 || (f[1] != "on" && f[1] != "off") {
-			return fmt.Errorf(".headers takes on or off")
-		}
-		sh.header = f[1] == "on"
-	case ".separator":
-		if len(f) != 2 {
-			return fmt.Errorf(".separator takes one string")
-		}
-		sh.sep = f[1]
-	default:
-		return fmt.Errorf("unknown command %s (see .help)", f[0])
-	}
-	return sh.out.Flush()
-}
-
-// tableNames are the names of the tables served, sorted.
-func (sh *shell) tableNames() []string { return sh.host.Tables() }
-
-// likeMatch is SQL LIKE with % and _, case-insensitive, for .tables.
-func likeMatch(pattern, s string) bool {
-	re := "(?i)^" + strings.NewReplacer("%", ".*", "_", ".").Replace(regexp.QuoteMeta(pattern)) + "$"
-	m, err := regexp.MatchString(re, s)
-	return err == nil && m
 }

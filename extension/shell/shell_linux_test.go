@@ -81,7 +81,7 @@ func testShell(t *testing.T, mode string, ts ...tables.Interface) (*shell, *byte
 	}
 	t.Cleanup(func() { host.Close() })
 	var out, errb bytes.Buffer
-	return &shell{host: host, mode: mode, sep: "|", header: true, out: bufio.NewWriter(&out), errw: &errb}, &out, &errb
+	return &shell{host: host, mode: mode, sep: "|", header: true, bail: true, out: bufio.NewWriter(&out), errw: &errb}, &out, &errb
 }
 
 func TestOutputModes(t *testing.T) {
@@ -272,7 +272,7 @@ func TestStreamingStopsGeneration(t *testing.T) {
 
 func TestInteractiveShellGoesOnAfterErrors(t *testing.T) {
 	sh, out, errb := testShell(t, "csv", newRecorder("fruit").table)
-	status := sh.interactive(strings.NewReader("SELECT * FROM nope;\n.bogus\nSELECT name\nFROM fruit WHERE count = 7;\n.quit\nSELECT 1;\n"))
+	status := sh.session(strings.NewReader("SELECT * FROM nope;\n.bogus\nSELECT name\nFROM fruit WHERE count = 7;\n.quit\nSELECT 1;\n"))
 	if status != 0 {
 		t.Fatalf("status %d", status)
 	}

@@ -481,15 +481,25 @@ func (s *directScan) match(vals []tables.Value) bool {
 	return true
 }
 
+// isNull reports whether SQLite would hold v as NULL (NaN too).
+func isNull(v tables.Value) bool {
+	return v.Kind == tables.KindNull || v.Kind == tables.KindFloat && math.IsNaN(v.Float)
+}
+
 // runInline runs the table and prints each row as it comes, on this goroutine.
 func (s *directScan) runInline(ctx context.Context, q *tables.Query, row func(cells []sql.RawBytes) error) error {
 	cells := make([]sql.RawBytes, len(s.cols))
+	bufs := make([][]byte, len(s.cols))
 	return s.table.Run(ctx, q, func(vals []tables.Value) error {
 		if !s.match(vals) {
 			return nil
 		}
 		for j, i := range s.cols {
-			cells[j] = appendValue(cells[j][:0], vals[i])
+			cells[j] = nil // NULL, as the SQLite path hands it out
+			if !isNull(vals[i]) {
+				bufs[j] = appendValue(bufs[j][:0], vals[i])
+				cells[j] = bufs[j]
+			}
 		}
 		return row(cells)
 	})
@@ -501,6 +511,10 @@ func (s *directScan) runInline(ctx context.Context, q *tables.Query, row func(ce
 func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func(cells []sql.RawBytes) error) error {
 	stream := streamRows(ctx, s.table, q, s.match, func(c *rowChunk[byte], vals []tables.Value) {
 		for _, i := range s.cols {
+			if isNull(vals[i]) {
+				c.ends = append(c.ends, -len(c.vals)-1) // a NULL: an end below zero
+				continue
+			}
 			c.vals = appendValue(c.vals, vals[i])
 			c.ends = append(c.ends, len(c.vals))
 		}
@@ -511,8 +525,13 @@ func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func
 	for c := range stream.C {
 		for k, start := 0, 0; k < len(c.ends); k += width {
 			for j := range width {
-				cells[j] = c.vals[start:c.ends[k+j]]
-				start = c.ends[k+j]
+				end := c.ends[k+j]
+				if end < 0 {
+					cells[j] = nil
+					continue
+				}
+				cells[j] = c.vals[start:end]
+				start = end
 			}
 			if err := row(cells); err != nil {
 				return err

@@ -385,3 +385,39 @@ func TestDirectScanTableError(t *testing.T) {
 		}
 	}
 }
+
+// TestNullCells: a NULL reaches the printer as a nil cell and an empty text
+// as an empty non-nil one, on every path and after any earlier row.
+func TestNullCells(t *testing.T) {
+	for _, tt := range []struct {
+		stmt   string
+		direct bool
+	}{
+		{"SELECT name FROM odd", true},                                     // inline direct scan
+		{"SELECT " + strings.Repeat("name, ", 20) + "name FROM odd", true}, // pipelined
+		{"SELECT name FROM odd", false},                                    // SQLite
+	} {
+		host, err := New([]tables.Interface{oddTable()}, Options{DirectScan: tt.direct})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		err = host.Rows(context.Background(), tt.stmt, func([]string) {}, func(cells []sql.RawBytes) error {
+			switch {
+			case cells[0] == nil:
+				got = append(got, "NULL")
+			default:
+				got = append(got, "'"+string(cells[0])+"'")
+			}
+			return nil
+		})
+		host.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// oddTable's names: a, b, a quoted one, NULL, '', ...
+		if len(got) < 5 || got[3] != "NULL" || got[4] != "''" {
+			t.Errorf("%.40s (direct %v): %v, want NULL fourth and '' fifth", tt.stmt, tt.direct, got)
+		}
+	}
+}

@@ -128,7 +128,7 @@ func (h *Host) Schema(name string) (string, bool) {
 }
 
 // Rows runs stmt and calls row with each result row's cells as text (NULL
-// as nil), the column names first through start. A direct scan answers the
+// as nil, an empty text as an empty non-nil slice), the column names first through start. A direct scan answers the
 // first statement where Options.DirectScan allows it; SQLite the others. Rows
 // reads the driver's rows directly, not through database/sql: that saves a
 // mutex and a conversion per cell on every row printed. The cells are
@@ -175,6 +175,7 @@ func (h *Host) rows(ctx context.Context, stmt string, start func(cols []string),
 		start(cols)
 		dest := make([]driver.Value, len(cols))
 		cells := make([]sql.RawBytes, len(cols))
+		bufs := make([][]byte, len(cols))
 		for {
 			if err := rows.Next(dest); err == io.EOF {
 				return nil
@@ -182,7 +183,11 @@ func (h *Host) rows(ctx context.Context, stmt string, start func(cols []string),
 				return h.withTableErr(err)
 			}
 			for i, v := range dest {
-				cells[i] = appendCell(cells[i][:0], v)
+				cells[i] = nil // NULL stays nil: the shell prints .nullvalue for it
+				if v != nil {
+					bufs[i] = appendCell(bufs[i][:0], v)
+					cells[i] = bufs[i]
+				}
 			}
 			if err := row(cells); err != nil {
 				return err
