@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,14 +21,6 @@ import (
 
 // afRecording reports whether the test binary runs with -record (the flag is
 // declared once for the package's tests, in whichever file declares it).
-func afRecording() bool {
-	f := flag.Lookup("record")
-	return f != nil && f.Value.String() == "true"
-}
-
-// afLittleEndian reports whether recorded native-endian bytes can be replayed here.
-func afLittleEndian() bool { return binary.NativeEndian.Uint16([]byte{1, 0}) == 1 }
-
 // afSpecCase is one recorded IFLA_AF_SPEC under testdata/afspec.
 type afSpecCase struct {
 	name   string // file stem
@@ -115,9 +106,7 @@ func afDecodedLines(t *testing.T, txt string) []string {
 }
 
 func TestDecodeAFSpecRecorded(t *testing.T) {
-	if !afLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	for _, tc := range afSpecCases {
 		t.Run(tc.name, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata/afspec", tc.name+".bin"))
@@ -141,9 +130,7 @@ func TestDecodeAFSpecRecorded(t *testing.T) {
 // as the 6.18 recording it was derived from, by name, with the entries 5.15
 // did not have left unset.
 func TestDecodeAFSpecOlderKernel(t *testing.T) {
-	if !afLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	full := afDecodeFile(t, "testdata/afspec/veth0.bin")
 	old := afDecodeFile(t, "testdata/afspec/veth0_5.15.bin")
 	want := map[string]bool{}
@@ -367,9 +354,7 @@ func TestInet6FlagsString(t *testing.T) {
 }
 
 func TestDecodeNetconfRecorded(t *testing.T) {
-	if !afLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	for _, name := range []string{"inet_all", "inet_default", "inet6_all", "inet6_default"} {
 		t.Run(name, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata/netconf", name+".bin"))
@@ -463,7 +448,7 @@ func FuzzDecodeNetconf(f *testing.F) {
 // -record: a namespace with lo, a veth pair to a second namespace and a
 // veth with an MTU too small for IPv6, some devconf values changed, ICMPv6 echo traffic.
 func TestRecordAFSpec(t *testing.T) {
-	if !afRecording() {
+	if !*record {
 		t.Skip("re-records testdata with -record")
 	}
 	nstest.NeedTool(t, "ping")

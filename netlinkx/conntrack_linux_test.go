@@ -135,7 +135,7 @@ func TestConntrackLive(t *testing.T) {
 }
 
 func TestRecordConntrack(t *testing.T) {
-	if !recording() {
+	if !*record {
 		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
 	}
 	ns := ctNamespace(t)

@@ -57,9 +57,7 @@ func decodeEvents(t testing.TB, b []byte) []recordedEvent {
 // big-endian host, where the recorded native-endian bytes do not apply.
 func readEvents(t testing.TB, dir string) []recordedEvent {
 	t.Helper()
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	b, err := os.ReadFile(filepath.Join("testdata", dir, "events.bin"))
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -17,10 +16,6 @@ import (
 // not keep them. A protocol the kernel has no diag handler for (ENOENT from
 // an unloaded or absent *_diag module, EINVAL or EOPNOTSUPP from an older
 // kernel) yields no messages and no error.
-//
-// No Key is passed to Dump: inet_diag never sets NLM_F_DUMP_INTR (it keeps
-// no generation count), and a table of every socket cookie would cost a map
-// insert per socket. Like ss, an interrupted dump would be read as it is.
 func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) error) error {
 	if req.Protocol > 255 && !KernelAtLeast(5, 9) {
 		// Before 5.9 inet_diag ignores INET_DIAG_REQ_PROTOCOL and answers for
@@ -28,24 +23,11 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 		return nil
 	}
 	data, _ := req.MarshalBinary()
-	var m InetDiagMsg
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_SOCK_DIAG,
-		NetNS:    req.NetNS,
-		Type:     unix.SOCK_DIAG_BY_FAMILY,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     data,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.SOCK_DIAG_BY_FAMILY {
-			return nil
-		}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
+	err := dumpDiag(ctx, req.NetNS, data, func(m *InetDiagMsg) error {
 		m.Protocol = req.Protocol
-		return emit(&m)
+		return emit(m)
 	})
-	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
+	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
 		return nil
 	}
 	if err != nil {

@@ -3,7 +3,6 @@ package netlinkx_test
 import (
 	"context"
 	"encoding/binary"
-	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -21,8 +20,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-var record = flag.Bool("record", false, "re-record testdata from the running kernel (root)")
 
 // ssAllStates is the idiag_states mask `ss -a` sends: SS_ALL of iproute2
 // 6.1, every state up to TCP_NEW_SYN_RECV.
@@ -366,9 +363,7 @@ func decodeRecorded(bin []byte) (string, error) {
 }
 
 func TestInetDiagRecorded(t *testing.T) {
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		t.Skip("testdata was recorded on a little-endian host")
-	}
+	nstest.NeedLittleEndian(t)
 	bins, _ := filepath.Glob("testdata/inet_diag/*.bin")
 	if len(bins) == 0 {
 		t.Fatal("no testdata/inet_diag/*.bin")

@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/netlink"
@@ -18,23 +16,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-func init() {
-	if flag.Lookup("record") == nil {
-		flag.Bool("record", false, "re-record testdata from the running kernel (root)")
-	}
-}
-
-func linkRecording() bool {
-	f := flag.Lookup("record")
-	return f != nil && f.Value.String() == "true"
-}
-
-// littleEndian reports whether recorded native-endian bytes replay here.
-func lkLittleEndian() bool {
-	x := uint16(1)
-	return *(*byte)(unsafe.Pointer(&x)) == 1
-}
 
 // linkLabCommands build the namespace the rtnl_link and rtnl_addr testdata
 // were recorded in.
@@ -58,7 +39,7 @@ var linkLabCommands = [][]string{
 // -record: one RTM_NEWLINK or RTM_NEWADDR payload per .bin, and beside it a
 // .txt with `uname -r`, how it was made, and what `ip -d -j` printed then.
 func TestRecordLinks(t *testing.T) {
-	if !linkRecording() {
+	if !*record {
 		t.Skip("re-records testdata with -record")
 	}
 	ns := nstest.New(t)
@@ -124,6 +105,31 @@ func lkWriteCase(base string, b []byte, txt string) error {
 	return os.WriteFile(base+".txt", []byte(txt), 0o644)
 }
 
+// decoded checks a decoder's error in a table of cases: with wantErr set,
+// the error must contain it and the case ends (false); otherwise there must
+// be none, and the case goes on to check what was decoded (true).
+func decoded(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err %v, want %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}
+
+// fuzzFiles adds each testdata/<dir>/*.bin, one message, to f's corpus.
+func fuzzFiles(f *testing.F, dir string) {
+	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.bin"))
+	for _, p := range files {
+		f.Add(lkMust(os.ReadFile(p)))
+	}
+}
+
 func lkMust[T any](v T, err error) T {
 	if err != nil {
 		panic(err)
@@ -153,9 +159,7 @@ func lkJSONNum(v any) uint64 {
 // TestLinkMessageTestdata decodes each recorded RTM_NEWLINK and compares it
 // with what ip printed for the link when it was recorded.
 func TestLinkMessageTestdata(t *testing.T) {
-	if !lkLittleEndian() {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
 	if len(files) == 0 {
 		t.Fatal("no testdata/rtnl_link/*.bin")
@@ -298,15 +302,8 @@ func TestLinkMessageUnmarshal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var m netlinkx.LinkMessage
-			err := m.UnmarshalBinary(tt.b)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err %v, want %q", err, tt.wantErr)
-				}
+			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			tt.check(t, &m)
 		})
@@ -364,10 +361,7 @@ func TestLinkNames(t *testing.T) {
 // FuzzLinkMessage decodes arbitrary payloads: no panic, and a message that
 // decodes also formats.
 func FuzzLinkMessage(f *testing.F) {
-	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
-	for _, p := range files {
-		f.Add(lkMust(os.ReadFile(p)))
-	}
+	fuzzFiles(f, "rtnl_link")
 	f.Add(lkIfinfo(1, lkNLA(unix.IFLA_STATS64, make([]byte, 17))))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m netlinkx.LinkMessage

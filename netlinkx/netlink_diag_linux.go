@@ -15,14 +15,7 @@ import (
 // without netlink_diag (ENOENT: CONFIG_NETLINK_DIAG off or the module not
 // loaded) yields no messages and no error.
 func DumpNetlink(ctx context.Context, req NetlinkDiagReq, emit func(*NetlinkDiagMsg) error) error {
-	var m NetlinkDiagMsg
-	err := dumpSockDiag(ctx, req.NetNS, req.marshal(), func(b []byte) error {
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		return emit(&m)
-	})
-	if err != nil {
+	if err := dumpDiag(ctx, req.NetNS, req.marshal(), emit); err != nil {
 		return fmt.Errorf("dump netlink sockets (protocol %s): %w", NetlinkProtocolName(req.Protocol), err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"testing"
@@ -118,13 +117,7 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 	base := netlinkx.NetlinkDiagMsg{Family: unix.AF_NETLINK, Type: unix.SOCK_RAW, Protocol: unix.NETLINK_ROUTE, State: netlinkx.NETLINK_CONNECTED,
 		PortID: 100, DstGroup: 3, Inode: 4242, Cookie: 7}
 	with := func(f func(m *netlinkx.NetlinkDiagMsg)) netlinkx.NetlinkDiagMsg { m := base; f(&m); return m }
-	tests := []struct {
-		name    string
-		b       []byte
-		want    netlinkx.NetlinkDiagMsg
-		has     []uint16
-		wantErr string
-	}{
+	checkDecodeCases(t, []decodeCase[netlinkx.NetlinkDiagMsg]{
 		{name: "header only", b: hdr, want: base},
 		{name: "short", b: hdr[:27], wantErr: "netlink_diag_msg: 27 bytes, want at least 28"},
 		{name: "groups flags meminfo, rings skipped",
@@ -136,15 +129,10 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 			has: []uint16{netlinkx.NETLINK_DIAG_MEMINFO, netlinkx.NETLINK_DIAG_GROUPS, netlinkx.NETLINK_DIAG_RX_RING, netlinkx.NETLINK_DIAG_FLAGS}},
 		{name: "flags too long", b: cat(hdr, attr(netlinkx.NETLINK_DIAG_FLAGS, cat(u32(1), u32(2))...)), wantErr: "netlink_diag_msg inode 4242: attribute 4: 8 bytes, want 4"},
 		{name: "groups ragged", b: cat(hdr, attr(netlinkx.NETLINK_DIAG_GROUPS, 1, 2)), wantErr: "netlink_diag_msg inode 4242: attribute 1: 2 bytes, not a multiple of 4"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checkDecode(t, tt.b, tt.want, tt.has, tt.wantErr)
-		})
-	}
+	})
 	// Two native u32 words: bits 0, 4 and 63 of the bitmap on a little-endian host.
 	m := with(func(m *netlinkx.NetlinkDiagMsg) { m.Groups = cat(u32(0x11), u32(1<<31)) })
-	if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
+	if nstest.LittleEndian() {
 		if diff := cmp.Diff([]uint32{1, 5, 64}, m.GroupList()); diff != "" {
 			t.Errorf("GroupList (-want +got):\n%s", diff)
 		}
@@ -170,23 +158,10 @@ func TestNetlinkProtocolNames(t *testing.T) {
 }
 
 func FuzzNetlinkDiagMsg(f *testing.F) {
-	fuzzSeeds(f, "netlink_diag")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.NetlinkDiagMsg
-		if err := m.UnmarshalBinary(b); err != nil {
-			return
-		}
+	fuzzDiagMsg(f, "netlink_diag", func(m *netlinkx.NetlinkDiagMsg) {
 		_, _, _ = m.ProtocolName(), m.TypeName(), m.StateName()
 		_ = m.GroupList()
 		_, _ = m.RQueue()
 		_, _ = m.WQueue()
-		var again netlinkx.NetlinkDiagMsg
-		again.Flags = 42
-		if err := again.UnmarshalBinary(b); err != nil {
-			t.Fatalf("second decode: %v", err)
-		}
-		if diff := cmp.Diff(m, again, cmp.AllowUnexported(netlinkx.NetlinkDiagMsg{})); diff != "" {
-			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
-		}
-	})
+	}, func(m *netlinkx.NetlinkDiagMsg) { m.Flags = 42 })
 }

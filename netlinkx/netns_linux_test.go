@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,14 +21,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-// nsidRecording reports whether -record was given. The flag is declared once
-// for the package's tests (inet_diag_linux_test.go); looking it up keeps
-// this file independent of where.
-func nsidRecording() bool {
-	f := flag.Lookup("record")
-	return f != nil && f.Value.String() == "true"
-}
 
 // statInode is the inode of a file, following links: `stat -L -c %i`.
 func statInode(t testing.TB, path string) uint64 {
@@ -363,9 +354,7 @@ var nsidCases = []struct {
 }
 
 func TestDecodeNSID(t *testing.T) {
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	for _, tt := range nsidCases {
 		t.Run(tt.file, func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join("testdata", "nsid", tt.file+".bin"))
@@ -427,7 +416,7 @@ func FuzzDecodeNSID(f *testing.F) {
 // TestRecordNSID re-records testdata/nsid with -args -record: two namespaces, one
 // of which has given the other netnsid 7.
 func TestRecordNSID(t *testing.T) {
-	if !nsidRecording() {
+	if !*record {
 		t.Skip("re-records testdata with -record")
 	}
 	a, b := nstest.New(t), nstest.New(t)

@@ -14,14 +14,7 @@ import (
 // A kernel without packet_diag (ENOENT: CONFIG_PACKET_DIAG off or the module
 // not loaded) yields no messages and no error.
 func DumpPacket(ctx context.Context, req PacketDiagReq, emit func(*PacketDiagMsg) error) error {
-	var m PacketDiagMsg
-	err := dumpSockDiag(ctx, req.NetNS, req.marshal(), func(b []byte) error {
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		return emit(&m)
-	})
-	if err != nil {
+	if err := dumpDiag(ctx, req.NetNS, req.marshal(), emit); err != nil {
 		return fmt.Errorf("dump packet sockets: %w", err)
 	}
 	return nil

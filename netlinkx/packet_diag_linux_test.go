@@ -63,13 +63,7 @@ func TestPacketDiagUnmarshal(t *testing.T) {
 	hdr := cat([]byte{unix.AF_PACKET, unix.SOCK_DGRAM, 0x00, 0x08}, u32(555), u32(9), u32(0)) // pdiag_num 0x0800 (host order)
 	base := netlinkx.PacketDiagMsg{Family: unix.AF_PACKET, Type: unix.SOCK_DGRAM, Num: unix.ETH_P_IP, Inode: 555, Cookie: 9}
 	with := func(f func(m *netlinkx.PacketDiagMsg)) netlinkx.PacketDiagMsg { m := base; f(&m); return m }
-	tests := []struct {
-		name    string
-		b       []byte
-		want    netlinkx.PacketDiagMsg
-		has     []uint16
-		wantErr string
-	}{
+	checkDecodeCases(t, []decodeCase[netlinkx.PacketDiagMsg]{
 		{name: "header only", b: hdr, want: base},
 		{name: "short", b: hdr[:15], wantErr: "packet_diag_msg: 15 bytes, want at least 16"},
 		{name: "info uid fanout meminfo, mclist skipped",
@@ -83,12 +77,7 @@ func TestPacketDiagUnmarshal(t *testing.T) {
 			has: []uint16{netlinkx.PACKET_DIAG_INFO, netlinkx.PACKET_DIAG_MCLIST, netlinkx.PACKET_DIAG_FANOUT, netlinkx.PACKET_DIAG_UID, netlinkx.PACKET_DIAG_MEMINFO}},
 		{name: "info too short", b: cat(hdr, attr(netlinkx.PACKET_DIAG_INFO, make([]byte, 20)...)), wantErr: "packet_diag_msg inode 555: attribute 0: 20 bytes, want at least 24"},
 		{name: "uid too short", b: cat(hdr, attr(netlinkx.PACKET_DIAG_UID, 1)), wantErr: "packet_diag_msg inode 555: attribute 5: 1 bytes, want 4"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checkDecode(t, tt.b, tt.want, tt.has, tt.wantErr)
-		})
-	}
+	})
 }
 
 // TestEthProtocolNames checks the ETH_P_* values spelt out for other OSes against x/sys/unix.
@@ -104,23 +93,10 @@ func TestEthProtocolNames(t *testing.T) {
 }
 
 func FuzzPacketDiagMsg(f *testing.F) {
-	fuzzSeeds(f, "packet_diag")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.PacketDiagMsg
-		if err := m.UnmarshalBinary(b); err != nil {
-			return
-		}
+	fuzzDiagMsg(f, "packet_diag", func(m *netlinkx.PacketDiagMsg) {
 		_, _, _ = m.ProtocolName(), m.TypeName(), m.StateName()
 		_, _ = m.RQueue()
-		var again netlinkx.PacketDiagMsg
-		again.UID = 42
-		if err := again.UnmarshalBinary(b); err != nil {
-			t.Fatalf("second decode: %v", err)
-		}
-		if diff := cmp.Diff(m, again, cmp.AllowUnexported(netlinkx.PacketDiagMsg{})); diff != "" {
-			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
-		}
-	})
+	}, func(m *netlinkx.PacketDiagMsg) { m.UID = 42 })
 }
 
 // TestSockDiagDecodeAllocs checks that decoding a recorded message of each

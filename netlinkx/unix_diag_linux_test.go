@@ -23,19 +23,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The -record flag re-records testdata (go test -run TestRecord -record). It
-// is registered only if no other test file of the package did.
-func init() {
-	if flag.Lookup("record") == nil {
-		flag.Bool("record", false, "re-record testdata from the running kernel (root)")
-	}
-}
-
-func recording() bool {
-	f := flag.Lookup("record")
-	return f != nil && f.Value.String() == "true"
-}
-
 // sockDiagHelperArg makes the test binary, started by startSockHelper, hold
 // the sockets the sock_diag tests look at instead of running tests.
 const sockDiagHelperArg = "sockdiag-helper"
@@ -248,7 +235,7 @@ var sockDiagCases = []sockDiagCase{
 
 // TestRecordSockDiag re-records testdata/{unix,netlink,packet}_diag with -record.
 func TestRecordSockDiag(t *testing.T) {
-	if !recording() {
+	if !*record {
 		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
 	}
 	nstest.NeedTool(t, "ss")
@@ -315,9 +302,7 @@ func must1[T any](v T, err error) T {
 // are little-endian.
 func recorded(t testing.TB, dir, name string) (payloads [][]byte, ssLines []string) {
 	t.Helper()
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		t.Skip("testdata was recorded on a little-endian host")
-	}
+	nstest.NeedLittleEndian(t)
 	bin, err := os.ReadFile(filepath.Join("testdata", dir, name+".bin"))
 	if err != nil {
 		t.Fatal(err)
@@ -555,6 +540,26 @@ func checkDecode[M any, P sockDiagMsg[M]](t *testing.T, b []byte, want M, has []
 	return m
 }
 
+// decodeCase is one case of a sock_diag decoder's table: the bytes, and the
+// message and attributes they decode to, or the error.
+type decodeCase[M any] struct {
+	name    string
+	b       []byte
+	want    M
+	has     []uint16
+	wantErr string
+}
+
+// checkDecodeCases runs checkDecode on each case.
+func checkDecodeCases[M any, P sockDiagMsg[M]](t *testing.T, cases []decodeCase[M]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			checkDecode[M, P](t, tt.b, tt.want, tt.has, tt.wantErr)
+		})
+	}
+}
+
 // hasList lists the attribute types below 32 that has reports, or nil.
 func hasList(has func(uint16) bool) []uint16 {
 	var out []uint16
@@ -582,6 +587,29 @@ func TestSockNames(t *testing.T) {
 	}
 }
 
+// fuzzDiagMsg is the fuzz target of a sock_diag decoder, seeded from
+// testdata/<dir>: decoding must not panic, nor must read on what it
+// decoded, and decoding the same bytes into a message dirty has filled gives
+// the same message (decoding is deterministic and keeps nothing of the last one).
+func fuzzDiagMsg[M any, P sockDiagMsg[M]](f *testing.F, dir string, read, dirty func(P)) {
+	fuzzSeeds(f, dir)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := P(new(M))
+		if err := m.UnmarshalBinary(b); err != nil {
+			return
+		}
+		read(m)
+		again := P(new(M))
+		dirty(again)
+		if err := again.UnmarshalBinary(b); err != nil {
+			t.Fatalf("second decode: %v", err)
+		}
+		if diff := cmp.Diff(*m, *again, cmp.AllowUnexported(*m)); diff != "" {
+			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
+		}
+	})
+}
+
 // fuzzSeeds adds the recorded messages of testdata/<dir> to f's corpus.
 func fuzzSeeds(f *testing.F, dir string) {
 	payloads, _ := recorded(f, dir, "sockets")
@@ -591,23 +619,9 @@ func fuzzSeeds(f *testing.F, dir string) {
 }
 
 func FuzzUnixDiagMsg(f *testing.F) {
-	fuzzSeeds(f, "unix_diag")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.UnixDiagMsg
-		if err := m.UnmarshalBinary(b); err != nil {
-			return
-		}
+	fuzzDiagMsg(f, "unix_diag", func(m *netlinkx.UnixDiagMsg) {
 		_, _, _ = m.Path(), m.TypeName(), m.StateName()
 		_ = m.IconInodes()
 		_, _ = m.SKMemInfoValue(unix.SK_MEMINFO_DROPS)
-		// Decoding is deterministic and keeps nothing from the last message.
-		var again netlinkx.UnixDiagMsg
-		again.Peer = 42
-		if err := again.UnmarshalBinary(b); err != nil {
-			t.Fatalf("second decode: %v", err)
-		}
-		if diff := cmp.Diff(m, again, cmp.AllowUnexported(netlinkx.UnixDiagMsg{})); diff != "" {
-			t.Fatalf("decode not repeatable (-first +second):\n%s", diff)
-		}
-	})
+	}, func(m *netlinkx.UnixDiagMsg) { m.Peer = 42 })
 }

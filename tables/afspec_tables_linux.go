@@ -25,24 +25,32 @@ var afLinkColumns = []Column[afRow]{
 	Int("index", "ifinfomsg.ifi_index: the interface index; -1 for all, -2 for default (NETCONFA_IFINDEX_ALL, _DEFAULT)", func(r *afRow) int64 { return int64(r.index) }).With(Index),
 }
 
-// generateLinks dumps the links q asks for and emits those that have the
-// address family keep wants (a link without struct inet6_dev has no AF_INET6).
-func generateLinks(ctx context.Context, q *Query, keep func(*netlinkx.AFSpec) bool, emit func(*afRow) error) error {
-	var row afRow
-	return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-		return netlinkx.DumpLinks(ctx, req, func(m *netlinkx.LinkMessage) error {
-			af, err := netlinkx.DecodeAFSpec(m.AFSpec)
-			if err != nil {
-				return fmt.Errorf("link %d (%s): %w", m.Index, m.Name, err)
-			}
-			if !keep(&af) {
-				return nil
-			}
-			row = afRow{name: m.Name, index: m.Index, af: af}
-			return emit(&row)
+// afLinks is the Generate of an AF_SPEC table: it dumps the links q asks
+// for and emits those that have the address family keep wants (a link
+// without struct inet6_dev has no AF_INET6).
+func afLinks(keep func(*netlinkx.AFSpec) bool) func(context.Context, *Query, func(*afRow) error) error {
+	return func(ctx context.Context, q *Query, emit func(*afRow) error) error {
+		var row afRow
+		return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
+			return netlinkx.DumpLinks(ctx, req, func(m *netlinkx.LinkMessage) error {
+				af, err := netlinkx.DecodeAFSpec(m.AFSpec)
+				if err != nil {
+					return fmt.Errorf("link %d (%s): %w", m.Index, m.Name, err)
+				}
+				if !keep(&af) {
+					return nil
+				}
+				row = afRow{name: m.Name, index: m.Index, af: af}
+				return emit(&row)
+			})
 		})
-	})
+	}
 }
+
+// hasInet6 keeps the links that have struct inet6_dev, hasInet those that
+// have struct in_device.
+func hasInet6(af *netlinkx.AFSpec) bool { return af.Inet6.Present }
+func hasInet(af *netlinkx.AFSpec) bool  { return af.Inet.Present }
 
 // netconfEntries are the devconf entries that are no link, by NETCONFA_IFINDEX.
 var netconfEntries = []struct {
@@ -53,25 +61,28 @@ var netconfEntries = []struct {
 	{"default", netlinkx.NETCONFA_IFINDEX_DEFAULT},
 }
 
-// generateDevconf emits the all and default rows that q can match (RTM_GETNETCONF
-// for each), then the links' rows.
-func generateDevconf(ctx context.Context, q *Query, family uint8, keep func(*netlinkx.AFSpec) bool, emit func(*afRow) error) error {
-	idx, byIndex := q.IntEquals("index")
-	names, byName := q.Equals("interface")
-	var row afRow
-	for _, e := range netconfEntries {
-		if byIndex && !slices.Contains(idx, int64(e.index)) || !byIndex && byName && !slices.Contains(names, e.name) {
-			continue
+// devconf is the Generate of a devconf table: the all and default rows that
+// q can match (RTM_GETNETCONF of family for each), then afLinks' rows.
+func devconf(family uint8, keep func(*netlinkx.AFSpec) bool) func(context.Context, *Query, func(*afRow) error) error {
+	links := afLinks(keep)
+	return func(ctx context.Context, q *Query, emit func(*afRow) error) error {
+		idx, byIndex := q.IntEquals("index")
+		names, byName := q.Equals("interface")
+		var row afRow
+		for _, e := range netconfEntries {
+			if byIndex && !slices.Contains(idx, int64(e.index)) || !byIndex && byName && !slices.Contains(names, e.name) {
+				continue
+			}
+			err := netlinkx.GetNetconf(ctx, netlinkx.NetconfRequest{NetNS: q.NetNS, Family: family, IfIndex: e.index}, func(n *netlinkx.Netconf) error {
+				row = afRow{name: e.name, index: e.index, netconf: n}
+				return emit(&row)
+			})
+			if err != nil {
+				return err
+			}
 		}
-		err := netlinkx.GetNetconf(ctx, netlinkx.NetconfRequest{NetNS: q.NetNS, Family: family, IfIndex: e.index}, func(n *netlinkx.Netconf) error {
-			row = afRow{name: e.name, index: e.index, netconf: n}
-			return emit(&row)
-		})
-		if err != nil {
-			return err
-		}
+		return links(ctx, q, emit)
 	}
-	return generateLinks(ctx, q, keep, emit)
 }
 
 // devconfColumn describes how one devconf entry differs from a plain s32 in the sysctl's unit.
@@ -158,13 +169,7 @@ var inet6Devconf = &Table[afRow]{
 			"ioam6_id_wide":                     {unsigned: true, note: "u32"},
 			"stable_secret":                     {notSent: true, note: "always NULL: the kernel does not send the secret"},
 		})),
-	Generate: func(ctx context.Context, q *Query, emit func(*afRow) error) error {
-		err := generateDevconf(ctx, q, unix.AF_INET6, func(af *netlinkx.AFSpec) bool { return af.Inet6.Present }, emit)
-		if err != nil {
-			return fmt.Errorf("inet6_devconf: %w", err)
-		}
-		return nil
-	},
+	Generate: devconf(unix.AF_INET6, hasInet6),
 }
 
 // inetDevconf is inet_devconf: each link's IPv4 sysctls (struct ipv4_devconf).
@@ -193,17 +198,8 @@ var inetDevconf = &Table[afRow]{
 			"igmpv2_unsolicited_report_interval": {note: "ms"},
 			"igmpv3_unsolicited_report_interval": {note: "ms"},
 		})),
-	Generate: func(ctx context.Context, q *Query, emit func(*afRow) error) error {
-		err := generateDevconf(ctx, q, unix.AF_INET, func(af *netlinkx.AFSpec) bool { return af.Inet.Present }, emit)
-		if err != nil {
-			return fmt.Errorf("inet_devconf: %w", err)
-		}
-		return nil
-	},
+	Generate: devconf(unix.AF_INET, hasInet),
 }
-
-// hasInet6 keeps the links that have struct inet6_dev.
-func hasInet6(af *netlinkx.AFSpec) bool { return af.Inet6.Present }
 
 // inet6Stats is inet6_stats: each link's IPv6 MIB counters.
 var inet6Stats = &Table[afRow]{
@@ -215,25 +211,9 @@ var inet6Stats = &Table[afRow]{
 	Examples: []string{
 		"SELECT interface, in_receives, in_discards, in_no_routes, out_discards FROM inet6_stats",
 	},
-	Columns: Concat(afLinkColumns, func() []Column[afRow] {
-		var cols []Column[afRow]
-		for i, name := range netlinkx.Inet6StatsNames {
-			cols = append(cols, Col(name, TypeUnsignedBigInt, fmt.Sprintf("IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets", i+1),
-				func(r *afRow) Value {
-					if v, ok := r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i); ok {
-						return UintValue(v)
-					}
-					return Null
-				}))
-		}
-		return cols
-	}()),
-	Generate: func(ctx context.Context, q *Query, emit func(*afRow) error) error {
-		if err := generateLinks(ctx, q, hasInet6, emit); err != nil {
-			return fmt.Errorf("inet6_stats: %w", err)
-		}
-		return nil
-	},
+	Columns: Concat(afLinkColumns, counterColumns(netlinkx.Inet6StatsNames, "IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets",
+		func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i) })),
+	Generate: afLinks(hasInet6),
 }
 
 // icmp6Stats is icmp6_stats: each link's ICMPv6 MIB counters.
@@ -246,25 +226,25 @@ var icmp6Stats = &Table[afRow]{
 	Examples: []string{
 		"SELECT interface, in_msgs, in_errors, out_msgs, out_errors FROM icmp6_stats",
 	},
-	Columns: Concat(afLinkColumns, func() []Column[afRow] {
-		var cols []Column[afRow]
-		for i, name := range netlinkx.ICMP6StatsNames {
-			cols = append(cols, Col(name, TypeUnsignedBigInt, fmt.Sprintf("IFLA_INET6_ICMP6STATS counter %d, messages", i+1),
-				func(r *afRow) Value {
-					if v, ok := r.af.Inet6.ICMP6Stats.At(i + 1); ok {
-						return UintValue(v)
-					}
-					return Null
-				}))
-		}
-		return cols
-	}()),
-	Generate: func(ctx context.Context, q *Query, emit func(*afRow) error) error {
-		if err := generateLinks(ctx, q, hasInet6, emit); err != nil {
-			return fmt.Errorf("icmp6_stats: %w", err)
-		}
-		return nil
-	},
+	Columns: Concat(afLinkColumns, counterColumns(netlinkx.ICMP6StatsNames, "IFLA_INET6_ICMP6STATS counter %d, messages",
+		func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.ICMP6Stats.At(i + 1) })),
+	Generate: afLinks(hasInet6),
+}
+
+// counterColumns builds one UNSIGNED BIGINT column per name of a counter
+// array: column i reads counter i with get (NULL when the kernel did not
+// send it), and doc, given i+1, describes it.
+func counterColumns(names []string, doc string, get func(r *afRow, i int) (uint64, bool)) []Column[afRow] {
+	cols := make([]Column[afRow], 0, len(names))
+	for i, name := range names {
+		cols = append(cols, Col(name, TypeUnsignedBigInt, fmt.Sprintf(doc, i+1), func(r *afRow) Value {
+			if v, ok := get(r, i); ok {
+				return UintValue(v)
+			}
+			return Null
+		}))
+	}
+	return cols
 }
 
 // cacheinfoCol is a column read from the field at byte offset off of
@@ -325,10 +305,5 @@ var inet6Interfaces = &Table[afRow]{
 		cacheinfoCol("retrans_time", 12, "ifla_cacheinfo.retrans_time: neighbour solicitation retransmit time, ms",
 			func(c *netlinkx.IflaCacheinfo) uint32 { return c.RetransTime }),
 	}),
-	Generate: func(ctx context.Context, q *Query, emit func(*afRow) error) error {
-		if err := generateLinks(ctx, q, hasInet6, emit); err != nil {
-			return fmt.Errorf("inet6_interfaces: %w", err)
-		}
-		return nil
-	},
+	Generate: afLinks(hasInet6),
 }

@@ -59,35 +59,13 @@ func BenchmarkConntrack(b *testing.B) {
 				b.Fatalf("create entry %d: %v", have, err)
 			}
 		}
-		ctTime := func() time.Duration {
-			const runs = 5
-			start := time.Now()
-			for range runs {
-				if err := ns.Command("conntrack", "-L").Run(); err != nil {
-					b.Fatalf("conntrack -L: %v", err)
-				}
-			}
-			return time.Since(start) / runs
-		}
 		b.Run(fmt.Sprintf("entries=%d", have), func(b *testing.B) {
-			spec := conntrackEntries.Spec()
-			b.ReportAllocs()
-			rows := 0
-			start := time.Now()
-			for b.Loop() {
-				q := NewQuery(spec, nil, nil)
-				q.NetNS = fd
-				rows = 0
-				if err := conntrackEntries.Run(context.Background(), q, func([]Value) error { rows++; return nil }); err != nil {
-					b.Fatal(err)
-				}
-			}
-			ours := time.Since(start) / time.Duration(b.N)
+			ours, rows := benchRead(b, conntrackEntries, fd)
 			if rows != have {
 				b.Fatalf("%d rows, want %d", rows, have)
 			}
 			b.StopTimer()
-			theirs := ctTime()
+			theirs := toolTime(b, 5, "ip", "netns", "exec", ns.Name, "conntrack", "-L")
 			// The floor: the same ctnetlink dump with nothing decoded.
 			const runs = 5
 			fstart := time.Now()

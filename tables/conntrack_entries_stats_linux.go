@@ -14,9 +14,9 @@ type conntrackStatRow struct {
 	count, max Value
 }
 
-// Need bits of ip_conntrack_stat: each sysctl is read only when its column is.
+// The needs of ip_conntrack_stat: each sysctl is read only when its column is.
 const (
-	needConntrackCount uint64 = 1 << iota
+	needConntrackCount Need[conntrackStatRow] = 1 << iota
 	needConntrackMax
 )
 
@@ -66,10 +66,10 @@ var ipConntrackStat = &Table[conntrackStatRow]{
 			}
 			return IntValue(v)
 		}
-		if q.Needs&needConntrackCount != 0 {
+		if needConntrackCount.In(q) {
 			row.count = sysctl("nf_conntrack_count")
 		}
-		if q.Needs&needConntrackMax != 0 {
+		if needConntrackMax.In(q) {
 			row.max = sysctl("nf_conntrack_max")
 		}
 		for i := range stats {

@@ -59,7 +59,7 @@ var conntrackEvents = newEventTable(ctEventStream, "conntrack_events",
 			return famInet6
 		}),
 		Text("protocol", "CTA_PROTO_NUM of the original tuple: tcp, udp, icmp, icmpv6, sctp, ... (a number for others)",
-			func(e *netlinkx.CTEvent) string { return ipProtocolName(e.Flow.TupleOrig.Proto.Protocol) }),
+			func(e *netlinkx.CTEvent) string { return netlinkx.ProtocolName(e.Flow.TupleOrig.Proto.Protocol) }),
 		Col("src", TypeText, "CTA_TUPLE_ORIG CTA_IP_*_SRC: the originator's address", func(e *netlinkx.CTEvent) Value { return ctAddr(e.Flow.TupleOrig.IP.SourceAddress) }),
 		Col("dst", TypeText, "CTA_TUPLE_ORIG CTA_IP_*_DST: the address the originator sent to", func(e *netlinkx.CTEvent) Value { return ctAddr(e.Flow.TupleOrig.IP.DestinationAddress) }),
 		Int("sport", "CTA_TUPLE_ORIG CTA_PROTO_SRC_PORT; 0 for protocols without ports", func(e *netlinkx.CTEvent) int64 { return int64(e.Flow.TupleOrig.Proto.SourcePort) }),

@@ -285,7 +285,7 @@ func (s *eventStream[E]) subscribe(ns netlinkx.NetNS, pinned bool, label string)
 		}
 	} else {
 		if len(s.subs) >= cfg.MaxNamespaces {
-			return nil, fmt.Errorf("%s: %d namespaces subscribed already (max_namespaces)", s.name, len(s.subs))
+			return nil, fmt.Errorf("%d namespaces subscribed already (max_namespaces)", len(s.subs))
 		}
 		sub = &eventSub[E]{ring: newEventRing[E](cfg.MaxEvents, cfg.MaxBytes, time.Duration(cfg.MaxAge)),
 			inode: ino, label: label, pinned: pinned}
@@ -434,7 +434,7 @@ func (s *eventStream[E]) generate(ctx context.Context, q *Query, emit func(*even
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("subscribe %s: %w", s.name, err)
+		return fmt.Errorf("subscribe: %w", err)
 	}
 	sub.lastRead.Store(time.Now().UnixNano())
 	rg := eventRangeOf(q)

@@ -31,7 +31,7 @@ func newEventTable[E any](stream *eventStream[E], name, doc string, examples []s
 	}
 	for _, c := range cols {
 		get := c.Get
-		all = append(all, Column[eventItem[E]]{ColumnDef: c.ColumnDef, Need: c.Need, Get: func(it *eventItem[E]) Value {
+		all = append(all, Column[eventItem[E]]{ColumnDef: c.ColumnDef, Need: Need[eventItem[E]](c.Need), Get: func(it *eventItem[E]) Value {
 			if it.V == nil {
 				return Null
 			}

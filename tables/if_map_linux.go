@@ -39,7 +39,7 @@ var ifMap = &Table[netlinkx.LinkMessage]{
 						return nil // gone since the dump
 					}
 					if err != nil {
-						return fmt.Errorf("if_map %s: %w", m.Name, err)
+						return fmt.Errorf("ioctl SIOCGIFMAP %s: %w", m.Name, err)
 					}
 				}
 				return emit(m)
@@ -56,44 +56,4 @@ func ifMapCol(name string, typ Type, doc string, get func(*netlinkx.IfMap) uint6
 		}
 		return UintValue(get(m.Map))
 	})
-}
-
-// linkNameColumn is the interface column of a per-link table. It is INDEX:
-// ForEachLinkRequest turns its = constraints into single-link requests.
-func linkNameColumn[T any](get func(*T) string) Column[T] {
-	return Text("interface", "IFLA_IFNAME: the interface name", get).With(Index)
-}
-
-// linkIndexColumn is the index column of a per-link table, INDEX like linkNameColumn.
-func linkIndexColumn[T any](get func(*T) int64) Column[T] {
-	return Int("index", "ifinfomsg.ifi_index: the interface index", get).With(Index)
-}
-
-// ForEachLinkRequest calls fn with the link requests that cover q: one per
-// `index =` value (or per `interface =` value) so that the kernel sends only
-// those links, or a single dump of all links when neither is constrained.
-func ForEachLinkRequest(ctx context.Context, q *Query, fn func(netlinkx.LinkRequest) error) error {
-	if idx, ok := q.IntEquals("index"); ok {
-		for _, i := range dedup(idx) {
-			if i <= 0 || i > 1<<31-1 {
-				continue // no link has it
-			}
-			if err := fn(netlinkx.LinkRequest{NetNS: q.NetNS, Index: int32(i)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if names, ok := q.Equals("interface"); ok {
-		for _, n := range dedup(names) {
-			if n == "" || len(n) >= unix.IFNAMSIZ {
-				continue // no link's IFLA_IFNAME is empty or that long
-			}
-			if err := fn(netlinkx.LinkRequest{NetNS: q.NetNS, Name: n}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return fn(netlinkx.LinkRequest{NetNS: q.NetNS})
 }

@@ -8,12 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Need bits of link_settings: which ethtool requests a column needs.
+// The needs of link_settings: which ethtool requests a column needs.
 const (
-	needEthtoolModes uint64 = 1 << iota // ETHTOOL_MSG_LINKMODES_GET
-	needEthtoolInfo                     // ETHTOOL_MSG_LINKINFO_GET
-	needEthtoolState                    // ETHTOOL_MSG_LINKSTATE_GET
-	needEthtoolDrv                      // ETHTOOL_GDRVINFO ioctl
+	needEthtoolModes Need[settingsRow] = 1 << iota // ETHTOOL_MSG_LINKMODES_GET
+	needEthtoolInfo                                // ETHTOOL_MSG_LINKINFO_GET
+	needEthtoolState                               // ETHTOOL_MSG_LINKSTATE_GET
+	needEthtoolDrv                                 // ETHTOOL_GDRVINFO ioctl
 )
 
 // settingsRow is one row of link_settings: the link as RTM_GETLINK gave it,
@@ -109,10 +109,10 @@ var linkSettings = &Table[settingsRow]{
 			req := netlinkx.EthtoolRequest{
 				NetNS:   q.NetNS,
 				All:     !byIndex && !byName,
-				Modes:   q.Needs&needEthtoolModes != 0,
-				Info:    q.Needs&needEthtoolInfo != 0,
-				State:   q.Needs&needEthtoolState != 0,
-				DrvInfo: q.Needs&needEthtoolDrv != 0,
+				Modes:   needEthtoolModes.In(q),
+				Info:    needEthtoolInfo.In(q),
+				State:   needEthtoolState.In(q),
+				DrvInfo: needEthtoolDrv.In(q),
 			}
 			for _, r := range rows {
 				req.Links = append(req.Links, netlinkx.EthtoolLink{Index: r.index, Name: r.name})
@@ -138,7 +138,7 @@ var linkSettings = &Table[settingsRow]{
 }
 
 // ethtoolCol is a column read from ethtool; NULL when ethtool was not asked.
-func ethtoolCol(name string, typ Type, doc string, need uint64, get func(*netlinkx.EthtoolSettings) Value) Column[settingsRow] {
+func ethtoolCol(name string, typ Type, doc string, need Need[settingsRow], get func(*netlinkx.EthtoolSettings) Value) Column[settingsRow] {
 	return Col(name, typ, doc, func(r *settingsRow) Value {
 		if r.s == nil {
 			return Null

@@ -109,7 +109,7 @@ func TestLinkSettingsNeeds(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		used []string
-		want uint64
+		want Need[settingsRow]
 	}{
 		{[]string{"interface", "mtu", "isup"}, 0},
 		{[]string{"interface", "speed", "duplex"}, needEthtoolModes},
@@ -120,7 +120,7 @@ func TestLinkSettingsNeeds(t *testing.T) {
 		if err := linkSettings.Run(t.Context(), q, func([]Value) error { return nil }); err != nil {
 			t.Fatal(err)
 		}
-		if q.Needs != tt.want {
+		if Need[settingsRow](q.Needs) != tt.want {
 			t.Errorf("columns %v: Needs %b, want %b", tt.used, q.Needs, tt.want)
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 	"sync"
 	"time"
 
@@ -88,7 +86,7 @@ func forEachNamespace(q *Query, nOwn int, cells []Value, fn func(*Query) error) 
 	r.own = own
 	var pids []int64
 	for _, v := range dedup(pidVals) {
-		pid, ok := parsePid(v)
+		pid, ok := integral(v)
 		if !ok {
 			q.logf("table %s: skip %s = %q: not a process id", tableName(q), colPidWithNamespace, v)
 			continue
@@ -316,19 +314,6 @@ func tableName(q *Query) string {
 		return "?"
 	}
 	return q.spec.Name
-}
-
-// parsePid reads a pid_with_namespace value: a decimal integer, or a real
-// with no fraction (SQLite may pass 1234.0).
-func parsePid(s string) (int64, bool) {
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return v, true
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || f < math.MinInt32 || f > math.MaxInt32 {
-		return 0, false
-	}
-	return int64(f), true
 }
 
 // panicSite returns where a recovered panic happened, "func (file:line)", the

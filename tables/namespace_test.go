@@ -239,7 +239,9 @@ func TestNamespaceErrors(t *testing.T) {
 	}
 }
 
-func TestParsePid(t *testing.T) {
+// TestIntegralPid checks pid_with_namespace values as integral reads them:
+// a decimal integer, or a real with no fraction (SQLite may pass 1234.0).
+func TestIntegralPid(t *testing.T) {
 	for _, tt := range []struct {
 		in   string
 		want int64
@@ -255,9 +257,9 @@ func TestParsePid(t *testing.T) {
 		{"1e300", 0, false},
 		{"NaN", 0, false},
 	} {
-		got, ok := parsePid(tt.in)
+		got, ok := integral(tt.in)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("parsePid(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
+			t.Errorf("integral(%q) = %d, %v; want %d, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
 }

@@ -2,8 +2,6 @@ package tables
 
 import (
 	"context"
-	"net/netip"
-	"strconv"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
@@ -16,6 +14,11 @@ type addrRow struct {
 	l     *netlinkx.LinkMessage // a link row
 	names map[uint32]string     // ifindex → name, when interface is used
 }
+
+// needLinkNames is the need of the interface column: an address carries only
+// its ifindex, so the names come from an RTM_GETLINK dump (the one the link
+// rows read anyway, unless a family constraint rules them out).
+const needLinkNames Need[addrRow] = 1
 
 // Families of netlink_addresses.
 const (
@@ -46,7 +49,7 @@ var netlinkAddresses = &Table[addrRow]{
 				return TextValue(n)
 			}
 			return Null
-		}).With(Index),
+		}).With(Index).Asks(needLinkNames),
 		Int("index", "ifaddrmsg.ifa_index: the interface index", func(r *addrRow) int64 {
 			if r.l != nil {
 				return int64(r.l.Index)
@@ -144,7 +147,7 @@ var netlinkAddresses = &Table[addrRow]{
 		_, byIndex := q.IntEquals("index")
 		_, byName := q.Equals("interface")
 		narrowed := byIndex || byName
-		needNames := q.Used("interface") && (wantInet || wantInet6)
+		needNames := needLinkNames.In(q) && (wantInet || wantInet6)
 
 		var row addrRow
 		var allowed map[uint32]bool
@@ -198,31 +201,4 @@ var netlinkAddresses = &Table[addrRow]{
 			return emit(&row)
 		})
 	},
-}
-
-// familyName is an address family as ip names it.
-func familyName(f uint8) string {
-	switch f {
-	case unix.AF_INET:
-		return famInet
-	case unix.AF_INET6:
-		return famInet6
-	}
-	return strconv.Itoa(int(f))
-}
-
-// addrValue is an address cell: NULL for the zero netip.Addr.
-func addrValue(a netip.Addr) Value {
-	if !a.IsValid() {
-		return Null
-	}
-	return TextValue(a.String())
-}
-
-// lifetime is an ifa_cacheinfo lifetime in seconds, -1 for INFINITY_LIFE_TIME.
-func lifetime(s uint32) Value {
-	if s == netlinkx.INFINITY_LIFE_TIME {
-		return IntValue(-1)
-	}
-	return IntValue(int64(s))
 }

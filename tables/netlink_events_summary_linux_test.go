@@ -8,15 +8,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
 // TestRtSummaryRecorded formats the recorded notifications of
 // netlinkx/testdata/rtnl_events (see its events.txt) as netlink_events'
 // summary column, close to `ip monitor`.
 func TestRtSummaryRecorded(t *testing.T) {
-	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
-		t.Skip("testdata is little-endian")
-	}
+	nstest.NeedLittleEndian(t)
 	b, err := os.ReadFile("../netlinkx/testdata/rtnl_events/events.bin")
 	if err != nil {
 		t.Fatal(err)

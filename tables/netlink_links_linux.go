@@ -18,6 +18,10 @@ type linkRow struct {
 	names map[uint32]string
 }
 
+// needMasterNames is the need of the master column: the names of the links,
+// which ends the streaming of the dump (a master may come after its ports).
+const needMasterNames Need[linkRow] = 1
+
 // netlinkLinks is netlink_links: one row per link, from one RTM_GETLINK dump
 // (what `ip -d link show` lists).
 var netlinkLinks = &Table[linkRow]{
@@ -76,7 +80,7 @@ var netlinkLinks = &Table[linkRow]{
 				return TextValue(n)
 			}
 			return TextValue(strconv.FormatUint(uint64(r.Master), 10))
-		}),
+		}).Asks(needMasterNames),
 		linkNum("link_index", TypeBigInt, unix.IFLA_LINK, "IFLA_LINK: the ifindex of the lower link (a veth's peer, a vlan's parent), in the namespace link_netnsid names when that is set; the kernel sends it only when it differs from index", func(m *netlinkx.LinkMessage) int64 { return int64(m.Link) }),
 		linkNum("link_netnsid", TypeBigInt, unix.IFLA_LINK_NETNSID, "IFLA_LINK_NETNSID: the netnsid (in this namespace) of the namespace link_index is in, when it is not this one", func(m *netlinkx.LinkMessage) int64 { return int64(m.LinkNetNSID) }),
 		linkText("alias", unix.IFLA_IFALIAS, "IFLA_IFALIAS: the alias set with `ip link set DEV alias TEXT`", func(m *netlinkx.LinkMessage) []byte { return m.IfAlias }),
@@ -92,7 +96,7 @@ var netlinkLinks = &Table[linkRow]{
 	},
 	Generate: func(ctx context.Context, q *Query, emit func(*linkRow) error) error {
 		const ext = netlinkx.RTEXT_FILTER_SKIP_STATS
-		if !q.Used("master") {
+		if !needMasterNames.In(q) {
 			var row linkRow
 			return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
 				req.ExtMask = ext
@@ -161,14 +165,6 @@ func collectLinks(ctx context.Context, q *Query, ext uint32) ([]netlinkx.LinkMes
 		start = end
 	}
 	return msgs, nil
-}
-
-// b2i is 1 for true, 0 for false, as osquery spells booleans.
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // linkNum is a numeric IFLA_* column, NULL when the kernel did not send attr.

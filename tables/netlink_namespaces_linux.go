@@ -11,7 +11,7 @@ import (
 )
 
 // needNSID marks the netnsid column: it costs one RTM_GETNSID per namespace.
-const needNSID uint64 = 1
+const needNSID Need[netnsRow] = 1
 
 // netnsRow is one row of netlink_namespaces.
 type netnsRow struct {
@@ -101,7 +101,7 @@ var netlinkNamespaces = &Table[netnsRow]{
 				continue
 			}
 			row = netnsRow{NetNSEntry: e}
-			if q.Needs&needNSID != 0 {
+			if needNSID.In(q) {
 				row.nsid, row.hasNSID, err = nsidOf(ctx, q.NetNS, &e)
 				if err != nil {
 					return fmt.Errorf("netnsid of namespace %d: %w", e.Inode, err)

@@ -1,12 +1,9 @@
 package tables
 
 import (
-	"context"
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -30,41 +27,14 @@ func BenchmarkNeighbors(b *testing.B) {
 			fmt.Fprintf(&batch, "neigh add 10.%d.%d.%d lladdr 02:00:00:%02x:%02x:%02x dev nv0 nud permanent\n",
 				64+have>>16, have>>8&0xff, have&0xff, have>>16, have>>8&0xff, have&0xff)
 		}
-		cmd := ns.Command("ip", "-batch", "-")
-		cmd.Stdin = strings.NewReader(batch.String())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("ip -batch: %v: %s", err, out)
-		}
-		ipTime := func() time.Duration {
-			const runs = 10
-			start := time.Now()
-			for range runs {
-				if out, err := exec.Command("ip", "-n", ns.Name, "-s", "-j", "neigh", "show").Output(); err != nil || len(out) == 0 {
-					b.Fatalf("ip -s -j neigh show: %v", err)
-				}
-			}
-			return time.Since(start) / runs
-		}
+		feed(b, ns, batch.String(), "ip", "-batch", "-")
 		b.Run(fmt.Sprintf("neighbors=%d", have), func(b *testing.B) {
-			spec := netlinkNeighbors.Spec()
-			b.ReportAllocs()
-			rows := 0
-			start := time.Now()
-			for b.Loop() {
-				q := NewQuery(spec, nil, nil)
-				q.NetNS = fd
-				rows = 0
-				err := netlinkNeighbors.Run(context.Background(), q, func([]Value) error { rows++; return nil })
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			ours := time.Since(start) / time.Duration(b.N)
+			ours, rows := benchRead(b, netlinkNeighbors, fd)
 			if rows < have {
 				b.Fatalf("%d rows, want at least %d", rows, have)
 			}
 			b.StopTimer()
-			theirs := ipTime()
+			theirs := toolTime(b, 10, "ip", "-n", ns.Name, "-s", "-j", "neigh", "show")
 			b.ReportMetric(float64(ours)/float64(theirs), "x_ip")
 			b.ReportMetric(float64(theirs.Microseconds()), "ip_us/op")
 		})

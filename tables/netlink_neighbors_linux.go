@@ -14,11 +14,11 @@ type neighRow struct {
 	names map[int32]string // ifindex → name, when the query needs names
 }
 
-// neighNeedNames is the Need bit of netlink_neighbors columns that name links:
+// neighNeedNames is the need of netlink_neighbors columns that name links:
 // the interface column costs an RTM_GETLINK dump beside the neighbour dump.
-const neighNeedNames uint64 = 1 << 0
+const neighNeedNames Need[neighRow] = 1 << 0
 
-// neighNeedMaster is the Need bit of the master column: it names a link too.
+// neighNeedMaster is the need of the master column: it names a link too.
 const neighNeedMaster = neighNeedNames
 
 // netlinkNeighbors is netlink_neighbors: one row per neighbour (ARP and NDP)
@@ -144,7 +144,7 @@ var netlinkNeighbors = &Table[neighRow]{
 		_, byIndex := q.IntEquals("index")
 		_, byName := q.Equals("interface")
 		var row neighRow
-		if q.Needs&neighNeedNames != 0 {
+		if neighNeedNames.In(q) {
 			row.names = map[int32]string{}
 		}
 		// Which links to ask for: all (one dump with no NDA_IFINDEX), or

@@ -14,10 +14,10 @@ type tcRow struct {
 	name string // the link's name
 }
 
-// tcNeedNames is the Need bit of the interface column of netlink_qdiscs: the
+// tcNeedNames is the need of the interface column of netlink_qdiscs: the
 // qdisc dump carries ifindexes only, so names cost an RTM_GETLINK dump.
 // (netlink_tclasses dumps the links anyway, to ask for each one's classes.)
-const tcNeedNames uint64 = 1 << 0
+const tcNeedNames Need[tcRow] = 1 << 0
 
 // tcColumns are the columns netlink_qdiscs and netlink_tclasses share.
 func tcColumns(handleDoc string, handle func(*tcRow) string) []Column[tcRow] {
@@ -87,7 +87,7 @@ var netlinkQdiscs = &Table[tcRow]{
 		func(r *tcRow) string { return netlinkx.QdiscHandle(r.m.Handle) }),
 	Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
 		var links map[int32]string // nil: every link, unnamed
-		if q.Needs&tcNeedNames != 0 || q.Constrained("interface") || q.Constrained("index") {
+		if tcNeedNames.In(q) || q.Constrained("interface") || q.Constrained("index") {
 			var err error
 			if links, err = tcLinks(ctx, q); err != nil {
 				return err

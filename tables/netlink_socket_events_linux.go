@@ -84,7 +84,7 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 	Concat(
 		[]Column[sockEvent]{
 			Text("family", "idiag_family: inet or inet6", func(e *sockEvent) string { return familyName(e.msg.Family) }),
-			Text("protocol", "INET_DIAG_PROTOCOL (sk_protocol): tcp or udp", func(e *sockEvent) string { return ipProtocolName(uint8(e.msg.Protocol)) }),
+			Text("protocol", "INET_DIAG_PROTOCOL (sk_protocol): tcp or udp", func(e *sockEvent) string { return netlinkx.ProtocolName(uint8(e.msg.Protocol)) }),
 			Text("local_address", "idiag_src: the local IP (IPv4-mapped IPv6 as ::ffff:a.b.c.d)", func(e *sockEvent) string { return e.msg.SrcAddr().String() }),
 			Int("local_port", "idiag_sport: the local port", func(e *sockEvent) int64 { return int64(e.msg.ID.SPort) }),
 			Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", func(e *sockEvent) string { return e.msg.DstAddr().String() }),
@@ -125,26 +125,3 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 			return &e.info, e.infoSent
 		}),
 	))
-
-// ipProtocolName is an IPPROTO_* value in lower case (tcp, udp), a decimal number for others.
-func ipProtocolName(p uint8) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "tcp"
-	case unix.IPPROTO_UDP:
-		return "udp"
-	case unix.IPPROTO_UDPLITE:
-		return "udplite"
-	case unix.IPPROTO_ICMP:
-		return "icmp"
-	case unix.IPPROTO_ICMPV6:
-		return "icmpv6"
-	case unix.IPPROTO_SCTP:
-		return "sctp"
-	case unix.IPPROTO_DCCP:
-		return "dccp"
-	case unix.IPPROTO_GRE:
-		return "gre"
-	}
-	return strconv.Itoa(int(p))
-}

@@ -12,28 +12,92 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The Need bits of netlink_sockets' columns: extra work a column costs.
+// The needs of the socket columns of netlink_sockets and tcp_info (the two
+// tables share the row type): extra work a column calls for.
 const (
-	needIfName uint64 = 1 << iota // interface: an rtnetlink dump of the ifindex → name map
-	needOwner                     // pid, fd, process_name: the /proc/*/fd walk
+	needIfName   Need[socket] = 1 << iota // interface: an rtnetlink dump of the ifindex → name map
+	needOwner                             // pid, fd, process_name: the /proc/*/fd walk
+	needName                              // local_address: UDIAG_SHOW_NAME
+	needPeer                              // unix_peer_inode: UDIAG_SHOW_PEER
+	needQueues                            // rx_queue, tx_queue: UDIAG_SHOW_RQLEN, NDIAG_SHOW_MEMINFO, PACKET_SHOW_MEMINFO
+	needUID                               // uid: UDIAG_SHOW_UID, PACKET_SHOW_INFO
+	needInfo                              // tcp_info's struct tcp_info: INET_DIAG_INFO
+	needCong                              // congestion: INET_DIAG_CONG
+	needTOS                               // tos: INET_DIAG_TOS
+	needTClass                            // tclass: INET_DIAG_TCLASS
+	needSKMem                             // the SK_MEMINFO_* columns: INET_DIAG_SKMEMINFO
+	needShutdown                          // shutdown: INET_DIAG_SHUTDOWN
 )
 
-// socket is one row of netlink_sockets or tcp_info: the message of the
-// family it came from (exactly one of the pointers is set) and the query's
-// shared lookups.
+// showFlag is a flag of a diag request (a *_SHOW_* bit, an idiag_ext bit)
+// and the needs that ask for it.
+type showFlag struct {
+	need Need[socket]
+	flag uint32
+}
+
+// showFlags is the union of the flags whose needs some column q uses declared.
+func showFlags(q *Query, flags []showFlag) uint32 {
+	var show uint32
+	for _, f := range flags {
+		if f.need.In(q) {
+			show |= f.flag
+		}
+	}
+	return show
+}
+
+// The flags each family's request carries for the columns a query uses.
+var (
+	unixShow = []showFlag{
+		{needName, netlinkx.UDIAG_SHOW_NAME},
+		{needPeer, netlinkx.UDIAG_SHOW_PEER},
+		{needQueues, netlinkx.UDIAG_SHOW_RQLEN},
+		{needUID, netlinkx.UDIAG_SHOW_UID},
+	}
+	netlinkShow = []showFlag{
+		{needQueues, netlinkx.NDIAG_SHOW_MEMINFO},
+	}
+	packetShow = []showFlag{
+		{needUID | needIfName, netlinkx.PACKET_SHOW_INFO}, // the uid and the bound device's ifindex
+		{needQueues, netlinkx.PACKET_SHOW_MEMINFO},
+	}
+)
+
+// socket is one row of netlink_sockets or tcp_info: one diag message, read
+// through the sockMsg of the family it came from, and the query's shared
+// lookups.
 type socket struct {
-	inet *netlinkx.InetDiagMsg
-	unix *netlinkx.UnixDiagMsg
-	nl   *netlinkx.NetlinkDiagMsg
-	pkt  *netlinkx.PacketDiagMsg
-	// bound marks a TCP socket from the TCP_BOUND_INACTIVE dump: the kernel
-	// reports it as TCP_CLOSE.
-	bound bool
-	sq    *sockQuery
+	sockMsg
+	// inet is the message when it is an inet socket's, nil otherwise: the
+	// inet_diag attributes (tcp_info's columns, cgroup_id) are read from it.
+	inet *inetSock
+	sq   *sockQuery
 	// info is inet's INET_DIAG_INFO decoded, infoSent how many bytes of it
 	// the kernel sent (0: none); filled only for tcp_info's columns.
 	info     netlinkx.TCPInfo
 	infoSent int
+}
+
+// sockMsg is what netlink_sockets reads of one socket, whichever diag family
+// sent it: each family's message type answers every column.
+type sockMsg interface {
+	familyName() string
+	protocolName() string
+	typeName() string
+	localAddress() string
+	remoteAddress() string
+	localPort() int64
+	remotePort() int64
+	stateName() string
+	rxQueue() Value
+	txQueue() Value
+	uid() Value
+	inode() int64
+	cookieValue() uint64
+	unixPeerInode() Value
+	// ifIndex is the device the socket is bound to, 0 for none.
+	ifIndex() uint32
 }
 
 // sockQuery holds what a query computes once and every row reads.
@@ -100,7 +164,7 @@ var netlinkSockets = &Table[socket]{
 			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index | Optimized),
 		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
 		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
-			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress),
+			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress).Asks(needName),
 		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index | Optimized),
 		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
 		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index | Optimized),
@@ -109,9 +173,9 @@ var netlinkSockets = &Table[socket]{
 			"osquery's process_open_sockets spells CLOSE as CLOSED. An SCTP association (the rows after an SCTP socket's own row, "+
 			"with the peer's address, as ss shows them) has SCTP's states: CLOSED, COOKIE_WAIT, COOKIE_ECHOED, ESTABLISHED, "+
 			"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index | Optimized).Selects(),
-		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue),
-		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue),
-		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid),
+		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue).Asks(needQueues),
+		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue).Asks(needQueues),
+		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid).Asks(needUID),
 		BigInt("inode", "idiag_inode: the socket's inode (socket:[inode] in /proc/PID/fd); 0 for TIME_WAIT and request sockets", (*socket).inode),
 		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
 		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
@@ -119,7 +183,7 @@ var netlinkSockets = &Table[socket]{
 			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner).With(Index | Optimized),
 		Int("fd", "The descriptor of the socket in the owning process (the lowest), -1 when unknown", (*socket).fd).Needs(needOwner),
 		Text("process_name", "/proc/PID/comm of the owning process, empty when unknown", (*socket).processName).Needs(needOwner),
-		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode),
+		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode).Asks(needPeer),
 		Col("cgroup_id", TypeBigInt, cgroupIDDoc, (*socket).cgroupID),
 		Col("cgroup", TypeText, cgroupDoc, (*socket).cgroupPath),
 	},
@@ -130,7 +194,7 @@ var netlinkSockets = &Table[socket]{
 func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) error {
 	p := planSockets(q)
 	sq := &sockQuery{ctx: ctx, q: q}
-	if q.Needs&needOwner != 0 {
+	if needOwner.In(q) {
 		pids, only := ownerPids(q)
 		if ownerWalkHook != nil {
 			ownerWalkHook(pids)
@@ -255,11 +319,9 @@ func dumpNetlinkSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQue
 	if !p.family("netlink") || !p.nonInet() || !p.stateMayBe("NONE", "ESTABLISHED") {
 		return nil
 	}
-	req := netlinkx.NetlinkDiagReq{NetNS: q.NetNS, Protocol: netlinkx.NDIAG_PROTO_ALL}
-	if q.Used("rx_queue") || q.Used("tx_queue") {
-		req.Show |= netlinkx.NDIAG_SHOW_MEMINFO
-	}
-	row := socket{sq: sq}
+	req := netlinkx.NetlinkDiagReq{NetNS: q.NetNS, Protocol: netlinkx.NDIAG_PROTO_ALL, Show: showFlags(q, netlinkShow)}
+	var msg netlinkSock
+	row := socket{sockMsg: &msg, sq: sq}
 	return netlinkx.DumpNetlink(ctx, req, func(m *netlinkx.NetlinkDiagMsg) error {
 		// Ports are port ids: remote_port is a connected socket's peer's
 		// (ndiag_dst_portid), any value a process may have bound.
@@ -267,7 +329,7 @@ func dumpNetlinkSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQue
 			p.dport != 0 && int64(int32(m.DstPortID)) != int64(p.dport) {
 			return nil
 		}
-		row.nl = m
+		msg.NetlinkDiagMsg = m
 		return emit(&row)
 	})
 }
@@ -277,16 +339,11 @@ func dumpPacketSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuer
 	if !p.family("packet") || !p.nonInet() || p.sport != 0 || p.dport != 0 || !p.stateMayBe("NONE") {
 		return nil // packet rows have ports 0 and state NONE
 	}
-	req := netlinkx.PacketDiagReq{NetNS: q.NetNS}
-	if q.Used("uid") || q.Used("interface") {
-		req.Show |= netlinkx.PACKET_SHOW_INFO
-	}
-	if q.Used("rx_queue") || q.Used("tx_queue") {
-		req.Show |= netlinkx.PACKET_SHOW_MEMINFO
-	}
-	row := socket{sq: sq}
+	req := netlinkx.PacketDiagReq{NetNS: q.NetNS, Show: showFlags(q, packetShow)}
+	var msg packetSock
+	row := socket{sockMsg: &msg, sq: sq}
 	return netlinkx.DumpPacket(ctx, req, func(m *netlinkx.PacketDiagMsg) error {
-		row.pkt = m
+		msg.PacketDiagMsg = m
 		if err := sq.prepareIf(m.Info.Index); err != nil {
 			return err
 		}
@@ -300,7 +357,7 @@ func dumpUnixSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuery,
 	if !p.family("unix") || !p.nonInet() || p.sport != 0 || p.dport != 0 {
 		return nil // unix rows have protocol '' and ports 0
 	}
-	req := netlinkx.UnixDiagReq{NetNS: q.NetNS}
+	req := netlinkx.UnixDiagReq{NetNS: q.NetNS, Show: showFlags(q, unixShow)}
 	if p.states != nil {
 		for name := range p.states {
 			switch name {
@@ -316,26 +373,13 @@ func dumpUnixSockets(ctx context.Context, q *Query, p socketPlan, sq *sockQuery,
 			return nil
 		}
 	}
-	for _, c := range []struct {
-		col  string
-		show uint32
-	}{
-		{"local_address", netlinkx.UDIAG_SHOW_NAME},
-		{"unix_peer_inode", netlinkx.UDIAG_SHOW_PEER},
-		{"rx_queue", netlinkx.UDIAG_SHOW_RQLEN},
-		{"tx_queue", netlinkx.UDIAG_SHOW_RQLEN},
-		{"uid", netlinkx.UDIAG_SHOW_UID},
-	} {
-		if q.Used(c.col) {
-			req.Show |= c.show
-		}
-	}
 	if unixDumpHook != nil {
 		unixDumpHook(req)
 	}
-	row := socket{sq: sq}
+	var msg unixSock
+	row := socket{sockMsg: &msg, sq: sq}
 	return netlinkx.DumpUnix(ctx, req, func(m *netlinkx.UnixDiagMsg) error {
-		row.unix = m
+		msg.UnixDiagMsg = m
 		return emit(&row)
 	})
 }
@@ -496,7 +540,9 @@ func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *
 	if inetDumpHook != nil {
 		inetDumpHook(req)
 	}
-	row := socket{bound: bound, sq: sq}
+	msg := inetSock{bound: bound, sq: sq}
+	row := socket{sockMsg: &msg, inet: &msg, sq: sq}
+	decodeInfo := needInfo.In(sq.q)
 	return netlinkx.DumpInet(ctx, req, func(m *netlinkx.InetDiagMsg) error {
 		if bound && m.State != netlinkx.TCP_CLOSE {
 			return nil
@@ -504,8 +550,8 @@ func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *
 		if err := sq.prepareIf(m.ID.If); err != nil {
 			return err
 		}
-		row.inet = m
-		if sq.q.Needs&needInfo != 0 {
+		msg.InetDiagMsg = m
+		if decodeInfo {
 			row.infoSent = 0
 			if m.Info != nil {
 				n, err := netlinkx.DecodeTCPInfo(m.Info, &row.info)
@@ -519,80 +565,6 @@ func runInetDump(ctx context.Context, req netlinkx.InetDiagReq, bound bool, sq *
 	})
 }
 
-func (s *socket) familyName() string {
-	switch {
-	case s.unix != nil:
-		return "unix"
-	case s.nl != nil:
-		return "netlink"
-	case s.pkt != nil:
-		return "packet"
-	case s.inet.Family == unix.AF_INET6:
-		return "inet6"
-	}
-	return "inet"
-}
-
-// inetProto finds the protocol entry of an inet socket, -1 for other families.
-func (s *socket) inetProto() int {
-	if s.inet == nil {
-		return -1
-	}
-	for i, ip := range inetProtocols {
-		if ip.proto == s.inet.Protocol {
-			return i
-		}
-	}
-	return -1
-}
-
-func (s *socket) protocolName() string {
-	switch {
-	case s.nl != nil:
-		return s.nl.ProtocolName()
-	case s.pkt != nil:
-		return s.pkt.ProtocolName()
-	case s.inet == nil:
-		return ""
-	}
-	if i := s.inetProto(); i >= 0 {
-		return inetProtocols[i].name
-	}
-	return strconv.Itoa(int(s.inet.Protocol))
-}
-
-func (s *socket) typeName() string {
-	switch {
-	case s.unix != nil:
-		return s.unix.TypeName()
-	case s.nl != nil:
-		return s.nl.TypeName()
-	case s.pkt != nil:
-		return s.pkt.TypeName()
-	}
-	if i := s.inetProto(); i >= 0 {
-		return inetProtocols[i].typ
-	}
-	return ""
-}
-
-func (s *socket) localAddress() string {
-	if s.unix != nil {
-		return s.unix.Path()
-	}
-	if s.inet == nil {
-		return ""
-	}
-	return s.sq.addrString(0, s.inet.SrcAddr())
-}
-
-func (s *socket) remoteAddress() string {
-	if s.inet == nil {
-		return ""
-	}
-	return s.sq.addrString(1, s.inet.DstAddr())
-}
-
 // addrString is a.String(), remembered per slot (0 local, 1 remote): a
 // host's sockets share few addresses, and the text is built once per run of them.
 func (sq *sockQuery) addrString(slot int, a netip.Addr) string {
@@ -603,145 +575,12 @@ func (sq *sockQuery) addrString(slot int, a netip.Addr) string {
 	return c.text
 }
 
-func (s *socket) localPort() int64 {
-	if s.nl != nil {
-		return int64(int32(s.nl.PortID)) // as ss prints it: autobound ids are negative
-	}
-	if s.inet == nil {
-		return 0
-	}
-	return int64(s.inet.ID.SPort)
-}
-
-func (s *socket) remotePort() int64 {
-	if s.nl != nil {
-		return int64(int32(s.nl.DstPortID))
-	}
-	if s.inet == nil {
-		return 0
-	}
-	return int64(s.inet.ID.DPort)
-}
-
-func (s *socket) stateName() string {
-	switch {
-	case s.unix != nil:
-		return s.unix.StateName()
-	case s.nl != nil:
-		return s.nl.StateName()
-	case s.pkt != nil:
-		return s.pkt.StateName()
-	}
-	m := s.inet
-	if s.bound {
-		return "BOUND"
-	}
-	if i := s.inetProto(); i >= 0 && !inetProtocols[i].conn && m.State == netlinkx.TCP_CLOSE {
-		return "NONE"
-	}
-	if m.SCTPAssociation() {
-		return netlinkx.SCTPStateName(m.State)
-	}
-	return netlinkx.TCPStateName(m.State)
-}
-
-func (s *socket) rxQueue() Value {
-	switch {
-	case s.nl != nil:
-		return optUint(s.nl.RQueue())
-	case s.pkt != nil:
-		return optUint(s.pkt.RQueue())
-	}
-	if s.unix != nil {
-		if !s.unix.Has(netlinkx.UNIX_DIAG_RQLEN) {
-			return Null
-		}
-		return IntValue(int64(s.unix.RQueue))
-	}
-	return IntValue(int64(s.inet.RQueue))
-}
-
-func (s *socket) txQueue() Value {
-	switch {
-	case s.nl != nil:
-		return optUint(s.nl.WQueue())
-	case s.pkt != nil:
-		_, ok := s.pkt.RQueue()
-		return optUint(0, ok) // ss shows 0: a packet socket's sends do not queue
-	}
-	if s.unix != nil {
-		if !s.unix.Has(netlinkx.UNIX_DIAG_RQLEN) {
-			return Null
-		}
-		return IntValue(int64(s.unix.WQueue))
-	}
-	return IntValue(int64(s.inet.WQueue))
-}
-
-func (s *socket) uid() Value {
-	switch {
-	case s.nl != nil:
-		return Null // netlink_diag carries no uid
-	case s.pkt != nil:
-		if !s.pkt.Has(netlinkx.PACKET_DIAG_UID) {
-			return Null
-		}
-		return IntValue(int64(s.pkt.UID))
-	}
-	if s.unix != nil {
-		if !s.unix.Has(netlinkx.UNIX_DIAG_UID) {
-			return Null // kernel before 5.3
-		}
-		return IntValue(int64(s.unix.UID))
-	}
-	return IntValue(int64(s.inet.UID))
-}
-
-func (s *socket) inode() int64 {
-	switch {
-	case s.unix != nil:
-		return int64(s.unix.Inode)
-	case s.nl != nil:
-		return int64(s.nl.Inode)
-	case s.pkt != nil:
-		return int64(s.pkt.Inode)
-	}
-	return int64(s.inet.Inode)
-}
-
-func (s *socket) cookieValue() uint64 {
-	switch {
-	case s.unix != nil:
-		return s.unix.Cookie
-	case s.nl != nil:
-		return s.nl.Cookie
-	case s.pkt != nil:
-		return s.pkt.Cookie
-	}
-	return s.inet.ID.Cookie
-}
-
 func (s *socket) cookie() string { return strconv.FormatUint(s.cookieValue(), 10) }
-
-// unixPeerInode is UNIX_DIAG_PEER, which the kernel leaves out when there
-// is no peer (asked for whenever the column is used, so absent means 0).
-func (s *socket) unixPeerInode() Value {
-	if s.unix == nil {
-		return Null
-	}
-	return IntValue(int64(s.unix.Peer))
-}
 
 // ifName is the name of the device the socket is bound to, from the
 // query's ifindex → name map (its index in decimal if the link has gone).
 func (s *socket) ifName() string {
-	var idx uint32
-	switch {
-	case s.inet != nil:
-		idx = s.inet.ID.If
-	case s.pkt != nil:
-		idx = s.pkt.Info.Index
-	}
+	idx := s.ifIndex()
 	if idx == 0 {
 		return ""
 	}
@@ -754,7 +593,7 @@ func (s *socket) ifName() string {
 // prepareIf reads the namespace's links once per query, on the first
 // socket bound to a device (idx != 0) when the interface column is used.
 func (sq *sockQuery) prepareIf(idx uint32) error {
-	if idx == 0 || sq.q.Needs&needIfName == 0 || sq.ifNames != nil {
+	if idx == 0 || !needIfName.In(sq.q) || sq.ifNames != nil {
 		return nil
 	}
 	names := map[uint32]string{}
@@ -768,6 +607,172 @@ func (sq *sockQuery) prepareIf(idx uint32) error {
 	sq.ifNames = names
 	return nil
 }
+
+// noAddress answers, for a family that has none, the columns of addresses,
+// ports, the bound device and the unix peer: empty, 0, or NULL.
+type noAddress struct{}
+
+func (noAddress) localAddress() string  { return "" }
+func (noAddress) remoteAddress() string { return "" }
+func (noAddress) localPort() int64      { return 0 }
+func (noAddress) remotePort() int64     { return 0 }
+func (noAddress) ifIndex() uint32       { return 0 }
+func (noAddress) unixPeerInode() Value  { return Null }
+
+// inetSock is an inet_diag message (TCP, UDP, UDP-Lite, raw, SCTP, MPTCP).
+type inetSock struct {
+	*netlinkx.InetDiagMsg
+	// bound marks a TCP socket from the TCP_BOUND_INACTIVE dump: the kernel
+	// reports it as TCP_CLOSE.
+	bound bool
+	sq    *sockQuery // for the address texts it remembers
+}
+
+func (s *inetSock) familyName() string {
+	if s.Family == unix.AF_INET6 {
+		return "inet6"
+	}
+	return "inet"
+}
+
+// proto finds the socket's protocol entry, -1 for one not in inetProtocols.
+func (s *inetSock) proto() int {
+	for i, ip := range inetProtocols {
+		if ip.proto == s.Protocol {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *inetSock) protocolName() string {
+	if i := s.proto(); i >= 0 {
+		return inetProtocols[i].name
+	}
+	return strconv.Itoa(int(s.Protocol))
+}
+
+func (s *inetSock) typeName() string {
+	if i := s.proto(); i >= 0 {
+		return inetProtocols[i].typ
+	}
+	return ""
+}
+
+func (s *inetSock) localAddress() string  { return s.sq.addrString(0, s.SrcAddr()) }
+func (s *inetSock) remoteAddress() string { return s.sq.addrString(1, s.DstAddr()) }
+func (s *inetSock) localPort() int64      { return int64(s.ID.SPort) }
+func (s *inetSock) remotePort() int64     { return int64(s.ID.DPort) }
+
+func (s *inetSock) stateName() string {
+	if s.bound {
+		return "BOUND"
+	}
+	if i := s.proto(); i >= 0 && !inetProtocols[i].conn && s.State == netlinkx.TCP_CLOSE {
+		return "NONE"
+	}
+	if s.SCTPAssociation() {
+		return netlinkx.SCTPStateName(s.State)
+	}
+	return netlinkx.TCPStateName(s.State)
+}
+
+func (s *inetSock) rxQueue() Value       { return IntValue(int64(s.RQueue)) }
+func (s *inetSock) txQueue() Value       { return IntValue(int64(s.WQueue)) }
+func (s *inetSock) uid() Value           { return IntValue(int64(s.UID)) }
+func (s *inetSock) inode() int64         { return int64(s.Inode) }
+func (s *inetSock) cookieValue() uint64  { return s.ID.Cookie }
+func (s *inetSock) unixPeerInode() Value { return Null }
+func (s *inetSock) ifIndex() uint32      { return s.ID.If }
+
+// unixSock is a unix_diag message.
+type unixSock struct {
+	noAddress
+	*netlinkx.UnixDiagMsg
+}
+
+func (s *unixSock) familyName() string   { return "unix" }
+func (s *unixSock) protocolName() string { return "" }
+func (s *unixSock) typeName() string     { return s.TypeName() }
+func (s *unixSock) stateName() string    { return s.StateName() }
+func (s *unixSock) localAddress() string { return s.Path() }
+
+// rxQueue and txQueue are UNIX_DIAG_RQLEN's, NULL when the kernel sent none.
+func (s *unixSock) rxQueue() Value {
+	if !s.Has(netlinkx.UNIX_DIAG_RQLEN) {
+		return Null
+	}
+	return IntValue(int64(s.RQueue))
+}
+
+func (s *unixSock) txQueue() Value {
+	if !s.Has(netlinkx.UNIX_DIAG_RQLEN) {
+		return Null
+	}
+	return IntValue(int64(s.WQueue))
+}
+
+func (s *unixSock) uid() Value {
+	if !s.Has(netlinkx.UNIX_DIAG_UID) {
+		return Null // kernel before 5.3
+	}
+	return IntValue(int64(s.UID))
+}
+
+func (s *unixSock) inode() int64        { return int64(s.Inode) }
+func (s *unixSock) cookieValue() uint64 { return s.Cookie }
+
+// unixPeerInode is UNIX_DIAG_PEER, which the kernel leaves out when there
+// is no peer (asked for whenever the column is used, so absent means 0).
+func (s *unixSock) unixPeerInode() Value { return IntValue(int64(s.Peer)) }
+
+// netlinkSock is a netlink_diag message; its ports are port ids.
+type netlinkSock struct {
+	noAddress
+	*netlinkx.NetlinkDiagMsg
+}
+
+func (s *netlinkSock) familyName() string   { return "netlink" }
+func (s *netlinkSock) protocolName() string { return s.ProtocolName() }
+func (s *netlinkSock) typeName() string     { return s.TypeName() }
+func (s *netlinkSock) stateName() string    { return s.StateName() }
+func (s *netlinkSock) localPort() int64     { return int64(int32(s.PortID)) } // as ss prints it: autobound ids are negative
+func (s *netlinkSock) remotePort() int64    { return int64(int32(s.DstPortID)) }
+func (s *netlinkSock) rxQueue() Value       { return optUint(s.RQueue()) }
+func (s *netlinkSock) txQueue() Value       { return optUint(s.WQueue()) }
+func (s *netlinkSock) uid() Value           { return Null } // netlink_diag carries no uid
+func (s *netlinkSock) inode() int64         { return int64(s.Inode) }
+func (s *netlinkSock) cookieValue() uint64 {
+	return s.Cookie
+}
+
+// packetSock is a packet_diag message.
+type packetSock struct {
+	noAddress
+	*netlinkx.PacketDiagMsg
+}
+
+func (s *packetSock) familyName() string   { return "packet" }
+func (s *packetSock) protocolName() string { return s.ProtocolName() }
+func (s *packetSock) typeName() string     { return s.TypeName() }
+func (s *packetSock) stateName() string    { return s.StateName() }
+func (s *packetSock) rxQueue() Value       { return optUint(s.RQueue()) }
+
+func (s *packetSock) txQueue() Value {
+	_, ok := s.RQueue()
+	return optUint(0, ok) // ss shows 0: a packet socket's sends do not queue
+}
+
+func (s *packetSock) uid() Value {
+	if !s.Has(netlinkx.PACKET_DIAG_UID) {
+		return Null
+	}
+	return IntValue(int64(s.UID))
+}
+
+func (s *packetSock) inode() int64        { return int64(s.Inode) }
+func (s *packetSock) cookieValue() uint64 { return s.Cookie }
+func (s *packetSock) ifIndex() uint32     { return s.Info.Index }
 
 // optUint is a cell for an optional unsigned value.
 func optUint(v uint32, ok bool) Value {

@@ -58,7 +58,7 @@ func TestSCTPStates(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.Protocol = tt.proto
-			if got := (&socket{inet: &m}).stateName(); got != tt.want {
+			if got := (&inetSock{InetDiagMsg: &m}).stateName(); got != tt.want {
 				t.Errorf("state = %q, want %q", got, tt.want)
 			}
 		})

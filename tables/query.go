@@ -67,8 +67,8 @@ type Query struct {
 	// (netlinkx.Own, or the embedded shell's --netns); Run replaces it for each
 	// namespace the query selects with pid_with_namespace or netns.
 	NetNS netlinkx.NetNS
-	// Needs is the union of the Need bits of the columns the query uses: the
-	// extra kernel requests worth making.
+	// Needs is the union of the Need sets of the columns the query uses: the
+	// extra kernel work worth doing. Generate reads it with Need.In.
 	Needs uint64
 	// Logf receives warnings that do not fail the query (a namespace that could
 	// not be entered). Nil discards them.
@@ -159,6 +159,8 @@ func (q *Query) IntEquals(name string) (vals []int64, ok bool) {
 // integral reads a constraint value as the integer SQLite's INTEGER affinity
 // compares it as. A string SQLite would leave as text (hex, "inf") may still
 // parse here; narrowing by it is harmless, as no integer equals such text.
+// It is the one parser of integer constraints: IntEquals, pid_with_namespace,
+// the event tables' eid and time ranges and the snapshot keys all use it.
 func integral(s string) (int64, bool) {
 	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
 		return v, true

@@ -11,8 +11,8 @@ import (
 // order. get returns the struct of a row and how many bytes of it the kernel
 // sent; a cell is NULL when get returns nil or the field lies past what was
 // sent (an older kernel). 64-bit unsigned fields are UNSIGNED BIGINT, the
-// rest BIGINT. Every column carries need, and doc gives its description.
-func StructColumns[T, S any](need uint64, doc func(f netlinkx.UAPIField) string, get func(*T) (*S, int)) []Column[T] {
+// rest BIGINT. Every column Needs need, and doc gives its description.
+func StructColumns[T, S any](need Need[T], doc func(f netlinkx.UAPIField) string, get func(*T) (*S, int)) []Column[T] {
 	fields := netlinkx.UAPIFields[S]()
 	cols := make([]Column[T], 0, len(fields))
 	for _, f := range fields {

@@ -35,7 +35,7 @@ type ColumnDef struct {
 	// Options are osquery's column options.
 	Options Options
 	// Costly marks a column that costs an extra kernel request or a /proc
-	// walk (a Column with Need bits): reading it is slower than the others.
+	// walk (one declared with Column.Needs): reading it is slower than the others.
 	Costly bool
 	// Selector marks a column whose = constraint may select rows that a
 	// run without it does not return (netlink_sockets.state = 'BOUND'): a
@@ -50,10 +50,23 @@ type Column[T any] struct {
 	// Get reads the cell from the kernel value. It runs only when the query
 	// uses the column, inside the emit callback (T may point into a reused buffer).
 	Get func(*T) Value
-	// Need is a table-defined bit set of extra requests this column needs
+	// Need is the set of extra kernel work this column calls for
 	// (INET_DIAG_INFO, an ethtool call); Generate sees the union in Query.Needs.
-	Need uint64
+	Need Need[T]
 }
+
+// Need is a set of extra kernel work that the columns of a Table[T] may call
+// for: an attribute or *_SHOW_* flag to ask for, a second request, a walk of
+// /proc. A table declares each as a constant of Need[its row type], one bit
+// each; a column declares what it reads with Needs or Asks; Run gathers the
+// needs of the columns a query uses into Query.Needs, and Generate asks the
+// kernel for a need only when In says so. Typed by the row, a need cannot be
+// declared on another table's column, and, declared on the column rather
+// than looked up by the column's name, it follows the column when it is renamed.
+type Need[T any] uint64
+
+// In reports whether some column q uses declared a need of n.
+func (n Need[T]) In(q *Query) bool { return q.Needs&uint64(n) != 0 }
 
 // Col is a column of any type with a getter that may return Null.
 func Col[T any](name string, typ Type, doc string, get func(*T) Value) Column[T] {
@@ -92,9 +105,20 @@ func (c Column[T]) Selects() Column[T] {
 	return c
 }
 
-// Needs returns the column marked as needing the extra requests in bits.
-func (c Column[T]) Needs(bits uint64) Column[T] {
-	c.Need |= bits
+// Needs returns the column marked as needing n, an extra request or walk:
+// the column is Costly (unless n is empty).
+func (c Column[T]) Needs(n Need[T]) Column[T] {
+	c.Need |= n
+	c.Costly = c.Costly || n != 0
+	return c
+}
+
+// Asks returns the column marked as needing n where n costs little beside
+// the rows themselves (a *_SHOW_* flag on a request made anyway, names from
+// a dump already read): Generate still asks for it only when the column is
+// used, but the column is not marked Costly.
+func (c Column[T]) Asks(n Need[T]) Column[T] {
+	c.Need |= n
 	return c
 }
 
@@ -161,9 +185,7 @@ func (t *Table[T]) Spec() *Spec {
 	t.once.Do(func() {
 		s := &Spec{Name: t.Name, Doc: t.Doc, Examples: t.Examples, index: map[string]int{}}
 		for _, c := range t.Columns {
-			def := c.ColumnDef
-			def.Costly = c.Need != 0
-			s.Columns = append(s.Columns, def)
+			s.Columns = append(s.Columns, c.ColumnDef)
 		}
 		s.Columns = append(s.Columns, namespaceColumns...)
 		for i, c := range s.Columns {
@@ -195,7 +217,7 @@ func (t *Table[T]) Run(ctx context.Context, q *Query, emit func(cells []Value) e
 	for i, c := range t.Columns {
 		if q.usedAt(i) {
 			used = append(used, i)
-			q.Needs |= c.Need
+			q.Needs |= uint64(c.Need)
 		}
 	}
 	cells := make([]Value, len(spec.Columns))

@@ -7,16 +7,15 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
-// The Need bits of tcp_info's columns: bit (INET_DIAG_x - 1) + 8 asks for
-// attribute INET_DIAG_x through idiag_ext, so that Generate's ext is Needs>>8.
-const (
-	needInfo     = uint64(1) << (8 + netlinkx.INET_DIAG_INFO - 1)
-	needCong     = uint64(1) << (8 + netlinkx.INET_DIAG_CONG - 1)
-	needTOS      = uint64(1) << (8 + netlinkx.INET_DIAG_TOS - 1)
-	needTClass   = uint64(1) << (8 + netlinkx.INET_DIAG_TCLASS - 1)
-	needSKMem    = uint64(1) << (8 + netlinkx.INET_DIAG_SKMEMINFO - 1)
-	needShutdown = uint64(1) << (8 + netlinkx.INET_DIAG_SHUTDOWN - 1)
-)
+// inetExt are tcp_info's idiag_ext bits, each asking for one attribute.
+var inetExt = []showFlag{
+	{needInfo, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_INFO))},
+	{needCong, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_CONG))},
+	{needTOS, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_TOS))},
+	{needTClass, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_TCLASS))},
+	{needSKMem, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_SKMEMINFO))},
+	{needShutdown, uint32(netlinkx.ExtBit(netlinkx.INET_DIAG_SHUTDOWN))},
+}
 
 // tcpInfo is tcp_info: the kernel's TCP internals for each TCP socket.
 var tcpInfo = &Table[socket]{
@@ -91,7 +90,7 @@ var tcpInfo = &Table[socket]{
 			return nil
 		}
 		sq := &sockQuery{ctx: ctx, q: q}
-		return forInetDumps(p, uint8(q.Needs>>8), true, func(req netlinkx.InetDiagReq, bound bool) error {
+		return forInetDumps(p, uint8(showFlags(q, inetExt)), true, func(req netlinkx.InetDiagReq, bound bool) error {
 			req.NetNS = q.NetNS
 			return runInetDump(ctx, req, bound, sq, emit)
 		})

@@ -1,0 +1,55 @@
+package tables
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+)
+
+// benchRead times tb read in full (every column, no constraint) in ns, one
+// query per b.Loop iteration: the mean time per query, and the rows of the
+// last one.
+func benchRead(b *testing.B, tb Interface, ns netlinkx.NetNS) (perQuery time.Duration, rows int) {
+	b.Helper()
+	spec := tb.Spec()
+	b.ReportAllocs()
+	start := time.Now()
+	for b.Loop() {
+		q := NewQuery(spec, nil, nil)
+		q.NetNS = ns
+		rows = 0
+		if err := tb.Run(context.Background(), q, func([]Value) error { rows++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start) / time.Duration(b.N), rows
+}
+
+// toolTime is the mean wall time of runs runs of the command args, its
+// process start included; the command must succeed and print something.
+func toolTime(b *testing.B, runs int, args ...string) time.Duration {
+	b.Helper()
+	start := time.Now()
+	for range runs {
+		if out, err := exec.Command(args[0], args[1:]...).Output(); err != nil || len(out) == 0 {
+			b.Fatalf("%s: %v", strings.Join(args, " "), err)
+		}
+	}
+	return time.Since(start) / time.Duration(runs)
+}
+
+// feed runs args in ns with input on its standard input (ip -batch -,
+// nft -f -), to build a benchmark's state in one process.
+func feed(b *testing.B, ns *nstest.NS, input string, args ...string) {
+	b.Helper()
+	cmd := ns.Command(args...)
+	cmd.Stdin = strings.NewReader(input)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
+	}
+}

@@ -1,0 +1,47 @@
+package tables
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"golang.org/x/sys/unix"
+)
+
+// The cells several tables spell alike: address families by name,
+// addresses, lifetimes and booleans.
+
+// familyName is an address family as ip names it.
+func familyName(f uint8) string {
+	switch f {
+	case unix.AF_INET:
+		return famInet
+	case unix.AF_INET6:
+		return famInet6
+	}
+	return strconv.Itoa(int(f))
+}
+
+// addrValue is an address cell: NULL for the zero netip.Addr.
+func addrValue(a netip.Addr) Value {
+	if !a.IsValid() {
+		return Null
+	}
+	return TextValue(a.String())
+}
+
+// lifetime is an ifa_cacheinfo lifetime in seconds, -1 for INFINITY_LIFE_TIME.
+func lifetime(s uint32) Value {
+	if s == netlinkx.INFINITY_LIFE_TIME {
+		return IntValue(-1)
+	}
+	return IntValue(int64(s))
+}
+
+// b2i is 1 for true, 0 for false, as osquery spells booleans.
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
