@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"net/netip"
 	"strings"
 	"time"
 	"unsafe"
@@ -33,9 +32,6 @@ func decodeCTEvent(typ, flags uint16, b []byte) (*netlinkx.CTEvent, int64, bool,
 	return &e, size, true, nil
 }
 
-// ctAddr is an address cell of a conntrack tuple: NULL when not sent.
-func ctAddr(a netip.Addr) Value { return addrValue(a) }
-
 // conntrackEvents is conntrack_events.
 var conntrackEvents = newEventTable(ctEventStream, "conntrack_events",
 	"One row per conntrack event: a connection tracked (NEW), changed (UPDATE: state, status, NAT set up) or ended "+
@@ -60,12 +56,12 @@ var conntrackEvents = newEventTable(ctEventStream, "conntrack_events",
 		}),
 		Text("protocol", "CTA_PROTO_NUM of the original tuple: tcp, udp, icmp, icmpv6, sctp, ... (a number for others)",
 			func(e *netlinkx.CTEvent) string { return netlinkx.ProtocolName(e.Flow.TupleOrig.Proto.Protocol) }),
-		Col("src", TypeText, "CTA_TUPLE_ORIG CTA_IP_*_SRC: the originator's address", func(e *netlinkx.CTEvent) Value { return ctAddr(e.Flow.TupleOrig.IP.SourceAddress) }),
-		Col("dst", TypeText, "CTA_TUPLE_ORIG CTA_IP_*_DST: the address the originator sent to", func(e *netlinkx.CTEvent) Value { return ctAddr(e.Flow.TupleOrig.IP.DestinationAddress) }),
+		Col("src", TypeText, "CTA_TUPLE_ORIG CTA_IP_*_SRC: the originator's address", func(e *netlinkx.CTEvent) Value { return addrValue(e.Flow.TupleOrig.IP.SourceAddress) }),
+		Col("dst", TypeText, "CTA_TUPLE_ORIG CTA_IP_*_DST: the address the originator sent to", func(e *netlinkx.CTEvent) Value { return addrValue(e.Flow.TupleOrig.IP.DestinationAddress) }),
 		Int("sport", "CTA_TUPLE_ORIG CTA_PROTO_SRC_PORT; 0 for protocols without ports", func(e *netlinkx.CTEvent) int64 { return int64(e.Flow.TupleOrig.Proto.SourcePort) }),
 		Int("dport", "CTA_TUPLE_ORIG CTA_PROTO_DST_PORT; 0 for protocols without ports", func(e *netlinkx.CTEvent) int64 { return int64(e.Flow.TupleOrig.Proto.DestinationPort) }),
-		Col("reply_src", TypeText, "CTA_TUPLE_REPLY CTA_IP_*_SRC: the address replies come from (differs from dst under DNAT)", func(e *netlinkx.CTEvent) Value { return ctAddr(e.Flow.TupleReply.IP.SourceAddress) }),
-		Col("reply_dst", TypeText, "CTA_TUPLE_REPLY CTA_IP_*_DST: the address replies go to (differs from src under SNAT)", func(e *netlinkx.CTEvent) Value { return ctAddr(e.Flow.TupleReply.IP.DestinationAddress) }),
+		Col("reply_src", TypeText, "CTA_TUPLE_REPLY CTA_IP_*_SRC: the address replies come from (differs from dst under DNAT)", func(e *netlinkx.CTEvent) Value { return addrValue(e.Flow.TupleReply.IP.SourceAddress) }),
+		Col("reply_dst", TypeText, "CTA_TUPLE_REPLY CTA_IP_*_DST: the address replies go to (differs from src under SNAT)", func(e *netlinkx.CTEvent) Value { return addrValue(e.Flow.TupleReply.IP.DestinationAddress) }),
 		Int("reply_sport", "CTA_TUPLE_REPLY CTA_PROTO_SRC_PORT", func(e *netlinkx.CTEvent) int64 { return int64(e.Flow.TupleReply.Proto.SourcePort) }),
 		Int("reply_dport", "CTA_TUPLE_REPLY CTA_PROTO_DST_PORT", func(e *netlinkx.CTEvent) int64 { return int64(e.Flow.TupleReply.Proto.DestinationPort) }),
 		Text("nat", "snat, dnat or snat,dnat from CTA_STATUS's IPS_SRC_NAT and IPS_DST_NAT; empty without NAT", func(e *netlinkx.CTEvent) string {
