@@ -1,0 +1,239 @@
+package netlinkx
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// DumpRoutes reads the routes of every table (what `ip route show table
+// all` lists) that req asks for and calls emit with each, decoded. Cached
+// routes (RTM_F_CLONED: IPv4 next-hop exceptions, IPv6 RTF_CACHE entries)
+// are not asked for and, should an old kernel send them, not passed on,
+// as ip hides them. The message points into a reused buffer: emit must not
+// keep it. Routes of other families, tables or links than req names are
+// never passed to emit.
+//
+// The request sets NETLINK_GET_STRICT_CHK so that the kernel itself drops
+// the routes of other tables and links (ip_valid_fib_dump_req); a link
+// that does not exist (ENODEV) or a table that does not (ENOENT) means no
+// routes.
+func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) error) error {
+	data := make([]byte, sizeofRtMsg, sizeofRtMsg+16)
+	data[0] = req.Family
+	if req.Table != 0 {
+		if req.Table < 256 {
+			data[4] = uint8(req.Table)
+		}
+		data = append(data, 8, 0, unix.RTA_TABLE, 0)
+		data = binary.NativeEndian.AppendUint32(data, req.Table)
+	}
+	if req.Oif != 0 {
+		data = append(data, 8, 0, unix.RTA_OIF, 0)
+		data = binary.NativeEndian.AppendUint32(data, req.Oif)
+	}
+	var m RouteMessage
+	err := Dump(ctx, DumpRequest{
+		Protocol: unix.NETLINK_ROUTE,
+		NetNS:    req.NetNS,
+		Type:     unix.RTM_GETROUTE,
+		Flags:    unix.NLM_F_DUMP,
+		Data:     data,
+		Strict:   true,
+		Key:      routeKey,
+	}, func(h netlink.Header, b []byte) error {
+		if h.Type != unix.RTM_NEWROUTE {
+			return nil
+		}
+		if err := m.UnmarshalBinary(b); err != nil {
+			return err
+		}
+		// Kernels before 4.20 dump everything: keep the promise here.
+		if m.Flags&unix.RTM_F_CLONED != 0 ||
+			req.Family != 0 && m.Family != req.Family ||
+			req.Table != 0 && m.TableID() != req.Table ||
+			req.Oif != 0 && !m.UsesLink(req.Oif) {
+			return nil
+		}
+		return emit(&m)
+	})
+	if errors.Is(err, unix.ENODEV) && req.Oif != 0 || errors.Is(err, unix.ENOENT) && req.Table != 0 {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dump routes (family %d, table %d, oif %d): %w", req.Family, req.Table, req.Oif, err)
+	}
+	return nil
+}
+
+// routeKey names an RTM_NEWROUTE for restarted dumps by its header (without
+// rtm_flags, which change with link state) and every attribute but
+// RTA_CACHEINFO, whose counters and expiry time change.
+func routeKey(b []byte) (uint64, bool) {
+	if len(b) < sizeofRtMsg {
+		return 0, false
+	}
+	h := fnv.New64a()
+	h.Write(b[0:8])
+	ad, err := netlink.NewAttributeDecoder(b[sizeofRtMsg:])
+	if err != nil {
+		return 0, false
+	}
+	var t [2]byte
+	for ad.Next() {
+		if ad.Type() == unix.RTA_CACHEINFO {
+			continue
+		}
+		binary.NativeEndian.PutUint16(t[:], ad.Type())
+		h.Write(t[:])
+		ad.Do(func(p []byte) error { h.Write(p); return nil })
+	}
+	return h.Sum64(), ad.Err() == nil
+}
+
+// UnmarshalBinary decodes one RTM_NEWROUTE payload: rtmsg, then the
+// attributes. It resets m first, keeping only the backing array of
+// Multipath. Unknown attributes are skipped; an address whose length fits
+// no family, a short RTA_CACHEINFO or a malformed RTA_MULTIPATH is an error.
+func (m *RouteMessage) UnmarshalBinary(b []byte) error {
+	*m = RouteMessage{Multipath: m.Multipath[:0]}
+	if len(b) < sizeofRtMsg {
+		return fmt.Errorf("rtmsg: %d bytes, want at least %d", len(b), sizeofRtMsg)
+	}
+	m.RtMsg = RtMsg{
+		Family: b[0], DstLen: b[1], SrcLen: b[2], TOS: b[3],
+		Table: b[4], Protocol: b[5], Scope: b[6], Type: b[7],
+		Flags: binary.NativeEndian.Uint32(b[8:12]),
+	}
+	ad, err := netlink.NewAttributeDecoder(b[sizeofRtMsg:])
+	if err != nil {
+		return fmt.Errorf("route in table %d: %w", m.Table, err)
+	}
+	for ad.Next() {
+		switch ad.Type() {
+		case unix.RTA_TABLE:
+			m.TableAttr = ad.Uint32()
+		case unix.RTA_DST:
+			ad.Do(ipAttr(&m.Dst))
+		case unix.RTA_SRC:
+			ad.Do(ipAttr(&m.Src))
+		case unix.RTA_PREFSRC:
+			ad.Do(ipAttr(&m.PrefSrc))
+		case unix.RTA_GATEWAY:
+			ad.Do(ipAttr(&m.Gateway))
+		case unix.RTA_VIA:
+			ad.Do(viaAttr(&m.Via))
+		case unix.RTA_OIF:
+			m.Oif = ad.Uint32()
+		case unix.RTA_IIF:
+			m.Iif = ad.Uint32()
+		case unix.RTA_PRIORITY:
+			m.Priority, m.HasPriority = ad.Uint32(), true
+		case unix.RTA_FLOW:
+			m.Flow = ad.Uint32()
+		case RTA_NH_ID:
+			m.NHID = ad.Uint32()
+		case unix.RTA_PREF:
+			m.Pref, m.HasPref = ad.Uint8(), true
+		case unix.RTA_METRICS:
+			ad.Nested(m.decodeMetrics)
+		case unix.RTA_CACHEINFO:
+			ad.Do(func(p []byte) error {
+				if len(p) < sizeofRtaCacheInfo {
+					return fmt.Errorf("RTA_CACHEINFO: %d bytes, want %d", len(p), sizeofRtaCacheInfo)
+				}
+				m.CacheInfo = RtaCacheInfo{
+					Expires: int32(binary.NativeEndian.Uint32(p[8:12])),
+					Error:   binary.NativeEndian.Uint32(p[12:16]),
+					Used:    binary.NativeEndian.Uint32(p[16:20]),
+				}
+				m.HasCacheInfo = true
+				return nil
+			})
+		case unix.RTA_MULTIPATH:
+			ad.Do(m.decodeMultipath)
+		}
+	}
+	if err := ad.Err(); err != nil {
+		return fmt.Errorf("route in table %d: %w", m.TableID(), err)
+	}
+	return nil
+}
+
+// decodeMetrics reads the RTAX_* attributes nested in RTA_METRICS.
+func (m *RouteMessage) decodeMetrics(ad *netlink.AttributeDecoder) error {
+	for ad.Next() {
+		switch t := int(ad.Type()); {
+		case t == unix.RTAX_CC_ALGO:
+			ad.Do(func(p []byte) error { m.CCAlgo = trimNUL(p); return nil })
+		case t < routeMetrics:
+			m.Metrics[t] = ad.Uint32()
+			m.MetricsSet |= 1 << t
+		}
+	}
+	return nil
+}
+
+// trimNUL is a C string attribute without its terminating NULs.
+func trimNUL(p []byte) []byte {
+	for len(p) > 0 && p[len(p)-1] == 0 {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// sizeofRtNexthop is sizeof(struct rtnexthop).
+const sizeofRtNexthop = 8
+
+// decodeMultipath reads RTA_MULTIPATH: struct rtnexthop entries, each
+// rtnh_len long (aligned to 4) with its attributes after the struct.
+func (m *RouteMessage) decodeMultipath(p []byte) error {
+	for len(p) > 0 {
+		if len(p) < sizeofRtNexthop {
+			return fmt.Errorf("RTA_MULTIPATH: rtnexthop of %d bytes", len(p))
+		}
+		l := int(binary.NativeEndian.Uint16(p[0:2]))
+		if l < sizeofRtNexthop || l > len(p) {
+			return fmt.Errorf("RTA_MULTIPATH: rtnh_len %d with %d bytes left", l, len(p))
+		}
+		nh := RtNexthop{Flags: p[2], Hops: p[3], Ifindex: int32(binary.NativeEndian.Uint32(p[4:8]))}
+		if l > sizeofRtNexthop {
+			ad, err := netlink.NewAttributeDecoder(p[sizeofRtNexthop:l])
+			if err != nil {
+				return fmt.Errorf("RTA_MULTIPATH path %d: %w", len(m.Multipath), err)
+			}
+			for ad.Next() {
+				switch ad.Type() {
+				case unix.RTA_GATEWAY:
+					ad.Do(ipAttr(&nh.Gateway))
+				case unix.RTA_VIA:
+					ad.Do(viaAttr(&nh.Via))
+				case unix.RTA_FLOW:
+					nh.Flow = ad.Uint32()
+				}
+			}
+			if err := ad.Err(); err != nil {
+				return fmt.Errorf("RTA_MULTIPATH path %d: %w", len(m.Multipath), err)
+			}
+		}
+		m.Multipath = append(m.Multipath, nh)
+		p = p[min(nlmsgAlign(l), len(p)):] // RTNH_ALIGN rounds to 4, as NLMSG_ALIGN does
+	}
+	return nil
+}
+
+// viaAttr decodes RTA_VIA, struct rtvia: a u16 family, then the address.
+func viaAttr(dst *netip.Addr) func([]byte) error {
+	return func(p []byte) error {
+		if len(p) < 2 {
+			return fmt.Errorf("RTA_VIA: %d bytes", len(p))
+		}
+		return ipAttr(dst)(p[2:])
+	}
+}
