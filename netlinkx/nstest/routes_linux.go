@@ -1,6 +1,9 @@
 package nstest
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // RouteLab fills the namespace with the routes the route tests read: links
 // r0 and r1 (veth, up) and r2 (no carrier: its routes are linkdown), v4
@@ -9,13 +12,17 @@ import "strings"
 // onlink, via inet6, multipath routes (weights 1 and 3, per-path realm and
 // onlink), routes over nexthop objects (one nexthop, and a group), default
 // routes, blackhole, unreachable, prohibit and throw routes, and IPv6
-// routes with pref, expires and a source prefix. It returns the commands,
+// routes with pref, expires and a source prefix. Links get no IPv6
+// link-local address. It returns the commands,
 // one a line, for a recording's header.
 func (n *NS) RouteLab() []string {
 	n.t.Helper()
 	NeedTool(n.t, "ip")
 	var cmds []string
 	for _, c := range []string{
+		// No link-local addresses: their routes would come and go (DAD) and
+		// their addresses are random.
+		"sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0",
 		"ip link add r0 type veth peer name r0p",
 		"ip link add r1 type veth peer name r1p",
 		"ip link add r2 type veth peer name r2p",
@@ -57,5 +64,15 @@ func (n *NS) RouteLab() []string {
 		n.Run(strings.Fields(c)...)
 		cmds = append(cmds, c)
 	}
+	// The kernel adds an address's local route from a work queue, nodad or not.
+	Eventually(n.t, func() error {
+		out := n.Run("ip", "-6", "route", "show", "table", "local")
+		for _, a := range []string{"2001:db8:1::1", "2001:db8:2::1"} {
+			if !strings.Contains(out, "local "+a+" ") {
+				return fmt.Errorf("no local route of %s yet:\n%s", a, out)
+			}
+		}
+		return nil
+	})
 	return cmds
 }
