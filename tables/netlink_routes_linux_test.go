@@ -40,13 +40,13 @@ func routeLine(r map[string]string) string {
 // ipRoute is one route of `ip -j route show`.
 type ipRoute struct {
 	Type, Dst, Gateway, Dev, Table, Protocol, Scope, Prefsrc, Pref, From, Tos string
-	Metric, NHID                                                             *int64
-	Expires                                                                  *int64
-	Flags                                                                    []string
-	Via                                                                      *struct{ Host string }
-	Flow                                                                     *struct{ From, To string }
-	Metrics                                                                  []map[string]any
-	Nexthops                                                                 []struct {
+	Metric, NHID                                                              *int64
+	Expires                                                                   *int64
+	Flags                                                                     []string
+	Via                                                                       *struct{ Host string }
+	Flow                                                                      *struct{ From, To string }
+	Metrics                                                                   []map[string]any
+	Nexthops                                                                  []struct {
 		Gateway, Dev string
 		Weight       int64
 		Flags        []string
