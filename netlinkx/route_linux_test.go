@@ -220,10 +220,12 @@ func TestRouteMessageUnmarshal(t *testing.T) {
 	}{
 		{name: "short", b: make([]byte, 11), wantErr: "rtmsg: 11 bytes"},
 		{name: "dst of 5 bytes", b: rtmsg(unix.AF_INET, 24, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_DST, []byte{1, 2, 3, 4, 5})), wantErr: "address of 5 bytes"},
-		{name: "short cacheinfo", b: rtmsg(unix.AF_INET6, 64, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_CACHEINFO, ci[:16])), wantErr: "RTA_CACHEINFO: 16 bytes"},
+		{name: "short cacheinfo", b: rtmsg(unix.AF_INET6, 64, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_CACHEINFO, ci[:16])), wantErr: "attribute 12: 16 bytes, want at least 32"},
 		{name: "short via", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_VIA, []byte{2})), wantErr: "RTA_VIA: 1 bytes"},
 		{name: "rtnexthop too short", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, []byte{4, 0, 0, 0})), wantErr: "rtnexthop of 4 bytes"},
 		{name: "rtnh_len beyond the attribute", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, []byte{16, 0, 0, 0, 3, 0, 0, 0})), wantErr: "rtnh_len 16 with 8 bytes left"},
+		{name: "short metric", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_METRICS, lkNLA(unix.RTAX_MTU, []byte{1, 2}))), wantErr: "RTA_METRICS: attribute 2: 2 bytes, want 4"},
+		{name: "attribute beyond the message", b: append(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0), 12, 0, 1, 0, 10, 0), wantErr: "length 12 with 6 bytes left"},
 		{name: "bad path gateway", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, rtnh(0, 0, 3, lkNLA(unix.RTA_GATEWAY, []byte{1, 2, 3})))), wantErr: "RTA_MULTIPATH path 0"},
 		{name: "default route, table only in rtm_table", b: rtmsg(unix.AF_INET, 0, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_GATEWAY, v4("10.0.0.1")), lkNLA(unix.RTA_OIF, lkU32(2))),
 			want: "fam=2 table=main dst=-/0 type=unicast proto=static scope=global flags= gw=10.0.0.1 via=- oif=2 iif=0"},
