@@ -94,7 +94,7 @@ var netlinkRoutes = &Table[routeRow]{
 			}
 			return Null
 		}).With(Index).Needs(routeNeedNames),
-		Col("index", TypeInteger, "RTA_OIF, or the path's rtnhp_ifindex: the outgoing interface index; NULL when none", func(r *routeRow) Value {
+		Col("index", TypeInteger, "RTA_OIF, or the path's rtnh_ifindex: the outgoing interface index; NULL when none", func(r *routeRow) Value {
 			if i := r.ifindex(); i != 0 {
 				return IntValue(int64(i))
 			}
