@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -341,4 +342,69 @@ func tableRowsCtx(t *testing.T, ctx context.Context, tb Interface, ns netlinkx.N
 		t.Fatalf("%s %v: %v", spec.Name, cons, err)
 	}
 	return rows
+}
+
+// TestNetlinkRoutesHidesCache makes path MTU exceptions (cloned routes,
+// RTM_F_CLONED) for an IPv4 and an IPv6 destination behind a router whose
+// far link has a smaller MTU, and checks that the table shows what `ip
+// route show table all` does: the routes, not the cache `ip route show
+// cache` lists.
+func TestNetlinkRoutesHidesCache(t *testing.T) {
+	nstest.NeedTool(t, "ping")
+	a, r, c := nstest.New(t), nstest.New(t), nstest.New(t)
+	for _, n := range []*nstest.NS{a, r, c} {
+		n.Run("sysctl", "-qw", "net.ipv6.conf.default.addr_gen_mode=1", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	}
+	a.Run("ip", "link", "add", "x0", "type", "veth", "peer", "name", "x0p", "netns", r.Name)
+	r.Run("ip", "link", "add", "y0", "type", "veth", "peer", "name", "y0p", "netns", c.Name)
+	for _, cmd := range [][]string{
+		{"ip", "addr", "add", "10.1.0.1/24", "dev", "x0"}, {"ip", "-6", "addr", "add", "fd01::1/64", "dev", "x0", "nodad"},
+		{"ip", "link", "set", "x0", "up"}, {"ip", "route", "add", "default", "via", "10.1.0.2"}, {"ip", "-6", "route", "add", "default", "via", "fd01::2"},
+	} {
+		a.Run(cmd...)
+	}
+	for _, cmd := range [][]string{
+		{"sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"},
+		{"ip", "addr", "add", "10.1.0.2/24", "dev", "x0p"}, {"ip", "-6", "addr", "add", "fd01::2/64", "dev", "x0p", "nodad"},
+		{"ip", "addr", "add", "10.5.0.1/24", "dev", "y0"}, {"ip", "-6", "addr", "add", "fd05::1/64", "dev", "y0", "nodad"},
+		{"ip", "link", "set", "x0p", "up"}, {"ip", "link", "set", "y0", "up", "mtu", "1300"},
+	} {
+		r.Run(cmd...)
+	}
+	for _, cmd := range [][]string{
+		{"ip", "addr", "add", "10.5.0.2/24", "dev", "y0p"}, {"ip", "-6", "addr", "add", "fd05::2/64", "dev", "y0p", "nodad"},
+		{"ip", "link", "set", "y0p", "up", "mtu", "1300"}, {"ip", "route", "add", "default", "via", "10.5.0.1"}, {"ip", "-6", "route", "add", "default", "via", "fd05::1"},
+	} {
+		c.Run(cmd...)
+	}
+	// The router answers "fragmentation needed" / "packet too big": the
+	// pings fail, and leave an exception behind.
+	nstest.Eventually(t, func() error {
+		_ = a.Command("ping", "-c", "1", "-W", "1", "-M", "do", "-s", "1400", "10.5.0.2").Run()
+		_ = a.Command("ping", "-6", "-c", "1", "-W", "1", "-s", "1400", "fd05::2").Run()
+		cache := a.Run("ip", "route", "show", "cache") + a.Run("ip", "-6", "route", "show", "cache")
+		for _, dst := range []string{"10.5.0.2 ", "fd05::2 "} {
+			if !strings.Contains(cache, dst) || !strings.Contains(cache, "mtu 1300") {
+				return fmt.Errorf("no exception for %s yet:\n%s", dst, cache)
+			}
+		}
+		return nil
+	})
+	rows := tableRows(t, netlinkRoutes, a.Open(), nil, nil)
+	var want, got []string
+	for _, fam := range []string{famInet, famInet6} {
+		lines, _ := ipRouteLines(t, a, fam)
+		want = append(want, lines...)
+	}
+	for _, r := range rows {
+		got = append(got, routeLine(r))
+	}
+	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+		t.Errorf("(-ip +netlink_routes):\n%s", diff)
+	}
+	for _, g := range got {
+		if strings.Contains(g, " 10.5.0.2 ") || strings.Contains(g, " fd05::2 ") {
+			t.Errorf("a cached route is shown: %s", g)
+		}
+	}
 }
