@@ -17,8 +17,11 @@
 // cannot be restarted without repeating rows; its LinkStats64 refuses an
 // IFLA_STATS64 that is not 184, 192 or 200 bytes long, where a newer
 // kernel may send more; and it allocates a message per datagram, where Dump
-// reads every datagram into one reused buffer. rtnetlink's types are used
-// where they carry what a table needs (routes, rules and neighbours in the
-// event stream), and a test checks that our link and address decoders agree
+// reads every datagram into one reused buffer. Routes are decoded here too:
+// rtnetlink's RouteMessage allocates per attribute and reads neither
+// RTA_VIA, RTA_NH_ID, RTA_CACHEINFO nor a path's RTA_VIA and RTA_FLOW,
+// and a dump may hold a full Internet table. rtnetlink's types are used
+// where they carry what a table needs (rules and neighbours in the event
+// stream), and tests check that our link, address and route decoders agree
 // with rtnetlink's on every recorded message both can decode.
 package netlinkx
