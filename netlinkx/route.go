@@ -141,7 +141,7 @@ func (m *RouteMessage) UsesLink(ifindex uint32) bool {
 	return false
 }
 
-// RouteRequest narrows a route dump. The kernel applies Table and Oif under
+// RouteRequest narrows a route dump. The kernel applies its fields under
 // strict checking (NETLINK_GET_STRICT_CHK, kernel 4.20+); DumpRoutes applies
 // them again for older kernels.
 type RouteRequest struct {
@@ -154,6 +154,10 @@ type RouteRequest struct {
 	// Oif, when not 0, asks for the routes that leave through that link
 	// (RTA_OIF), a multipath route when one of its paths does.
 	Oif uint32
+	// Protocol, when not 0, asks for the routes of that rtm_protocol only (RTPROT_*).
+	Protocol uint8
+	// Type, when not 0, asks for the routes of that rtm_type only (RTN_*).
+	Type uint8
 }
 
 // routeFlagNames are the RTNH_F_* and RTM_F_* bits of rtm_flags and

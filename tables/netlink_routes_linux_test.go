@@ -243,23 +243,34 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 		// rows it may send back at most (of all of them).
 		attrs  []uint16
 		narrow bool
+		// header are the rtmsg bytes each route dump must set (5
+		// rtm_protocol, 7 rtm_type).
+		header []int
 	}{
-		{"inet", eq("family", "inet"), nil, true},
-		{"inet6", eq("family", "inet6"), nil, true},
-		{"both families", eq("family", "inet", "inet6"), nil, false},
-		{"no such family", eq("family", "link"), nil, true},
-		{"table main", eq("table", "main"), []uint16{unix.RTA_TABLE}, true},
-		{"table 100 by number", eq("table", "100"), []uint16{unix.RTA_TABLE}, true},
-		{"table local and 1000", eq("table", "local", "1000"), []uint16{unix.RTA_TABLE}, true},
-		{"no such table name", eq("table", "nope"), nil, true},
-		{"table_id 100", eq("table_id", "100"), []uint16{unix.RTA_TABLE}, true},
-		{"table_id of no table", eq("table_id", "4242"), []uint16{unix.RTA_TABLE}, true},
-		{"r1", eq("interface", "r1"), []uint16{unix.RTA_OIF}, true},
-		{"r0 and r1 (multipath routes use both)", eq("interface", "r0", "r1"), []uint16{unix.RTA_OIF}, true},
-		{"no such link", eq("interface", "nope"), nil, true},
-		{"index of r1", eq("index", r1), []uint16{unix.RTA_OIF}, true},
-		{"index of no link", eq("index", "9999"), nil, true},
-		{"r1 inet6 main", and(eq("interface", "r1"), eq("family", "inet6"), eq("table", "main")), []uint16{unix.RTA_OIF, unix.RTA_TABLE}, true},
+		{"inet", eq("family", "inet"), nil, true, nil},
+		{"inet6", eq("family", "inet6"), nil, true, nil},
+		{"both families", eq("family", "inet", "inet6"), nil, false, nil},
+		{"no such family", eq("family", "link"), nil, true, nil},
+		{"table main", eq("table", "main"), []uint16{unix.RTA_TABLE}, true, nil},
+		{"table 100 by number", eq("table", "100"), []uint16{unix.RTA_TABLE}, true, nil},
+		{"table local and 1000", eq("table", "local", "1000"), []uint16{unix.RTA_TABLE}, true, nil},
+		{"no such table name", eq("table", "nope"), nil, true, nil},
+		{"table_id 100", eq("table_id", "100"), []uint16{unix.RTA_TABLE}, true, nil},
+		{"table_id of no table", eq("table_id", "4242"), []uint16{unix.RTA_TABLE}, true, nil},
+		{"r1", eq("interface", "r1"), []uint16{unix.RTA_OIF}, true, nil},
+		{"r0 and r1 (multipath routes use both)", eq("interface", "r0", "r1"), []uint16{unix.RTA_OIF}, true, nil},
+		{"no such link", eq("interface", "nope"), nil, true, nil},
+		{"index of r1", eq("index", r1), []uint16{unix.RTA_OIF}, true, nil},
+		{"index of no link", eq("index", "9999"), nil, true, nil},
+		{"protocol kernel", eq("protocol", "kernel"), nil, true, []int{5}},
+		{"protocol bgp or dhcp", eq("protocol", "bgp", "dhcp"), nil, true, []int{5}},
+		{"protocol by number", eq("protocol", "186"), nil, true, nil},
+		{"protocol unspec", eq("protocol", "unspec"), nil, false, nil},
+		{"type blackhole", eq("type", "blackhole"), nil, true, []int{7}},
+		{"types of reject routes in table 100", and(eq("type", "unreachable", "prohibit", "throw"), eq("table", "100")), []uint16{unix.RTA_TABLE}, true, []int{7}},
+		{"protocol and type lists past maxRouteDumps", and(eq("type", "unicast", "local", "broadcast", "multicast", "blackhole", "unreachable"),
+			eq("protocol", "kernel", "boot", "static", "dhcp", "bgp", "ra")), nil, false, nil},
+		{"r1 inet6 main", and(eq("interface", "r1"), eq("family", "inet6"), eq("table", "main")), []uint16{unix.RTA_OIF, unix.RTA_TABLE}, true, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -294,6 +305,11 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 				}
 				if !req.Strict {
 					t.Errorf("route dump without NETLINK_GET_STRICT_CHK")
+				}
+				for _, i := range tt.header {
+					if req.Data[i] == 0 {
+						t.Errorf("route dump request % x has no rtmsg byte %d", req.Data, i)
+					}
 				}
 				for _, a := range tt.attrs {
 					if !hasAttr(req.Data[12:], a) {
