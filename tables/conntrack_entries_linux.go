@@ -6,6 +6,7 @@ import (
 	"net/netip"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/ti-mo/conntrack"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,7 +29,7 @@ var conntrackEntries = &Table[netlinkx.Conntrack]{
 		"SELECT orig_src, orig_sport, nat_src, nat_sport, orig_dst, orig_dport FROM conntrack_entries WHERE nat_src IS NOT NULL",
 		"SELECT protocol, state, count(*) AS entries FROM conntrack_entries GROUP BY protocol, state",
 	},
-	Columns: []Column[netlinkx.Conntrack]{
+	Columns: Concat([]Column[netlinkx.Conntrack]{
 		Text("family", "nfgenmsg.nfgen_family: inet (AF_INET) or inet6 (AF_INET6); conntrack prints ipv4/ipv6", func(c *netlinkx.Conntrack) string {
 			return familyName(c.Family)
 		}).With(Index),
@@ -36,48 +37,15 @@ var conntrackEntries = &Table[netlinkx.Conntrack]{
 		Int("protocol_number", "CTA_PROTO_NUM of the original tuple: the IP protocol number", func(c *netlinkx.Conntrack) int64 {
 			return int64(c.TupleOrig.Proto.Protocol)
 		}),
-		Col("orig_src", TypeText, "CTA_TUPLE_ORIG CTA_IP_V4_SRC/CTA_IP_V6_SRC: the source address of the original direction", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleOrig.IP.SourceAddress)
-		}),
-		Col("orig_dst", TypeText, "CTA_TUPLE_ORIG CTA_IP_V4_DST/CTA_IP_V6_DST: the destination address of the original direction", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleOrig.IP.DestinationAddress)
-		}),
-		Col("orig_sport", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_SRC_PORT: the source port (TCP, UDP, SCTP, DCCP, UDP-Lite); NULL for other protocols", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleOrig.Proto.SourcePort)
-		}),
-		Col("orig_dport", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_DST_PORT: the destination port; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleOrig.Proto.DestinationPort)
-		}),
-		Col("orig_icmp_type", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_ICMP_TYPE/CTA_PROTO_ICMPV6_TYPE (conntrack's type=); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleOrig.Proto.ICMPType))
-		}),
-		Col("orig_icmp_code", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_ICMP_CODE/CTA_PROTO_ICMPV6_CODE (conntrack's code=); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleOrig.Proto.ICMPCode))
-		}),
-		Col("orig_icmp_id", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_ICMP_ID/CTA_PROTO_ICMPV6_ID: the echo identifier (conntrack's id=); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleOrig.Proto.ICMPID))
-		}),
-		Col("reply_src", TypeText, "CTA_TUPLE_REPLY source address: where replies come from", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleReply.IP.SourceAddress)
-		}),
-		Col("reply_dst", TypeText, "CTA_TUPLE_REPLY destination address: where replies go (the SNAT address when the source is rewritten)", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleReply.IP.DestinationAddress)
-		}),
-		Col("reply_sport", TypeInteger, "CTA_TUPLE_REPLY CTA_PROTO_SRC_PORT; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleReply.Proto.SourcePort)
-		}),
-		Col("reply_dport", TypeInteger, "CTA_TUPLE_REPLY CTA_PROTO_DST_PORT; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleReply.Proto.DestinationPort)
-		}),
-		Col("reply_icmp_type", TypeInteger, "CTA_TUPLE_REPLY ICMP type (an echo request's entry expects type 0, echo reply); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleReply.Proto.ICMPType))
-		}),
-		Col("reply_icmp_code", TypeInteger, "CTA_TUPLE_REPLY ICMP code; NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleReply.Proto.ICMPCode))
-		}),
-		Col("reply_icmp_id", TypeInteger, "CTA_TUPLE_REPLY ICMP echo identifier; NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleReply.Proto.ICMPID))
-		}),
+	}, tupleColumns("orig", "CTA_TUPLE_ORIG", tupleDocs{
+		src:  "the source address of the original direction",
+		dst:  "the destination address of the original direction",
+		icmp: "conntrack's type=, code=, id=",
+	}, func(c *netlinkx.Conntrack) *conntrack.Tuple { return &c.TupleOrig }), tupleColumns("reply", "CTA_TUPLE_REPLY", tupleDocs{
+		src:  "where replies come from",
+		dst:  "where replies go (the SNAT address when the source is rewritten)",
+		icmp: "an echo request's entry expects type 0, echo reply",
+	}, func(c *netlinkx.Conntrack) *conntrack.Tuple { return &c.TupleReply }), []Column[netlinkx.Conntrack]{
 		Col("state", TypeText, "CTA_PROTOINFO state as conntrack prints it: TCP (enum tcp_conntrack without TCP_CONNTRACK_: SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2), SCTP or DCCP; NULL for other protocols", func(c *netlinkx.Conntrack) Value {
 			if s, ok := c.State(); ok {
 				return TextValue(s)
@@ -138,7 +106,7 @@ var conntrackEntries = &Table[netlinkx.Conntrack]{
 			}
 			return IntValue(c.Timestamp.Start.Unix())
 		}),
-	},
+	}),
 	Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.Conntrack) error) error {
 		req := netlinkx.ConntrackRequest{NetNS: q.NetNS, Family: unix.AF_UNSPEC}
 		if fams, ok := q.Equals("family"); ok {
@@ -181,6 +149,39 @@ var conntrackEntries = &Table[netlinkx.Conntrack]{
 		}
 		return err
 	},
+}
+
+// tupleDocs say what a conntrack tuple's addresses and ICMP fields mean in
+// its direction, for the column descriptions.
+type tupleDocs struct{ src, dst, icmp string }
+
+// tupleColumns are the columns of one conntrack tuple (CTA_TUPLE_ORIG or
+// CTA_TUPLE_REPLY, named by attr): prefix_src, _dst, _sport, _dport,
+// _icmp_type, _icmp_code and _icmp_id. Ports are NULL for protocols without
+// ports, ICMP fields unless the entry is ICMP or ICMPv6.
+func tupleColumns(prefix, attr string, docs tupleDocs, tuple func(*netlinkx.Conntrack) *conntrack.Tuple) []Column[netlinkx.Conntrack] {
+	icmp := func(name, field string, get func(t *conntrack.Tuple) uint16) Column[netlinkx.Conntrack] {
+		return Col(prefix+"_icmp_"+name, TypeInteger, attr+" CTA_PROTO_ICMP_"+field+"/CTA_PROTO_ICMPV6_"+field+" ("+docs.icmp+"); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
+			return icmpValue(c, int64(get(tuple(c))))
+		})
+	}
+	return []Column[netlinkx.Conntrack]{
+		Col(prefix+"_src", TypeText, attr+" CTA_IP_V4_SRC/CTA_IP_V6_SRC: "+docs.src, func(c *netlinkx.Conntrack) Value {
+			return addrValue(tuple(c).IP.SourceAddress)
+		}),
+		Col(prefix+"_dst", TypeText, attr+" CTA_IP_V4_DST/CTA_IP_V6_DST: "+docs.dst, func(c *netlinkx.Conntrack) Value {
+			return addrValue(tuple(c).IP.DestinationAddress)
+		}),
+		Col(prefix+"_sport", TypeInteger, attr+" CTA_PROTO_SRC_PORT: the source port (TCP, UDP, SCTP, DCCP, UDP-Lite); NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
+			return portValue(c, tuple(c).Proto.SourcePort)
+		}),
+		Col(prefix+"_dport", TypeInteger, attr+" CTA_PROTO_DST_PORT: the destination port; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
+			return portValue(c, tuple(c).Proto.DestinationPort)
+		}),
+		icmp("type", "TYPE", func(t *conntrack.Tuple) uint16 { return uint16(t.Proto.ICMPType) }),
+		icmp("code", "CODE", func(t *conntrack.Tuple) uint16 { return uint16(t.Proto.ICMPCode) }),
+		icmp("id", "ID", func(t *conntrack.Tuple) uint16 { return t.Proto.ICMPID }),
+	}
 }
 
 // portValue is a tuple's port, NULL for protocols without ports.
