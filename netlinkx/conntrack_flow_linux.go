@@ -2,7 +2,6 @@ package netlinkx
 
 import (
 	"fmt"
-	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -148,28 +147,10 @@ func (c *Conntrack) State() (name string, ok bool) {
 	return "", false
 }
 
-// ipConntrackStatus are the bits of enum ip_conntrack_status
-// (linux/netfilter/nf_conntrack_common.h) without the IPS_ prefix.
-var ipConntrackStatus = []string{"EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT",
-	"DST_NAT", "SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE",
-	"UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD"}
-
 // StatusNames is CTA_STATUS as the IPS_* names of its set bits,
-// comma-separated in bit order; an unnamed bit shows as its number.
+// comma-separated in bit order; bits without a name come last, in hex.
 func StatusNames(s conntrack.Status) string {
-	var b strings.Builder
-	for v := uint32(s); v != 0; v &= v - 1 {
-		i := bits.TrailingZeros32(v)
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		if i < len(ipConntrackStatus) {
-			b.WriteString(ipConntrackStatus[i])
-		} else {
-			b.WriteString(strconv.Itoa(i))
-		}
-	}
-	return b.String()
+	return formatFlags(uint32(s), ctStatusNames, ",", "0x")
 }
 
 // LabelBits is CTA_LABELS as the numbers of its set bits, comma-separated
