@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
-	"strconv"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -131,20 +130,15 @@ func ipAttr(dst *netip.Addr) func([]byte) error {
 
 // ScopeName is ifa_scope as iproute2 names it (rt_scopes): global, site,
 // link, host, nowhere; a decimal number otherwise.
-func ScopeName(scope uint8) string {
-	switch scope {
-	case unix.RT_SCOPE_UNIVERSE:
-		return "global"
-	case unix.RT_SCOPE_SITE:
-		return "site"
-	case unix.RT_SCOPE_LINK:
-		return "link"
-	case unix.RT_SCOPE_HOST:
-		return "host"
-	case unix.RT_SCOPE_NOWHERE:
-		return "nowhere"
-	}
-	return strconv.Itoa(int(scope))
+func ScopeName(scope uint8) string { return nameOf(scopeNames, scope) }
+
+// scopeNames are the RT_SCOPE_* values iproute2's rt_scopes names.
+var scopeNames = map[uint8]string{
+	unix.RT_SCOPE_UNIVERSE: "global",
+	unix.RT_SCOPE_SITE:     "site",
+	unix.RT_SCOPE_LINK:     "link",
+	unix.RT_SCOPE_HOST:     "host",
+	unix.RT_SCOPE_NOWHERE:  "nowhere",
 }
 
 // addrFlagNames is iproute2's ifa_flag_names: the IFA_F_* bits in the order

@@ -78,26 +78,18 @@ func (c *Conntrack) ProtocolName() string {
 }
 
 // ProtocolName is an IP protocol number as conntrack names it, else the number.
-func ProtocolName(p uint8) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "tcp"
-	case unix.IPPROTO_UDP:
-		return "udp"
-	case unix.IPPROTO_ICMP:
-		return "icmp"
-	case unix.IPPROTO_ICMPV6:
-		return "icmpv6"
-	case unix.IPPROTO_SCTP:
-		return "sctp"
-	case unix.IPPROTO_DCCP:
-		return "dccp"
-	case unix.IPPROTO_UDPLITE:
-		return "udplite"
-	case unix.IPPROTO_GRE:
-		return "gre"
-	}
-	return strconv.Itoa(int(p))
+func ProtocolName(p uint8) string { return nameOf(ctProtoNames, p) }
+
+// ctProtoNames are the IP protocols conntrack tracks by name.
+var ctProtoNames = map[uint8]string{
+	unix.IPPROTO_TCP:     "tcp",
+	unix.IPPROTO_UDP:     "udp",
+	unix.IPPROTO_ICMP:    "icmp",
+	unix.IPPROTO_ICMPV6:  "icmpv6",
+	unix.IPPROTO_SCTP:    "sctp",
+	unix.IPPROTO_DCCP:    "dccp",
+	unix.IPPROTO_UDPLITE: "udplite",
+	unix.IPPROTO_GRE:     "gre",
 }
 
 // HasPorts reports whether the protocol's tuple has ports (CTA_PROTO_SRC_PORT):

@@ -43,3 +43,12 @@ func bitOrder[T ~uint8 | ~uint16 | ~uint32](names ...string) []flagName[T] {
 	}
 	return out
 }
+
+// nameOf is names[v], or v in decimal where names has no entry: how ip, ss
+// and conntrack print an enum value they cannot name.
+func nameOf[T ~uint8 | ~uint16 | ~uint32](names map[T]string, v T) string {
+	if n, ok := names[v]; ok {
+		return n
+	}
+	return strconv.FormatUint(uint64(v), 10)
+}
