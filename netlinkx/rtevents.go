@@ -66,10 +66,7 @@ var rtProtNames = map[uint8]string{
 // RouteProtocolName is rtm_protocol as `ip route` prints it after "proto";
 // a decimal number for a value without a name.
 func RouteProtocolName(p uint8) string {
-	if n, ok := rtProtNames[p]; ok {
-		return n
-	}
-	return strconv.Itoa(int(p))
+	return nameOf(rtProtNames, p)
 }
 
 // RouteTypeName is rtm_type (RTN_*) as `ip route` prints it; a decimal
