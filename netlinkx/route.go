@@ -3,7 +3,6 @@ package netlinkx
 import (
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
 // Route constants missing from golang.org/x/sys/unix.
@@ -162,10 +161,7 @@ type RouteRequest struct {
 
 // routeFlagNames are the RTNH_F_* and RTM_F_* bits of rtm_flags and
 // rtnh_flags in the order and spelling of iproute2's print_rt_flags.
-var routeFlagNames = []struct {
-	bit  uint32
-	name string
-}{
+var routeFlagNames = []flagName[uint32]{
 	{0x1, "dead"},                     // RTNH_F_DEAD
 	{0x4, "onlink"},                   // RTNH_F_ONLINK
 	{0x2, "pervasive"},                // RTNH_F_PERVASIVE
@@ -184,39 +180,17 @@ var routeFlagNames = []struct {
 // comma-separated list of iproute2's names (dead, onlink, pervasive,
 // offload, trap, notify, linkdown, unresolved, rt_offload, rt_trap,
 // rt_offload_failed), unknown bits in hex.
-func RouteFlags(flags uint32) string {
-	var b strings.Builder
-	for _, n := range routeFlagNames {
-		if flags&n.bit != 0 {
-			flags &^= n.bit
-			if b.Len() > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(n.name)
-		}
-	}
-	if flags != 0 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("0x" + strconv.FormatUint(uint64(flags), 16))
-	}
-	return b.String()
+func RouteFlags(flags uint32) string { return formatFlags(flags, routeFlagNames, ",", "0x") }
+
+// routePrefNames are the ICMPV6_ROUTER_PREF_* values of RTA_PREF as
+// iproute2 names them.
+var routePrefNames = map[uint8]string{
+	ICMPV6_ROUTER_PREF_LOW: "low", ICMPV6_ROUTER_PREF_MEDIUM: "medium", ICMPV6_ROUTER_PREF_HIGH: "high",
 }
 
 // RoutePrefName is RTA_PREF as `ip -6 route` prints it after "pref": low,
 // medium, high; a decimal number otherwise.
-func RoutePrefName(p uint8) string {
-	switch p {
-	case ICMPV6_ROUTER_PREF_LOW:
-		return "low"
-	case ICMPV6_ROUTER_PREF_MEDIUM:
-		return "medium"
-	case ICMPV6_ROUTER_PREF_HIGH:
-		return "high"
-	}
-	return strconv.Itoa(int(p))
-}
+func RoutePrefName(p uint8) string { return nameOf(routePrefNames, p) }
 
 // RouteRealms formats RTA_FLOW as `ip route` prints it after "realm" or
 // "realms": the destination realm, or source/destination when the source

@@ -46,128 +46,129 @@ const routeNeedNames Need[routeRow] = 1 << 0
 
 // netlinkRoutes is netlink_routes: one row per route and path of every
 // routing table, what `ip route show table all` prints.
-var netlinkRoutes = &Table[routeRow]{
-	Name: "netlink_routes",
-	Doc: "One row per IPv4 and IPv6 route of every routing table, and per path of a multipath route, from rtnetlink RTM_GETROUTE dumps " +
-		"(struct rtmsg and the RTA_* attributes): what `ip route show table all` prints (IPv4 and IPv6). " +
-		"A multipath route (RTA_MULTIPATH) gives one row per path, numbered by nexthop_index from 0 with its weight; a route with one path has both NULL. " +
-		"A route that uses a nexthop object (nexthop_id) shows the gateway and link the kernel resolved it to, one row per path of a group. " +
-		"Cached routes (RTM_F_CLONED: IPv4 next-hop exceptions, IPv6 cache entries) are not shown, as ip hides them without `cache`. " +
-		"Constraints on family, table or table_id, interface or index, protocol and type narrow the dumps in the kernel (NETLINK_GET_STRICT_CHK with RTA_TABLE, RTA_OIF, rtm_protocol and rtm_type, kernel 4.20+; " +
-		"older kernels send everything and the rows are filtered here). Reading interface costs an RTM_GETLINK dump. " +
-		"The column table is an SQL keyword: quote it (\"table\"). " +
-		"osquery's routes table reads the main table of IPv4 and IPv6 only, without policy tables or paths.",
-	Examples: []string{
-		"SELECT destination, prefix_len, gateway, interface, metric FROM netlink_routes WHERE \"table\" = 'main'",
-		"SELECT family, \"table\", count(*) AS routes FROM netlink_routes GROUP BY family, \"table\"",
-		"SELECT destination, prefix_len, nexthop_index, gateway, interface, weight FROM netlink_routes WHERE nexthop_index IS NOT NULL",
-		"SELECT \"table\", destination, prefix_len, type FROM netlink_routes WHERE type IN ('blackhole', 'unreachable', 'prohibit')",
-		"SELECT destination, prefix_len, gateway FROM netlink_routes WHERE family = 'inet6' AND prefix_len = 0",
-	},
-	Columns: []Column[routeRow]{
-		Text("family", "rtmsg.rtm_family: inet (AF_INET) or inet6 (AF_INET6)", func(r *routeRow) string { return familyName(r.m.Family) }).With(Index),
-		Text("table", "RTA_TABLE (rtm_table when not sent) as ip names it: the name from rt_tables (/etc/iproute2/rt_tables, /usr/share/iproute2/rt_tables, rt_tables.d/*.conf; local, main and default are reserved), the number otherwise",
-			func(r *routeRow) string { return netlinkx.RouteTableName(r.m.TableID()) }).With(Index),
-		BigInt("table_id", "RTA_TABLE (rtm_table when not sent): the table's number (255 local, 254 main, 253 default)", func(r *routeRow) int64 { return int64(r.m.TableID()) }).With(Index),
-		Text("destination", "RTA_DST: the destination prefix's address; 0.0.0.0 or :: for a default route (prefix_len 0), which ip prints as default", func(r *routeRow) string {
-			if r.m.Dst.IsValid() {
-				return r.m.Dst.String()
-			}
-			if r.m.Family == unix.AF_INET6 {
-				return "::"
-			}
-			return "0.0.0.0"
-		}),
-		Int("prefix_len", "rtmsg.rtm_dst_len: the destination prefix's length in bits", func(r *routeRow) int64 { return int64(r.m.DstLen) }),
-		Text("type", "rtmsg.rtm_type: the RTN_* type as ip names it (unicast, local, broadcast, anycast, multicast, blackhole, unreachable, prohibit, throw, nat, ...)", func(r *routeRow) string {
-			return netlinkx.RouteTypeName(r.m.Type)
-		}).With(Index),
-		Text("protocol", "rtmsg.rtm_protocol: who installed the route, as ip names RTPROT_* (kernel, boot, static, ra, dhcp, bgp, ...), the number otherwise; ip prints nothing for boot", func(r *routeRow) string {
-			return netlinkx.RouteProtocolName(r.m.Protocol)
-		}).With(Index),
-		Text("scope", "rtmsg.rtm_scope: global, site, link, host or nowhere (RT_SCOPE_*), the number otherwise; ip prints nothing for global", func(r *routeRow) string {
-			return netlinkx.ScopeName(r.m.Scope)
-		}),
-		Col("gateway", TypeText, "RTA_GATEWAY of the route or path, or the address of RTA_VIA (a gateway of the other family: an IPv4 route via an IPv6 neighbour); NULL when directly connected", (*routeRow).gateway),
-		Col("interface", TypeText, "the name of the outgoing link (IFLA_IFNAME of RTA_OIF, or of the path's rtnh_ifindex); NULL for a route without one (blackhole, unreachable, ...)", func(r *routeRow) Value {
-			if n, ok := r.names[r.ifindex()]; ok {
-				return TextValue(n)
-			}
-			return Null
-		}).With(Index).Needs(routeNeedNames),
-		Col("index", TypeInteger, "RTA_OIF, or the path's rtnh_ifindex: the outgoing interface index; NULL when none", func(r *routeRow) Value {
-			if i := r.ifindex(); i != 0 {
-				return IntValue(int64(i))
-			}
-			return Null
-		}).With(Index),
-		Col("source", TypeText, "RTA_PREFSRC: the source address preferred for the route (ip's src); NULL when not set", func(r *routeRow) Value { return addrValue(r.m.PrefSrc) }),
-		BigInt("metric", "RTA_PRIORITY: the route's metric (priority), lower first; 0 when the kernel sends none (an IPv4 route of metric 0)", func(r *routeRow) int64 { return int64(r.m.Priority) }),
-		Text("flags", "rtmsg.rtm_flags, and the path's rtnh_flags for a path of a multipath route, as ip names them, comma-separated: dead, onlink, pervasive, offload, trap, notify, linkdown, unresolved, rt_offload, rt_trap, rt_offload_failed; unknown bits in hex",
-			func(r *routeRow) string {
-				f := r.m.Flags
-				if r.nh != nil {
-					f |= uint32(r.nh.Flags)
+var netlinkRoutes = lazy("netlink_routes", func() *Table[routeRow] {
+	return &Table[routeRow]{
+		Doc: "One row per IPv4 and IPv6 route of every routing table, and per path of a multipath route, from rtnetlink RTM_GETROUTE dumps " +
+			"(struct rtmsg and the RTA_* attributes): what `ip route show table all` prints (IPv4 and IPv6). " +
+			"A multipath route (RTA_MULTIPATH) gives one row per path, numbered by nexthop_index from 0 with its weight; a route with one path has both NULL. " +
+			"A route that uses a nexthop object (nexthop_id) shows the gateway and link the kernel resolved it to, one row per path of a group. " +
+			"Cached routes (RTM_F_CLONED: IPv4 next-hop exceptions, IPv6 cache entries) are not shown, as ip hides them without `cache`. " +
+			"Constraints on family, table or table_id, interface or index, protocol and type narrow the dumps in the kernel (NETLINK_GET_STRICT_CHK with RTA_TABLE, RTA_OIF, rtm_protocol and rtm_type, kernel 4.20+; " +
+			"older kernels send everything and the rows are filtered here). Reading interface costs an RTM_GETLINK dump. " +
+			"The column table is an SQL keyword: quote it (\"table\"). " +
+			"osquery's routes table reads the main table of IPv4 and IPv6 only, without policy tables or paths.",
+		Examples: []string{
+			"SELECT destination, prefix_len, gateway, interface, metric FROM netlink_routes WHERE \"table\" = 'main'",
+			"SELECT family, \"table\", count(*) AS routes FROM netlink_routes GROUP BY family, \"table\"",
+			"SELECT destination, prefix_len, nexthop_index, gateway, interface, weight FROM netlink_routes WHERE nexthop_index IS NOT NULL",
+			"SELECT \"table\", destination, prefix_len, type FROM netlink_routes WHERE type IN ('blackhole', 'unreachable', 'prohibit')",
+			"SELECT destination, prefix_len, gateway FROM netlink_routes WHERE family = 'inet6' AND prefix_len = 0",
+		},
+		Columns: []Column[routeRow]{
+			Text("family", "rtmsg.rtm_family: inet (AF_INET) or inet6 (AF_INET6)", func(r *routeRow) string { return familyName(r.m.Family) }).With(Index),
+			Text("table", "RTA_TABLE (rtm_table when not sent) as ip names it: the name from rt_tables (/etc/iproute2/rt_tables, /usr/share/iproute2/rt_tables, rt_tables.d/*.conf; local, main and default are reserved), the number otherwise",
+				func(r *routeRow) string { return netlinkx.RouteTableName(r.m.TableID()) }).With(Index),
+			BigInt("table_id", "RTA_TABLE (rtm_table when not sent): the table's number (255 local, 254 main, 253 default)", func(r *routeRow) int64 { return int64(r.m.TableID()) }).With(Index),
+			Text("destination", "RTA_DST: the destination prefix's address; 0.0.0.0 or :: for a default route (prefix_len 0), which ip prints as default", func(r *routeRow) string {
+				if r.m.Dst.IsValid() {
+					return r.m.Dst.String()
 				}
-				return netlinkx.RouteFlags(f)
+				if r.m.Family == unix.AF_INET6 {
+					return "::"
+				}
+				return "0.0.0.0"
 			}),
-		Col("nexthop_id", TypeBigInt, "RTA_NH_ID: the id of the nexthop object the route uses (`ip nexthop`, kernel 5.3+); NULL for a route with its own nexthops", func(r *routeRow) Value {
-			if r.m.NHID == 0 {
+			Int("prefix_len", "rtmsg.rtm_dst_len: the destination prefix's length in bits", func(r *routeRow) int64 { return int64(r.m.DstLen) }),
+			Text("type", "rtmsg.rtm_type: the RTN_* type as ip names it (unicast, local, broadcast, anycast, multicast, blackhole, unreachable, prohibit, throw, nat, ...)", func(r *routeRow) string {
+				return netlinkx.RouteTypeName(r.m.Type)
+			}).With(Index),
+			Text("protocol", "rtmsg.rtm_protocol: who installed the route, as ip names RTPROT_* (kernel, boot, static, ra, dhcp, bgp, ...), the number otherwise; ip prints nothing for boot", func(r *routeRow) string {
+				return netlinkx.RouteProtocolName(r.m.Protocol)
+			}).With(Index),
+			Text("scope", "rtmsg.rtm_scope: global, site, link, host or nowhere (RT_SCOPE_*), the number otherwise; ip prints nothing for global", func(r *routeRow) string {
+				return netlinkx.ScopeName(r.m.Scope)
+			}),
+			Col("gateway", TypeText, "RTA_GATEWAY of the route or path, or the address of RTA_VIA (a gateway of the other family: an IPv4 route via an IPv6 neighbour); NULL when directly connected", (*routeRow).gateway),
+			Col("interface", TypeText, "the name of the outgoing link (IFLA_IFNAME of RTA_OIF, or of the path's rtnh_ifindex); NULL for a route without one (blackhole, unreachable, ...)", func(r *routeRow) Value {
+				if n, ok := r.names[r.ifindex()]; ok {
+					return TextValue(n)
+				}
 				return Null
-			}
-			return IntValue(int64(r.m.NHID))
-		}),
-		Col("nexthop_index", TypeInteger, "the path's position in RTA_MULTIPATH, from 0, in the kernel's (and ip's) order; NULL for a route with one path", func(r *routeRow) Value {
-			if r.nh == nil {
+			}).With(Index).Needs(routeNeedNames),
+			Col("index", TypeInteger, "RTA_OIF, or the path's rtnh_ifindex: the outgoing interface index; NULL when none", func(r *routeRow) Value {
+				if i := r.ifindex(); i != 0 {
+					return IntValue(int64(i))
+				}
 				return Null
-			}
-			return IntValue(int64(r.nhIndex))
-		}),
-		Col("weight", TypeInteger, "rtnexthop.rtnh_hops + 1: the path's weight, as ip prints it; NULL for a route with one path", func(r *routeRow) Value {
-			if r.nh == nil {
-				return Null
-			}
-			return IntValue(int64(r.nh.Weight()))
-		}),
-		routeMetric("mtu", unix.RTAX_MTU, "RTA_METRICS RTAX_MTU: the path MTU of the route, bytes"),
-		routeMetric("advmss", unix.RTAX_ADVMSS, "RTA_METRICS RTAX_ADVMSS: the MSS advertised on TCP connections over the route, bytes"),
-		routeMetric("hoplimit", unix.RTAX_HOPLIMIT, "RTA_METRICS RTAX_HOPLIMIT: the TTL or hop limit of packets over the route"),
-		routeMetric("initcwnd", unix.RTAX_INITCWND, "RTA_METRICS RTAX_INITCWND: TCP's initial congestion window, segments"),
-		routeMetric("initrwnd", unix.RTAX_INITRWND, "RTA_METRICS RTAX_INITRWND: TCP's initial receive window, segments"),
-		Col("congctl", TypeText, "RTA_METRICS RTAX_CC_ALGO: the TCP congestion control algorithm of the route; NULL when not set", func(r *routeRow) Value {
-			if r.m.CCAlgo == nil {
-				return Null
-			}
-			return TextValue(string(r.m.CCAlgo))
-		}),
-		Col("expires", TypeBigInt, "rta_cacheinfo.rta_expires: seconds until the route expires (an IPv6 route learned from a router advertisement, or added with expires), truncated as ip prints it; NULL for a route that does not expire", func(r *routeRow) Value {
-			if !r.m.HasCacheInfo || r.m.CacheInfo.Expires == 0 {
-				return Null
-			}
-			return IntValue(int64(r.m.CacheInfo.Expires) / 100) // clock_t, USER_HZ
-		}),
-		Col("pref", TypeText, "RTA_PREF: the IPv6 router preference (RFC 4191) as ip prints it: low, medium or high; NULL for IPv4", func(r *routeRow) Value {
-			if !r.m.HasPref {
-				return Null
-			}
-			return TextValue(netlinkx.RoutePrefName(r.m.Pref))
-		}),
-		Int("tos", "rtmsg.rtm_tos: the TOS (IPv4) or DSCP the route matches, 0 for any", func(r *routeRow) int64 { return int64(r.m.TOS) }),
-		Col("src", TypeText, "RTA_SRC: the source prefix's address of an IPv6 source-specific route (ip's from); NULL for other routes", func(r *routeRow) Value { return addrValue(r.m.Src) }),
-		Int("src_len", "rtmsg.rtm_src_len: the source prefix's length in bits, 0 for other routes", func(r *routeRow) int64 { return int64(r.m.SrcLen) }),
-		Col("realms", TypeText, "RTA_FLOW of the route or path: the IPv4 realm as ip prints it, TO or FROM/TO (numbers); NULL when not set", func(r *routeRow) Value {
-			flow := r.m.Flow
-			if r.nh != nil && r.nh.Flow != 0 {
-				flow = r.nh.Flow
-			}
-			if flow == 0 {
-				return Null
-			}
-			return TextValue(netlinkx.RouteRealms(flow))
-		}),
-	},
-	Generate: generateRoutes,
-}
+			}).With(Index),
+			Col("source", TypeText, "RTA_PREFSRC: the source address preferred for the route (ip's src); NULL when not set", func(r *routeRow) Value { return addrValue(r.m.PrefSrc) }),
+			BigInt("metric", "RTA_PRIORITY: the route's metric (priority), lower first; 0 when the kernel sends none (an IPv4 route of metric 0)", func(r *routeRow) int64 { return int64(r.m.Priority) }),
+			Text("flags", "rtmsg.rtm_flags, and the path's rtnh_flags for a path of a multipath route, as ip names them, comma-separated: dead, onlink, pervasive, offload, trap, notify, linkdown, unresolved, rt_offload, rt_trap, rt_offload_failed; unknown bits in hex",
+				func(r *routeRow) string {
+					f := r.m.Flags
+					if r.nh != nil {
+						f |= uint32(r.nh.Flags)
+					}
+					return netlinkx.RouteFlags(f)
+				}),
+			Col("nexthop_id", TypeBigInt, "RTA_NH_ID: the id of the nexthop object the route uses (`ip nexthop`, kernel 5.3+); NULL for a route with its own nexthops", func(r *routeRow) Value {
+				if r.m.NHID == 0 {
+					return Null
+				}
+				return IntValue(int64(r.m.NHID))
+			}),
+			Col("nexthop_index", TypeInteger, "the path's position in RTA_MULTIPATH, from 0, in the kernel's (and ip's) order; NULL for a route with one path", func(r *routeRow) Value {
+				if r.nh == nil {
+					return Null
+				}
+				return IntValue(int64(r.nhIndex))
+			}),
+			Col("weight", TypeInteger, "rtnexthop.rtnh_hops + 1: the path's weight, as ip prints it; NULL for a route with one path", func(r *routeRow) Value {
+				if r.nh == nil {
+					return Null
+				}
+				return IntValue(int64(r.nh.Weight()))
+			}),
+			routeMetric("mtu", unix.RTAX_MTU, "RTA_METRICS RTAX_MTU: the path MTU of the route, bytes"),
+			routeMetric("advmss", unix.RTAX_ADVMSS, "RTA_METRICS RTAX_ADVMSS: the MSS advertised on TCP connections over the route, bytes"),
+			routeMetric("hoplimit", unix.RTAX_HOPLIMIT, "RTA_METRICS RTAX_HOPLIMIT: the TTL or hop limit of packets over the route"),
+			routeMetric("initcwnd", unix.RTAX_INITCWND, "RTA_METRICS RTAX_INITCWND: TCP's initial congestion window, segments"),
+			routeMetric("initrwnd", unix.RTAX_INITRWND, "RTA_METRICS RTAX_INITRWND: TCP's initial receive window, segments"),
+			Col("congctl", TypeText, "RTA_METRICS RTAX_CC_ALGO: the TCP congestion control algorithm of the route; NULL when not set", func(r *routeRow) Value {
+				if r.m.CCAlgo == nil {
+					return Null
+				}
+				return TextValue(string(r.m.CCAlgo))
+			}),
+			Col("expires", TypeBigInt, "rta_cacheinfo.rta_expires: seconds until the route expires (an IPv6 route learned from a router advertisement, or added with expires), truncated as ip prints it; NULL for a route that does not expire", func(r *routeRow) Value {
+				if !r.m.HasCacheInfo || r.m.CacheInfo.Expires == 0 {
+					return Null
+				}
+				return IntValue(int64(r.m.CacheInfo.Expires) / 100) // clock_t, USER_HZ
+			}),
+			Col("pref", TypeText, "RTA_PREF: the IPv6 router preference (RFC 4191) as ip prints it: low, medium or high; NULL for IPv4", func(r *routeRow) Value {
+				if !r.m.HasPref {
+					return Null
+				}
+				return TextValue(netlinkx.RoutePrefName(r.m.Pref))
+			}),
+			Int("tos", "rtmsg.rtm_tos: the TOS (IPv4) or DSCP the route matches, 0 for any", func(r *routeRow) int64 { return int64(r.m.TOS) }),
+			Col("src", TypeText, "RTA_SRC: the source prefix's address of an IPv6 source-specific route (ip's from); NULL for other routes", func(r *routeRow) Value { return addrValue(r.m.Src) }),
+			Int("src_len", "rtmsg.rtm_src_len: the source prefix's length in bits, 0 for other routes", func(r *routeRow) int64 { return int64(r.m.SrcLen) }),
+			Col("realms", TypeText, "RTA_FLOW of the route or path: the IPv4 realm as ip prints it, TO or FROM/TO (numbers); NULL when not set", func(r *routeRow) Value {
+				flow := r.m.Flow
+				if r.nh != nil && r.nh.Flow != 0 {
+					flow = r.nh.Flow
+				}
+				if flow == 0 {
+					return Null
+				}
+				return TextValue(netlinkx.RouteRealms(flow))
+			}),
+		},
+		Generate: generateRoutes,
+	}
+})
 
 // routeMetric is a column of one RTAX_* metric: NULL when not set.
 func routeMetric(name string, rtax int, doc string) Column[routeRow] {
