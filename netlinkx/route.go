@@ -146,7 +146,7 @@ func (m *RouteMessage) UsesLink(ifindex uint32) bool {
 type RouteRequest struct {
 	// NetNS is the namespace to read.
 	NetNS NetNS
-	// Family is AF_INET or AF_INET6, or AF_UNSPEC (0) for both.
+	// Family is AF_INET or AF_INET6, or AF_UNSPEC (0) for both, one dump each.
 	Family uint8
 	// Table, when not 0, asks for the routes of that table only (RTA_TABLE).
 	Table uint32

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DumpRoutes reads the routes of every table (what `ip route show table
-// all` lists) that req asks for and calls emit with each, decoded. Cached
+// DumpRoutes reads the IPv4 and IPv6 routes of every table (what `ip route
+// show table all` lists) that req asks for and calls emit with each, decoded. Cached
 // routes (RTM_F_CLONED: IPv4 next-hop exceptions, IPv6 RTF_CACHE entries)
 // are not asked for and, should an old kernel send them, not passed on,
 // as ip hides them. The message points into a reused buffer: emit must not
@@ -26,6 +26,18 @@ import (
 // that does not exist (ENODEV) or a table that does not (ENOENT) means no
 // routes.
 func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) error) error {
+	if req.Family == unix.AF_UNSPEC {
+		// One dump per family: an AF_UNSPEC dump also runs the multicast
+		// (RTNL_FAMILY_IPMR, IP6MR) and MPLS ones, and MPLS refuses RTA_TABLE
+		// under strict checking.
+		for _, f := range []uint8{unix.AF_INET, unix.AF_INET6} {
+			req.Family = f
+			if err := DumpRoutes(ctx, req, emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	data := make([]byte, sizeofRtMsg, sizeofRtMsg+16)
 	data[0], data[5], data[7] = req.Family, req.Protocol, req.Type
 	if req.Table != 0 {
@@ -57,7 +69,7 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		}
 		// Kernels before 4.20 dump everything: keep the promise here.
 		if m.Flags&unix.RTM_F_CLONED != 0 ||
-			req.Family != 0 && m.Family != req.Family ||
+			m.Family != req.Family ||
 			req.Table != 0 && m.TableID() != req.Table ||
 			req.Oif != 0 && !m.UsesLink(req.Oif) ||
 			req.Protocol != 0 && m.Protocol != req.Protocol ||

@@ -183,10 +183,7 @@ func routeMetric(name string, rtax int, doc string) Column[routeRow] {
 // generateRoutes dumps the routes of each family, table and link the
 // constraints name (all of them when unconstrained) and emits a row per path.
 func generateRoutes(ctx context.Context, q *Query, emit func(*routeRow) error) error {
-	// One dump per family rather than one AF_UNSPEC dump: that one also
-	// runs the multicast (RTNL_FAMILY_IPMR) and MPLS dumps, which refuse
-	// RTA_TABLE under strict checking.
-	families := []uint8{unix.AF_INET, unix.AF_INET6}
+	families := []uint8{unix.AF_UNSPEC} // both, one dump each
 	if fams, ok := q.Equals("family"); ok {
 		families = families[:0]
 		for _, f := range dedup(fams) {
@@ -250,9 +247,6 @@ func generateRoutes(ctx context.Context, q *Query, emit func(*routeRow) error) e
 					for _, typ := range types {
 						req := netlinkx.RouteRequest{NetNS: q.NetNS, Family: family, Table: table, Oif: oif, Protocol: proto, Type: typ}
 						err := netlinkx.DumpRoutes(ctx, req, func(m *netlinkx.RouteMessage) error {
-							if m.Family != unix.AF_INET && m.Family != unix.AF_INET6 {
-								return nil
-							}
 							return emitRoutePaths(&row, m, oif, emit)
 						})
 						if err != nil {
