@@ -56,7 +56,7 @@ var netlinkRoutes = lazy("netlink_routes", func() *Table[routeRow] {
 			"Constraints on family, table or table_id, interface or index, protocol and type narrow the dumps in the kernel (NETLINK_GET_STRICT_CHK with RTA_TABLE, RTA_OIF, rtm_protocol and rtm_type, kernel 4.20+; " +
 			"older kernels send everything and the rows are filtered here). Reading interface costs an RTM_GETLINK dump. " +
 			"The column table is an SQL keyword: quote it (\"table\"). " +
-			"osquery's routes table reads the main table of IPv4 and IPv6 only, without policy tables or paths.",
+			"osquery's routes table has no table column, shows a multipath route without its paths, and keeps what one 64 KiB buffer holds of the dump (about a thousand routes).",
 		Examples: []string{
 			"SELECT destination, prefix_len, gateway, interface, metric FROM netlink_routes WHERE \"table\" = 'main'",
 			"SELECT family, \"table\", count(*) AS routes FROM netlink_routes GROUP BY family, \"table\"",
