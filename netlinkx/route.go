@@ -154,9 +154,10 @@ type RouteRequest struct {
 	// (RTA_OIF), a multipath route when one of its paths does.
 	Oif uint32
 	// Protocol, when not 0, asks for the routes of that rtm_protocol only (RTPROT_*).
+	// There is no such field for rtm_type: the kernel filters by the type a
+	// route was added with, and reports a route over a blackhole nexthop
+	// object, added as unicast, as RTN_BLACKHOLE.
 	Protocol uint8
-	// Type, when not 0, asks for the routes of that rtm_type only (RTN_*).
-	Type uint8
 }
 
 // routeFlagNames are the RTNH_F_* and RTM_F_* bits of rtm_flags and

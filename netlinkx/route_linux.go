@@ -21,8 +21,8 @@ import (
 // never passed to emit.
 //
 // The request sets NETLINK_GET_STRICT_CHK so that the kernel itself drops
-// the routes of other tables, links, protocols and types
-// (ip_valid_fib_dump_req); a link
+// the routes of other tables, links and protocols (ip_valid_fib_dump_req);
+// a link
 // that does not exist (ENODEV) or a table that does not (ENOENT) means no
 // routes.
 func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) error) error {
@@ -39,7 +39,7 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		return nil
 	}
 	data := make([]byte, sizeofRtMsg, sizeofRtMsg+16)
-	data[0], data[5], data[7] = req.Family, req.Protocol, req.Type
+	data[0], data[5] = req.Family, req.Protocol
 	if req.Table != 0 {
 		if req.Table < 256 {
 			data[4] = uint8(req.Table)
@@ -72,8 +72,7 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 			m.Family != req.Family ||
 			req.Table != 0 && m.TableID() != req.Table ||
 			req.Oif != 0 && !m.UsesLink(req.Oif) ||
-			req.Protocol != 0 && m.Protocol != req.Protocol ||
-			req.Type != 0 && m.Type != req.Type {
+			req.Protocol != 0 && m.Protocol != req.Protocol {
 			return nil
 		}
 		return emit(&m)
@@ -82,7 +81,7 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("dump routes (family %d, table %d, oif %d, protocol %d, type %d): %w", req.Family, req.Table, req.Oif, req.Protocol, req.Type, err)
+		return fmt.Errorf("dump routes (family %d, table %d, oif %d, protocol %d): %w", req.Family, req.Table, req.Oif, req.Protocol, err)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ var netlinkRoutes = lazy("netlink_routes", func() *Table[routeRow] {
 			"A multipath route (RTA_MULTIPATH) gives one row per path, numbered by nexthop_index from 0 with its weight; a route with one path has both NULL. " +
 			"A route that uses a nexthop object (nexthop_id) shows the gateway and link the kernel resolved it to, one row per path of a group. " +
 			"Cached routes (RTM_F_CLONED: IPv4 next-hop exceptions, IPv6 cache entries) are not shown, as ip hides them without `cache`. " +
-			"Constraints on family, table or table_id, interface or index, protocol and type narrow the dumps in the kernel (NETLINK_GET_STRICT_CHK with RTA_TABLE, RTA_OIF, rtm_protocol and rtm_type, kernel 4.20+; " +
+			"Constraints on family, table or table_id, interface or index, and protocol narrow the dumps in the kernel (NETLINK_GET_STRICT_CHK with RTA_TABLE, RTA_OIF and rtm_protocol, kernel 4.20+; " +
 			"older kernels send everything and the rows are filtered here). Reading interface costs an RTM_GETLINK dump. " +
 			"The column table is an SQL keyword: quote it (\"table\"). " +
 			"osquery's routes table has no table column, shows a multipath route without its paths, and keeps what one 64 KiB buffer holds of the dump (about a thousand routes).",
@@ -81,7 +81,7 @@ var netlinkRoutes = lazy("netlink_routes", func() *Table[routeRow] {
 			Int("prefix_len", "rtmsg.rtm_dst_len: the destination prefix's length in bits", func(r *routeRow) int64 { return int64(r.m.DstLen) }),
 			Text("type", "rtmsg.rtm_type: the RTN_* type as ip names it (unicast, local, broadcast, anycast, multicast, blackhole, unreachable, prohibit, throw, nat, ...)", func(r *routeRow) string {
 				return netlinkx.RouteTypeName(r.m.Type)
-			}).With(Index),
+			}),
 			Text("protocol", "rtmsg.rtm_protocol: who installed the route, as ip names RTPROT_* (kernel, boot, static, ra, dhcp, bgp, ...), the number otherwise; ip prints nothing for boot", func(r *routeRow) string {
 				return netlinkx.RouteProtocolName(r.m.Protocol)
 			}).With(Index),
@@ -227,31 +227,23 @@ func generateRoutes(ctx context.Context, q *Query, emit func(*routeRow) error) e
 		}
 		oifs = dedup(oifs)
 	}
-	protocols := routeByteValues(q, "protocol", netlinkx.RouteProtocolName)
-	types := routeByteValues(q, "type", netlinkx.RouteTypeName)
-	// A dump per combination; protocol and type lists, which the kernel
-	// filters by a byte of the header, give way when they would multiply
-	// the dumps past maxRouteDumps.
-	if len(families)*len(tables)*len(oifs)*len(protocols)*len(types) > maxRouteDumps && len(protocols)*len(types) > 1 {
-		if len(protocols) > 0 {
-			protocols = []uint8{0}
-		}
-		if len(types) > 0 {
-			types = []uint8{0}
-		}
+	protocols := routeProtocols(q)
+	// A dump per combination; a protocol list, which the kernel filters by
+	// a byte of the header, gives way when it would multiply the dumps past
+	// maxRouteDumps.
+	if len(protocols) > 1 && len(families)*len(tables)*len(oifs)*len(protocols) > maxRouteDumps {
+		protocols = []uint8{0}
 	}
 	for _, family := range families {
 		for _, table := range tables {
 			for _, oif := range oifs {
 				for _, proto := range protocols {
-					for _, typ := range types {
-						req := netlinkx.RouteRequest{NetNS: q.NetNS, Family: family, Table: table, Oif: oif, Protocol: proto, Type: typ}
-						err := netlinkx.DumpRoutes(ctx, req, func(m *netlinkx.RouteMessage) error {
-							return emitRoutePaths(&row, m, oif, emit)
-						})
-						if err != nil {
-							return err
-						}
+					req := netlinkx.RouteRequest{NetNS: q.NetNS, Family: family, Table: table, Oif: oif, Protocol: proto}
+					err := netlinkx.DumpRoutes(ctx, req, func(m *netlinkx.RouteMessage) error {
+						return emitRoutePaths(&row, m, oif, emit)
+					})
+					if err != nil {
+						return err
 					}
 				}
 			}
@@ -261,21 +253,21 @@ func generateRoutes(ctx context.Context, q *Query, emit func(*routeRow) error) e
 }
 
 // maxRouteDumps is how many dumps a query may cost before netlink_routes
-// stops narrowing by protocol and type.
+// stops narrowing by protocol.
 const maxRouteDumps = 32
 
-// routeByteValues are the rtm_protocol or rtm_type values whose name (as
-// name spells it) the column's = constraints ask for; [0], no narrowing,
-// when the column has none or asks for value 0 (unspec, none), which in
-// the request means every value.
-func routeByteValues(q *Query, col string, name func(uint8) string) []uint8 {
-	vals, ok := q.Equals(col)
-	if !ok || slices.Contains(vals, name(0)) {
+// routeProtocols are the rtm_protocol values whose names (as the protocol
+// column spells them) q's = constraints ask for; [0], no narrowing, when
+// the column has none or asks for unspec (0), which in the request means
+// every protocol.
+func routeProtocols(q *Query) []uint8 {
+	vals, ok := q.Equals("protocol")
+	if !ok || slices.Contains(vals, netlinkx.RouteProtocolName(0)) {
 		return []uint8{0}
 	}
 	var out []uint8
 	for i := 1; i < 256; i++ {
-		if slices.Contains(vals, name(uint8(i))) {
+		if slices.Contains(vals, netlinkx.RouteProtocolName(uint8(i))) {
 			out = append(out, uint8(i))
 		}
 	}

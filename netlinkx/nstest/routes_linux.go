@@ -10,7 +10,8 @@ import (
 // and v6 addresses, and in the main table and in tables 100, 200 and 1000
 // unicast routes with metric, src, mtu and other metrics, tos, realms,
 // onlink, via inet6, multipath routes (weights 1 and 3, per-path realm and
-// onlink), routes over nexthop objects (one nexthop, and a group), default
+// onlink), routes over nexthop objects (one nexthop, a group, a blackhole, an
+// IPv6 gateway for IPv4 and IPv6 routes), default
 // routes, blackhole, unreachable, prohibit and throw routes, and IPv6
 // routes with pref, expires and a source prefix. Links get no IPv6
 // link-local address. It returns the commands,
@@ -47,6 +48,11 @@ func (n *NS) RouteLab() []string {
 		"ip nexthop add id 30 group 10/20,4",
 		"ip route add 10.9.0.0/24 nhid 10",
 		"ip route add 10.95.0.0/24 nhid 30",
+		"ip nexthop add id 40 blackhole",
+		"ip route add 10.98.0.0/16 nhid 40",
+		"ip nexthop add id 42 via 2001:db8:1::2 dev r0",
+		"ip route add 10.99.0.0/16 nhid 42",
+		"ip -6 route add 2001:db8:42::/64 nhid 42",
 		"ip route add blackhole 10.70.0.0/16",
 		"ip route add unreachable 10.71.0.0/16",
 		"ip route add 10.80.0.0/16 via inet6 2001:db8:1::2 dev r0",
