@@ -260,6 +260,7 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 		{"r1", eq("interface", "r1"), []uint16{unix.RTA_OIF}, true, nil},
 		{"r0 and r1 (multipath routes use both)", eq("interface", "r0", "r1"), []uint16{unix.RTA_OIF}, true, nil},
 		{"no such link", eq("interface", "nope"), nil, true, nil},
+		{"lo (local routes, IPv6 reject routes, a blackhole nexthop object)", eq("interface", "lo"), []uint16{unix.RTA_OIF}, true, nil},
 		{"index of r1", eq("index", r1), []uint16{unix.RTA_OIF}, true, nil},
 		{"index of no link", eq("index", "9999"), nil, true, nil},
 		{"protocol kernel", eq("protocol", "kernel"), nil, true, []int{5}},
