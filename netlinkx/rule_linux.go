@@ -163,7 +163,9 @@ func hostLen(f uint8) uint8 {
 // [fwmark M[/MASK]] [iif NAME [detached]] [oif NAME [detached]] [uidrange
 // A-B] [ipproto P] [sport A[-B]] [dport A[-B]] [tun_id N]", with "from all"
 // when no source is matched. ip prints tos through rt_dsfield names where
-// /etc/iproute2 has one; this prints it in hex. dscp (kernel 6.13+) follows tos.
+// /etc/iproute2 has one, and ipproto by its /etc/protocols name; this prints
+// tos in hex and ipproto as ProtocolName does (icmpv6 for ip's ipv6-icmp).
+// dscp (kernel 6.13+) follows tos.
 func (m *RuleMessage) Selector() string {
 	var b strings.Builder
 	if m.Flags&unix.FIB_RULE_INVERT != 0 {

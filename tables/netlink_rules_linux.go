@@ -30,7 +30,7 @@ var netlinkRules = &Table[netlinkx.RuleMessage]{
 			return int64(m.Priority)
 		}),
 		Text("selector", "the rule's selector as `ip rule show` prints it between priority and action: \"[not] from SRC[/LEN] [to DST[/LEN]] [tos T] [fwmark M[/MASK]] "+
-			"[iif NAME] [oif NAME] [uidrange A-B] [ipproto P] [sport A[-B]] [dport A[-B]] [tun_id N]\", \"from all\" for none; tos in hex where ip may print an rt_dsfield name",
+			"[iif NAME] [oif NAME] [uidrange A-B] [ipproto P] [sport A[-B]] [dport A[-B]] [tun_id N]\", \"from all\" for none; tos in hex where ip may print an rt_dsfield name, ipproto as the ipproto column names it",
 			(*netlinkx.RuleMessage).Selector),
 		Int("not", "1 when fib_rule_hdr.flags has FIB_RULE_INVERT: the rule applies to packets its selector does not match (ip's not)", func(m *netlinkx.RuleMessage) int64 {
 			return b2i(m.Flags&unix.FIB_RULE_INVERT != 0)
