@@ -9,7 +9,12 @@ import (
 // Policy routing rule constants missing from golang.org/x/sys/unix.
 // From include/uapi/linux/fib_rules.h.
 const (
-	FRA_DSCP = 26 // u8: DSCP selector (kernel 6.13+), the 6-bit value without the ECN bits
+	FRA_DSCP           = 25 // u8: the DSCP matched (kernel 6.13+), the 6-bit value without the ECN bits
+	FRA_FLOWLABEL      = 26 // be32: the IPv6 flow label matched (kernel 6.14+)
+	FRA_FLOWLABEL_MASK = 27 // be32: the mask applied to the flow label
+	FRA_SPORT_MASK     = 28 // u16: the mask applied to the source port (kernel 6.15+)
+	FRA_DPORT_MASK     = 29 // u16: the mask applied to the destination port
+	FRA_DSCP_MASK      = 30 // u8: the mask applied to the DSCP
 )
 
 // FibRuleHdr is struct fib_rule_hdr, the fixed header of RTM_NEWRULE
@@ -91,9 +96,24 @@ type RuleMessage struct {
 	// TunID is FRA_TUN_ID, the tunnel id matched (sent big-endian), valid when HasTunID.
 	TunID    uint64
 	HasTunID bool
+	// SPortMask is FRA_SPORT_MASK, the mask applied to the source port, valid when HasSPortMask (kernel 6.15+).
+	SPortMask    uint16
+	HasSPortMask bool
+	// DPortMask is FRA_DPORT_MASK, the mask applied to the destination port, valid when HasDPortMask (kernel 6.15+).
+	DPortMask    uint16
+	HasDPortMask bool
 	// DSCP is FRA_DSCP, the DSCP matched, valid when HasDSCP (kernel 6.13+).
 	DSCP    uint8
 	HasDSCP bool
+	// DSCPMask is FRA_DSCP_MASK, the mask applied to the DSCP, valid when HasDSCPMask (kernel 6.15+).
+	DSCPMask    uint8
+	HasDSCPMask bool
+	// FlowLabel is FRA_FLOWLABEL, the IPv6 flow label matched (sent big-endian), valid when HasFlowLabel (kernel 6.14+).
+	FlowLabel    uint32
+	HasFlowLabel bool
+	// FlowLabelMask is FRA_FLOWLABEL_MASK, the mask applied to the flow label (sent big-endian), valid when HasFlowLabelMask.
+	FlowLabelMask    uint32
+	HasFlowLabelMask bool
 }
 
 // RuleRequest narrows a rule dump.

@@ -128,8 +128,18 @@ func (m *RuleMessage) UnmarshalBinary(b []byte) error {
 				m.TunID, m.HasTunID = binary.BigEndian.Uint64(p), true
 				return nil
 			})
+		case FRA_SPORT_MASK:
+			m.SPortMask, m.HasSPortMask = ad.Uint16(), true
+		case FRA_DPORT_MASK:
+			m.DPortMask, m.HasDPortMask = ad.Uint16(), true
 		case FRA_DSCP:
 			m.DSCP, m.HasDSCP = ad.Uint8(), true
+		case FRA_DSCP_MASK:
+			m.DSCPMask, m.HasDSCPMask = ad.Uint8(), true
+		case FRA_FLOWLABEL:
+			ad.Do(be32Attr("FRA_FLOWLABEL", &m.FlowLabel, &m.HasFlowLabel))
+		case FRA_FLOWLABEL_MASK:
+			ad.Do(be32Attr("FRA_FLOWLABEL_MASK", &m.FlowLabelMask, &m.HasFlowLabelMask))
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -150,6 +160,17 @@ func portRangeAttr(name string, dst *FibRulePortRange, ok *bool) func([]byte) er
 	}
 }
 
+// be32Attr decodes a big-endian 32-bit attribute.
+func be32Attr(name string, dst *uint32, ok *bool) func([]byte) error {
+	return func(p []byte) error {
+		if len(p) != 4 {
+			return fmt.Errorf("%s: %d bytes, want 4", name, len(p))
+		}
+		*dst, *ok = binary.BigEndian.Uint32(p), true
+		return nil
+	}
+}
+
 // hostLen is the prefix length of one address of family f, as ip omits it.
 func hostLen(f uint8) uint8 {
 	if f == unix.AF_INET6 {
@@ -160,12 +181,14 @@ func hostLen(f uint8) uint8 {
 
 // Selector is the rule's selector as `ip rule show` prints it between the
 // priority and the action: "[not] from SRC[/LEN] [to DST[/LEN]] [tos T]
-// [fwmark M[/MASK]] [iif NAME [detached]] [oif NAME [detached]] [uidrange
-// A-B] [ipproto P] [sport A[-B]] [dport A[-B]] [tun_id N]", with "from all"
-// when no source is matched. ip prints tos through rt_dsfield names where
+// [dscp D[/MASK]] [flowlabel L[/MASK]] [fwmark M[/MASK]] [iif NAME
+// [detached]] [oif NAME [detached]] [uidrange A-B] [ipproto P] [sport
+// A[-B]|A/MASK] [dport A[-B]|A/MASK] [tun_id N]", with "from all" when no
+// source is matched. ip prints tos through rt_dsfield names where
 // /etc/iproute2 has one, and ipproto by its /etc/protocols name; this prints
 // tos in hex and ipproto as ProtocolName does (icmpv6 for ip's ipv6-icmp).
-// dscp (kernel 6.13+) follows tos.
+// A mask is shown, in hex, only where it does not cover the whole field
+// (the selectors of kernels 6.13 to 6.15, which iproute2 6.1 does not know).
 func (m *RuleMessage) Selector() string {
 	var b strings.Builder
 	if m.Flags&unix.FIB_RULE_INVERT != 0 {
@@ -197,6 +220,15 @@ func (m *RuleMessage) Selector() string {
 	}
 	if m.HasDSCP {
 		b.WriteString(" dscp " + strconv.Itoa(int(m.DSCP)))
+		if m.HasDSCPMask && m.DSCPMask != 0x3f {
+			b.WriteString("/" + cHex(uint64(m.DSCPMask)))
+		}
+	}
+	if m.HasFlowLabel {
+		b.WriteString(" flowlabel " + cHex(uint64(m.FlowLabel)))
+		if m.HasFlowLabelMask && m.FlowLabelMask != 0xfffff {
+			b.WriteString("/" + cHex(uint64(m.FlowLabelMask)))
+		}
 	}
 	if m.HasFwMark || m.HasFwMask {
 		b.WriteString(" fwmark " + cHex(uint64(m.FwMark)))
@@ -225,16 +257,20 @@ func (m *RuleMessage) Selector() string {
 		b.WriteString(" ipproto " + ProtocolName(m.IPProto))
 	}
 	for _, r := range []struct {
-		name string
-		has  bool
-		r    FibRulePortRange
-	}{{"sport", m.HasSPortRange, m.SPortRange}, {"dport", m.HasDPortRange, m.DPortRange}} {
-		if !r.has {
-			continue
-		}
-		fmt.Fprintf(&b, " %s %d", r.name, r.r.Start)
-		if r.r.End != r.r.Start {
-			fmt.Fprintf(&b, "-%d", r.r.End)
+		name    string
+		has     bool
+		r       FibRulePortRange
+		hasMask bool
+		mask    uint16
+	}{{"sport", m.HasSPortRange, m.SPortRange, m.HasSPortMask, m.SPortMask}, {"dport", m.HasDPortRange, m.DPortRange, m.HasDPortMask, m.DPortMask}} {
+		switch {
+		case !r.has:
+		case r.hasMask && r.mask != 0xffff:
+			fmt.Fprintf(&b, " %s %s/%s", r.name, cHex(uint64(r.r.Start)), cHex(uint64(r.mask)))
+		case r.r.End != r.r.Start:
+			fmt.Fprintf(&b, " %s %d-%d", r.name, r.r.Start, r.r.End)
+		default:
+			fmt.Fprintf(&b, " %s %d", r.name, r.r.Start)
 		}
 	}
 	if m.HasTunID {

@@ -29,8 +29,9 @@ var netlinkRules = &Table[netlinkx.RuleMessage]{
 		BigInt("priority", "FRA_PRIORITY: the rule's preference, lower first (ip's pref); 0 when not sent, as ip prints it", func(m *netlinkx.RuleMessage) int64 {
 			return int64(m.Priority)
 		}),
-		Text("selector", "the rule's selector as `ip rule show` prints it between priority and action: \"[not] from SRC[/LEN] [to DST[/LEN]] [tos T] [fwmark M[/MASK]] "+
-			"[iif NAME] [oif NAME] [uidrange A-B] [ipproto P] [sport A[-B]] [dport A[-B]] [tun_id N]\", \"from all\" for none; tos in hex where ip may print an rt_dsfield name, ipproto as the ipproto column names it",
+		Text("selector", "the rule's selector as `ip rule show` prints it between priority and action: \"[not] from SRC[/LEN] [to DST[/LEN]] [tos T] [dscp D[/MASK]] [flowlabel L[/MASK]] [fwmark M[/MASK]] "+
+			"[iif NAME] [oif NAME] [uidrange A-B] [ipproto P] [sport A[-B]|A/MASK] [dport A[-B]|A/MASK] [tun_id N]\", \"from all\" for none; tos in hex where ip may print an rt_dsfield name, ipproto as the ipproto column names it, "+
+			"a mask only where it does not cover the whole field",
 			(*netlinkx.RuleMessage).Selector),
 		Int("not", "1 when fib_rule_hdr.flags has FIB_RULE_INVERT: the rule applies to packets its selector does not match (ip's not)", func(m *netlinkx.RuleMessage) int64 {
 			return b2i(m.Flags&unix.FIB_RULE_INVERT != 0)
@@ -58,6 +59,24 @@ var netlinkRules = &Table[netlinkx.RuleMessage]{
 				return Null
 			}
 			return IntValue(int64(m.DSCP))
+		}),
+		Col("dscp_mask", TypeInteger, "FRA_DSCP_MASK: the mask applied to the DSCP before comparing, 63 (0x3f) for all bits (kernel 6.15+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
+			if !m.HasDSCPMask {
+				return Null
+			}
+			return IntValue(int64(m.DSCPMask))
+		}),
+		Col("flowlabel", TypeBigInt, "FRA_FLOWLABEL: the IPv6 flow label matched (kernel 6.14+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
+			if !m.HasFlowLabel {
+				return Null
+			}
+			return IntValue(int64(m.FlowLabel))
+		}),
+		Col("flowlabel_mask", TypeBigInt, "FRA_FLOWLABEL_MASK: the mask applied to the flow label, 1048575 (0xfffff) for all bits; NULL when not sent", func(m *netlinkx.RuleMessage) Value {
+			if !m.HasFlowLabelMask {
+				return Null
+			}
+			return IntValue(int64(m.FlowLabelMask))
 		}),
 		Col("fwmark", TypeBigInt, "FRA_FWMARK: the packet mark matched (skb->mark AND fwmask); NULL when the rule matches no mark", func(m *netlinkx.RuleMessage) Value {
 			if !m.HasFwMark && !m.HasFwMask {
@@ -106,6 +125,12 @@ var netlinkRules = &Table[netlinkx.RuleMessage]{
 		}),
 		Col("dport_end", TypeInteger, "FRA_DPORT_RANGE end: the last destination port matched (dport_start for a single port); NULL for any", func(m *netlinkx.RuleMessage) Value {
 			return rulePort(m.HasDPortRange, m.DPortRange.End)
+		}),
+		Col("sport_mask", TypeInteger, "FRA_SPORT_MASK: the mask applied to the source port before comparing with sport_start, 65535 for all bits (kernel 6.15+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
+			return rulePort(m.HasSPortMask, m.SPortMask)
+		}),
+		Col("dport_mask", TypeInteger, "FRA_DPORT_MASK: the mask applied to the destination port before comparing with dport_start, 65535 for all bits (kernel 6.15+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
+			return rulePort(m.HasDPortMask, m.DPortMask)
 		}),
 		Col("tun_id", TypeUnsignedBigInt, "FRA_TUN_ID: the tunnel id matched (metadata of a collect_md tunnel); NULL for any", func(m *netlinkx.RuleMessage) Value {
 			if !m.HasTunID {
@@ -206,7 +231,7 @@ func bytesValue(b []byte) Value {
 	return TextValue(string(b))
 }
 
-// rulePort is a port range bound cell: NULL when the range was not sent.
+// rulePort is a port range bound or mask cell: NULL when it was not sent.
 func rulePort(ok bool, port uint16) Value {
 	if !ok {
 		return Null
