@@ -12,6 +12,12 @@ const (
 	NHA_FDB        = 11 // flag: the nexthop belongs to a bridge fdb (kernel 5.8+)
 	NHA_RES_GROUP  = 12 // nested NHA_RES_GROUP_*: resilient group parameters (kernel 5.13+)
 	NHA_RES_BUCKET = 13 // nested NHA_RES_BUCKET_*: one bucket of a resilient group
+	NHA_OP_FLAGS   = 14 // u32: NHA_OP_FLAG_* bits (kernel 6.10+)
+
+	// NHA_OP_FLAG_RESP_GRP_RESVD_0 in a reply's NHA_OP_FLAGS says the
+	// kernel zeroes the reserved bytes of nexthop_grp, so that weight_high
+	// can be trusted (kernel 6.12+).
+	NHA_OP_FLAG_RESP_GRP_RESVD_0 = 1 << 31
 
 	NHA_RES_GROUP_BUCKETS          = 1 // u16: number of buckets
 	NHA_RES_GROUP_IDLE_TIMER       = 2 // u32, clock_t: idle time after which a bucket may move
@@ -37,7 +43,7 @@ const sizeofNhMsg = 8
 type NexthopGrp struct {
 	ID         uint32 // id: the member nexthop's id
 	Weight     uint8  // weight: the low 8 bits of the weight minus one
-	WeightHigh uint8  // weight_high (resvd1 before kernel 6.12): the high 8 bits of the weight minus one
+	WeightHigh uint8  // weight_high (resvd1 before kernel 6.12): the high 8 bits of the weight minus one; 0 unless NHA_OP_FLAGS has NHA_OP_FLAG_RESP_GRP_RESVD_0
 }
 
 // sizeofNexthopGrp is sizeof(struct nexthop_grp).
@@ -81,6 +87,8 @@ type NexthopMessage struct {
 	EncapType uint16
 	// FDB is NHA_FDB: the nexthop serves bridge fdb entries (vxlan), not routes.
 	FDB bool
+	// OpFlags is NHA_OP_FLAGS: NHA_OP_FLAG_* bits the kernel sets in a reply (kernel 6.12+ for groups).
+	OpFlags uint32
 	// ResGroup is NHA_RES_GROUP, valid when HasResGroup (resilient groups, kernel 5.13+).
 	ResGroup    NhaResGroup
 	HasResGroup bool

@@ -104,7 +104,8 @@ func nexthopKey(b []byte) (uint64, bool) {
 // UnmarshalBinary decodes one RTM_NEWNEXTHOP payload: nhmsg, then the NHA_*
 // attributes. Unknown attributes are skipped; a gateway whose length fits
 // no family, or an NHA_GROUP that is not a whole number of nexthop_grp, is
-// an error. The Group array of m is reused.
+// an error. The Group array of m is reused. weight_high is kept only when
+// NHA_OP_FLAGS says the kernel zeroes nexthop_grp's reserved bytes.
 func (m *NexthopMessage) UnmarshalBinary(b []byte) error {
 	if len(b) < sizeofNhMsg {
 		return fmt.Errorf("nhmsg: %d bytes, want at least %d", len(b), sizeofNhMsg)
@@ -147,6 +148,14 @@ func (m *NexthopMessage) UnmarshalBinary(b []byte) error {
 		case NHA_RES_GROUP:
 			m.HasResGroup = true
 			ad.Nested(m.ResGroup.decode)
+		case NHA_OP_FLAGS:
+			m.OpFlags = ad.Uint32()
+		}
+	}
+	if m.OpFlags&NHA_OP_FLAG_RESP_GRP_RESVD_0 == 0 {
+		// An older kernel's resvd1 is not known to be zero, as iproute2 says.
+		for i := range group {
+			group[i].WeightHigh = 0
 		}
 	}
 	m.Group = group

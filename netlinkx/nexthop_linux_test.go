@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -170,8 +171,12 @@ func TestNexthopMessageUnmarshal(t *testing.T) {
 		{name: "fdb", b: nhmsg(unix.AF_INET, 0, 0, 0, lkNLA(unix.NHA_ID, lkU32(14)), lkNLA(unix.NHA_GATEWAY, []byte{10, 0, 0, 5}), lkNLA(netlinkx.NHA_FDB, nil)),
 			want: "id=14 fam=2 scope=global proto=unspec flags= via=10.0.0.5 oif=0 blackhole=false fdb=true encap=0"},
 		{name: "mpath group, 16-bit weight", b: nhmsg(0, 0, 0, 0, lkNLA(unix.NHA_ID, lkU32(10)),
-			lkNLA(unix.NHA_GROUP, bytes.Join([][]byte{nhGrp(1, 2, 0), nhGrp(3, 0, 0), nhGrp(4, 0xff, 1)}, nil)), lkNLA(unix.NHA_GROUP_TYPE, u16(0))),
+			lkNLA(unix.NHA_GROUP, bytes.Join([][]byte{nhGrp(1, 2, 0), nhGrp(3, 0, 0), nhGrp(4, 0xff, 1)}, nil)), lkNLA(unix.NHA_GROUP_TYPE, u16(0)),
+			lkNLA(netlinkx.NHA_OP_FLAGS, lkU32(netlinkx.NHA_OP_FLAG_RESP_GRP_RESVD_0))),
 			want: "id=10 fam=0 scope=global proto=unspec flags= via=- oif=0 blackhole=false fdb=false encap=0 group=1,3/3/4,512 type=mpath"},
+		{name: "weight_high of a kernel that may leave it unset", b: nhmsg(0, 0, 0, 0, lkNLA(unix.NHA_ID, lkU32(10)),
+			lkNLA(unix.NHA_GROUP, bytes.Join([][]byte{nhGrp(1, 2, 7), nhGrp(4, 0xff, 1)}, nil))),
+			want: "id=10 fam=0 scope=global proto=unspec flags= via=- oif=0 blackhole=false fdb=false encap=0 group=1,3/4,256"},
 		{name: "resilient group", b: nhmsg(0, 0, 0, 0, lkNLA(unix.NHA_ID, lkU32(11)), lkNLA(unix.NHA_GROUP, nhGrp(1, 0, 0)), lkNLA(unix.NHA_GROUP_TYPE, u16(1)),
 			lkNLA(unix.NLA_F_NESTED|netlinkx.NHA_RES_GROUP, bytes.Join([][]byte{
 				lkNLA(0, nil), // NHA_RES_GROUP_PAD
@@ -315,5 +320,42 @@ func TestDumpNexthopRequests(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDumpNexthopsWideWeight adds, over netlink (iproute2 6.1 takes weights
+// up to 255 only), a group whose member has weight 1000 (weight_high, kernel
+// 6.12+), and checks that the dump gives it back whole.
+func TestDumpNexthopsWideWeight(t *testing.T) {
+	ns, _ := nexthopLab(t)
+	fd := ns.Open()
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: int(fd)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w := uint32(1000 - 1) // the kernel takes and sends the weight minus one
+	req := nhmsg(unix.AF_UNSPEC, 0, 0, 0, lkNLA(unix.NHA_ID, lkU32(20)),
+		lkNLA(unix.NHA_GROUP, append(nhGrp(1, uint8(w), uint8(w>>8)), nhGrp(7, 0, 0)...)))
+	_, err = c.Execute(netlink.Message{
+		Header: netlink.Header{Type: unix.RTM_NEWNEXTHOP, Flags: netlink.Request | netlink.Acknowledge | netlink.Create | netlink.Excl},
+		Data:   req,
+	})
+	if err != nil {
+		if netlinkx.KernelAtLeast(6, 12) {
+			t.Fatalf("kernel 6.12+ refuses a nexthop weight of 1000: %v", err)
+		}
+		t.Skipf("kernel refuses a nexthop weight of 1000 (16-bit weights need kernel 6.12+): %v", err)
+	}
+	var got []string
+	err = netlinkx.DumpNexthops(context.Background(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
+		got = append(got, m.GroupString())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"1,1000/7"}, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -70,7 +70,7 @@ var netlinkNexthops = &Table[nexthopRow]{
 		Text("flags", "nhmsg.nh_flags: the RTNH_F_* bits as ip names them, comma-separated: dead, onlink, pervasive, offload, trap, linkdown, unresolved", func(r *nexthopRow) string {
 			return netlinkx.NexthopFlags(r.m.Flags)
 		}),
-		Col("group", TypeText, "NHA_GROUP as ip prints it after group: member ids joined by '/', each with ',WEIGHT' when its weight is not 1 (\"1,3/2\"); NULL for a nexthop that is not a group", func(r *nexthopRow) Value {
+		Col("group", TypeText, "NHA_GROUP as ip prints it after group: member ids joined by '/', each with ',WEIGHT' when its weight is not 1 (\"1,3/2\"; weights above 256 from kernel 6.12+, which iproute2 before 6.12 prints modulo 256); NULL for a nexthop that is not a group", func(r *nexthopRow) Value {
 			if len(r.m.Group) == 0 {
 				return Null
 			}
