@@ -11,14 +11,15 @@
 // into a buffer that is reused for the next message: read them inside the
 // callback, copy what must outlive it.
 //
-// Why links and addresses are decoded here rather than with
+// Why links, addresses and rules are decoded here rather than with
 // jsimonetti/rtnetlink v2 (the exception to "use the chosen libraries"):
 // its Execute-based dumps hide NLM_F_DUMP_INTR, so an interrupted dump
 // cannot be restarted without repeating rows; its LinkStats64 refuses an
 // IFLA_STATS64 that is not 184, 192 or 200 bytes long, where a newer
 // kernel may send more; and it allocates a message per datagram, where Dump
 // reads every datagram into one reused buffer. rtnetlink's types are used
-// where they carry what a table needs (routes, rules and neighbours in the
-// event stream), and a test checks that our link and address decoders agree
-// with rtnetlink's on every recorded message both can decode.
+// where they carry what a table needs (routes and neighbours in the event
+// stream; it has no nexthop messages), and tests check that our link,
+// address and rule decoders agree with rtnetlink's on every recorded message
+// both can decode.
 package netlinkx
