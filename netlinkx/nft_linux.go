@@ -15,8 +15,8 @@ import (
 // every chain, rule and set, all under one generation ID.
 type NftRuleset struct {
 	Gen    uint32 // NFTA_GEN_ID the reads were made under
-	Chains []*nftables.Chain
-	Rules  []*nftables.Rule
+	Chains []NftChain
+	Rules  []*nftables.Rule // each with its Table and Chain (name and table only) set
 	Sets   []NftSet
 }
 
@@ -27,20 +27,31 @@ type NftSet struct {
 	Elements []nftables.SetElement
 }
 
-// nftReadTries bounds how often ReadNftRuleset reads again when the
-// ruleset's generation moved during a read.
+// nftReadTries bounds how often ReadNftRuleset reads when the ruleset's
+// generation moved during a read.
 const nftReadTries = 5
+
+// ErrNftGenMoved is returned (wrapped) by ReadNftRuleset when the ruleset's
+// generation moved during each of its nftReadTries reads: something rewrites
+// the ruleset faster than it can be listed, and no consistent copy was had.
+var ErrNftGenMoved = errors.New("the ruleset changed while it was read (NFT_MSG_GETGEN moved)")
+
+// nftMidRead, when set (only by tests), is called in the middle of each
+// read, after the chains are listed and before their rules are, with the
+// read's number from 0: a test changes the ruleset there.
+var nftMidRead func(try int)
 
 // ErrNoNfTables is returned by ReadNftRuleset when the kernel has no
 // nf_tables (the NETLINK_NETFILTER subsystem answers EPROTONOSUPPORT/ENOENT).
 var ErrNoNfTables = errors.New("kernel has no nf_tables")
 
-// ReadNftRuleset reads every table's chains, rules and sets in ns with
-// google/nftables, reading again (at most nftReadTries times) when the
-// generation ID (NFT_MSG_GETGEN) moved while it read.
+// ReadNftRuleset reads every table's chains (NFT_MSG_GETCHAIN, decoded by
+// DecodeNftChain), rules and sets (with google/nftables) in ns, and reads
+// again when the generation ID (NFT_MSG_GETGEN) moved while it read. After
+// nftReadTries reads that each saw it move, it returns ErrNftGenMoved.
 func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 	var err error
-	for range nftReadTries {
+	for try := range nftReadTries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -50,7 +61,7 @@ func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 			return nil, err
 		}
 		var rs *NftRuleset
-		rs, err = readNftOnce(ns)
+		rs, err = readNftOnce(ctx, ns, try)
 		if err != nil {
 			return nil, err
 		}
@@ -63,10 +74,10 @@ func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 			return rs, nil
 		}
 	}
-	return nil, fmt.Errorf("nf_tables ruleset changed during %d reads", nftReadTries)
+	return nil, fmt.Errorf("%w, %d times in a row", ErrNftGenMoved, nftReadTries)
 }
 
-func readNftOnce(ns NetNS) (*NftRuleset, error) {
+func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	c, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(ns)))
 	if err != nil {
 		return nil, fmt.Errorf("nftables conn: %w", err)
@@ -77,18 +88,35 @@ func readNftOnce(ns NetNS) (*NftRuleset, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list nf_tables tables: %w", err)
 	}
-	chains, err := c.ListChains()
+	rs.Chains, err = dumpNftChains(ctx, ns)
 	if err != nil {
-		return nil, fmt.Errorf("list nf_tables chains: %w", err)
+		return nil, err
 	}
-	rs.Chains = chains
-	for _, ch := range chains {
-		rules, err := c.GetRules(ch.Table, ch)
+	if nftMidRead != nil {
+		nftMidRead(try)
+	}
+	type tableKey struct {
+		family nftables.TableFamily
+		name   string
+	}
+	byKey := make(map[tableKey]*nftables.Table, len(tables))
+	for _, t := range tables {
+		byKey[tableKey{t.Family, t.Name}] = t
+	}
+	for _, ch := range rs.Chains {
+		k := tableKey{nftables.TableFamily(ch.Family), ch.Table}
+		t := byKey[k]
+		if t == nil { // a table added since ListTables: the generation check reads again
+			t = &nftables.Table{Family: k.family, Name: k.name}
+			byKey[k] = t
+		}
+		chain := &nftables.Chain{Name: ch.Name, Table: t}
+		rules, err := c.GetRules(t, chain)
 		if err != nil {
-			return nil, fmt.Errorf("list rules of chain %s %s: %w", ch.Table.Name, ch.Name, err)
+			return nil, fmt.Errorf("list rules of chain %s %s: %w", ch.Table, ch.Name, err)
 		}
 		for _, r := range rules {
-			r.Table, r.Chain = ch.Table, ch
+			r.Table, r.Chain = t, chain
 		}
 		rs.Rules = append(rs.Rules, rules...)
 	}
