@@ -16,7 +16,7 @@ import (
 type NftRuleset struct {
 	Gen    uint32 // NFTA_GEN_ID the reads were made under
 	Chains []NftChain
-	Rules  []*nftables.Rule // each with its Table and Chain (name and table only) set
+	Rules  []NftRule
 	Sets   []NftSet
 }
 
@@ -45,8 +45,9 @@ var nftMidRead func(try int)
 // nf_tables (the NETLINK_NETFILTER subsystem answers EPROTONOSUPPORT/ENOENT).
 var ErrNoNfTables = errors.New("kernel has no nf_tables")
 
-// ReadNftRuleset reads every table's chains (NFT_MSG_GETCHAIN, decoded by
-// DecodeNftChain), rules and sets (with google/nftables) in ns, and reads
+// ReadNftRuleset reads every table's chains and rules (NFT_MSG_GETCHAIN and
+// NFT_MSG_GETRULE dumps, decoded by DecodeNftChain and DecodeNftRule) and
+// sets (with google/nftables) in ns, and reads
 // again when the generation ID (NFT_MSG_GETGEN) moved while it read. After
 // nftReadTries reads that each saw it move, it returns ErrNftGenMoved.
 func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
@@ -95,30 +96,9 @@ func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	if nftMidRead != nil {
 		nftMidRead(try)
 	}
-	type tableKey struct {
-		family nftables.TableFamily
-		name   string
-	}
-	byKey := make(map[tableKey]*nftables.Table, len(tables))
-	for _, t := range tables {
-		byKey[tableKey{t.Family, t.Name}] = t
-	}
-	for _, ch := range rs.Chains {
-		k := tableKey{nftables.TableFamily(ch.Family), ch.Table}
-		t := byKey[k]
-		if t == nil { // a table added since ListTables: the generation check reads again
-			t = &nftables.Table{Family: k.family, Name: k.name}
-			byKey[k] = t
-		}
-		chain := &nftables.Chain{Name: ch.Name, Table: t}
-		rules, err := c.GetRules(t, chain)
-		if err != nil {
-			return nil, fmt.Errorf("list rules of chain %s %s: %w", ch.Table, ch.Name, err)
-		}
-		for _, r := range rules {
-			r.Table, r.Chain = t, chain
-		}
-		rs.Rules = append(rs.Rules, rules...)
+	rs.Rules, err = dumpNftRules(ctx, ns)
+	if err != nil {
+		return nil, err
 	}
 	for _, t := range tables {
 		sets, err := c.GetSets(t)

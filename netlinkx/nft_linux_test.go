@@ -58,7 +58,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 	}
 	var rules []string
 	for _, r := range rs.Rules {
-		rules = append(rules, fmt.Sprintf("%s %s %s", r.Table.Name, r.Chain.Name, netlinkx.RenderNftExprs(r.Exprs, nil)))
+		rules = append(rules, fmt.Sprintf("%s %s %s", r.Table, r.Chain, netlinkx.RenderNftExprs(r.Exprs, nil)))
 	}
 	if !slices.Contains(rules, "t extra counter packets 0 bytes 0 accept") {
 		t.Errorf("the rule added mid-read is not among %q", rules)

@@ -51,11 +51,40 @@ func TestRenderNftExprs(t *testing.T) {
 		{"reject", []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}}, nil, "reject with tcp reset"},
 		{"limit", []expr.Any{&expr.Limit{Type: expr.LimitTypePkts, Rate: 10, Unit: expr.LimitTimeSecond, Burst: 5}}, nil, "limit rate 10/second"},
 		{"xt target", []expr.Any{&expr.Target{Name: "LOG"}}, nil, `xt target "LOG"`},
-		{"unknown", []expr.Any{&expr.Fib{}}, nil, "unknown(fib)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, RenderNftExprs(tt.exprs, tt.sets)); diff != "" {
+			var xs []NftExpr
+			for _, e := range tt.exprs {
+				xs = append(xs, NftExpr{Expr: e})
+			}
+			if diff := cmp.Diff(tt.want, RenderNftExprs(xs, tt.sets)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRenderNftUnknown: an expression that DecodeNftRule left undecoded
+// (Expr nil) prints as unknown(NFTA_EXPR_NAME), and the rest of the rule
+// still renders.
+func TestRenderNftUnknown(t *testing.T) {
+	accept := NftExpr{Name: "immediate", Expr: &expr.Verdict{Kind: expr.VerdictAccept}}
+	tests := []struct {
+		name  string
+		exprs []NftExpr
+		want  string
+	}{
+		{"alone", []NftExpr{{Name: "fib"}, accept}, "unknown(fib) accept"},
+		{"loading a register", []NftExpr{{Name: "socket"}, {Name: "cmp", Expr: &expr.Cmp{Register: 1, Data: []byte{1}}}, accept},
+			"unknown(socket) 0x01 accept"},
+		{"between known ones", []NftExpr{{Name: "counter", Expr: &expr.Counter{Packets: 1, Bytes: 2}}, {Name: "tproxy"}, accept},
+			"counter packets 1 bytes 2 unknown(tproxy) accept"},
+		{"no name", []NftExpr{{}}, "unknown()"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, RenderNftExprs(tt.exprs, nil)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

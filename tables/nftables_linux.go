@@ -171,7 +171,7 @@ var nftablesChains = &Table[netlinkx.NftChain]{
 
 // nftRuleRow is one rule with its rendered text.
 type nftRuleRow struct {
-	r       *nftables.Rule
+	r       *netlinkx.NftRule
 	text    string
 	counter *expr.Counter
 }
@@ -179,21 +179,23 @@ type nftRuleRow struct {
 // nftablesRules is nftables_rules: one row per rule (NFT_MSG_GETRULE).
 var nftablesRules = &Table[nftRuleRow]{
 	Name: "nftables_rules",
-	Doc: "One row per nf_tables rule, from NFT_MSG_GETRULE through github.com/google/nftables v0.3.0, read under one ruleset " +
-		"generation (read again, at most 5 times, if it moved; an error if it moved during every read, as in nftables_chains). The rule column renders the kernel's expression list as " +
+	Doc: "One row per nf_tables rule, from one NFT_MSG_GETRULE dump of every chain, read under one ruleset " +
+		"generation (read again, at most 5 times, if it moved; an error if it moved during every read, as in nftables_chains). " +
+		"The rule envelope is decoded in netlinkx and each expression's data with github.com/google/nftables v0.3.0's expr types " +
+		"(its own rule reader silently drops expressions it has no type for, such as rt, socket or tproxy). The rule column renders the kernel's expression list as " +
 		"`nft list ruleset` prints it, for the common expressions (payload, meta, ct, cmp, bitwise, lookup with anonymous " +
-		"sets inlined, range, immediate verdicts, counter, nat, masquerade, redirect, reject, log, limit, quota); anything else " +
-		"prints unknown(NAME). Rules written by iptables-nft show in tables ip/ip6 filter, nat, mangle with chains INPUT, FORWARD, ...: " +
+		"sets inlined, range, immediate verdicts, counter, nat, masquerade, redirect, reject, log, limit, quota, notrack); any other expression, " +
+		"or one whose data does not decode, prints as unknown(NAME) with its NFTA_EXPR_NAME (fib daddr type local reads unknown(fib) 0x02000000), never as a failed query. Rules written by iptables-nft show in tables ip/ip6 filter, nat, mangle with chains INPUT, FORWARD, ...: " +
 		"what iptables-nft translates to native expressions (-p tcp --dport 22, -o lo, -j ACCEPT) reads as nft text (tcp dport 22 accept); " +
 		"xtables extensions it keeps as match/target expressions print as xt match \"NAME\" or xt target \"NAME\", and -m comment as " +
 		"xt match \"comment\" \"TEXT\" (nft 1.0.6 without libxtables leaves these out); `iptables-nft -S` gives their options. Counter columns are the rule's counter expression; NULL when it has none. " +
-		"A kernel without nf_tables gives no rows and a warning.",
+		"A kernel without nf_tables, or a caller without CAP_NET_ADMIN, gives no rows and a warning.",
 	Examples: []string{
 		"SELECT \"table\", chain, handle, rule, packets, bytes FROM nftables_rules",
 		"SELECT chain, rule FROM nftables_rules WHERE rule LIKE '%dport%'",
 	},
-	Columns: append(nftTableCols(func(r *nftRuleRow) (uint8, string) { return nftTable(r.r.Table) }),
-		Text("chain", "NFTA_RULE_CHAIN: the chain holding the rule", func(r *nftRuleRow) string { return r.r.Chain.Name }),
+	Columns: append(nftTableCols(func(r *nftRuleRow) (uint8, string) { return r.r.Family, r.r.Table }),
+		Text("chain", "NFTA_RULE_CHAIN: the chain holding the rule", func(r *nftRuleRow) string { return r.r.Chain }),
 		BigInt("handle", "NFTA_RULE_HANDLE: the rule's handle (what `nft -a` prints as # handle N)", func(r *nftRuleRow) int64 { return int64(r.r.Handle) }),
 		Text("rule", "NFTA_RULE_EXPRESSIONS rendered as nft list ruleset prints the rule (see the table doc for what differs)", func(r *nftRuleRow) string { return r.text }),
 		Col("comment", TypeText, "NFTA_RULE_USERDATA NFTNL_UDATA_RULE_COMMENT: the rule's comment; NULL when none", func(r *nftRuleRow) Value {
@@ -220,7 +222,12 @@ var nftablesRules = &Table[nftRuleRow]{
 		if err != nil || rs == nil {
 			return err
 		}
-		anon := map[*nftables.Table]map[string]string{}
+		// Anonymous sets' elements, by table and set name, for the rules that use them.
+		type tableKey struct {
+			family uint8
+			name   string
+		}
+		anon := map[tableKey]map[string]string{}
 		for _, s := range rs.Sets {
 			if !s.Set.Anonymous {
 				continue
@@ -233,19 +240,17 @@ var nftablesRules = &Table[nftRuleRow]{
 				}
 				keys = append(keys, k)
 			}
-			if anon[s.Set.Table] == nil {
-				anon[s.Set.Table] = map[string]string{}
+			t := tableKey{uint8(s.Set.Table.Family), s.Set.Table.Name}
+			if anon[t] == nil {
+				anon[t] = map[string]string{}
 			}
-			anon[s.Set.Table][s.Set.Name] = "{ " + strings.Join(keys, ", ") + " }"
+			anon[t][s.Set.Name] = "{ " + strings.Join(keys, ", ") + " }"
 		}
-		byName := map[string]map[string]string{}
-		for t, m := range anon {
-			byName[nftFamily(t.Family)+" "+t.Name] = m
-		}
-		for _, r := range rs.Rules {
-			row := &nftRuleRow{r: r, text: netlinkx.RenderNftExprs(r.Exprs, byName[nftFamily(r.Table.Family)+" "+r.Table.Name])}
+		for i := range rs.Rules {
+			r := &rs.Rules[i]
+			row := &nftRuleRow{r: r, text: netlinkx.RenderNftExprs(r.Exprs, anon[tableKey{r.Family, r.Table}])}
 			for _, e := range r.Exprs {
-				if c, ok := e.(*expr.Counter); ok {
+				if c, ok := e.Expr.(*expr.Counter); ok {
 					row.counter = c
 				}
 			}
