@@ -169,15 +169,23 @@ func TestNftChainLive(t *testing.T) {
 	checkNftChains(t, rs.Chains, ns.Run("nft", "-j", "-a", "list", "chains"))
 }
 
-// TestRecordNft re-records testdata/nft with -record.
+// TestRecordNft re-records testdata/nft/chains with -record.
 func TestRecordNft(t *testing.T) {
 	if !*record {
 		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
 	}
-	ns := nftChainNamespace(t)
+	recordNft(t, nftChainNamespace(t), unix.NFT_MSG_GETCHAIN, "chains", "nftChainRuleset", "nft", "-j", "-a", "list", "chains")
+}
+
+// recordNft writes testdata/nft/<name>.bin, the messages of an nf_tables dump
+// (msg: NFT_MSG_GET*, every family) in ns, and <name>.txt, saying how they
+// were made (ruleset names the test's constant) with the output of nftArgs
+// below `ss:`, the section name the reader shares with sock_diag.
+func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nftArgs ...string) {
+	t.Helper()
 	var bin []byte
 	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETCHAIN,
+		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | msg,
 		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
 	}, func(h netlink.Header, b []byte) error {
 		var hdr [unix.NLMSG_HDRLEN]byte
@@ -194,12 +202,12 @@ func TestRecordNft(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
-	nftV := strings.TrimSpace(ns.Run("nft", "--version"))
-	txt := fmt.Sprintf("uname -r: %s\n%s\nrecorded by: go test -run TestRecordNft -record (netlinkx/nft_chain_linux_test.go):\n"+
-		"in a fresh namespace, `nft -f` of nftChainRuleset, then an NFT_MSG_GETCHAIN dump (AF_UNSPEC) and, below `ss:`\n"+
-		"(the section name the reader shares with sock_diag), `nft -j -a list chains`:\nss:\n%s",
-		rel, nftV, ns.Run("nft", "-j", "-a", "list", "chains"))
-	base := filepath.Join("testdata", "nft", "chains")
+	txt := fmt.Sprintf("uname -r: %s\n%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
+		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
+		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
+		rel, strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
+			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
+	base := filepath.Join("testdata", "nft", name)
 	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		t.Fatal(err)
 	}

@@ -12,19 +12,12 @@ import (
 )
 
 // NftRuleset is one consistent read of a namespace's nf_tables ruleset:
-// every chain, rule and set, all under one generation ID.
+// every chain, rule and set with its elements, all under one generation ID.
 type NftRuleset struct {
 	Gen    uint32 // NFTA_GEN_ID the reads were made under
 	Chains []NftChain
 	Rules  []NftRule
 	Sets   []NftSet
-}
-
-// NftSet is one set with its elements as the kernel keeps them (an interval
-// set keeps each range as a start element and an IntervalEnd element).
-type NftSet struct {
-	Set      *nftables.Set
-	Elements []nftables.SetElement
 }
 
 // nftReadTries bounds how often ReadNftRuleset reads when the ruleset's
@@ -45,9 +38,10 @@ var nftMidRead func(try int)
 // nf_tables (the NETLINK_NETFILTER subsystem answers EPROTONOSUPPORT/ENOENT).
 var ErrNoNfTables = errors.New("kernel has no nf_tables")
 
-// ReadNftRuleset reads every table's chains and rules (NFT_MSG_GETCHAIN and
-// NFT_MSG_GETRULE dumps, decoded by DecodeNftChain and DecodeNftRule) and
-// sets (with google/nftables) in ns, and reads
+// ReadNftRuleset reads every table's chains, rules and sets in ns
+// (NFT_MSG_GETCHAIN, NFT_MSG_GETRULE and NFT_MSG_GETSET dumps, decoded by
+// DecodeNftChain, DecodeNftRule and DecodeNftSet) and each set's elements
+// (NFT_MSG_GETSETELEM, with google/nftables), and reads
 // again when the generation ID (NFT_MSG_GETGEN) moved while it read. After
 // nftReadTries reads that each saw it move, it returns ErrNftGenMoved.
 func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
@@ -85,10 +79,6 @@ func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	}
 	defer c.CloseLasting()
 	rs := &NftRuleset{}
-	tables, err := c.ListTables()
-	if err != nil {
-		return nil, fmt.Errorf("list nf_tables tables: %w", err)
-	}
 	rs.Chains, err = dumpNftChains(ctx, ns)
 	if err != nil {
 		return nil, err
@@ -100,18 +90,16 @@ func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range tables {
-		sets, err := c.GetSets(t)
+	rs.Sets, err = dumpNftSets(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	for i := range rs.Sets {
+		s := &rs.Sets[i]
+		set := &nftables.Set{Table: &nftables.Table{Family: nftables.TableFamily(s.Family), Name: s.Table}, Name: s.Name}
+		s.Elements, err = c.GetSetElements(set)
 		if err != nil {
-			return nil, fmt.Errorf("list sets of table %s: %w", t.Name, err)
-		}
-		for _, s := range sets {
-			s.Table = t
-			els, err := c.GetSetElements(s)
-			if err != nil {
-				return nil, fmt.Errorf("list elements of set %s %s: %w", t.Name, s.Name, err)
-			}
-			rs.Sets = append(rs.Sets, NftSet{Set: s, Elements: els})
+			return nil, fmt.Errorf("list elements of set %s %s: %w", s.Table, s.Name, err)
 		}
 	}
 	return rs, nil

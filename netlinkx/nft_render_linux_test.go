@@ -91,15 +91,29 @@ func TestRenderNftUnknown(t *testing.T) {
 	}
 }
 
+func TestNftDatatypeName(t *testing.T) {
+	for typ, want := range map[uint32]string{0: "invalid", 7: "ipv4_addr", 13: "inet_service", 46: "cgroupsv2", 47: "type 47",
+		7<<6 | 13: "ipv4_addr . inet_service", 41<<12 | 7<<6 | 13: "ifname . ipv4_addr . inet_service", unix.NFT_DATA_VERDICT: "verdict"} {
+		if got := nftDatatypeName(typ); got != want {
+			t.Errorf("nftDatatypeName(%#x) = %q, want %q", typ, got, want)
+		}
+	}
+}
+
 func TestRenderNftSetElements(t *testing.T) {
-	v4 := &nftables.Set{Interval: true, KeyType: nftables.TypeIPAddr}
-	port := &nftables.Set{Interval: true, KeyType: nftables.TypeInetService}
+	v4 := &NftSet{Flags: unix.NFT_SET_INTERVAL, KeyType: 7}    // ipv4_addr
+	port := &NftSet{Flags: unix.NFT_SET_INTERVAL, KeyType: 13} // inet_service
+	vmap := &NftSet{Flags: unix.NFT_SET_MAP, KeyType: 7, DataType: unix.NFT_DATA_VERDICT}
+	// google/nftables leaves a verdict map element's NFTA_DATA_VERDICT nest in Val.
+	jump := []byte{8, 0, 1, 0, 0xff, 0xff, 0xff, 0xfd, 8, 0, 2, 0, 's', 'u', 'b', 0}
 	tests := []struct {
 		name string
-		set  *nftables.Set
+		set  *NftSet
 		els  []nftables.SetElement
 		want []string
 	}{
+		{"verdict map", vmap, []nftables.SetElement{{Key: []byte{1, 2, 3, 4}, Val: []byte{8, 0, 1, 0, 0, 0, 0, 0}}, {Key: []byte{1, 2, 3, 5}, Val: jump}},
+			[]string{"1.2.3.4 : drop", "1.2.3.5 : jump sub"}},
 		{"prefix and single, kernel order", v4, []nftables.SetElement{
 			{Key: []byte{11, 0, 0, 0}, IntervalEnd: true}, {Key: []byte{10, 0, 0, 0}},
 			{Key: []byte{172, 16, 5, 6}, IntervalEnd: true}, {Key: []byte{172, 16, 5, 5}},
@@ -111,7 +125,11 @@ func TestRenderNftSetElements(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
-			for _, e := range RenderNftSetElements(tt.set, tt.els) {
+			tt.set.Elements = tt.els
+			for _, e := range RenderNftSetElements(tt.set) {
+				if e.Data != "" {
+					e.Key += " : " + e.Data
+				}
 				got = append(got, e.Key)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {

@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -14,7 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/nftables/expr"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -142,44 +138,12 @@ func TestRecordNftRules(t *testing.T) {
 	if !*record {
 		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
 	}
-	ns := nftRuleNamespace(t)
-	var bin []byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETRULE,
-		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
-	}, func(h netlink.Header, b []byte) error {
-		var hdr [unix.NLMSG_HDRLEN]byte
-		binary.NativeEndian.PutUint32(hdr[0:4], uint32(unix.NLMSG_HDRLEN+len(b)))
-		binary.NativeEndian.PutUint16(hdr[4:6], uint16(h.Type))
-		binary.NativeEndian.PutUint16(hdr[6:8], uint16(h.Flags))
-		bin = append(append(bin, hdr[:]...), b...)
-		for len(bin)%4 != 0 {
-			bin = append(bin, 0)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
 	var ipt []string
 	for _, a := range nftRuleArgs {
-		ipt = append(ipt, "iptables-nft "+strings.Join(a, " "))
+		ipt = append(ipt, "`iptables-nft "+strings.Join(a, " ")+"`")
 	}
-	txt := fmt.Sprintf("uname -r: %s\n%s\nrecorded by: go test -run TestRecordNftRules -record (netlinkx/nft_rule_linux_test.go):\n"+
-		"in a fresh namespace, `nft -f` of nftRuleRuleset, then\n%s\nthen an NFT_MSG_GETRULE dump (AF_UNSPEC) and, below `ss:`\n"+
-		"(the section name the reader shares with sock_diag), `nft -a list ruleset`:\nss:\n%s",
-		rel, strings.TrimSpace(ns.Run("nft", "--version")), strings.Join(ipt, "\n"), ns.Run("nft", "-a", "list", "ruleset"))
-	base := filepath.Join("testdata", "nft", "rules")
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	recordNft(t, nftRuleNamespace(t), unix.NFT_MSG_GETRULE, "rules", "nftRuleRuleset, "+strings.Join(ipt, ", "),
+		"nft", "-a", "list", "ruleset")
 }
 
 // nftExprElem is one NFTA_LIST_ELEM: NFTA_EXPR_NAME and, when data is not nil, NFTA_EXPR_DATA.

@@ -317,6 +317,7 @@ func jsonSetElem(v any) (key, data string) {
 func TestNftablesSetsMatchNft(t *testing.T) {
 	ns := nftLab(t)
 	ns.Run("nft", "add set inet lab empty { type ipv4_addr; }")
+	ns.Run("nft", "add map inet lab verdicts { type ipv4_addr : verdict; elements = { 1.2.3.4 : drop, 1.2.3.5 : jump sub } }")
 	rows := tableRows(t, nftablesSets, ns.Open(), nil, nil)
 	var got, want []string
 	for _, r := range rows {
