@@ -73,12 +73,8 @@ func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 }
 
 func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
-	c, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(ns)))
-	if err != nil {
-		return nil, fmt.Errorf("nftables conn: %w", err)
-	}
-	defer c.CloseLasting()
 	rs := &NftRuleset{}
+	var err error
 	rs.Chains, err = dumpNftChains(ctx, ns)
 	if err != nil {
 		return nil, err
@@ -94,6 +90,14 @@ func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(rs.Sets) == 0 {
+		return rs, nil
+	}
+	c, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(ns)))
+	if err != nil {
+		return nil, fmt.Errorf("nftables conn: %w", err)
+	}
+	defer c.CloseLasting()
 	for i := range rs.Sets {
 		s := &rs.Sets[i]
 		set := &nftables.Set{Table: &nftables.Table{Family: nftables.TableFamily(s.Family), Name: s.Table}, Name: s.Name}

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
@@ -33,22 +32,22 @@ func readNft(ctx context.Context, q *Query) (*netlinkx.NftRuleset, error) {
 }
 
 // nftFamily is a table family as nft spells it.
-func nftFamily(f nftables.TableFamily) string {
+func nftFamily(f uint8) string {
 	switch f {
-	case nftables.TableFamilyINet:
+	case unix.NFPROTO_INET:
 		return "inet"
-	case nftables.TableFamilyIPv4:
+	case unix.NFPROTO_IPV4:
 		return "ip"
-	case nftables.TableFamilyIPv6:
+	case unix.NFPROTO_IPV6:
 		return "ip6"
-	case nftables.TableFamilyARP:
+	case unix.NFPROTO_ARP:
 		return "arp"
-	case nftables.TableFamilyNetdev:
+	case unix.NFPROTO_NETDEV:
 		return "netdev"
-	case nftables.TableFamilyBridge:
+	case unix.NFPROTO_BRIDGE:
 		return "bridge"
 	}
-	return fmt.Sprint(uint8(f))
+	return fmt.Sprint(f)
 }
 
 // nftHookName names a hook as nft does; netdev hooks share numbers with inet ones.
@@ -81,7 +80,7 @@ func nftTableCols[T any](table func(*T) (family uint8, name string)) []Column[T]
 	return []Column[T]{
 		Text("family", "nfgenmsg.nfgen_family of the table, as nft names it (ip, ip6, inet, arp, bridge, netdev)", func(r *T) string {
 			f, _ := table(r)
-			return nftFamily(nftables.TableFamily(f))
+			return nftFamily(f)
 		}),
 		Text("table", "NFTA_TABLE_NAME: the nf_tables table", func(r *T) string {
 			_, n := table(r)
