@@ -101,12 +101,24 @@ func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	for i := range rs.Sets {
 		s := &rs.Sets[i]
 		set := &nftables.Set{Table: &nftables.Table{Family: nftables.TableFamily(s.Family), Name: s.Table}, Name: s.Name}
-		s.Elements, err = c.GetSetElements(set)
+		s.Elements, err = nftSetElements(c, set)
 		if err != nil {
 			return nil, fmt.Errorf("list elements of set %s %s: %w", s.Table, s.Name, err)
 		}
 	}
 	return rs, nil
+}
+
+// nftSetElements lists a set's elements with google/nftables, whose element
+// decoder panics on some malformed input (a short NFTA_SET_ELEM_USERDATA TLV):
+// that is an error here, not a crash.
+func nftSetElements(c *nftables.Conn, set *nftables.Set) (els []nftables.SetElement, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			els, err = nil, fmt.Errorf("google/nftables decoding elements: %v", p)
+		}
+	}()
+	return c.GetSetElements(set)
 }
 
 // nftGen asks NFT_MSG_GETGEN for the ruleset's generation ID (NFTA_GEN_ID).

@@ -102,8 +102,9 @@ func DecodeNftRule(b []byte) (NftRule, error) {
 }
 
 // decodeNftExpr decodes one NFTA_LIST_ELEM: NFTA_EXPR_NAME and, for the
-// expressions in nftExprTypes, NFTA_EXPR_DATA. google/nftables' decoders may
-// panic on kernel input they do not expect; that too leaves Expr nil.
+// expressions in nftExprTypes, NFTA_EXPR_DATA. google/nftables' decoders
+// panic on some short attributes (expr.Log reads NFTA_LOG_GROUP as a u16
+// unchecked, expr.Verdict slices NFTA_VERDICT_CODE); that too leaves Expr nil.
 func decodeNftExpr(family uint8, ad *netlink.AttributeDecoder) (e NftExpr) {
 	var data []byte
 	for ad.Next() {

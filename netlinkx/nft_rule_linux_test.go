@@ -181,6 +181,9 @@ func TestDecodeNftRule(t *testing.T) {
 			b: cat(envelope, exprs(nftExprElem("socket", []byte{1, 2, 3, 4}), nftExprElem("counter", []byte{9, 9}),
 				nftExprElem("notrack", nil), nftExprElem("immediate", accept))),
 			want: `filter INPUT 4 | unknown(socket) unknown(counter) notrack accept | []`},
+		{name: "data google/nftables panics on is unknown", // expr.Log reads a u16 group from 1 byte
+			b:    cat(envelope, exprs(nftExprElem("log", attr(unix.NFTA_LOG_GROUP, 1)), nftExprElem("immediate", accept))),
+			want: `filter INPUT 4 | unknown(log) accept | []`},
 		{name: "handle not 64 bits", b: cat(str(unix.NFTA_RULE_TABLE, "filter"), attr(unix.NFTA_RULE_HANDLE, be32(4)...)),
 			wantErr: `nf_tables rule "filter" "" handle 0: netlink: attribute 3 is not a uint64; length: 4`},
 	}
@@ -214,6 +217,11 @@ func FuzzDecodeNftRule(f *testing.F) {
 	payloads, _ := recorded(f, "nft", "rules")
 	for _, p := range payloads {
 		f.Add(p)
+	}
+	// Each decoded expression with short data, for the fuzzer to grow.
+	for _, name := range []string{"meta", "ct", "payload", "bitwise", "cmp", "range", "lookup", "immediate", "counter", "nat",
+		"masq", "redir", "reject", "log", "limit", "quota", "match", "target"} {
+		f.Add(cat([]byte{unix.NFPROTO_IPV4, 0, 0, 0}, attr(unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED, nftExprElem(name, attr(1, 0, 0, 0, 1))...)))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := netlinkx.DecodeNftRule(b)
