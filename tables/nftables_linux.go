@@ -184,7 +184,7 @@ var nftablesRules = &Table[nftRuleRow]{
 		"or one whose data does not decode, prints as unknown(NAME) with its NFTA_EXPR_NAME (fib daddr type local reads unknown(fib) 0x02000000), never as a failed query. Rules written by iptables-nft show in tables ip/ip6 filter, nat, mangle with chains INPUT, FORWARD, ...: " +
 		"what iptables-nft translates to native expressions (-p tcp --dport 22, -o lo, -j ACCEPT) reads as nft text (tcp dport 22 accept); " +
 		"xtables extensions it keeps as match/target expressions print as xt match \"NAME\" or xt target \"NAME\", and -m comment as " +
-		"xt match \"comment\" \"TEXT\" (nft 1.0.6 without libxtables leaves these out); `iptables-nft -S` gives their options. Counter columns are the rule's counter expression; NULL when it has none. " +
+		"xt match \"comment\" \"TEXT\" (nft 1.0.6 without libxtables leaves these out); `iptables-nft -S` gives their options. A rule that jumps to a chain bound to it (nft's jump { ... }) reads jump __chainN, and that chain's rules are rows of their own under it; nft prints them inline. Counter columns are the rule's counter expression; NULL when it has none. " +
 		"A kernel without nf_tables, or a caller without CAP_NET_ADMIN, gives no rows and a warning.",
 	Examples: []string{
 		"SELECT \"table\", chain, handle, rule, packets, bytes FROM nftables_rules",
