@@ -112,6 +112,10 @@ func TestRenderNftSetElements(t *testing.T) {
 		els  []nftables.SetElement
 		want []string
 	}{
+		{"concatenation", &NftSet{KeyType: 7<<6 | 13}, []nftables.SetElement{{Key: []byte{10, 0, 0, 1, 0, 22, 0, 0}}}, []string{"10.0.0.1 . 22"}},
+		{"concatenation of intervals", &NftSet{Flags: unix.NFT_SET_INTERVAL, KeyType: 7<<6 | 13},
+			[]nftables.SetElement{{Key: []byte{10, 0, 0, 0, 0, 22, 0, 0}, KeyEnd: []byte{10, 255, 255, 255, 0, 25, 0, 0}}}, []string{"10.0.0.0/8 . 22-25"}},
+		{"concatenation of unknown size", &NftSet{KeyType: 7<<6 | 4}, []nftables.SetElement{{Key: []byte{10, 0, 0, 1, 0, 0, 0, 9}}}, []string{"0x0a00000100000009"}},
 		{"verdict map", vmap, []nftables.SetElement{{Key: []byte{1, 2, 3, 4}, Val: []byte{8, 0, 1, 0, 0, 0, 0, 0}}, {Key: []byte{1, 2, 3, 5}, Val: jump}},
 			[]string{"1.2.3.4 : drop", "1.2.3.5 : jump sub"}},
 		{"prefix and single, kernel order", v4, []nftables.SetElement{

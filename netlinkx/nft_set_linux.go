@@ -183,7 +183,6 @@ type NftElement struct {
 // one past the end) is merged back into prefixes and ranges.
 func RenderNftSetElements(s *NftSet) []NftElement {
 	els := s.Elements
-	kind := nftTypeKind(s.KeyTypeName())
 	data := func(e nftables.SetElement) string {
 		if s.Flags&unix.NFT_SET_MAP == 0 {
 			return ""
@@ -205,7 +204,7 @@ func RenderNftSetElements(s *NftSet) []NftElement {
 	if s.Flags&unix.NFT_SET_INTERVAL == 0 {
 		out := make([]NftElement, 0, len(els))
 		for _, e := range els {
-			out = append(out, one(e, nftValue(kind, e.Key)))
+			out = append(out, one(e, nftKey(s, e.Key, e.Key)))
 		}
 		return out
 	}
@@ -225,9 +224,35 @@ func RenderNftSetElements(s *NftSet) []NftElement {
 		default:
 			last = bytes.Repeat([]byte{0xff}, len(e.Key)) // open to the end of the key space
 		}
-		out = append(out, one(e, nftRange(kind, e.Key, last)))
+		out = append(out, one(e, nftKey(s, e.Key, last)))
 	}
 	return out
+}
+
+// nftDatatypeSizes are the sizes of the datatypes a concatenation's key is
+// split by; each member takes a multiple of 4 bytes (NFT_REG32_SIZE).
+var nftDatatypeSizes = map[string]int{"ipv4_addr": 4, "ipv6_addr": 16, "inet_service": 2, "inet_proto": 1, "mark": 4, "ifname": 16, "ether_addr": 6}
+
+// nftKey prints the key range [first, last] of set s as nft does (one value
+// when they are equal), a concatenation member by member ("10.0.0.1 . 22");
+// one with a member of unknown size prints as hex.
+func nftKey(s *NftSet, first, last []byte) string {
+	names := strings.Split(s.KeyTypeName(), " . ")
+	if len(names) == 1 {
+		return nftRange(nftTypeKind(names[0]), first, last)
+	}
+	var parts []string
+	off := 0
+	for _, n := range names {
+		size, ok := nftDatatypeSizes[n]
+		end := off + (size+3)&^3
+		if !ok || end > len(first) || end > len(last) {
+			return nftRange(nftHex, first, last)
+		}
+		parts = append(parts, nftRange(nftTypeKind(n), first[off:off+size], last[off:off+size]))
+		off = end
+	}
+	return strings.Join(parts, " . ")
 }
 
 // nftRange prints [first, last] as one value, a prefix or a range.

@@ -135,17 +135,17 @@ func TestNftSetLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkNftSets(t, rs.Sets, ns.Run("nft", "-j", "list", "ruleset"))
-	var verdicts []string
+	var elems []string
 	for i := range rs.Sets {
-		if rs.Sets[i].Name == "verdicts" {
+		if n := rs.Sets[i].Name; n == "verdicts" || n == "svc" {
 			for _, e := range netlinkx.RenderNftSetElements(&rs.Sets[i]) {
-				verdicts = append(verdicts, e.Key+" : "+e.Data)
+				elems = append(elems, n+" "+e.Key+" : "+e.Data)
 			}
 		}
 	}
-	slices.Sort(verdicts)
-	if diff := cmp.Diff([]string{`"eth0" : jump c`, `"lo" : accept`}, verdicts); diff != "" {
-		t.Errorf("verdict map elements (-want +got):\n%s", diff)
+	slices.Sort(elems)
+	if diff := cmp.Diff([]string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems); diff != "" {
+		t.Errorf("verdict map and concatenation elements (-want +got):\n%s", diff)
 	}
 }
 

@@ -281,7 +281,8 @@ var nftablesSets = &Table[nftSetRow]{
 	Doc: "One row per element of each named nf_tables set and map (an empty set gives one row with a NULL element), from " +
 		"NFT_MSG_GETSET (decoded in netlinkx: google/nftables v0.3.0 loses a verdict map's key type) and NFT_MSG_GETSETELEM (through google/nftables), " +
 		"read with the chains and rules under one ruleset generation (see nftables_chains). Interval sets are merged back from " +
-		"the kernel's start/end elements into prefixes (10.0.0.0/8) and ranges (1000-2000) as nft prints them. " +
+		"the kernel's start/end elements into prefixes (10.0.0.0/8) and ranges (1000-2000) as nft prints them, and concatenations print member by member " +
+		"(10.0.0.0/8 . 22-25; one with a member type other than addresses, ports, protocols, marks, interface names and MAC addresses prints as hex). " +
 		"Anonymous sets (rules' inline { ... }) are left out: they show in nftables_rules. A kernel without nf_tables gives no rows and a warning.",
 	Examples: []string{
 		"SELECT \"table\", name, element, data FROM nftables_sets",

@@ -304,6 +304,14 @@ func jsonSetElem(v any) (key, data string) {
 		if r, ok := v["range"].([]any); ok {
 			return jsonText(r[0]) + "-" + jsonText(r[1]), "<null>"
 		}
+		if c, ok := v["concat"].([]any); ok {
+			var members []string
+			for _, m := range c {
+				k, _ := jsonSetElem(m)
+				members = append(members, k)
+			}
+			return strings.Join(members, " . "), "<null>"
+		}
 		for k, x := range v { // a verdict: {"accept": null}, {"jump": {"target": "c"}}
 			if m, ok := x.(map[string]any); ok {
 				return k + " " + jsonText(m["target"]), "<null>"
@@ -317,6 +325,8 @@ func jsonSetElem(v any) (key, data string) {
 func TestNftablesSetsMatchNft(t *testing.T) {
 	ns := nftLab(t)
 	ns.Run("nft", "add set inet lab empty { type ipv4_addr; }")
+	ns.Run("nft", "add set inet lab pairs { type ipv4_addr . inet_service; elements = { 10.0.0.1 . 22, 10.0.0.2 . 80 } }")
+	ns.Run("nft", "add set inet lab ranges { type ipv4_addr . inet_service; flags interval; elements = { 10.0.0.0/8 . 22-25, 192.168.1.1 . 53 } }")
 	ns.Run("nft", "add map inet lab verdicts { type ipv4_addr : verdict; elements = { 1.2.3.4 : drop, 1.2.3.5 : jump sub } }")
 	rows := tableRows(t, nftablesSets, ns.Open(), nil, nil)
 	var got, want []string
@@ -341,7 +351,15 @@ func TestNftablesSetsMatchNft(t *testing.T) {
 			dataType = jsonText(m)
 			flags = append(flags, "map")
 		}
-		head := strings.Join([]string{jsonText(s["family"]), jsonText(s["table"]), jsonText(s["name"]), jsonText(s["type"]), dataType, strings.Join(flags, ",")}, " ")
+		typ := jsonText(s["type"])
+		if l, ok := s["type"].([]any); ok { // a concatenation
+			var names []string
+			for _, n := range l {
+				names = append(names, jsonText(n))
+			}
+			typ = strings.Join(names, " . ")
+		}
+		head := strings.Join([]string{jsonText(s["family"]), jsonText(s["table"]), jsonText(s["name"]), typ, dataType, strings.Join(flags, ",")}, " ")
 		elems, _ := s["elem"].([]any)
 		if len(elems) == 0 {
 			want = append(want, head+" <null> <null>")
