@@ -3,6 +3,7 @@ package netlinkx
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -33,6 +34,7 @@ const (
 	nftNfproto // NFPROTO_*
 	nftCtState // bitmask
 	nftHostInt // host-endian integer (mark, uid)
+	nftEther   // a MAC address
 )
 
 // RenderNftExprs renders one rule's expressions as `nft list ruleset` prints
@@ -411,6 +413,10 @@ func nftValue(k nftValueKind, b []byte) string {
 				}
 			}
 			return strings.Join(names, ",")
+		}
+	case nftEther:
+		if len(b) == 6 {
+			return net.HardwareAddr(b).String()
 		}
 	case nftHostInt:
 		switch len(b) {

@@ -115,6 +115,7 @@ func TestRenderNftSetElements(t *testing.T) {
 		{"concatenation", &NftSet{KeyType: 7<<6 | 13}, []nftables.SetElement{{Key: []byte{10, 0, 0, 1, 0, 22, 0, 0}}}, []string{"10.0.0.1 . 22"}},
 		{"concatenation of intervals", &NftSet{Flags: unix.NFT_SET_INTERVAL, KeyType: 7<<6 | 13},
 			[]nftables.SetElement{{Key: []byte{10, 0, 0, 0, 0, 22, 0, 0}, KeyEnd: []byte{10, 255, 255, 255, 0, 25, 0, 0}}}, []string{"10.0.0.0/8 . 22-25"}},
+		{"MAC addresses", &NftSet{KeyType: 9<<6 | 7}, []nftables.SetElement{{Key: []byte{2, 0, 0, 0, 0, 1, 0, 0, 10, 0, 0, 1}}}, []string{"02:00:00:00:00:01 . 10.0.0.1"}},
 		{"concatenation of unknown size", &NftSet{KeyType: 7<<6 | 4}, []nftables.SetElement{{Key: []byte{10, 0, 0, 1, 0, 0, 0, 9}}}, []string{"0x0a00000100000009"}},
 		{"verdict map", vmap, []nftables.SetElement{{Key: []byte{1, 2, 3, 4}, Val: []byte{8, 0, 1, 0, 0, 0, 0, 0}}, {Key: []byte{1, 2, 3, 5}, Val: jump}},
 			[]string{"1.2.3.4 : drop", "1.2.3.5 : jump sub"}},

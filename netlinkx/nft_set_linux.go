@@ -319,6 +319,8 @@ func nftTypeKind(name string) nftValueKind {
 		return nftL4Proto
 	case "mark":
 		return nftHostInt
+	case "ether_addr":
+		return nftEther
 	}
 	return nftHex
 }
