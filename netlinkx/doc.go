@@ -22,4 +22,10 @@
 // stream; it has no nexthop messages), and tests check that our link,
 // address and rule decoders agree with rtnetlink's on every recorded message
 // both can decode.
+//
+// Likewise nf_tables chains, rules and sets (DecodeNftChain, DecodeNftRule,
+// DecodeNftSet) are decoded here, and google/nftables v0.3.0 is used for
+// expression data and set elements only: its Chain has no handle, flags,
+// comment or device; its rule reader drops, without a trace, expressions it
+// has no type for; and its Set loses a verdict map's key type.
 package netlinkx
