@@ -26,8 +26,8 @@ const ifiChangeAll = ^uint32(0)
 
 // DecodeRtEvent decodes one rtnetlink notification: typ and flags are the
 // netlink header's, b its payload. Links and addresses go through this
-// package's decoders (LinkMessage, AddrMessage, RouteMessage), netconf
-// through DecodeNetconf, rules and neighbours through
+// package's decoders (LinkMessage, AddrMessage, RuleMessage, RouteMessage),
+// netconf through DecodeNetconf, neighbours through
 // jsimonetti/rtnetlink/v2's messages. ok is false for a message type
 // netlink_events does not show. The result keeps no reference to b.
 func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) {
@@ -77,28 +77,18 @@ func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) 
 		}
 	case unix.RTM_NEWRULE, unix.RTM_DELRULE:
 		e.Kind = "rule"
-		var m rtnetlink.RuleMessage
+		var m RuleMessage
 		if err := m.UnmarshalBinary(b); err != nil {
-			return e, false, fmt.Errorf("rule message: %w", err)
+			return e, false, err
 		}
-		e.Family, e.Type, e.Table = m.Family, m.Action, uint32(m.Table)
-		if a := m.Attributes; a != nil {
-			if a.Src != nil {
-				e.Source = prefixOf(*a.Src, m.Family, int(m.SrcLength))
-			}
-			if a.Dst != nil {
-				e.Destination = prefixOf(*a.Dst, m.Family, int(m.DstLength))
-			}
-			if a.Table != nil {
-				e.Table = *a.Table
-			}
-			if a.Priority != nil {
-				e.Priority = *a.Priority
-			}
-			if a.Protocol != nil {
-				e.Protocol = *a.Protocol
-			}
+		e.Family, e.Type, e.Table = m.Family, m.Action, m.TableID
+		if m.Src.IsValid() {
+			e.Source = prefixOf(m.Src.AsSlice(), m.Family, int(m.SrcLen))
 		}
+		if m.Dst.IsValid() {
+			e.Destination = prefixOf(m.Dst.AsSlice(), m.Family, int(m.DstLen))
+		}
+		e.Priority, e.Protocol = m.Priority, m.Protocol
 	case unix.RTM_NEWNEIGH, unix.RTM_DELNEIGH:
 		e.Kind = "neigh"
 		var m rtnetlink.NeighMessage
