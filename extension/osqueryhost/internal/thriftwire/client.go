@@ -35,30 +35,28 @@ func (c *ManagerClient) Close() error { return c.conn.Close() }
 
 // Ping is the ping method: whether osqueryd is alive.
 func (c *ManagerClient) Ping(ctx context.Context) (*ExtensionStatus, error) {
-	return c.call(ctx, "ping", func(b []byte) []byte { return appendStop(b) })
+	c.seq++
+	return c.call(ctx, "ping", appendPingCall(c.out[:0], c.seq))
 }
 
 // RegisterExtension is the registerExtension method: osqueryd answers with
 // the extension's UUID in the status, or a failed status.
 func (c *ManagerClient) RegisterExtension(ctx context.Context, info *InternalExtensionInfo, registry ExtensionRegistry) (*ExtensionStatus, error) {
-	return c.call(ctx, "registerExtension", func(b []byte) []byte {
-		b = appendInfo(appendField(b, TypeStruct, 1), info)
-		b = appendRegistry(appendField(b, TypeMap, 2), registry)
-		return appendStop(b)
-	})
+	c.seq++
+	return c.call(ctx, "registerExtension", appendRegisterExtensionCall(c.out[:0], c.seq, info, registry))
 }
 
 // DeregisterExtension is the deregisterExtension method.
 func (c *ManagerClient) DeregisterExtension(ctx context.Context, uuid int64) (*ExtensionStatus, error) {
-	return c.call(ctx, "deregisterExtension", func(b []byte) []byte {
-		return appendStop(appendI64(appendField(b, TypeI64, 1), uuid))
-	})
+	c.seq++
+	return c.call(ctx, "deregisterExtension", appendDeregisterExtensionCall(c.out[:0], c.seq, uuid))
 }
 
-// call sends method with the arguments struct args appends, and reads the
+// call sends msg, the call of method with sequence id c.seq, and reads the
 // reply, whose result's success is an ExtensionStatus. The deadline is the
 // timeout or ctx's, whichever comes first.
-func (c *ManagerClient) call(ctx context.Context, method string, args func([]byte) []byte) (*ExtensionStatus, error) {
+func (c *ManagerClient) call(ctx context.Context, method string, msg []byte) (*ExtensionStatus, error) {
+	c.out = msg
 	var deadline time.Time
 	if c.timeout > 0 {
 		deadline = time.Now().Add(c.timeout)
@@ -69,12 +67,29 @@ func (c *ManagerClient) call(ctx context.Context, method string, args func([]byt
 	if err := c.conn.SetDeadline(deadline); err != nil {
 		return nil, err
 	}
-	c.seq++
-	c.out = args(appendMessageBegin(c.out[:0], method, Call, c.seq))
-	if _, err := c.conn.Write(c.out); err != nil {
+	if _, err := c.conn.Write(msg); err != nil {
 		return nil, err
 	}
 	return readStatusReply(newDecoder(c.r), method, c.seq)
+}
+
+// appendPingCall appends a call of ping, which has no arguments.
+func appendPingCall(b []byte, seq int32) []byte {
+	return appendStop(appendMessageBegin(b, "ping", Call, seq))
+}
+
+// appendRegisterExtensionCall appends a call of registerExtension.
+func appendRegisterExtensionCall(b []byte, seq int32, info *InternalExtensionInfo, registry ExtensionRegistry) []byte {
+	b = appendMessageBegin(b, "registerExtension", Call, seq)
+	b = appendInfo(appendField(b, TypeStruct, 1), info)
+	b = appendRegistry(appendField(b, TypeMap, 2), registry)
+	return appendStop(b)
+}
+
+// appendDeregisterExtensionCall appends a call of deregisterExtension.
+func appendDeregisterExtensionCall(b []byte, seq int32, uuid int64) []byte {
+	b = appendMessageBegin(b, "deregisterExtension", Call, seq)
+	return appendStop(appendI64(appendField(b, TypeI64, 1), uuid))
 }
 
 // readStatusReply reads the reply to method with sequence id seq, as the

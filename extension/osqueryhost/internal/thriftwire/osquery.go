@@ -137,44 +137,6 @@ func appendResponse(b []byte, r *ExtensionResponse) []byte {
 	return appendStop(b)
 }
 
-// readResponse reads an ExtensionResponse struct. The reply to a call is
-// osqueryd's to read, not ours: this is for tests and fuzzing of
-// appendResponse.
-func (d *decoder) readResponse() *ExtensionResponse {
-	r := new(ExtensionResponse)
-	d.structFields(func(id int16, t Type) bool {
-		switch {
-		case id == 1 && t == TypeStruct:
-			r.Status = d.readStatus()
-		case id == 2 && t == TypeList:
-			r.Response = d.readMapList()
-		default:
-			return false
-		}
-		return true
-	})
-	return r
-}
-
-// readMapList reads a list<map<string,string>>.
-func (d *decoder) readMapList() []map[string]string {
-	e := Type(d.byte())
-	n := d.elements("list", e, TypeVoid)
-	if d.err != nil || n > 0 && e != TypeMap {
-		d.fail(errOr(d.err, "list of type %d, want list<map>", e))
-		return nil
-	}
-	out := make([]map[string]string, 0, min(n, d.r.Buffered()/6))
-	for range n {
-		m := d.stringMap()
-		if d.err != nil {
-			return nil
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
 // appendStringMap appends a map<string,string>, keys in order so that the
 // same map is always the same bytes.
 func appendStringMap(b []byte, m map[string]string) []byte {

@@ -185,10 +185,10 @@ func (s *Server) answer(conn *net.UnixConn, w io.Writer, d *decoder, name string
 		return fmt.Errorf("read %s arguments: %w", name, d.err)
 	}
 
-	reply := appendMessageBegin(nil, name, Reply, seq)
+	var reply []byte
 	switch name {
 	case "ping":
-		reply = appendStatus(appendField(reply, TypeStruct, 0), s.handler.Ping(context.Background()))
+		reply = appendPingReply(nil, seq, s.handler.Ping(context.Background()))
 	case "call":
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
@@ -199,19 +199,23 @@ func (s *Server) answer(conn *net.UnixConn, w io.Writer, d *decoder, name string
 	case "shutdown":
 		if err := s.handler.Shutdown(context.Background()); err != nil {
 			reply = appendException(nil, name, seq, InternalError, "Internal error processing shutdown: "+err.Error())
-			_, err := w.Write(reply)
-			return err
+		} else {
+			reply = appendShutdownReply(nil, seq)
 		}
 	}
-	_, err := w.Write(appendStop(reply)) // the result struct's stop
+	_, err := w.Write(reply)
 	return err
 }
 
-// appendException appends an EXCEPTION message carrying a
-// TApplicationException of type typ.
-func appendException(b []byte, name string, seq int32, typ int32, msg string) []byte {
-	b = appendMessageBegin(b, name, Exception, seq)
-	return appendApplicationError(b, &ApplicationError{Type: typ, Message: msg})
+// appendPingReply appends the reply to ping: a result whose success is st.
+func appendPingReply(b []byte, seq int32, st *ExtensionStatus) []byte {
+	b = appendField(appendMessageBegin(b, "ping", Reply, seq), TypeStruct, 0)
+	return appendStop(appendStatus(b, st))
+}
+
+// appendShutdownReply appends the reply to shutdown: an empty result.
+func appendShutdownReply(b []byte, seq int32) []byte {
+	return appendStop(appendMessageBegin(b, "shutdown", Reply, seq))
 }
 
 // WriteCallReply writes the reply to the call with sequence id seq: resp,
@@ -232,4 +236,11 @@ func WriteCallReply(w io.Writer, seq int32, resp *ExtensionResponse, rows *Rows)
 	// The stops of the ExtensionResponse and of the call's result.
 	_, err := w.Write([]byte{byte(TypeStop), byte(TypeStop)})
 	return err
+}
+
+// appendException appends an EXCEPTION message for the call of name: a
+// TApplicationException of type typ.
+func appendException(b []byte, name string, seq int32, typ int32, msg string) []byte {
+	b = appendMessageBegin(b, name, Exception, seq)
+	return appendApplicationError(b, &ApplicationError{Type: typ, Message: msg})
 }
