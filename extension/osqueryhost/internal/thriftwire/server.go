@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -88,7 +89,7 @@ func (s *Server) Serve() error {
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
-			if err := s.serveConn(conn); err != nil {
+			if err := s.serveConn(conn); err != nil && !hungUp(err) {
 				s.logf("thrift connection: %v", err)
 			}
 			s.mu.Lock()
@@ -243,4 +244,10 @@ func WriteCallReply(w io.Writer, seq int32, resp *ExtensionResponse, rows *Rows)
 func appendException(b []byte, name string, seq int32, typ int32, msg string) []byte {
 	b = appendMessageBegin(b, name, Exception, seq)
 	return appendApplicationError(b, &ApplicationError{Type: typ, Message: msg})
+}
+
+// hungUp reports whether err is the peer or Stop having closed the
+// connection, which is not worth a log line.
+func hungUp(err error) bool {
+	return errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed)
 }

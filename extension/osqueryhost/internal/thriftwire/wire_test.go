@@ -122,7 +122,7 @@ func TestEncodeMatchesThrift(t *testing.T) {
 			theirs: theirs(t, "registerExtension", thrift.CALL, 2, &gen.ExtensionManagerRegisterExtensionArgs{
 				Info: &gen.InternalExtensionInfo{Name: "netlinkq", Version: "v1"}, Registry: gen.ExtensionRegistry{"table": {"if_map": {{"name": "irq"}}}}})},
 		{name: "registerExtension call, every field",
-			ours: appendRegisterExtensionCall(nil, 3, &InternalExtensionInfo{Name: "n", Version: "v", SDKVersion: "s", MinSDKVersion: "m"}, registry),
+			ours:    appendRegisterExtensionCall(nil, 3, &InternalExtensionInfo{Name: "n", Version: "v", SDKVersion: "s", MinSDKVersion: "m"}, registry),
 			decoded: &gen.ExtensionManagerRegisterExtensionArgs{},
 			want: &gen.ExtensionManagerRegisterExtensionArgs{
 				Info: &gen.InternalExtensionInfo{Name: "n", Version: "v", SdkVersion: "s", MinSdkVersion: "m"}, Registry: genRegistry},
