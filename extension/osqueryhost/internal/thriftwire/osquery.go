@@ -1,6 +1,7 @@
 package thriftwire
 
 import (
+	"io"
 	"slices"
 )
 
@@ -65,30 +66,62 @@ func (e *ApplicationError) Error() string { return e.Message }
 
 // Rows is the response list of a call (list<map<string,string>>) encoded
 // row by row as a table emits them, so that a large answer costs its bytes
-// on the wire (about 200 per row) and not a Go map per row. A row is
-// BeginRow(n) then exactly n calls of Pair.
+// on the wire (about 200 per row) and not a Go map per row. The bytes are
+// kept in chunks, never copied to grow, and written to the socket as they
+// are. A row is BeginRow(n) then exactly n calls of Pair.
 type Rows struct {
-	b []byte
-	n int
+	full  [][]byte // chunks filled
+	cur   []byte   // the chunk being filled
+	chunk int
+	size  int // bytes in full
+	n     int
 }
 
-// NewRows returns an empty list with room for size bytes.
-func NewRows(size int) *Rows { return &Rows{b: make([]byte, 0, size)} }
+// NewRows returns an empty list that allocates chunk bytes at a time.
+func NewRows(chunk int) *Rows { return &Rows{chunk: max(chunk, 512)} }
 
 // BeginRow starts a row of pairs columns.
 func (r *Rows) BeginRow(pairs int) {
-	r.b = appendMapBegin(r.b, TypeString, TypeString, pairs)
+	r.grow(6)
+	r.cur = appendMapBegin(r.cur, TypeString, TypeString, pairs)
 	r.n++
 }
 
 // Pair adds one column of the current row: its name and its value as text.
-func (r *Rows) Pair(key, value string) { r.b = appendString(appendString(r.b, key), value) }
+func (r *Rows) Pair(key, value string) {
+	r.grow(8 + len(key) + len(value))
+	r.cur = appendString(appendString(r.cur, key), value)
+}
+
+// grow makes room for n more bytes in the current chunk, starting a new
+// one if needed.
+func (r *Rows) grow(n int) {
+	if cap(r.cur)-len(r.cur) >= n {
+		return
+	}
+	if len(r.cur) > 0 {
+		r.full = append(r.full, r.cur)
+		r.size += len(r.cur)
+	}
+	r.cur = make([]byte, 0, max(n, r.chunk))
+}
 
 // Len is the number of rows.
 func (r *Rows) Len() int { return r.n }
 
 // Size is the number of bytes the rows take.
-func (r *Rows) Size() int { return len(r.b) }
+func (r *Rows) Size() int { return r.size + len(r.cur) }
+
+// writeTo writes the rows' bytes to w.
+func (r *Rows) writeTo(w io.Writer) error {
+	for _, b := range r.full {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	_, err := w.Write(r.cur)
+	return err
+}
 
 // appendStatus appends an ExtensionStatus struct; a nil one is empty, as
 // generated code writes it.

@@ -231,7 +231,7 @@ func WriteCallReply(w io.Writer, seq int32, resp *ExtensionResponse, rows *Rows)
 	if _, err := w.Write(appendResponseHead(b, resp.Status, rows.n)); err != nil {
 		return err
 	}
-	if _, err := w.Write(rows.b); err != nil {
+	if err := rows.writeTo(w); err != nil {
 		return err
 	}
 	// The stops of the ExtensionResponse and of the call's result.
