@@ -31,15 +31,15 @@ const extensionName = "netlinkq"
 // well under a second) and below osqueryd's own patience for a query.
 const generateTimeout = 30 * time.Second
 
-// thriftBuffer is the write buffer of each Thrift connection we serve: with
-// osquery-go's default unbuffered transport every string of every row is its
-// own write(2).
+// thriftBuffer is the read and write buffer of each Thrift connection we
+// serve: with osquery-go's default unbuffered transport every string of every
+// row is its own write(2).
 const thriftBuffer = 64 << 10
 
 // serverStopGrace is how long, once the extension is stopping, calls in
-// flight have to finish before their connections are closed (Thrift's
-// ServerStopTimeout; its default, 0, waits for osqueryd to hang up, which it
-// may never do). A closed connection cancels the call's context.
+// flight have to finish before their connections are closed (what Thrift's
+// ServerStopTimeout was; 0 would wait for osqueryd to hang up, which it may
+// never do). A closed connection cancels the call's context.
 const serverStopGrace = 500 * time.Millisecond
 
 // Options are the flags osqueryd passes to an autoloaded extension, and the

@@ -183,9 +183,9 @@ func (d *decoder) i64() int64 {
 	return 0
 }
 
-// length reads a length or count of elements that take at least min bytes
-// each, and checks it against what the message may still take.
-func (d *decoder) length(what string, min int) int {
+// length reads a length or count of elements that take at least each
+// bytes, and checks it against what the message may still take.
+func (d *decoder) length(what string, each int) int {
 	n := int(d.i32())
 	switch {
 	case d.err != nil:
@@ -193,7 +193,7 @@ func (d *decoder) length(what string, min int) int {
 	case n < 0:
 		d.fail(fmt.Errorf("thrift: negative %s length %d", what, n))
 		return 0
-	case min > 0 && n > d.budget/min:
+	case each > 0 && n > d.budget/each:
 		d.fail(fmt.Errorf("%w (%s of %d)", ErrSizeLimit, what, n))
 		return 0
 	}

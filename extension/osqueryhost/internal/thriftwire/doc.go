@@ -8,12 +8,15 @@
 // deregisterExtension, ping).
 //
 // It replaces github.com/apache/thrift and osquery-go's gen/osquery in the
-// binary, because they cost every run of it, the embedded shell's included:
-// Thrift imports net/http, crypto/tls, log/slog and testing, whose package
-// initialisation took about 1.5 ms of a 10 ms start and whose code about a
-// tenth of the binary. Only what osquery's services need is here: no
-// compact or JSON protocol, no framed or HTTP transport, no sets, doubles
-// or UUIDs other than skipped.
+// binary because they cost every run of it, the embedded shell's included:
+// Thrift imports net/http, crypto/tls, log/slog and testing, all initialised
+// at start. Without them (measured with `netlinkq --version`, -s -w builds,
+// on a 2-vCPU VM): 67 package inits instead of 110, 483 allocations at
+// init instead of 720, a binary of 10.3 MB instead of 12.0 MB, and a start
+// about 1 ms shorter (hyperfine minimum 8.2 ms against 9.2 ms; a Go hello
+// world takes 4.4 ms). Only what osquery's services need is here: no
+// compact or JSON protocol, no framed or HTTP transport; sets, doubles and
+// UUIDs are only skipped.
 //
 // Everything read from the peer is bounded: a message may take at most
 // 100 MiB (Thrift's default limit), every length is checked against what

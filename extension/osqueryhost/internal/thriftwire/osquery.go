@@ -43,7 +43,7 @@ type ExtensionRegistry map[string]map[string][]map[string]string
 // ApplicationError is a TApplicationException: how a Thrift server says a
 // call could not be served at all (an unknown method, unreadable arguments).
 type ApplicationError struct {
-	// Type is type (2), one of the ApplicationError* codes.
+	// Type is type (2): UnknownMethod, ProtocolError, ...
 	Type int32
 	// Message is message (1).
 	Message string
