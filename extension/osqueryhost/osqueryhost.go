@@ -12,15 +12,11 @@ import (
 	"io"
 	"io/fs"
 	"log"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
-
-	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -35,18 +31,16 @@ const extensionName = "netlinkq"
 // well under a second) and below osqueryd's own patience for a query.
 const generateTimeout = 30 * time.Second
 
-// thriftBuffer is the write buffer of each Thrift connection we serve: with
-// osquery-go's default unbuffered transport every string of every row is its
-// own write(2).
+// thriftBuffer is the read and write buffer of each Thrift connection we
+// serve: with osquery-go's default unbuffered transport every string of every
+// row is its own write(2).
 const thriftBuffer = 64 << 10
 
 // serverStopGrace is how long, once the extension is stopping, calls in
-// flight have to finish before their connections are closed (Thrift's
-// ServerStopTimeout; its default, 0, waits for osqueryd to hang up, which it
-// may never do). A closed connection cancels the call's context.
+// flight have to finish before their connections are closed (what Thrift's
+// ServerStopTimeout was; 0 would wait for osqueryd to hang up, which it may
+// never do). A closed connection cancels the call's context.
 const serverStopGrace = 500 * time.Millisecond
-
-var stopGraceOnce sync.Once
 
 // Options are the flags osqueryd passes to an autoloaded extension, and the
 // version the extension reports.
@@ -77,8 +71,6 @@ func Run(o Options, stderr io.Writer) int {
 		logw = stderr
 	}
 	logger := log.New(logw, "netlinkq: ", log.LstdFlags|log.Lmicroseconds)
-	// Thrift's server logs through slog's default logger: keep it quiet too.
-	slog.SetDefault(slog.New(slog.NewTextHandler(logw, nil)))
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -114,7 +106,7 @@ func serve(ctx context.Context, o Options, tabs []tables.Interface, logger *log.
 	if err := waitManagerSocket(ctx, o.Socket, o.Timeout); err != nil {
 		return err
 	}
-	// Our socket is created by Thrift's listener with the process umask: make
+	// Our socket is created by the listener with the process umask: make
 	// it 0600 (srw-------) so that no other user can query root's view through it.
 	restrictUmask()
 
@@ -130,7 +122,6 @@ func serve(ctx context.Context, o Options, tabs []tables.Interface, logger *log.
 	}
 	srv := newExtensionServer(extensionName, o.Version, o.Socket, mgr, tabs, logger)
 
-	stopGraceOnce.Do(func() { thrift.ServerStopTimeout = serverStopGrace })
 	started := make(chan error, 1)
 	go func() { started <- srv.Start() }()
 	ticker := time.NewTicker(o.Interval)

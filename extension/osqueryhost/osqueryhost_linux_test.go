@@ -26,12 +26,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/thrift/lib/go/thrift"
 	"github.com/google/go-cmp/cmp"
 	osquery "github.com/osquery/osquery-go"
 	gen "github.com/osquery/osquery-go/gen/osquery"
 
 	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
 	"github.com/netlinkq/netlinkq/extension/internal/testbin"
+	"github.com/netlinkq/netlinkq/extension/osqueryhost/internal/thriftwire"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/netlinkq/netlinkq/tables"
 )
@@ -139,17 +141,23 @@ func blockTable(started chan<- struct{}, done chan<- error) *tables.Table[testRo
 
 // callPlugin answers req as the Thrift "call" processor does (the path
 // osqueryd drives: rows encoded as the table emits them), then reads the
-// reply back as osqueryd's client would.
+// reply back with the Thrift library, as osqueryd's client would.
 func callPlugin(p *tablePlugin, req gen.ExtensionPluginRequest) gen.ExtensionResponse {
-	resp, rows, n := p.answer(context.Background(), req)
-	if rows != nil {
-		decoded, err := decodeRows(rows, n)
-		if err != nil {
-			return *failure("decode: " + err.Error())
-		}
-		resp.Response = decoded
+	resp, rows := p.answer(context.Background(), req)
+	var reply bytes.Buffer
+	if err := thriftwire.WriteCallReply(&reply, 1, resp, rows); err != nil {
+		return gen.ExtensionResponse{Status: &gen.ExtensionStatus{Code: 1, Message: "encode: " + err.Error()}}
 	}
-	return *resp
+	ctx := context.Background()
+	in := thrift.NewTBinaryProtocolConf(thrift.NewStreamTransportR(&reply), nil)
+	var result gen.ExtensionCallResult
+	if _, _, _, err := in.ReadMessageBegin(ctx); err != nil {
+		return gen.ExtensionResponse{Status: &gen.ExtensionStatus{Code: 1, Message: "decode: " + err.Error()}}
+	}
+	if err := result.Read(ctx, in); err != nil || result.Success == nil {
+		return gen.ExtensionResponse{Status: &gen.ExtensionStatus{Code: 1, Message: fmt.Sprintf("decode: %v", err)}}
+	}
+	return *result.Success
 }
 
 func generateReq(qc fakeosqueryd.QueryContext) gen.ExtensionPluginRequest {
@@ -213,7 +221,7 @@ func TestTablePluginRoutes(t *testing.T) {
 			if p.Name() != spec.Name {
 				t.Errorf("Name = %q", p.Name())
 			}
-			var want gen.ExtensionPluginResponse
+			var want []map[string]string
 			for _, c := range spec.Columns {
 				want = append(want, map[string]string{"id": "column", "name": c.Name, "type": string(c.Type), "op": strconv.Itoa(int(c.Options))})
 			}
@@ -644,7 +652,7 @@ func TestExtensionServes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(inProc.Routes(), resp.Response); diff != "" {
+		if diff := cmp.Diff(inProc.Routes(), []map[string]string(resp.Response)); diff != "" {
 			t.Errorf("columns (-want +got):\n%s", diff)
 		}
 	})

@@ -8,9 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/apache/thrift/lib/go/thrift"
-	gen "github.com/osquery/osquery-go/gen/osquery"
-
+	"github.com/netlinkq/netlinkq/extension/osqueryhost/internal/thriftwire"
 	"github.com/netlinkq/netlinkq/tables"
 )
 
@@ -24,7 +22,7 @@ type tablePlugin struct {
 	// the extension's life, as osqueryd's calls tell no query from another.
 	snapshots *tables.Snapshots
 	spec      *tables.Spec
-	routes    gen.ExtensionPluginResponse
+	routes    []map[string]string
 	logger    *log.Logger
 	timeout   time.Duration // generateTimeout, shorter in tests
 }
@@ -49,44 +47,42 @@ func (p *tablePlugin) Name() string { return p.spec.Name }
 
 // Routes are the column definitions osqueryd turns into CREATE TABLE: name,
 // osquery type, and the options bits of osquery's column.h.
-func (p *tablePlugin) Routes() gen.ExtensionPluginResponse { return p.routes }
+func (p *tablePlugin) Routes() []map[string]string { return p.routes }
 
 // answer answers one call of osqueryd's for this table: "columns" with the
 // column definitions, "generate" with the rows encoded as the table emits
-// them (rows and n, see generateEncoded). Any error, and any panic, becomes
+// them (rows, see generateEncoded). Any error, and any panic, becomes
 // status 1 with a message for this call only.
-func (p *tablePlugin) answer(ctx context.Context, req gen.ExtensionPluginRequest) (resp *gen.ExtensionResponse, rows []byte, n int) {
+func (p *tablePlugin) answer(ctx context.Context, req map[string]string) (resp *thriftwire.ExtensionResponse, rows *thriftwire.Rows) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.logger.Printf("table %s: panic: %v\n%s", p.spec.Name, r, debug.Stack())
-			resp, rows, n = failure(fmt.Sprintf("error generating table: panic in table %s: %v", p.spec.Name, r)), nil, 0
+			resp, rows = failure(fmt.Sprintf("error generating table: panic in table %s: %v", p.spec.Name, r)), nil
 		}
 	}()
 	switch action := req["action"]; action {
 	case "columns":
-		return &gen.ExtensionResponse{Status: statusOK(), Response: p.routes}, nil, 0
+		return &thriftwire.ExtensionResponse{Status: statusOK(), Response: p.routes}, nil
 	case "generate":
-		rows, n, status := p.generateEncoded(ctx, req["context"])
-		return &gen.ExtensionResponse{Status: status}, rows, n
+		rows, status := p.generateEncoded(ctx, req["context"])
+		return &thriftwire.ExtensionResponse{Status: status}, rows
 	default:
-		return failure(fmt.Sprintf("unknown action %q for table %s (want columns or generate)", action, p.spec.Name)), nil, 0
+		return failure(fmt.Sprintf("unknown action %q for table %s (want columns or generate)", action, p.spec.Name)), nil
 	}
 }
 
 // generateEncoded answers a generate call for the streaming reply: it runs
 // the table for the context JSON and encodes each row, as it comes, as the
 // Thrift map<string,string> osqueryd reads (used columns only, no key for
-// NULL), returning the encoded rows, their number and the call's status.
-func (p *tablePlugin) generateEncoded(ctx context.Context, contextJSON string) (rows []byte, n int, status *gen.ExtensionStatus) {
+// NULL), returning the encoded rows (nil on failure) and the call's status.
+func (p *tablePlugin) generateEncoded(ctx context.Context, contextJSON string) (*thriftwire.Rows, *thriftwire.ExtensionStatus) {
 	qc, err := parseQueryContext(contextJSON)
 	if err != nil {
 		p.logger.Printf("table %s: context %.200q: %v", p.spec.Name, contextJSON, err)
-		return nil, 0, failure("error parsing context JSON: " + err.Error()).Status
+		return nil, failure("error parsing context JSON: " + err.Error()).Status
 	}
 	start := time.Now()
-	buf := thrift.NewTMemoryBufferLen(64 << 10)
-	enc := thrift.NewTBinaryProtocolConf(buf, nil)
-	bg := context.Background()
+	rows := thriftwire.NewRows(64 << 10)
 	err = p.run(ctx, qc, func(cells []tables.Value, used []int) error {
 		set := 0
 		for _, i := range used {
@@ -94,28 +90,20 @@ func (p *tablePlugin) generateEncoded(ctx context.Context, contextJSON string) (
 				set++
 			}
 		}
-		if err := enc.WriteMapBegin(bg, thrift.STRING, thrift.STRING, set); err != nil {
-			return err
-		}
+		rows.BeginRow(set)
 		for _, i := range used {
 			if c := cells[i]; c.Kind != tables.KindNull {
-				if err := enc.WriteString(bg, p.spec.Columns[i].Name); err != nil {
-					return err
-				}
-				if err := enc.WriteString(bg, c.String()); err != nil {
-					return err
-				}
+				rows.Pair(p.spec.Columns[i].Name, c.String())
 			}
 		}
-		n++
-		return enc.WriteMapEnd(bg)
+		return nil
 	})
 	if err != nil {
 		p.logger.Printf("table %s: %v", p.spec.Name, err)
-		return nil, 0, failure("error generating table: " + err.Error()).Status
+		return nil, failure("error generating table: " + err.Error()).Status
 	}
-	p.logger.Printf("table %s: %d rows (%d bytes) in %v", p.spec.Name, n, buf.Len(), time.Since(start))
-	return buf.Bytes(), n, statusOK()
+	p.logger.Printf("table %s: %d rows (%d bytes) in %v", p.spec.Name, rows.Len(), rows.Size(), time.Since(start))
+	return rows, statusOK()
 }
 
 // run runs the table for the context and calls row with each row's cells
@@ -150,9 +138,11 @@ func (p *tablePlugin) run(ctx context.Context, qc *queryContext, row func(cells 
 }
 
 // statusOK is osquery-go's success status.
-func statusOK() *gen.ExtensionStatus { return &gen.ExtensionStatus{Code: 0, Message: "OK"} }
+func statusOK() *thriftwire.ExtensionStatus {
+	return &thriftwire.ExtensionStatus{Code: 0, Message: "OK"}
+}
 
 // failure is a response with status 1 and msg, the text osqueryd shows.
-func failure(msg string) *gen.ExtensionResponse {
-	return &gen.ExtensionResponse{Status: &gen.ExtensionStatus{Code: 1, Message: msg}}
+func failure(msg string) *thriftwire.ExtensionResponse {
+	return &thriftwire.ExtensionResponse{Status: &thriftwire.ExtensionStatus{Code: 1, Message: msg}}
 }
