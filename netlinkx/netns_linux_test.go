@@ -357,10 +357,7 @@ func TestDecodeNSID(t *testing.T) {
 	nstest.NeedLittleEndian(t)
 	for _, tt := range nsidCases {
 		t.Run(tt.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata", "nsid", tt.file+".bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b, _ := readRecording(t, "nsid/"+tt.file)
 			got, err := netlinkx.DecodeNSID(b)
 			if err != nil {
 				t.Fatal(err)
@@ -390,9 +387,8 @@ func TestDecodeNSID(t *testing.T) {
 
 func FuzzDecodeNSID(f *testing.F) {
 	for _, tt := range nsidCases {
-		if b, err := os.ReadFile(filepath.Join("testdata", "nsid", tt.file+".bin")); err == nil {
-			f.Add(b)
-		}
+		b, _ := readRecording(f, "nsid/"+tt.file)
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		nsid, err := netlinkx.DecodeNSID(b)
@@ -416,16 +412,10 @@ func FuzzDecodeNSID(f *testing.F) {
 // TestRecordNSID re-records testdata/nsid with -args -record: two namespaces, one
 // of which has given the other netnsid 7.
 func TestRecordNSID(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata with -record")
-	}
+	needRecord(t)
 	a, b := nstest.New(t), nstest.New(t)
 	a.Run("ip", "netns", "set", b.Name, "7")
 	nsA, nsB := a.Open(), b.Open()
-	uname, err := exec.Command("uname", "-r").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct {
 		file, how string
 		in, peer  netlinkx.NetNS
@@ -446,19 +436,9 @@ func TestRecordNSID(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dir := filepath.Join("testdata", "nsid")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, c.file+".bin"), reply, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		txt := fmt.Sprintf("uname -r: %s\nrecorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
+		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
 			"content: the RTM_NEWNSID payload (rtgenmsg + NETNSA_NSID) of %s\n",
-			strings.TrimSpace(string(uname)), runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how)
-		if err := os.WriteFile(filepath.Join(dir, c.file+".txt"), []byte(txt), 0o644); err != nil {
-			t.Fatal(err)
-		}
+			runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how))
 	}
 }
 
