@@ -377,10 +377,7 @@ func afFlattenNetconf(n netlinkx.Netconf) []string {
 }
 
 func FuzzDecodeAFSpec(f *testing.F) {
-	for _, tc := range afSpecCases {
-		b, _ := readRecording(f, "afspec/"+tc.name)
-		f.Add(b)
-	}
+	fuzzFiles(f, "afspec")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := netlinkx.DecodeAFSpec(b)
 		if err != nil {
@@ -408,10 +405,7 @@ func FuzzDecodeAFSpec(f *testing.F) {
 }
 
 func FuzzDecodeNetconf(f *testing.F) {
-	for _, name := range []string{"inet_all", "inet6_default"} {
-		b, _ := readRecording(f, "netconf/"+name)
-		f.Add(b)
-	}
+	fuzzFiles(f, "netconf")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, err := netlinkx.DecodeNetconf(b)
 		if err != nil {
@@ -501,14 +495,10 @@ func TestRecordAFSpec(t *testing.T) {
 			ae := netlink.NewAttributeEncoder()
 			ae.Int32(netlinkx.NETCONFA_IFINDEX, idx.i)
 			attrs, _ := ae.Encode()
-			var raw []byte
-			err := netlinkx.Dump(ctx, netlinkx.DumpRequest{
+			raw := dumpOne(t, netlinkx.DumpRequest{
 				Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETNETCONF,
 				Data: append([]byte{f.family, 0, 0, 0}, attrs...),
-			}, func(h netlink.Header, p []byte) error { raw = bytes.Clone(p); return nil })
-			if err != nil {
-				t.Fatal(err)
-			}
+			})
 			n, err := netlinkx.DecodeNetconf(raw)
 			if err != nil {
 				t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/ti-mo/conntrack"
@@ -134,17 +133,10 @@ func TestConntrackLive(t *testing.T) {
 func TestRecordConntrack(t *testing.T) {
 	needRecord(t)
 	ns := ctNamespace(t)
-	var bin []byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
+	bin := framed(dumpMessages(t, netlinkx.DumpRequest{
 		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_CTNETLINK<<8 | netlinkx.IPCTNL_MSG_CT_GET,
 		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, 0, 0, 0},
-	}, func(h netlink.Header, b []byte) error {
-		bin = appendNlmsg(bin, h, b)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}))
 	var args []string
 	for _, e := range ctEntries {
 		args = append(args, "conntrack -I -t 600 "+strings.Join(e, " "))

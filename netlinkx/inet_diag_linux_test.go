@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -267,16 +266,12 @@ func TestRecord(t *testing.T) {
 	}
 	for _, c := range cases {
 		var bin []byte
-		err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
+		for _, m := range dumpMessages(t, netlinkx.DumpRequest{
 			Protocol: unix.NETLINK_SOCK_DIAG, NetNS: nsfd, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
 			Data: must(netlinkx.InetDiagReq{Family: c.family, Protocol: c.proto, States: ssAllStates, Ext: c.ext}.MarshalBinary()),
-		}, func(_ netlink.Header, p []byte) error {
-			bin = binary.NativeEndian.AppendUint32(bin, uint32(len(p)))
-			bin = append(bin, p...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		}) {
+			bin = binary.NativeEndian.AppendUint32(bin, uint32(len(m.Data)))
+			bin = append(bin, m.Data...)
 		}
 		txt := fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecord -record` (sockets.py in a fresh namespace),\n"+
 			"one SOCK_DIAG_BY_FAMILY dump, family %d protocol %d, idiag_states %#x, idiag_ext %#x.\n"+

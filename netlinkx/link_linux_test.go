@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -65,20 +64,13 @@ func TestRecordLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	err = netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: fd, Type: unix.RTM_GETADDR, Flags: unix.NLM_F_DUMP, Data: make([]byte, 8)},
-		func(h netlink.Header, b []byte) error {
-			var m netlinkx.AddrMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				return err
-			}
-			n++
-			name := fmt.Sprintf("rtnl_addr/%s_%d_%s", lkFamilyWord(m.Family), m.Index, strings.NewReplacer(":", "_", ".", "_").Replace(m.LocalAddr().String()))
-			writeRecording(t, name, b, fmt.Sprintf("%s\nip -j addr show:\n%s", how, ns.Run("ip", "-j", "addr", "show")))
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	for _, msg := range dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: fd, Type: unix.RTM_GETADDR, Flags: unix.NLM_F_DUMP, Data: make([]byte, 8)}) {
+		var m netlinkx.AddrMessage
+		if err := m.UnmarshalBinary(msg.Data); err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("rtnl_addr/%s_%d_%s", lkFamilyWord(m.Family), m.Index, strings.NewReplacer(":", "_", ".", "_").Replace(m.LocalAddr().String()))
+		writeRecording(t, name, msg.Data, fmt.Sprintf("%s\nip -j addr show:\n%s", how, ns.Run("ip", "-j", "addr", "show")))
 	}
 }
 
@@ -216,8 +208,8 @@ func TestLinkMessageUnmarshal(t *testing.T) {
 			attr(unix.IFLA_IFNAME, []byte("eth9\x00")...),
 			attr(unix.IFLA_QDISC, []byte("fq_codel\x00")...),
 			attr(unix.IFLA_MASTER, u32(12)...),
-			attr(unix.IFLA_LINKINFO|netlink.Nested, attr(unix.IFLA_INFO_KIND, []byte("veth\x00")...)...),
-			attr(unix.IFLA_PROP_LIST|netlink.Nested, append(attr(unix.IFLA_ALT_IFNAME, []byte("a\x00")...), attr(unix.IFLA_ALT_IFNAME, []byte("bb\x00")...)...)...),
+			attr(unix.IFLA_LINKINFO|unix.NLA_F_NESTED, attr(unix.IFLA_INFO_KIND, []byte("veth\x00")...)...),
+			attr(unix.IFLA_PROP_LIST|unix.NLA_F_NESTED, append(attr(unix.IFLA_ALT_IFNAME, []byte("a\x00")...), attr(unix.IFLA_ALT_IFNAME, []byte("bb\x00")...)...)...),
 			attr(unix.IFLA_ADDRESS, []byte{0x02, 0, 0, 0, 0, 0xab}...),
 			attr(999, []byte{1, 2, 3}...), // unknown: skipped
 		), check: func(t *testing.T, m *netlinkx.LinkMessage) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -188,15 +187,10 @@ func recordLab(t *testing.T) (*nstest.NS, []string) {
 // rawDump returns the payloads of the replies of type reply to a dump request.
 func rawDump(t *testing.T, ns netlinkx.NetNS, typ, reply uint16, data []byte) [][]byte {
 	var out [][]byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: typ, Flags: unix.NLM_F_DUMP, Data: data},
-		func(h netlink.Header, b []byte) error {
-			if h.Type == netlink.HeaderType(reply) {
-				out = append(out, bytes.Clone(b))
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	for _, m := range dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: typ, Flags: unix.NLM_F_DUMP, Data: data}) {
+		if uint16(m.Header.Type) == reply {
+			out = append(out, m.Data)
+		}
 	}
 	return out
 }

@@ -386,10 +386,7 @@ func TestDecodeNSID(t *testing.T) {
 }
 
 func FuzzDecodeNSID(f *testing.F) {
-	for _, tt := range nsidCases {
-		b, _ := readRecording(f, "nsid/"+tt.file)
-		f.Add(b)
-	}
+	fuzzFiles(f, "nsid")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		nsid, err := netlinkx.DecodeNSID(b)
 		if err != nil {
@@ -426,16 +423,7 @@ func TestRecordNSID(t *testing.T) {
 		req := binary.NativeEndian.AppendUint16(make([]byte, 4), 8)
 		req = binary.NativeEndian.AppendUint16(req, unix.NETNSA_FD)
 		req = binary.NativeEndian.AppendUint32(req, uint32(c.peer))
-		var reply []byte
-		err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
-			Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req,
-		}, func(h netlink.Header, p []byte) error {
-			reply = append([]byte(nil), p...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		reply := dumpOne(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req})
 		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
 			"content: the RTM_NEWNSID payload (rtgenmsg + NETNSA_NSID) of %s\n",
 			runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how))

@@ -2,6 +2,7 @@ package netlinkx_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/mdlayher/netlink"
+	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
@@ -132,18 +134,47 @@ func jsonNum(v any) uint64 {
 	return uint64(f)
 }
 
-// appendNlmsg appends one message as the kernel sent it: its nlmsghdr
-// (length, type, flags, sequence, port ID), the payload, and padding to 4 bytes.
-func appendNlmsg(bin []byte, h netlink.Header, payload []byte) []byte {
-	bin = binary.NativeEndian.AppendUint32(bin, uint32(unix.NLMSG_HDRLEN+len(payload)))
-	bin = binary.NativeEndian.AppendUint16(bin, uint16(h.Type))
-	bin = binary.NativeEndian.AppendUint16(bin, uint16(h.Flags))
-	bin = binary.NativeEndian.AppendUint32(bin, h.Sequence)
-	bin = binary.NativeEndian.AppendUint32(bin, h.PID)
-	return pad4(append(bin, payload...))
+// dumpMessages runs req and returns the replies, each payload copied out of
+// the receive buffer.
+func dumpMessages(t testing.TB, req netlinkx.DumpRequest) []netlink.Message {
+	t.Helper()
+	var msgs []netlink.Message
+	err := netlinkx.Dump(context.Background(), req, func(h netlink.Header, b []byte) error {
+		msgs = append(msgs, netlink.Message{Header: h, Data: bytes.Clone(b)})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
 }
 
-// nlmsgPayloads splits what appendNlmsg wrote back into the payloads.
+// dumpOne runs req, a request with one reply, and returns that reply's payload.
+func dumpOne(t testing.TB, req netlinkx.DumpRequest) []byte {
+	t.Helper()
+	msgs := dumpMessages(t, req)
+	if len(msgs) != 1 {
+		t.Fatalf("request type %d: %d replies, want 1", req.Type, len(msgs))
+	}
+	return msgs[0].Data
+}
+
+// framed lays msgs out as the kernel sent them: each nlmsghdr (length,
+// type, flags, sequence, port ID), its payload, and padding to 4 bytes.
+func framed(msgs []netlink.Message) []byte {
+	var bin []byte
+	for _, m := range msgs {
+		bin = binary.NativeEndian.AppendUint32(bin, uint32(unix.NLMSG_HDRLEN+len(m.Data)))
+		bin = binary.NativeEndian.AppendUint16(bin, uint16(m.Header.Type))
+		bin = binary.NativeEndian.AppendUint16(bin, uint16(m.Header.Flags))
+		bin = binary.NativeEndian.AppendUint32(bin, m.Header.Sequence)
+		bin = binary.NativeEndian.AppendUint32(bin, m.Header.PID)
+		bin = pad4(append(bin, m.Data...))
+	}
+	return bin
+}
+
+// nlmsgPayloads splits what framed wrote back into the payloads.
 func nlmsgPayloads(t testing.TB, bin []byte) (payloads [][]byte) {
 	t.Helper()
 	for b := bin; len(b) >= unix.NLMSG_HDRLEN; {

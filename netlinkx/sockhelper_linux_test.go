@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
@@ -176,4 +177,13 @@ func startSockHelper(tb testing.TB, args ...string) (*nstest.NS, int) {
 	ns := nstest.New(tb)
 	args = append([]string{os.Args[0], "-test.run=^TestSockDiagHelper$", "--", sockDiagHelperArg, tb.TempDir()}, args...)
 	return ns, ns.StartReady(args...)
+}
+
+// helperSockets starts the helper and returns its namespace, opened for
+// netlinkx, and what the ss command ssArgs prints there, as ssLines0 lines.
+func helperSockets(t *testing.T, ssArgs ...string) (netlinkx.NetNS, []string) {
+	t.Helper()
+	nstest.NeedTool(t, "ss")
+	ns, _ := startSockHelper(t)
+	return ns.Open(), ssLines0(ns.Run(ssArgs...))
 }

@@ -11,35 +11,26 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
-// sockDiagCase is one recorded dump: testdata/<dir>/<name>.bin holds the
-// reply messages (nlmsghdr and payload, as the kernel sent them) and
+// sockDiagCase is one recorded dump, asked with the struct *_diag_req req:
+// testdata/<dir>/<name>.bin holds the reply messages (nlmsghdr and payload, as the kernel sent them) and
 // <name>.txt the kernel release, how it was recorded and what ss printed at
 // the same moment after a line "ss:".
 type sockDiagCase struct {
 	dir, name string
 	ssArgs    []string
-	dump      func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error
+	req       []byte // the struct *_diag_req
 }
 
 var sockDiagCases = []sockDiagCase{
-	{"unix_diag", "sockets", []string{"ss", "-xaH"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
-		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
-			Data: diagReq(unix.AF_UNIX, 0, 24, 12, 0x7f, ^uint32(0))}, fn)
-	}},
-	{"netlink_diag", "sockets", []string{"ss", "-A", "netlink", "-aHn"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
-		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
-			Data: diagReq(unix.AF_NETLINK, netlinkx.NDIAG_PROTO_ALL, 20, 8, netlinkx.NDIAG_SHOW_MEMINFO|netlinkx.NDIAG_SHOW_GROUPS|netlinkx.NDIAG_SHOW_FLAGS, 0)}, fn)
-	}},
-	{"packet_diag", "sockets", []string{"ss", "-0", "-aH"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
-		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
-			Data: diagReq(unix.AF_PACKET, 0, 20, 8, 0x3f, 0)}, fn)
-	}},
+	{"unix_diag", "sockets", []string{"ss", "-xaH"}, diagReq(unix.AF_UNIX, 0, 24, 12, 0x7f, ^uint32(0))},
+	{"netlink_diag", "sockets", []string{"ss", "-A", "netlink", "-aHn"},
+		diagReq(unix.AF_NETLINK, netlinkx.NDIAG_PROTO_ALL, 20, 8, netlinkx.NDIAG_SHOW_MEMINFO|netlinkx.NDIAG_SHOW_GROUPS|netlinkx.NDIAG_SHOW_FLAGS, 0)},
+	{"packet_diag", "sockets", []string{"ss", "-0", "-aH"}, diagReq(unix.AF_PACKET, 0, 20, 8, 0x3f, 0)},
 }
 
 // TestRecordSockDiag re-records testdata/{unix,netlink,packet}_diag with -record.
@@ -49,14 +40,8 @@ func TestRecordSockDiag(t *testing.T) {
 	ns, _ := startSockHelper(t)
 	nsfd := ns.Open()
 	for _, c := range sockDiagCases {
-		var bin []byte
-		err := c.dump(context.Background(), nsfd, func(h netlink.Header, b []byte) error {
-			bin = appendNlmsg(bin, h, b)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		bin := framed(dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: nsfd, Type: unix.SOCK_DIAG_BY_FAMILY,
+			Flags: unix.NLM_F_DUMP, Data: c.req}))
 		out := ns.Run(c.ssArgs...)
 		txt := fmt.Sprintf("recorded by: go test -run TestRecordSockDiag -record (netlinkx/unix_diag_linux_test.go),\n"+
 			"a SOCK_DIAG_BY_FAMILY dump in a fresh namespace where TestSockDiagHelper holds its sockets\n"+
@@ -133,9 +118,7 @@ func TestUnixDiagRecorded(t *testing.T) {
 }
 
 func TestUnixDiagLive(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	ns, _ := startSockHelper(t)
-	nsfd := ns.Open()
+	nsfd, want := helperSockets(t, "ss", "-xaH")
 	var got []string
 	names := map[string]bool{}
 	err := netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
@@ -146,7 +129,6 @@ func TestUnixDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ssLines0(ns.Run("ss", "-xaH"))
 	if diff := cmp.Diff(normalizeUnixPaths(want), normalizeUnixPaths(got)); diff != "" {
 		t.Errorf("netlinkx.DumpUnix vs ss -xaH (-want +got):\n%s", diff)
 	}

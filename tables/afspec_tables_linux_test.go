@@ -81,8 +81,7 @@ func afSetup(t *testing.T) *nstest.NS {
 	nstest.NeedRoot(t)
 	nstest.NeedTool(t, "sysctl")
 	nstest.NeedTool(t, "ping")
-	a, b := nstest.New(t), nstest.New(t)
-	a.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.Name)
+	a, b := nstest.NewPair(t)
 	a.Run("ip", "link", "add", "veth2", "type", "veth", "peer", "name", "veth3")
 	a.Run("ip", "link", "add", "small0", "mtu", "1000", "type", "veth", "peer", "name", "small1", "mtu", "1000")
 	a.Run("sysctl", "-q", "-w",
@@ -102,11 +101,11 @@ func afSetup(t *testing.T) *nstest.NS {
 	)
 	a.Run("ip", "token", "set", "::1:2:3:4/64", "dev", "veth0")
 	a.Run("ip", "addr", "add", "fd00::1/64", "dev", "veth0", "nodad")
-	b.Run("ip", "addr", "add", "fd00::2/64", "dev", "veth1", "nodad")
 	for _, l := range []string{"veth0", "veth2", "veth3", "small0", "small1"} {
 		a.Run("ip", "link", "set", l, "up")
 	}
-	b.Run("ip", "link", "set", "veth1", "up")
+	b.Run("ip", "addr", "add", "fd00::2/64", "dev", "veth1", "nodad")
+	b.Up("veth1")
 	a.Run("ping", "-6", "-c", "3", "-i", "0.05", "-W", "2", "fd00::2")
 	a.Run("ping", "-6", "-c", "2", "-i", "0.05", "-W", "2", "::1")
 	return a

@@ -171,9 +171,7 @@ func ipLinks(t *testing.T, ns *nstest.NS) []map[string]string {
 		IfIndex int    `json:"ifindex"`
 		IfName  string `json:"ifname"`
 	}
-	if err := json.Unmarshal([]byte(ns.Run("ip", "-j", "link", "show")), &links); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&links, "ip", "-j", "link", "show")
 	var rows []map[string]string
 	for _, l := range links {
 		rows = append(rows, map[string]string{"interface": l.IfName, "index": strconv.Itoa(l.IfIndex)})

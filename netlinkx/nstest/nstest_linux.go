@@ -2,6 +2,7 @@ package nstest
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -90,6 +91,42 @@ func (n *NS) Run(args ...string) string {
 		n.t.Fatalf("in netns %s: %s: %v: %s", n.Name, strings.Join(args, " "), err, stderr)
 	}
 	return string(out)
+}
+
+// JSON runs a command that prints JSON (`ip -j`, `tc -j`) inside the
+// namespace and decodes its output into v; the test fails if the command
+// does or v cannot hold the output.
+func (n *NS) JSON(v any, args ...string) {
+	n.t.Helper()
+	out := n.Run(args...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		n.t.Fatalf("in netns %s: %s: %v: %s", n.Name, strings.Join(args, " "), err, out)
+	}
+}
+
+// NewPair creates two namespaces (New) joined by a veth pair, veth0 in ns
+// and veth1 in peer, after setting each of sysctls (`sysctl -qw`) in both.
+// The links stay down: Up them with their addresses.
+func NewPair(t testing.TB, sysctls ...string) (ns, peer *NS) {
+	t.Helper()
+	ns, peer = New(t), New(t)
+	if len(sysctls) > 0 {
+		for _, n := range []*NS{ns, peer} {
+			n.Run(append([]string{"sysctl", "-qw"}, sysctls...)...)
+		}
+	}
+	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.Name)
+	return ns, peer
+}
+
+// Up adds addrs (prefixes such as 10.0.0.1/24 or 2001:db8::1/64) to the link
+// dev and brings it up.
+func (n *NS) Up(dev string, addrs ...string) {
+	n.t.Helper()
+	for _, a := range addrs {
+		n.Run("ip", "addr", "add", a, "dev", dev)
+	}
+	n.Run("ip", "link", "set", dev, "up")
 }
 
 // Command returns an unstarted command that runs inside the namespace.
