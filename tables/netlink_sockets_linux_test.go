@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -27,71 +26,6 @@ func startSocketHolder(t *testing.T) (*nstest.NS, int) {
 		t.Fatal(err)
 	}
 	return ns, ns.StartReady("python3", script, t.TempDir())
-}
-
-// tableRows runs tb in ns and returns each row as column → text, with only
-// the used columns (all when used is nil) and NULL as "<null>".
-func tableRows(t *testing.T, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
-	t.Helper()
-	spec := tb.Spec()
-	q := NewQuery(spec, cons, used)
-	q.NetNS = ns
-	var rows []map[string]string
-	err := tb.Run(context.Background(), q, func(cells []Value) error {
-		r := map[string]string{}
-		for i, c := range spec.Columns[:len(spec.Columns)-len(namespaceColumns)] {
-			if used != nil && !slices.Contains(used, c.Name) {
-				continue
-			}
-			if cells[i].Kind == KindNull {
-				r[c.Name] = "<null>"
-			} else {
-				r[c.Name] = cells[i].String()
-			}
-		}
-		rows = append(rows, r)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s %v: %v", spec.Name, cons, err)
-	}
-	return rows
-}
-
-// eq builds = constraints, several values making an IN list.
-func eq(col string, vals ...string) map[string][]Constraint {
-	m := map[string][]Constraint{}
-	for _, v := range vals {
-		m[col] = append(m[col], Constraint{Op: OpEquals, Expr: v})
-	}
-	return m
-}
-
-// and joins constraint maps.
-func and(ms ...map[string][]Constraint) map[string][]Constraint {
-	out := map[string][]Constraint{}
-	for _, m := range ms {
-		for k, v := range m {
-			out[k] = append(out[k], v...)
-		}
-	}
-	return out
-}
-
-// matches is what SQLite's own check of = and IN constraints would keep.
-func matches(r map[string]string, cons map[string][]Constraint) bool {
-	for col, cs := range cons {
-		ok := false
-		for _, c := range cs {
-			if c.Op == OpEquals && r[col] == c.Expr {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // ssState is a psutil state name as ss prints it.
