@@ -60,41 +60,63 @@ type ssSocket struct {
 	Netid, State, RQ, WQ, Local, Peer, Inode, UID, PID, FD string
 }
 
-// parseSSInet reads `ss -tuaneOH`-style lines (with -p when withProc) keyed by cookie in decimal.
-func parseSSInet(out string) map[string]ssSocket {
-	rows := map[string]ssSocket{}
+// ssInetLine is one tcp or udp line of `ss -tuan…eOH`: its fields, and
+// the options after the sixth (ino:, uid:, users:, skmem: …) as key → value,
+// a bare word (the congestion control) with value "".
+type ssInetLine struct {
+	Fields []string
+	Opts   map[string]string
+}
+
+// Cookie is the socket's cookie (sk:, hexadecimal) in decimal.
+func (l ssInetLine) Cookie() string {
+	c, _ := strconv.ParseUint(l.Opts["sk"], 16, 64)
+	return strconv.FormatUint(c, 10)
+}
+
+// UID is the socket's uid (uid:, which ss leaves out for 0).
+func (l ssInetLine) UID() string {
+	if uid, ok := l.Opts["uid"]; ok {
+		return uid
+	}
+	return "0"
+}
+
+// ssInetLines reads the tcp and udp lines of `ss -tuan…eOH` output.
+func ssInetLines(out string) []ssInetLine {
+	var lines []ssInetLine
 	for line := range strings.Lines(out) {
 		f := strings.Fields(line)
 		if len(f) < 6 || (f[0] != "tcp" && f[0] != "udp") {
 			continue
 		}
-		r := ssSocket{Netid: f[0], State: f[1], RQ: f[2], WQ: f[3], Local: f[4], Peer: strings.Replace(f[5], "[::]:", "*:", 1), UID: "0", PID: "-1", FD: "-1"}
-		var cookie string
+		l := ssInetLine{Fields: f, Opts: map[string]string{}}
 		for _, kv := range f[6:] {
-			if p, ok := strings.CutPrefix(kv, "users:(("); ok {
-				// users:(("python3",pid=123,fd=4))
-				for _, part := range strings.Split(strings.TrimRight(p, ")"), ",") {
-					if v, ok := strings.CutPrefix(part, "pid="); ok {
-						r.PID = v
-					}
-					if v, ok := strings.CutPrefix(part, "fd="); ok {
-						r.FD = v
-					}
-				}
-				continue
-			}
 			k, v, _ := strings.Cut(kv, ":")
-			switch k {
-			case "ino":
-				r.Inode = v
-			case "uid":
-				r.UID = v
-			case "sk":
-				c, _ := strconv.ParseUint(v, 16, 64)
-				cookie = strconv.FormatUint(c, 10)
+			l.Opts[k] = v
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// parseSSInet reads `ss -tuaneOH`-style lines (with -p when withProc) keyed by cookie in decimal.
+func parseSSInet(out string) map[string]ssSocket {
+	rows := map[string]ssSocket{}
+	for _, l := range ssInetLines(out) {
+		f := l.Fields
+		r := ssSocket{Netid: f[0], State: f[1], RQ: f[2], WQ: f[3], Local: f[4], Peer: strings.Replace(f[5], "[::]:", "*:", 1),
+			Inode: l.Opts["ino"], UID: l.UID(), PID: "-1", FD: "-1"}
+		// users:(("python3",pid=123,fd=4))
+		for _, part := range strings.Split(strings.Trim(l.Opts["users"], "()"), ",") {
+			if v, ok := strings.CutPrefix(part, "pid="); ok {
+				r.PID = v
+			}
+			if v, ok := strings.CutPrefix(part, "fd="); ok {
+				r.FD = v
 			}
 		}
-		rows[cookie] = r
+		rows[l.Cookie()] = r
 	}
 	return rows
 }
