@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -133,7 +132,7 @@ func TestOpenNetNSOfPID(t *testing.T) {
 // inode `ip netns identify` and stat see.
 func TestOpenNetNSNamed(t *testing.T) {
 	n := nstest.New(t)
-	want := statInode(t, "/run/netns/"+n.Name)
+	want := n.Inode()
 	for _, spec := range []string{n.Name, "/run/netns/" + n.Name, "/var/run/netns/" + n.Name} {
 		ns, err := netlinkx.OpenNetNS(spec)
 		if err != nil {
@@ -209,42 +208,12 @@ func hostInode(t testing.TB) (uint64, bool) {
 	return 0, false
 }
 
-// startUnshared starts `unshare -n sleep 600`: a namespace only a process
-// holds. It returns the sleep's pid, and stops it by that pid at cleanup.
-func startUnshared(t *testing.T) int {
-	t.Helper()
-	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "unshare")
-	cmd := exec.Command("unshare", "-n", "sleep", "600")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	own := statInode(t, "/proc/self/ns/net")
-	// unshare execs sleep in place: same pid, once it has left our namespace.
-	nstest.Eventually(t, func() error {
-		var st unix.Stat_t
-		if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid), &st); err != nil {
-			return err
-		}
-		if st.Ino == own {
-			return errors.New("unshare has not unshared yet")
-		}
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
-		if string(comm) != "sleep\n" {
-			return fmt.Errorf("pid %d is %q, not sleep yet", cmd.Process.Pid, comm)
-		}
-		return nil
-	})
-	return cmd.Process.Pid
-}
-
 func TestScanNetNS(t *testing.T) {
 	named := nstest.New(t)
 	held := named.Start("sleep", "600") // a process in the named namespace too
 	empty := nstest.New(t)              // only the name holds it
-	pid := startUnshared(t)
+	unshared := nstest.NewUnshared(t)
+	pid := unshared.PID
 
 	fds := openFDs(t)
 	scan, err := netlinkx.ScanNetNS(context.Background())
@@ -261,11 +230,11 @@ func TestScanNetNS(t *testing.T) {
 		}
 		byInode[e.Inode] = e
 	}
-	waitInNetNS(t, held.Process.Pid, statInode(t, "/run/netns/"+named.Name))
+	waitInNetNS(t, held.Process.Pid, named.Inode())
 	want := []netlinkx.NetNSEntry{
-		{Inode: statInode(t, "/run/netns/"+named.Name), Names: []string{named.Name}, PID: held.Process.Pid, Processes: 1},
-		{Inode: statInode(t, "/run/netns/"+empty.Name), Names: []string{empty.Name}},
-		{Inode: statInode(t, fmt.Sprintf("/proc/%d/ns/net", pid)), PID: pid, Processes: 1},
+		{Inode: named.Inode(), Names: []string{named.Name}, PID: held.Process.Pid, Processes: 1},
+		{Inode: empty.Inode(), Names: []string{empty.Name}},
+		{Inode: unshared.Inode(), PID: pid, Processes: 1},
 	}
 	for _, w := range want {
 		if diff := cmp.Diff(w, byInode[w.Inode]); diff != "" {
@@ -304,7 +273,7 @@ func TestGetNSID(t *testing.T) {
 	a, b := nstest.New(t), nstest.New(t)
 	a.Run("ip", "netns", "set", b.Name, "7") // in a: b is netnsid 7
 	inB := b.Start("sleep", "600")
-	waitInNetNS(t, inB.Process.Pid, statInode(t, "/run/netns/"+b.Name))
+	waitInNetNS(t, inB.Process.Pid, b.Inode())
 	nsA, nsB := a.Open(), b.Open()
 	ctx := context.Background()
 	before := openFDs(t)

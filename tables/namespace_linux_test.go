@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -57,28 +56,6 @@ type nsFixture struct {
 
 func (f *nsFixture) targets() []nsTarget { return []nsTarget{f.a, f.b, f.c} }
 
-// nsStatInode is `stat -L -c %i path`.
-func nsStatInode(t testing.TB, path string) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
-}
-
-// nsStartCmd starts cmd with Pdeathsig and stops it by its PID at cleanup.
-func nsStartCmd(t testing.TB, cmd *exec.Cmd) int {
-	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd.Process.Pid
-}
-
 // nsWaitIn waits until process pid is in the namespace with inode ino and
 // runs comm (`ip netns exec` and `nsenter` switch before they exec).
 func nsWaitIn(t testing.TB, pid int, ino uint64, comm string) {
@@ -113,41 +90,24 @@ func newNSFixture(t *testing.T) *nsFixture {
 	for _, tool := range []string{"ip", "ss", "unshare", "nsenter", "python3"} {
 		nstest.NeedTool(t, tool)
 	}
+	// c is held only by a process.
 	f := &nsFixture{nsA: nstest.New(t), nsB: nstest.New(t)}
+	nsC := nstest.NewUnshared(t)
+	f.holderC = nsC.PID
 	base := 47100 + os.Getpid()%800*3
-
-	// c: held only by a process.
-	f.holderC = nsStartCmd(t, exec.Command("unshare", "-n", "sleep", "600"))
-	own := nsStatInode(t, "/proc/self/ns/net")
-	nstest.Eventually(t, func() error {
-		if nsStatInode(t, fmt.Sprintf("/proc/%d/ns/net", f.holderC)) == own {
-			return fmt.Errorf("unshare has not unshared yet")
-		}
-		return nil
-	})
-	inoC := nsStatInode(t, fmt.Sprintf("/proc/%d/ns/net", f.holderC))
-	nsWaitIn(t, f.holderC, inoC, "sleep")
-	runC := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(f.holderC), "-n"}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("nsenter -t %d -n %s: %v", f.holderC, strings.Join(args, " "), err)
-		}
-		return string(out)
-	}
-	runC("ip", "link", "set", "lo", "up")
-
-	named := func(ns *nstest.NS, label string, port int) nsTarget {
-		ino := nsStatInode(t, "/run/netns/"+ns.Name)
+	target := func(ns *nstest.NS, label string, port int) nsTarget {
+		ino := ns.Inode()
 		pid := ns.Start("python3", "-c", nsListener, strconv.Itoa(port)).Process.Pid
 		nsWaitIn(t, pid, ino, "python3")
-		return nsTarget{label: label, inode: ino, pid: pid, netns: ns.Name, port: port, run: ns.Run}
+		netns := ns.Name
+		if netns == "" {
+			netns = ns.Path()
+		}
+		return nsTarget{label: label, inode: ino, pid: pid, netns: netns, port: port, run: ns.Run}
 	}
-	f.a = named(f.nsA, "a", base)
-	f.b = named(f.nsB, "b", base+1)
-	pidC := nsStartCmd(t, exec.Command("nsenter", "-t", strconv.Itoa(f.holderC), "-n", "python3", "-c", nsListener, strconv.Itoa(base+2)))
-	nsWaitIn(t, pidC, inoC, "python3")
-	f.c = nsTarget{label: "c", inode: inoC, pid: pidC, netns: fmt.Sprintf("/proc/%d/ns/net", f.holderC), port: base + 2, run: runC}
+	f.a = target(f.nsA, "a", base)
+	f.b = target(f.nsB, "b", base+1)
+	f.c = target(nsC, "c", base+2)
 
 	f.a.run("ip", "link", "add", "nlqab", "type", "veth", "peer", "name", "nlqba", "netns", f.nsB.Name)
 	f.a.run("ip", "link", "add", "nlqac", "type", "veth", "peer", "name", "nlqca", "netns", strconv.Itoa(f.holderC))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -16,11 +17,14 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
-// NS is a named network namespace created for one test.
+// NS is a network namespace created for one test: a named one (New), or
+// one only a process holds (NewUnshared).
 type NS struct {
-	// Name is the namespace's name under /run/netns.
+	// Name is the namespace's name under /run/netns; "" for NewUnshared's.
 	Name string
-	t    testing.TB
+	// PID is the process that alone holds NewUnshared's namespace; 0 for a named one.
+	PID int
+	t   testing.TB
 }
 
 var seq atomic.Int64
@@ -78,8 +82,60 @@ func New(t testing.TB) *NS {
 	return n
 }
 
-// Run runs a command inside the namespace (`ip netns exec`) and returns its
-// standard output; the test fails if the command does.
+// NewUnshared creates a network namespace that only a process holds, as
+// `unshare -n sleep 600` does (nothing under /run/netns), with lo up. The
+// process is stopped by its PID when the test ends. It skips like New.
+func NewUnshared(t testing.TB) *NS {
+	t.Helper()
+	NeedRoot(t)
+	NeedTool(t, "unshare")
+	NeedTool(t, "nsenter")
+	cmd := exec.Command("unshare", "-n", "sleep", "600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start unshare -n sleep 600: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	n := &NS{PID: cmd.Process.Pid, t: t}
+	own := inode(t, "/proc/self/ns/net")
+	// unshare execs sleep in place: the same pid, once it has left our namespace.
+	Eventually(t, func() error {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", n.PID))
+		if inode(t, n.Path()) == own || string(comm) != "sleep\n" {
+			return fmt.Errorf("unshare -n sleep (pid %d) not in its namespace yet", n.PID)
+		}
+		return nil
+	})
+	n.Run("ip", "link", "set", "lo", "up")
+	return n
+}
+
+// Path is the namespace's file: /run/netns/NAME, or /proc/PID/ns/net.
+func (n *NS) Path() string {
+	if n.PID != 0 {
+		return fmt.Sprintf("/proc/%d/ns/net", n.PID)
+	}
+	return "/run/netns/" + n.Name
+}
+
+// Inode is the namespace's inode number, as netlinkx and lsns show it.
+func (n *NS) Inode() uint64 {
+	n.t.Helper()
+	return inode(n.t, n.Path())
+}
+
+func inode(t testing.TB, path string) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// Run runs a command inside the namespace (`ip netns exec`, or `nsenter` for
+// NewUnshared's) and returns its standard output; the test fails if the
+// command does.
 func (n *NS) Run(args ...string) string {
 	n.t.Helper()
 	out, err := n.Command(args...).Output()
@@ -88,7 +144,7 @@ func (n *NS) Run(args ...string) string {
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = string(ee.Stderr)
 		}
-		n.t.Fatalf("in netns %s: %s: %v: %s", n.Name, strings.Join(args, " "), err, stderr)
+		n.t.Fatalf("in netns %s: %s: %v: %s", n.Path(), strings.Join(args, " "), err, stderr)
 	}
 	return string(out)
 }
@@ -100,7 +156,7 @@ func (n *NS) JSON(v any, args ...string) {
 	n.t.Helper()
 	out := n.Run(args...)
 	if err := json.Unmarshal([]byte(out), v); err != nil {
-		n.t.Fatalf("in netns %s: %s: %v: %s", n.Name, strings.Join(args, " "), err, out)
+		n.t.Fatalf("in netns %s: %s: %v: %s", n.Path(), strings.Join(args, " "), err, out)
 	}
 }
 
@@ -131,6 +187,9 @@ func (n *NS) Up(dev string, addrs ...string) {
 
 // Command returns an unstarted command that runs inside the namespace.
 func (n *NS) Command(args ...string) *exec.Cmd {
+	if n.PID != 0 {
+		return exec.Command("nsenter", append([]string{"-t", strconv.Itoa(n.PID), "-n"}, args...)...)
+	}
 	return exec.Command("ip", append([]string{"netns", "exec", n.Name}, args...)...)
 }
 
@@ -141,7 +200,7 @@ func (n *NS) Start(args ...string) *exec.Cmd {
 	cmd := n.Command(args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		n.t.Fatalf("in netns %s: start %s: %v", n.Name, strings.Join(args, " "), err)
+		n.t.Fatalf("in netns %s: start %s: %v", n.Path(), strings.Join(args, " "), err)
 	}
 	n.t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -153,9 +212,9 @@ func (n *NS) Start(args ...string) *exec.Cmd {
 // Open opens the namespace for netlinkx calls; the descriptor is closed when the test ends.
 func (n *NS) Open() netlinkx.NetNS {
 	n.t.Helper()
-	ns, err := netlinkx.OpenNetNS(n.Name)
+	ns, err := netlinkx.OpenNetNS(n.Path())
 	if err != nil {
-		n.t.Fatalf("open netns %s: %v", n.Name, err)
+		n.t.Fatalf("open netns %s: %v", n.Path(), err)
 	}
 	n.t.Cleanup(func() { _ = ns.Close() })
 	return ns
