@@ -16,16 +16,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
-// netnsListener listens on TCP port argv[1] and waits.
-const netnsListener = `import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-s.listen(8)
-print("ready", flush=True)
-time.sleep(600)
-`
-
 // netnsSpot is one namespace of the join test: a process in it, its name
 // ("" when unnamed) and the port its listener holds.
 type netnsSpot struct {
@@ -48,12 +38,12 @@ func netnsSpots(t *testing.T) []netnsSpot {
 	for i := range 2 {
 		ns := nstest.New(t)
 		port := base + i
-		pid := ns.StartReady("python3", "-c", netnsListener, strconv.Itoa(port))
+		pid := ns.StartReady("python3", "-c", nstest.Listener, strconv.Itoa(port))
 		spots = append(spots, netnsSpot{name: ns.Name, pid: pid, port: port, ss: func() string { return ns.Run("ss", "-Htln") }})
 	}
 	held := nstest.NewUnshared(t)
 	port := base + 2
-	held.StartReady("python3", "-c", netnsListener, strconv.Itoa(port))
+	held.StartReady("python3", "-c", nstest.Listener, strconv.Itoa(port))
 	spots = append(spots, netnsSpot{pid: held.PID, port: port, ss: func() string { return held.Run("ss", "-Htln") }})
 	return spots
 }

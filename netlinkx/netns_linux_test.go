@@ -21,16 +21,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// statInode is the inode of a file, following links: `stat -L -c %i`.
-func statInode(t testing.TB, path string) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
-}
-
 // openFDs counts the process's open descriptors.
 func openFDs(t testing.TB) int {
 	t.Helper()
@@ -86,7 +76,7 @@ func TestOpenNetNSRefuses(t *testing.T) {
 }
 
 func TestOpenNetNSOfPID(t *testing.T) {
-	own := statInode(t, "/proc/self/ns/net")
+	own := nstest.FileInode(t, "/proc/self/ns/net")
 	for _, tt := range []struct {
 		name string
 		pid  int
@@ -153,10 +143,10 @@ func TestDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	own := statInode(t, "/proc/self/ns/net")
+	own := nstest.FileInode(t, "/proc/self/ns/net")
 	var inside uint64
 	if err := ns.Do(func() error {
-		inside = statInode(t, "/proc/thread-self/ns/net")
+		inside = nstest.FileInode(t, "/proc/thread-self/ns/net")
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -202,7 +192,7 @@ func hostInode(t testing.TB) (uint64, bool) {
 	if err := unix.Stat("/proc/1/ns/net", &st); err == nil {
 		return st.Ino, true
 	}
-	if own := statInode(t, "/proc/self/ns/net"); own == 0xEFFFFFF9 {
+	if own := nstest.FileInode(t, "/proc/self/ns/net"); own == 0xEFFFFFF9 {
 		return own, true
 	}
 	return 0, false

@@ -18,20 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
-	"golang.org/x/sys/unix"
 )
-
-// nsListener is a python3 program that listens on TCP port argv[1] on every
-// IPv4 address, connects to itself once (an ESTABLISHED pair), and waits.
-const nsListener = `import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-s.listen(8)
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-a = s.accept()
-time.sleep(600)
-`
 
 // nsTarget is one of the fixture's namespaces and how to reach it.
 type nsTarget struct {
@@ -56,34 +43,6 @@ type nsFixture struct {
 
 func (f *nsFixture) targets() []nsTarget { return []nsTarget{f.a, f.b, f.c} }
 
-// nsWaitIn waits until process pid is in the namespace with inode ino and
-// runs comm (`ip netns exec` and `nsenter` switch before they exec).
-func nsWaitIn(t testing.TB, pid int, ino uint64, comm string) {
-	t.Helper()
-	nstest.Eventually(t, func() error {
-		var st unix.Stat_t
-		if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st); err != nil {
-			return err
-		}
-		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if st.Ino != ino || strings.TrimSpace(string(c)) != comm {
-			return fmt.Errorf("pid %d (%s) in netns %d, waiting for %s in %d", pid, strings.TrimSpace(string(c)), st.Ino, comm, ino)
-		}
-		return nil
-	})
-}
-
-// nsWaitListening waits until ss inside shows the port listening.
-func nsWaitListening(t testing.TB, tg nsTarget) {
-	t.Helper()
-	nstest.Eventually(t, func() error {
-		if out := tg.run("ss", "-Htn", "state", "established", "sport", "= :"+strconv.Itoa(tg.port)); out == "" {
-			return fmt.Errorf("%s: no connection on port %d yet", tg.label, tg.port)
-		}
-		return nil
-	})
-}
-
 func newNSFixture(t *testing.T) *nsFixture {
 	t.Helper()
 	nstest.NeedRoot(t)
@@ -97,8 +56,7 @@ func newNSFixture(t *testing.T) *nsFixture {
 	base := 47100 + os.Getpid()%800*3
 	target := func(ns *nstest.NS, label string, port int) nsTarget {
 		ino := ns.Inode()
-		pid := ns.Start("python3", "-c", nsListener, strconv.Itoa(port)).Process.Pid
-		nsWaitIn(t, pid, ino, "python3")
+		pid := ns.StartReady("python3", "-c", nstest.Listener, strconv.Itoa(port))
 		netns := ns.Name
 		if netns == "" {
 			netns = ns.Path()
@@ -114,9 +72,6 @@ func newNSFixture(t *testing.T) *nsFixture {
 	f.a.links = []string{"lo", "nlqab", "nlqac"}
 	f.b.links = []string{"lo", "nlqba"}
 	f.c.links = []string{"lo", "nlqca"}
-	for _, tg := range f.targets() {
-		nsWaitListening(t, tg)
-	}
 	return f
 }
 
@@ -474,7 +429,7 @@ func BenchmarkNamespaceRun(b *testing.B) {
 	nstest.NeedTool(b, "nsenter")
 	nstest.NeedTool(b, "ss")
 	ns := nstest.New(b)
-	ns.Start("python3", "-c", nsListener, "47099")
+	ns.StartReady("python3", "-c", nstest.Listener, "47099")
 	tb := Lookup("netlink_sockets")
 	if tb == nil {
 		b.Skip("netlink_sockets is not registered")

@@ -97,11 +97,11 @@ func NewUnshared(t testing.TB) *NS {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	n := &NS{PID: cmd.Process.Pid, t: t}
-	own := inode(t, "/proc/self/ns/net")
+	own := FileInode(t, "/proc/self/ns/net")
 	// unshare execs sleep in place: the same pid, once it has left our namespace.
 	Eventually(t, func() error {
 		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", n.PID))
-		if inode(t, n.Path()) == own || string(comm) != "sleep\n" {
+		if FileInode(t, n.Path()) == own || string(comm) != "sleep\n" {
 			return fmt.Errorf("unshare -n sleep (pid %d) not in its namespace yet", n.PID)
 		}
 		return nil
@@ -121,10 +121,12 @@ func (n *NS) Path() string {
 // Inode is the namespace's inode number, as netlinkx and lsns show it.
 func (n *NS) Inode() uint64 {
 	n.t.Helper()
-	return inode(n.t, n.Path())
+	return FileInode(n.t, n.Path())
 }
 
-func inode(t testing.TB, path string) uint64 {
+// FileInode is the inode number of the file at path, links followed
+// (`stat -L -c %i`): for a namespace file, the namespace's.
+func FileInode(t testing.TB, path string) uint64 {
 	t.Helper()
 	var st syscall.Stat_t
 	if err := syscall.Stat(path, &st); err != nil {

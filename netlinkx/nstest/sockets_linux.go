@@ -25,6 +25,20 @@ print("ready", flush=True)
 time.sleep(1e9)
 `
 
+// Listener is a python3 program that listens on TCP port argv[1] on every
+// IPv4 address, connects to itself once (an ESTABLISHED pair), prints
+// "ready" and waits: a namespace's known sockets, for StartReady.
+const Listener = `import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+a = s.accept()
+print("ready", flush=True)
+time.sleep(600)
+`
+
 // perHolder is how many sockets one holder process keeps: without
 // CAP_SYS_RESOURCE (containers) a process cannot raise RLIMIT_NOFILE's hard
 // limit (20,000 here), so n sockets are spread over several holders.
