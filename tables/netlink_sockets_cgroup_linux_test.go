@@ -15,18 +15,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// cgroupListener listens on TCP port argv[1] (IPv4), connects to itself
-// once, prints "ready" and waits: three sockets made in its cgroup.
-const cgroupListener = `import socket, sys, time
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(8)
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-a = s.accept()
-print("ready", flush=True)
-time.sleep(600)
-`
-
 // testCgroup makes a cgroup v2 directory for the test under the cgroup2
 // mount and removes it when the test ends (after the processes in it, which
 // the caller starts later and so stops first). It returns its path relative
@@ -76,12 +64,8 @@ func TestSocketsCgroup(t *testing.T) {
 	nsenter := func(args ...string) *exec.Cmd {
 		return exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns.Name}, args...)...)
 	}
-	nstest.StartReady(t, nsenter("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec python3 -c "$1" "$2"`, dir, cgroupListener, strconv.Itoa(port)))
-	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	id := strconv.FormatUint(st.Ino, 10)
+	nstest.StartReady(t, nsenter("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec python3 -c "$1" "$2"`, dir, nstest.Listener, strconv.Itoa(port)))
+	id := strconv.FormatUint(nstest.FileInode(t, dir), 10)
 	fd := ns.Open()
 
 	// ss -Htan --cgroup: "STATE RQ SQ LOCAL PEER cgroup:PATH", one line per socket.

@@ -121,6 +121,18 @@ func parseSSInet(out string) map[string]ssSocket {
 	return rows
 }
 
+// checkSS compares our sockets with what ss printed, keyed alike, after
+// checking that we found at least least of them (those the test made).
+func checkSS[K comparable, V any](t *testing.T, what string, least int, theirs, ours map[K]V) {
+	t.Helper()
+	if len(ours) < least {
+		t.Errorf("%s: only %d sockets of ours, want at least %d", what, len(ours), least)
+	}
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("%s (-ss +ours):\n%s", what, diff)
+	}
+}
+
 // asSS prints a netlink_sockets row as ss would.
 func asSS(r map[string]string) ssSocket {
 	pid, fd := r["pid"], r["fd"]
@@ -152,12 +164,7 @@ func TestNetlinkSocketsMatchesSS(t *testing.T) {
 			theirs[k] = r
 		}
 	}
-	if len(ours) < 23 {
-		t.Errorf("only %d inet sockets", len(ours))
-	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("netlink_sockets vs ss -tuanepOH, by cookie (-ss +ours):\n%s", diff)
-	}
+	checkSS(t, "netlink_sockets vs ss -tuanepOH, by cookie", 23, theirs, ours)
 	// Spot checks of what ss shows differently.
 	want := map[string]string{
 		"127.0.0.1:7004/LISTEN":             "rx_queue=2 tx_queue=9", // accept queue and backlog
@@ -353,12 +360,7 @@ func TestNetlinkSocketsUnixMatchesSS(t *testing.T) {
 		}
 		ours[r["inode"]] = unixSock{r["type"], ssState(r["state"]), r["rx_queue"], r["tx_queue"], r["local_address"], r["unix_peer_inode"]}
 	}
-	if len(ours) < 13 {
-		t.Errorf("only %d unix sockets", len(ours))
-	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("unix rows vs ss -xanOH by inode (-ss +ours):\n%s", diff)
-	}
+	checkSS(t, "unix rows vs ss -xanOH by inode", 13, theirs, ours)
 }
 
 // TestNetlinkSocketsUnixPushdown checks when the unix_diag dump runs and what it asks for.

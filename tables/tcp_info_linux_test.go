@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -83,12 +82,7 @@ func TestTCPInfoMatchesSS(t *testing.T) {
 			}
 		}
 	}
-	if len(ours) < 15 {
-		t.Errorf("only %d TCP sockets with tcp_info", len(ours))
-	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("tcp_info vs ss -tuanieomOH (-ss +ours):\n%s", diff)
-	}
+	checkSS(t, "tcp_info vs ss -tuanieomOH, TCP sockets by cookie", 15, theirs, ours)
 }
 
 // TestTCPInfoExtensions checks that each column asks for its attribute only.
