@@ -60,6 +60,21 @@ func (n *NS) HoldTCPSockets(count int) {
 	}
 }
 
+// EachHeldSize runs fn as a sub-benchmark "n=N" for each socket count N of
+// BenchSizes, in a fresh namespace holding N established loopback TCP
+// sockets (HoldTCPSockets).
+func EachHeldSize(b *testing.B, fn func(b *testing.B, ns *NS, n int)) {
+	b.Helper()
+	NeedTool(b, "python3")
+	for _, n := range BenchSizes(b) {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			ns := New(b)
+			ns.HoldTCPSockets(n)
+			fn(b, ns, n)
+		})
+	}
+}
+
 // BenchSizes are the socket counts a benchmark runs at: NLQ_BENCH_SOCKETS,
 // a comma separated list (make bench sets 10000,100000), or 10,000.
 func BenchSizes(tb testing.TB) []int {
