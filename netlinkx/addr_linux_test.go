@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
 )
@@ -93,10 +92,9 @@ func TestAddrMessageUnmarshal(t *testing.T) {
 	ci := make([]byte, 16)
 	binary.NativeEndian.PutUint32(ci[0:4], 100)
 	binary.NativeEndian.PutUint32(ci[4:8], 0xFFFFFFFF)
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, func(m *netlinkx.AddrMessage) string {
+		return addrLine(*m) + " " + itoa64(uint64(m.CacheInfo.Prefered)) + " " + itoa64(uint64(m.CacheInfo.Valid))
+	}, []lineCase{
 		{name: "short", b: make([]byte, 7), wantErr: "ifaddrmsg: 7 bytes"},
 		{name: "address of 5 bytes", b: ifaddr(unix.AF_INET, 24, 0, 0, 2, attr(unix.IFA_ADDRESS, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
 		{name: "short cacheinfo", b: ifaddr(unix.AF_INET, 24, 0, 0, 2, attr(unix.IFA_CACHEINFO, ci[:8]...)), wantErr: "IFA_CACHEINFO: 8 bytes"},
@@ -108,19 +106,7 @@ func TestAddrMessageUnmarshal(t *testing.T) {
 		{name: "v6 without IFA_LOCAL", b: ifaddr(unix.AF_INET6, 64, unix.IFA_F_SECONDARY, unix.RT_SCOPE_LINK, 4,
 			attr(unix.IFA_ADDRESS, netip.MustParseAddr("fe80::1").AsSlice()...)),
 			want: "4 inet6 fe80::1 64 - - link - temporary 0 0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.AddrMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			got := addrLine(m) + " " + itoa64(uint64(m.CacheInfo.Prefered)) + " " + itoa64(uint64(m.CacheInfo.Valid))
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestPrefixMask(t *testing.T) {

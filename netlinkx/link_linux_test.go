@@ -81,23 +81,6 @@ func lkFamilyWord(f uint8) string {
 	return "inet"
 }
 
-// decoded checks a decoder's error in a table of cases: with wantErr set,
-// the error must contain it and the case ends (false); otherwise there must
-// be none, and the case goes on to check what was decoded (true).
-func decoded(t *testing.T, err error, wantErr string) bool {
-	t.Helper()
-	if wantErr != "" {
-		if err == nil || !strings.Contains(err.Error(), wantErr) {
-			t.Fatalf("err %v, want %q", err, wantErr)
-		}
-		return false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return true
-}
-
 // TestLinkMessageTestdata decodes each recorded RTM_NEWLINK and compares it
 // with what ip printed for the link when it was recorded.
 func TestLinkMessageTestdata(t *testing.T) {

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -86,10 +85,7 @@ func TestNeighMessageUnmarshal(t *testing.T) {
 	binary.NativeEndian.PutUint32(ci[4:8], 199)
 	binary.NativeEndian.PutUint32(ci[8:12], 100)
 	binary.NativeEndian.PutUint32(ci[12:16], 2)
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, neighLine, []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "ndmsg: 11 bytes"},
 		{name: "dst of 5 bytes", b: ndmsg(unix.AF_INET, 2, unix.NUD_REACHABLE, 0, attr(unix.NDA_DST, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
 		{name: "short cacheinfo", b: ndmsg(unix.AF_INET, 2, unix.NUD_STALE, 0, attr(unix.NDA_CACHEINFO, ci[:12]...)), wantErr: "NDA_CACHEINFO: 12 bytes"},
@@ -104,37 +100,11 @@ func TestNeighMessageUnmarshal(t *testing.T) {
 		{name: "bridge fdb attributes", b: ndmsg(unix.AF_BRIDGE, 5, unix.NUD_NOARP, unix.NTF_SELF|unix.NTF_MASTER|0x40,
 			attr(unix.NDA_LLADDR, []byte{2, 0, 0, 0, 0, 1}...), attr(unix.NDA_VLAN, []byte{10, 0}...), attr(unix.NDA_MASTER, u32(7)...)),
 			want: "fam=7 if=5 dst=- lladdr=02:00:00:00:00:01 state=NOARP flags=self,master,sticky type=unicast vlan=10 master=7"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.NeighMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, neighLine(&m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func FuzzNeighMessage(f *testing.F) {
-	fuzzFiles(f, "rtnl_neigh")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.NeighMessage
-		if m.UnmarshalBinary(b) != nil {
-			return
-		}
-		line := neighLine(&m)
-		// Decoding depends on nothing but b: a copy decodes the same.
-		var m2 netlinkx.NeighMessage
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l2 := neighLine(&m2); l2 != line {
-			t.Fatalf("copy decodes %q, original %q", l2, line)
-		}
-	})
+	fuzzLine(f, "rtnl_neigh", neighLine)
 }
 
 // recordLab builds the namespace both recordings use: veth0 to a peer with

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 	"testing"
@@ -66,10 +65,7 @@ func TestTcMessageUnmarshal(t *testing.T) {
 	ratespec := func(rate uint32) []byte { return append(make([]byte, 8), u32(rate)...) }
 	htbOpt := cat(ratespec(625000), ratespec(1250000), make([]byte, 20))
 	tbfOpt := cat(ratespec(125000), ratespec(0), u32(30000), u32(0), u32(0))
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, tcLine, []lineCase{
 		{name: "short", b: make([]byte, 19), wantErr: "tcmsg: 19 bytes"},
 		{name: "short basic", b: tcmsg(2, 1<<16, netlinkx.TC_H_ROOT, attr(unix.TCA_STATS2, attr(netlinkx.TCA_STATS_BASIC, basic[:8]...)...)), wantErr: "TCA_STATS_BASIC: 8 bytes"},
 		{name: "short queue", b: tcmsg(2, 1<<16, netlinkx.TC_H_ROOT, attr(unix.TCA_STATS2, attr(netlinkx.TCA_STATS_QUEUE, queue[:16]...)...)), wantErr: "TCA_STATS_QUEUE: 16 bytes"},
@@ -92,34 +88,9 @@ func TestTcMessageUnmarshal(t *testing.T) {
 			want: "if=1 kind=noqueue handle=none qdisc=0: parent=root info=1"},
 		{name: "minor only", b: tcmsg(1, 5, 0, attr(unix.TCA_KIND, []byte("mq\x00")...)),
 			want: "if=1 kind=mq handle=:5 qdisc=0: parent=none info=1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.TcMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, tcLine(&m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func FuzzTcMessage(f *testing.F) {
-	fuzzFiles(f, "tc")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.TcMessage
-		if m.UnmarshalBinary(b) != nil {
-			return
-		}
-		line := tcLine(&m)
-		var m2 netlinkx.TcMessage
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l2 := tcLine(&m2); l2 != line {
-			t.Fatalf("copy decodes %q, original %q", l2, line)
-		}
-	})
+	fuzzLine(f, "tc", tcLine)
 }
