@@ -22,14 +22,7 @@ func BenchmarkThriftSockets(b *testing.B) {
 	nstest.EachHeldSize(b, func(b *testing.B, nsx *nstest.NS, n int) {
 		fake := startFake(b)
 		serveInProcess(b, fake, tables.All(), Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
-		reg, err := fake.WaitRegistration(waitCtx(b, 10*time.Second))
-		if err != nil {
-			b.Fatal(err)
-		}
-		c, err := fake.Dial(reg, 5*time.Minute)
-		if err != nil {
-			b.Fatal(err)
-		}
+		reg, c := connect(b, fake, nil, 5*time.Minute)
 		used := []string{"family", "protocol", "local_address", "local_port", "remote_address", "remote_port", "state", "rx_queue", "tx_queue", "inode"}
 		qc := fakeosqueryd.ContextFor(reg.Registry["table"]["netlink_sockets"], used, map[string][]fakeosqueryd.Constraint{
 			"netns":    {{Op: int(tables.OpEquals), Expr: nsx.Name}},
