@@ -41,6 +41,22 @@ func checkLineCases[M any, P lineMsg[M]](t *testing.T, line func(P) string, case
 	}
 }
 
+// checkRecordedLines decodes each case recorded in testdata/<dir> (at least
+// least of them) and compares the line it renders to with the one the
+// recorder decoded, after "# decoded" in the .txt.
+func checkRecordedLines[M any, P lineMsg[M]](t *testing.T, dir string, least int, line func(P) string) {
+	t.Helper()
+	eachRecording(t, dir, least, func(t *testing.T, bin []byte, txt string) {
+		m := P(new(M))
+		if err := m.UnmarshalBinary(bin); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(strings.TrimSpace(section(t, txt, "# decoded\n")), line(m)); diff != "" {
+			t.Errorf("(-recorded +decoded):\n%s", diff)
+		}
+	})
+}
+
 // fuzzLine is the fuzz target of such a decoder, seeded from testdata/<dir>:
 // decoding must not panic, and depends on nothing but the bytes (a copy
 // decodes to the same line).

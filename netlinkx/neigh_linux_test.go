@@ -44,25 +44,11 @@ func neighLine(m *netlinkx.NeighMessage) string {
 	return s
 }
 
-// decodedLine is the line after "# decoded" in a recorded case's .txt.
-func decodedLine(t *testing.T, txt string) string {
-	t.Helper()
-	return strings.TrimSpace(section(t, txt, "# decoded\n"))
-}
-
 // TestNeighMessageTestdata decodes each recorded RTM_NEWNEIGH and compares
 // it with the line decoded at recording time (checked then against `ip -j
 // -s neigh` by the tables tests).
 func TestNeighMessageTestdata(t *testing.T) {
-	eachRecording(t, "rtnl_neigh", 4, func(t *testing.T, bin []byte, txt string) {
-		var m netlinkx.NeighMessage
-		if err := m.UnmarshalBinary(bin); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(decodedLine(t, txt), neighLine(&m)); diff != "" {
-			t.Errorf("(-recorded +decoded):\n%s", diff)
-		}
-	})
+	checkRecordedLines(t, "rtnl_neigh", 4, neighLine)
 }
 
 // ndmsg builds an RTM_NEWNEIGH payload.

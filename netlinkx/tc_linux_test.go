@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
 )
@@ -33,15 +32,7 @@ func tcLine(m *netlinkx.TcMessage) string {
 // TestTcMessageTestdata decodes each recorded qdisc and class and compares
 // it with the line decoded at recording time (the .txt keeps tc's output).
 func TestTcMessageTestdata(t *testing.T) {
-	eachRecording(t, "tc", 4, func(t *testing.T, bin []byte, txt string) {
-		var m netlinkx.TcMessage
-		if err := m.UnmarshalBinary(bin); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(decodedLine(t, txt), tcLine(&m)); diff != "" {
-			t.Errorf("(-recorded +decoded):\n%s", diff)
-		}
-	})
+	checkRecordedLines(t, "tc", 4, tcLine)
 }
 
 // tcmsg builds an RTM_NEWQDISC payload.
