@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,18 +21,11 @@ import (
 // 6.1, every state up to TCP_NEW_SYN_RECV.
 const ssAllStates = 1<<(netlinkx.TCP_NEW_SYN_RECV+1) - 1
 
-// startSockets runs testdata/inet_diag/sockets.py in a fresh namespace and
-// waits until it holds its sockets.
+// startSockets holds nstest's sockets.py sockets in a fresh namespace.
 func startSockets(t *testing.T) (*nstest.NS, int) {
 	t.Helper()
-	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "python3")
 	ns := nstest.New(t)
-	script, err := filepath.Abs("testdata/inet_diag/sockets.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ns, ns.StartReady("python3", script, t.TempDir())
+	return ns, ns.HoldSockets()
 }
 
 // inetRow is what both ss and DumpInet say about one inet socket.

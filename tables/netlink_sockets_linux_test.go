@@ -2,7 +2,6 @@ package tables
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,18 +13,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startSocketHolder runs netlinkx/testdata/inet_diag/sockets.py in a fresh
-// namespace: TCP, UDP and unix sockets in known states, held until the test ends.
+// startSocketHolder holds nstest's sockets.py sockets (TCP, UDP and unix in
+// known states) in a fresh namespace until the test ends.
 func startSocketHolder(t *testing.T) (*nstest.NS, int) {
 	t.Helper()
-	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "python3")
 	ns := nstest.New(t)
-	script, err := filepath.Abs("../netlinkx/testdata/inet_diag/sockets.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ns, ns.StartReady("python3", script, t.TempDir())
+	return ns, ns.HoldSockets()
 }
 
 // ssState is a psutil state name as ss prints it.

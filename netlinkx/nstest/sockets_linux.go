@@ -1,11 +1,27 @@
 package nstest
 
 import (
+	_ "embed"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 )
+
+// socketsPy is sockets.py: TCP, UDP and unix sockets in known states.
+//
+//go:embed sockets.py
+var socketsPy string
+
+// HoldSockets starts sockets.py in the namespace: TCP and UDP sockets in
+// every state on fixed ports, and unix sockets under a temporary directory,
+// held until the test ends (see the script for the list). It returns the
+// holder's pid once the sockets are open.
+func (n *NS) HoldSockets() int {
+	n.t.Helper()
+	NeedTool(n.t, "python3")
+	return n.StartReady("python3", "-c", socketsPy, n.t.TempDir())
+}
 
 // holdConnections opens n/2 established loopback TCP connections (n
 // sockets, plus a listener on the given port) in the namespace it runs in,
