@@ -90,7 +90,7 @@ func TestNeighMessageUnmarshal(t *testing.T) {
 }
 
 func FuzzNeighMessage(f *testing.F) {
-	fuzzLine(f, "rtnl_neigh", neighLine)
+	fuzzLine[netlinkx.NeighMessage](f, "rtnl_neigh", neighLine)
 }
 
 // recordLab builds the namespace both recordings use: veth0 to a peer with

@@ -83,5 +83,5 @@ func TestTcMessageUnmarshal(t *testing.T) {
 }
 
 func FuzzTcMessage(f *testing.F) {
-	fuzzLine(f, "tc", tcLine)
+	fuzzLine[netlinkx.TcMessage](f, "tc", tcLine)
 }
