@@ -64,11 +64,7 @@ func New(t testing.TB) *NS {
 	t.Helper()
 	NeedRoot(t)
 	NeedTool(t, "ip")
-	base := unsafeChars.ReplaceAllString(t.Name(), "_")
-	if len(base) > 40 {
-		base = base[:40]
-	}
-	name := fmt.Sprintf("nlq-%s-%d-%d", base, os.Getpid(), seq.Add(1))
+	name := uniqueName(t)
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
 	}
@@ -80,6 +76,16 @@ func New(t testing.TB) *NS {
 	})
 	n.Run("ip", "link", "set", "lo", "up")
 	return n
+}
+
+// uniqueName is a name for something a test makes on the host:
+// nlq-<test>-<pid>-<n>.
+func uniqueName(t testing.TB) string {
+	base := unsafeChars.ReplaceAllString(t.Name(), "_")
+	if len(base) > 40 {
+		base = base[:40]
+	}
+	return fmt.Sprintf("nlq-%s-%d-%d", base, os.Getpid(), seq.Add(1))
 }
 
 // NewUnshared creates a network namespace that only a process holds, as
