@@ -59,8 +59,7 @@ func peakRSS(b *testing.B, args ...string) int64 {
 // / ss -Htan, tcp_info: ss -Htani), x_ssp (ours / ss -Htanp), peak_rss_kB.
 // Run with make bench-cmd (NLQ_BENCH_SOCKETS=10000,100000).
 func BenchmarkCommand(b *testing.B) {
-	nstest.NeedTool(b, "ss")
-	nstest.NeedTool(b, "python3")
+	nstest.NeedTool(b, "ss", "python3")
 	if _, err := os.Stat("/usr/bin/time"); err != nil {
 		b.Skip("needs GNU time (/usr/bin/time): apt-get install -y time")
 	}

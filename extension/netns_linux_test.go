@@ -30,9 +30,7 @@ type netnsSpot struct {
 func netnsSpots(t *testing.T) []netnsSpot {
 	t.Helper()
 	nstest.NeedRoot(t)
-	for _, tool := range []string{"ip", "ss", "unshare", "nsenter", "python3"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "ip", "ss", "unshare", "nsenter", "python3")
 	base := 46100 + os.Getpid()%900*3
 	var spots []netnsSpot
 	for i := range 2 {

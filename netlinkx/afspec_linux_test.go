@@ -422,8 +422,7 @@ func FuzzDecodeNetconf(f *testing.F) {
 // veth with an MTU too small for IPv6, some devconf values changed, ICMPv6 echo traffic.
 func TestRecordAFSpec(t *testing.T) {
 	needRecord(t)
-	nstest.NeedTool(t, "ping")
-	nstest.NeedTool(t, "sysctl")
+	nstest.NeedTool(t, "ping", "sysctl")
 	a, b := nstest.New(t), nstest.New(t)
 	a.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.Name)
 	a.Run("ip", "link", "add", "small0", "mtu", "1000", "type", "veth", "peer", "name", "small1", "mtu", "1000")

@@ -98,9 +98,7 @@ func FuzzNeighMessage(f *testing.F) {
 // entries, and an HTB/TBF/pfifo/ingress tc tree. It returns the commands.
 func recordLab(t *testing.T) (*nstest.NS, []string) {
 	t.Helper()
-	for _, tool := range []string{"ip", "tc", "ping"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "ip", "tc", "ping")
 	ns, peer := nstest.New(t), nstest.New(t)
 	var cmds []string
 	run := func(n *nstest.NS, args ...string) {

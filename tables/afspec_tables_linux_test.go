@@ -58,8 +58,7 @@ func afProcTree(ns *nstest.NS, dir string) map[string]map[string]string {
 func afSetup(t *testing.T) *nstest.NS {
 	t.Helper()
 	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "sysctl")
-	nstest.NeedTool(t, "ping")
+	nstest.NeedTool(t, "sysctl", "ping")
 	a, b := nstest.NewPair(t)
 	a.Run("ip", "link", "add", "veth2", "type", "veth", "peer", "name", "veth3")
 	a.Run("ip", "link", "add", "small0", "mtu", "1000", "type", "veth", "peer", "name", "small1", "mtu", "1000")

@@ -46,9 +46,7 @@ func (f *nsFixture) targets() []nsTarget { return []nsTarget{f.a, f.b, f.c} }
 func newNSFixture(t *testing.T) *nsFixture {
 	t.Helper()
 	nstest.NeedRoot(t)
-	for _, tool := range []string{"ip", "ss", "unshare", "nsenter", "python3"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "ip", "ss", "unshare", "nsenter", "python3")
 	// c is held only by a process.
 	f := &nsFixture{nsA: nstest.New(t), nsB: nstest.New(t)}
 	nsC := nstest.NewUnshared(t)
@@ -426,8 +424,7 @@ func TestEveryTableHonoursNetNS(t *testing.T) {
 // `nsenter --net=/run/netns/NAME ss -Htan` in the same loop; and the same
 // query in the caller's namespace (which may hold many more sockets).
 func BenchmarkNamespaceRun(b *testing.B) {
-	nstest.NeedTool(b, "nsenter")
-	nstest.NeedTool(b, "ss")
+	nstest.NeedTool(b, "nsenter", "ss")
 	ns := nstest.New(b)
 	ns.StartReady("python3", "-c", nstest.Listener, "47099")
 	tb := Lookup("netlink_sockets")

@@ -14,8 +14,7 @@ import (
 // several NUD states and proxy entries on both.
 func neighLab(t *testing.T) *nstest.NS {
 	t.Helper()
-	nstest.NeedTool(t, "ip")
-	nstest.NeedTool(t, "ping")
+	nstest.NeedTool(t, "ip", "ping")
 	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
 	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
 	ns.Up("veth0", "10.7.0.1/24", "2001:db8:7::1/64")

@@ -16,8 +16,7 @@ import (
 // and tc's. It pings across veth0 so that counters are not all zero.
 func tcLab(t *testing.T) *nstest.NS {
 	t.Helper()
-	nstest.NeedTool(t, "tc")
-	nstest.NeedTool(t, "ping")
+	nstest.NeedTool(t, "tc", "ping")
 	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
 	ns.Run("ip", "link", "add", "tb0", "type", "veth", "peer", "name", "tb1")
 	ns.Up("veth0", "10.6.0.1/24")

@@ -14,9 +14,7 @@ import (
 // sockets and finds that cgroup's path in the cgroup column of
 // netlink_sockets and tcp_info, as `ss -Htan --cgroup` shows it.
 func TestSocketsCgroup(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	nstest.NeedTool(t, "python3")
-	nstest.NeedTool(t, "nsenter")
+	nstest.NeedTool(t, "ss", "python3", "nsenter")
 	ns := nstest.New(t)
 	rel, dir := nstest.Cgroup(t)
 	const port = 47311

@@ -39,11 +39,13 @@ func NeedRoot(t testing.TB) {
 	}
 }
 
-// NeedTool skips the test when a command it compares with is missing.
-func NeedTool(t testing.TB, name string) {
+// NeedTool skips the test when a command it runs or compares with is missing.
+func NeedTool(t testing.TB, names ...string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("needs %s on PATH (Debian package %s)", name, toolPackage(name))
+	for _, name := range names {
+		if _, err := exec.LookPath(name); err != nil {
+			t.Skipf("needs %s on PATH (Debian package %s)", name, toolPackage(name))
+		}
 	}
 }
 

@@ -42,9 +42,7 @@ type plannerFixture struct {
 
 func newPlannerFixture(t *testing.T) *plannerFixture {
 	nstest.NeedRoot(t)
-	for _, tool := range []string{"python3", "unshare", "nsenter"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "python3", "unshare", "nsenter")
 	base := 7300 + os.Getpid()%200*10
 	f := &plannerFixture{a: nstest.New(t), b: nstest.New(t), inodes: map[string]string{}, portsOf: map[string]int{}, holderPids: map[string]int{}}
 	for i := range 5 {
