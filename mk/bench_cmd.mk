@@ -11,7 +11,7 @@ BENCHTIME ?= 5x
 bench: bench-cmd
 
 bench-cmd:
-	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkCommand$$' -benchtime $(BENCHTIME) -timeout 30m ./extension/osqueryhost
+	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkCommand$$' -benchtime $(BENCHTIME) -timeout 30m ./extension
 
 # bench-thrift: netlink_sockets of NLQ_BENCH_SOCKETS sockets through the
 # Thrift path in one generate call, with the peak heap (issue 9, large answers).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/netip"
-	"strconv"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -131,29 +130,21 @@ func ipAttr(dst *netip.Addr) func([]byte) error {
 
 // ScopeName is ifa_scope as iproute2 names it (rt_scopes): global, site,
 // link, host, nowhere; a decimal number otherwise.
-func ScopeName(scope uint8) string {
-	switch scope {
-	case unix.RT_SCOPE_UNIVERSE:
-		return "global"
-	case unix.RT_SCOPE_SITE:
-		return "site"
-	case unix.RT_SCOPE_LINK:
-		return "link"
-	case unix.RT_SCOPE_HOST:
-		return "host"
-	case unix.RT_SCOPE_NOWHERE:
-		return "nowhere"
-	}
-	return strconv.Itoa(int(scope))
+func ScopeName(scope uint8) string { return nameOf(scopeNames, scope) }
+
+// scopeNames are the RT_SCOPE_* values iproute2's rt_scopes names.
+var scopeNames = map[uint8]string{
+	unix.RT_SCOPE_UNIVERSE: "global",
+	unix.RT_SCOPE_SITE:     "site",
+	unix.RT_SCOPE_LINK:     "link",
+	unix.RT_SCOPE_HOST:     "host",
+	unix.RT_SCOPE_NOWHERE:  "nowhere",
 }
 
 // addrFlagNames is iproute2's ifa_flag_names: the IFA_F_* bits in the order
 // and spelling of `ip addr`. IFA_F_SECONDARY is "temporary" for IPv6 (the
 // kernel's IFA_F_TEMPORARY is the same bit).
-var addrFlagNames = []struct {
-	bit  uint32
-	name string
-}{
+var addrFlagNames = []flagName[uint32]{
 	{unix.IFA_F_SECONDARY, "secondary"},
 	{unix.IFA_F_NODAD, "nodad"},
 	{unix.IFA_F_OPTIMISTIC, "optimistic"},
@@ -172,26 +163,12 @@ var addrFlagNames = []struct {
 // names (permanent, secondary, tentative, ...; "temporary" for the secondary
 // bit of an IPv6 address), then any unknown bits in hex (0x...).
 func AddrFlags(flags uint32, family uint8) string {
-	var b []byte
-	for _, f := range addrFlagNames {
-		if flags&f.bit == 0 {
-			continue
-		}
-		flags &^= f.bit
-		if len(b) > 0 {
-			b = append(b, ',')
-		}
-		if f.bit == unix.IFA_F_SECONDARY && family == unix.AF_INET6 {
-			b = append(b, "temporary"...)
-		} else {
-			b = append(b, f.name...)
-		}
+	if family == unix.AF_INET6 {
+		return formatFlags(flags, addr6FlagNames, ",", "0x")
 	}
-	if flags != 0 {
-		if len(b) > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, "0x"+strconv.FormatUint(uint64(flags), 16)...)
-	}
-	return string(b)
+	return formatFlags(flags, addrFlagNames, ",", "0x")
 }
+
+// addr6FlagNames are addrFlagNames as `ip addr` spells them for IPv6:
+// IFA_F_SECONDARY is "temporary" there.
+var addr6FlagNames = append([]flagName[uint32]{{unix.IFA_F_SECONDARY, "temporary"}}, addrFlagNames[1:]...)

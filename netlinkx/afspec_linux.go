@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/mdlayher/netlink"
@@ -100,10 +99,7 @@ func (s *Inet6AFSpec) decode(ad *netlink.AttributeDecoder) error {
 }
 
 // inet6Flags names the IFLA_INET6_FLAGS bits, in bit order.
-var inet6Flags = []struct {
-	bit  uint32
-	name string
-}{
+var inet6Flags = []flagName[uint32]{
 	{IF_RS_SENT, "rs_sent"},
 	{IF_RA_RCVD, "ra_rcvd"},
 	{IF_RA_MANAGED, "ra_managed"},
@@ -115,23 +111,7 @@ var inet6Flags = []struct {
 // the IF_ prefix (rs_sent, ra_rcvd, ra_managed, ra_otherconf, ready), and any
 // other bits as one hexadecimal number; "" when none is set.
 func Inet6FlagsString(f uint32) string {
-	var b strings.Builder
-	for _, n := range inet6Flags {
-		if f&n.bit != 0 {
-			if b.Len() > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(n.name)
-			f &^= n.bit
-		}
-	}
-	if f != 0 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("0x" + strconv.FormatUint(uint64(f), 16))
-	}
-	return b.String()
+	return formatFlags(f, inet6Flags, ",", "0x")
 }
 
 // AddrGenModeName is an IN6_ADDR_GEN_MODE_* value without its prefix, in

@@ -2,7 +2,6 @@ package netlinkx
 
 import (
 	"fmt"
-	"math/bits"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -79,26 +78,18 @@ func (c *Conntrack) ProtocolName() string {
 }
 
 // ProtocolName is an IP protocol number as conntrack names it, else the number.
-func ProtocolName(p uint8) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "tcp"
-	case unix.IPPROTO_UDP:
-		return "udp"
-	case unix.IPPROTO_ICMP:
-		return "icmp"
-	case unix.IPPROTO_ICMPV6:
-		return "icmpv6"
-	case unix.IPPROTO_SCTP:
-		return "sctp"
-	case unix.IPPROTO_DCCP:
-		return "dccp"
-	case unix.IPPROTO_UDPLITE:
-		return "udplite"
-	case unix.IPPROTO_GRE:
-		return "gre"
-	}
-	return strconv.Itoa(int(p))
+func ProtocolName(p uint8) string { return nameOf(ctProtoNames, p) }
+
+// ctProtoNames are the IP protocols conntrack tracks by name.
+var ctProtoNames = map[uint8]string{
+	unix.IPPROTO_TCP:     "tcp",
+	unix.IPPROTO_UDP:     "udp",
+	unix.IPPROTO_ICMP:    "icmp",
+	unix.IPPROTO_ICMPV6:  "icmpv6",
+	unix.IPPROTO_SCTP:    "sctp",
+	unix.IPPROTO_DCCP:    "dccp",
+	unix.IPPROTO_UDPLITE: "udplite",
+	unix.IPPROTO_GRE:     "gre",
 }
 
 // HasPorts reports whether the protocol's tuple has ports (CTA_PROTO_SRC_PORT):
@@ -148,28 +139,10 @@ func (c *Conntrack) State() (name string, ok bool) {
 	return "", false
 }
 
-// ipConntrackStatus are the bits of enum ip_conntrack_status
-// (linux/netfilter/nf_conntrack_common.h) without the IPS_ prefix.
-var ipConntrackStatus = []string{"EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT",
-	"DST_NAT", "SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT", "TEMPLATE",
-	"UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD"}
-
 // StatusNames is CTA_STATUS as the IPS_* names of its set bits,
-// comma-separated in bit order; an unnamed bit shows as its number.
+// comma-separated in bit order; bits without a name come last, in hex.
 func StatusNames(s conntrack.Status) string {
-	var b strings.Builder
-	for v := uint32(s); v != 0; v &= v - 1 {
-		i := bits.TrailingZeros32(v)
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		if i < len(ipConntrackStatus) {
-			b.WriteString(ipConntrackStatus[i])
-		} else {
-			b.WriteString(strconv.Itoa(i))
-		}
-	}
-	return b.String()
+	return formatFlags(uint32(s), ctStatusNames, ",", "0x")
 }
 
 // LabelBits is CTA_LABELS as the numbers of its set bits, comma-separated

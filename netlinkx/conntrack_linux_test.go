@@ -240,7 +240,7 @@ func TestConntrackUnmarshal(t *testing.T) {
 }
 
 func TestConntrackNames(t *testing.T) {
-	if got := netlinkx.StatusNames(conntrack.Status(1<<15 | 1<<20 | 1)); got != "EXPECTED,HW_OFFLOAD,20" {
+	if got := netlinkx.StatusNames(conntrack.Status(1<<15 | 1<<20 | 1)); got != "EXPECTED,HW_OFFLOAD,0x100000" {
 		t.Errorf("StatusNames = %q", got)
 	}
 	for p, want := range map[uint8]string{unix.IPPROTO_TCP: "tcp", unix.IPPROTO_ICMPV6: "icmpv6", unix.IPPROTO_GRE: "gre", 253: "253"} {

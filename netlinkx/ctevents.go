@@ -1,10 +1,5 @@
 package netlinkx
 
-import (
-	"strconv"
-	"strings"
-)
-
 // ctTCPStateNames are indexed by enum tcp_conntrack
 // (linux/netfilter/nf_conntrack_tcp.h), without the TCP_CONNTRACK_ prefix.
 var ctTCPStateNames = [...]string{
@@ -18,24 +13,14 @@ func CTTCPStateName(s uint8) string { return stateName(ctTCPStateNames[:], s) }
 
 // ctStatusNames are the IPS_* bits of enum ip_conntrack_status
 // (linux/netfilter/nf_conntrack_common.h), by bit, without the prefix.
-var ctStatusNames = [...]string{
+var ctStatusNames = bitOrder[uint32](
 	"EXPECTED", "SEEN_REPLY", "ASSURED", "CONFIRMED", "SRC_NAT", "DST_NAT",
 	"SEQ_ADJUST", "SRC_NAT_DONE", "DST_NAT_DONE", "DYING", "FIXED_TIMEOUT",
 	"TEMPLATE", "UNTRACKED", "HELPER", "OFFLOAD", "HW_OFFLOAD",
-}
+)
 
 // CTStatus formats ct status bits as their IPS_* names joined by '|'
 // (ASSURED|CONFIRMED|SEEN_REPLY order follows the bits), leftover bits in hex.
 func CTStatus(s uint32) string {
-	var parts []string
-	for i, n := range ctStatusNames {
-		if s&(1<<i) != 0 {
-			parts = append(parts, n)
-			s &^= 1 << i
-		}
-	}
-	if s != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(s), 16))
-	}
-	return strings.Join(parts, "|")
+	return formatFlags(s, ctStatusNames, "|", "0x")
 }

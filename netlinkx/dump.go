@@ -19,6 +19,11 @@ type DumpRequest struct {
 	Flags uint16
 	// Data is the request's payload: the fixed header (ifinfomsg, inet_diag_req_v2) and attributes.
 	Data []byte
+	// Strict sets NETLINK_GET_STRICT_CHK on the socket (kernel 4.20+), so
+	// that the kernel checks the request's header and applies the filters
+	// in its attributes (RTA_TABLE, RTA_OIF of a route dump). Older kernels
+	// refuse the option and dump everything: the caller filters again.
+	Strict bool
 	// Key names a reply message so that a dump restarted after NLM_F_DUMP_INTR
 	// skips the messages already handed out (an ifindex, a socket cookie).
 	// Without it an interrupted dump is read to its end as it is, like `ip` and `ss` do.

@@ -70,6 +70,11 @@ func dumpOnce(ctx context.Context, req DumpRequest, seen map[uint64]struct{}, fn
 		return fmt.Errorf("open netlink socket (protocol %d): %w", req.Protocol, err)
 	}
 	defer c.Close()
+	if req.Strict {
+		if err := c.SetOption(netlink.GetStrictCheck, true); err != nil && !errors.Is(err, unix.ENOPROTOOPT) {
+			return fmt.Errorf("set NETLINK_GET_STRICT_CHK: %w", err)
+		}
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		if err := c.SetDeadline(dl); err != nil {
 			return fmt.Errorf("set deadline: %w", err)

@@ -330,10 +330,7 @@ func ARPHRDName(typ uint16) string {
 // linkFlagNames is iproute2's print_link_flags: the IFF_* bits in the order
 // `ip link` prints them. IFF_RUNNING is never printed; an up link without it
 // shows NO-CARRIER first.
-var linkFlagNames = []struct {
-	bit  uint32
-	name string
-}{
+var linkFlagNames = []flagName[uint32]{
 	{unix.IFF_LOOPBACK, "LOOPBACK"},
 	{unix.IFF_BROADCAST, "BROADCAST"},
 	{unix.IFF_POINTOPOINT, "POINTOPOINT"},
@@ -359,27 +356,14 @@ var linkFlagNames = []struct {
 // up without IFF_RUNNING, and leftover bits in hex. ip's M-DOWN (the lower
 // link is down) is not a flag of this link and is left out.
 func LinkFlags(flags uint32) string {
-	var b []byte
-	add := func(s string) {
-		if len(b) > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, s...)
-	}
+	s := formatFlags(flags&^unix.IFF_RUNNING, linkFlagNames, ",", "")
 	if flags&unix.IFF_UP != 0 && flags&unix.IFF_RUNNING == 0 {
-		add("NO-CARRIER")
-	}
-	flags &^= unix.IFF_RUNNING
-	for _, f := range linkFlagNames {
-		if flags&f.bit != 0 {
-			flags &^= f.bit
-			add(f.name)
+		if s == "" {
+			return "NO-CARRIER"
 		}
+		return "NO-CARRIER," + s
 	}
-	if flags != 0 {
-		add(strconv.FormatUint(uint64(flags), 16))
-	}
-	return string(b)
+	return s
 }
 
 // OperStateName is IFLA_OPERSTATE without its IF_OPER_ prefix (UP, DOWN,
@@ -429,13 +413,5 @@ func LLAddr(b []byte, typ uint16) string {
 	if len(b) == 16 && (typ == unix.ARPHRD_TUNNEL6 || typ == unix.ARPHRD_IP6GRE) {
 		return netip.AddrFrom16([16]byte(b)).String()
 	}
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 3*len(b))
-	for i, c := range b {
-		if i > 0 {
-			out = append(out, ':')
-		}
-		out = append(out, hex[c>>4], hex[c&0xf])
-	}
-	return string(out)
+	return HexColon(b)
 }

@@ -2,8 +2,6 @@ package netlinkx
 
 import (
 	"net/netip"
-	"strconv"
-	"strings"
 )
 
 // Neighbour constants missing from golang.org/x/sys/unix.
@@ -88,10 +86,7 @@ type NeighRequest struct {
 
 // nudNames are the NUD_* bits in the order and spelling of iproute2's
 // print_neigh_state.
-var nudNames = []struct {
-	bit  uint16
-	name string
-}{
+var nudNames = []flagName[uint16]{
 	{0x01, "INCOMPLETE"},
 	{0x02, "REACHABLE"},
 	{0x04, "STALE"},
@@ -109,25 +104,12 @@ func NeighState(state uint16) string {
 	if state == 0 {
 		return "NONE"
 	}
-	var parts []string
-	for _, n := range nudNames {
-		if state&n.bit != 0 {
-			state &^= n.bit
-			parts = append(parts, n.name)
-		}
-	}
-	if state != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(state), 16))
-	}
-	return strings.Join(parts, ",")
+	return formatFlags(state, nudNames, ",", "0x")
 }
 
 // ntfNames are the NTF_* bits with the names `ip neigh` prints (router,
 // proxy, extern_learn, offload) and the bridge ones (self, master, sticky, use).
-var ntfNames = []struct {
-	bit  uint8
-	name string
-}{
+var ntfNames = []flagName[uint8]{
 	{0x01, "use"},          // NTF_USE
 	{0x02, "self"},         // NTF_SELF
 	{0x04, "master"},       // NTF_MASTER
@@ -142,27 +124,18 @@ var ntfNames = []struct {
 // of iproute2's names (router, proxy, extern_learn, offload, managed, locked,
 // ...), unknown bits in hex.
 func NeighFlags(flags uint8, ext uint32) string {
-	var parts []string
-	for _, n := range ntfNames {
-		if flags&n.bit != 0 {
-			flags &^= n.bit
-			parts = append(parts, n.name)
+	s := formatFlags(flags, ntfNames, ",", "0x")
+	if e := formatFlags(ext, ntfExtNames, ",", "ext:0x"); e != "" {
+		if s != "" {
+			s += ","
 		}
+		s += e
 	}
-	if flags != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(flags), 16))
-	}
-	if ext&NTF_EXT_MANAGED != 0 {
-		parts = append(parts, "managed")
-	}
-	if ext&NTF_EXT_LOCKED != 0 {
-		parts = append(parts, "locked")
-	}
-	if rest := ext &^ (NTF_EXT_MANAGED | NTF_EXT_LOCKED); rest != 0 {
-		parts = append(parts, "ext:0x"+strconv.FormatUint(uint64(rest), 16))
-	}
-	return strings.Join(parts, ",")
+	return s
 }
+
+// ntfExtNames are the NTF_EXT_* bits of NDA_FLAGS_EXT that `ip neigh` names.
+var ntfExtNames = []flagName[uint32]{{NTF_EXT_MANAGED, "managed"}, {NTF_EXT_LOCKED, "locked"}}
 
 // ClockSeconds is an nda_cacheinfo age in whole seconds, as `ip -s neigh`
 // prints it (clock_t divided by USER_HZ, truncated).

@@ -12,35 +12,41 @@ import (
 )
 
 // NftRuleset is one consistent read of a namespace's nf_tables ruleset:
-// every chain, rule and set, all under one generation ID.
+// every chain, rule and set with its elements, all under one generation ID.
 type NftRuleset struct {
 	Gen    uint32 // NFTA_GEN_ID the reads were made under
-	Chains []*nftables.Chain
-	Rules  []*nftables.Rule
+	Chains []NftChain
+	Rules  []NftRule
 	Sets   []NftSet
 }
 
-// NftSet is one set with its elements as the kernel keeps them (an interval
-// set keeps each range as a start element and an IntervalEnd element).
-type NftSet struct {
-	Set      *nftables.Set
-	Elements []nftables.SetElement
-}
-
-// nftReadTries bounds how often ReadNftRuleset reads again when the
-// ruleset's generation moved during a read.
+// nftReadTries bounds how often ReadNftRuleset reads when the ruleset's
+// generation moved during a read.
 const nftReadTries = 5
+
+// ErrNftGenMoved is returned (wrapped) by ReadNftRuleset when the ruleset's
+// generation moved during each of its nftReadTries reads: something rewrites
+// the ruleset faster than it can be listed, and no consistent copy was had.
+var ErrNftGenMoved = errors.New("the ruleset changed while it was read (NFT_MSG_GETGEN moved)")
+
+// nftMidRead, when set (only by tests), is called in the middle of each
+// read, after the chains are listed and before their rules are, with the
+// read's number from 0: a test changes the ruleset there.
+var nftMidRead func(try int)
 
 // ErrNoNfTables is returned by ReadNftRuleset when the kernel has no
 // nf_tables (the NETLINK_NETFILTER subsystem answers EPROTONOSUPPORT/ENOENT).
 var ErrNoNfTables = errors.New("kernel has no nf_tables")
 
-// ReadNftRuleset reads every table's chains, rules and sets in ns with
-// google/nftables, reading again (at most nftReadTries times) when the
-// generation ID (NFT_MSG_GETGEN) moved while it read.
+// ReadNftRuleset reads every table's chains, rules and sets in ns
+// (NFT_MSG_GETCHAIN, NFT_MSG_GETRULE and NFT_MSG_GETSET dumps, decoded by
+// DecodeNftChain, DecodeNftRule and DecodeNftSet) and each set's elements
+// (NFT_MSG_GETSETELEM, with google/nftables), and reads
+// again when the generation ID (NFT_MSG_GETGEN) moved while it read. After
+// nftReadTries reads that each saw it move, it returns ErrNftGenMoved.
 func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 	var err error
-	for range nftReadTries {
+	for try := range nftReadTries {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -50,7 +56,7 @@ func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 			return nil, err
 		}
 		var rs *NftRuleset
-		rs, err = readNftOnce(ns)
+		rs, err = readNftOnce(ctx, ns, try)
 		if err != nil {
 			return nil, err
 		}
@@ -63,50 +69,56 @@ func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 			return rs, nil
 		}
 	}
-	return nil, fmt.Errorf("nf_tables ruleset changed during %d reads", nftReadTries)
+	return nil, fmt.Errorf("%w, %d times in a row", ErrNftGenMoved, nftReadTries)
 }
 
-func readNftOnce(ns NetNS) (*NftRuleset, error) {
+func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
+	rs := &NftRuleset{}
+	var err error
+	rs.Chains, err = dumpNftChains(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	if nftMidRead != nil {
+		nftMidRead(try)
+	}
+	rs.Rules, err = dumpNftRules(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	rs.Sets, err = dumpNftSets(ctx, ns)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs.Sets) == 0 {
+		return rs, nil
+	}
 	c, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(int(ns)))
 	if err != nil {
 		return nil, fmt.Errorf("nftables conn: %w", err)
 	}
 	defer c.CloseLasting()
-	rs := &NftRuleset{}
-	tables, err := c.ListTables()
-	if err != nil {
-		return nil, fmt.Errorf("list nf_tables tables: %w", err)
-	}
-	chains, err := c.ListChains()
-	if err != nil {
-		return nil, fmt.Errorf("list nf_tables chains: %w", err)
-	}
-	rs.Chains = chains
-	for _, ch := range chains {
-		rules, err := c.GetRules(ch.Table, ch)
+	for i := range rs.Sets {
+		s := &rs.Sets[i]
+		set := &nftables.Set{Table: &nftables.Table{Family: nftables.TableFamily(s.Family), Name: s.Table}, Name: s.Name}
+		s.Elements, err = nftSetElements(c, set)
 		if err != nil {
-			return nil, fmt.Errorf("list rules of chain %s %s: %w", ch.Table.Name, ch.Name, err)
-		}
-		for _, r := range rules {
-			r.Table, r.Chain = ch.Table, ch
-		}
-		rs.Rules = append(rs.Rules, rules...)
-	}
-	for _, t := range tables {
-		sets, err := c.GetSets(t)
-		if err != nil {
-			return nil, fmt.Errorf("list sets of table %s: %w", t.Name, err)
-		}
-		for _, s := range sets {
-			s.Table = t
-			els, err := c.GetSetElements(s)
-			if err != nil {
-				return nil, fmt.Errorf("list elements of set %s %s: %w", t.Name, s.Name, err)
-			}
-			rs.Sets = append(rs.Sets, NftSet{Set: s, Elements: els})
+			return nil, fmt.Errorf("list elements of set %s %s: %w", s.Table, s.Name, err)
 		}
 	}
 	return rs, nil
+}
+
+// nftSetElements lists a set's elements with google/nftables, whose element
+// decoder panics on some malformed input (a short NFTA_SET_ELEM_USERDATA TLV):
+// that is an error here, not a crash.
+func nftSetElements(c *nftables.Conn, set *nftables.Set) (els []nftables.SetElement, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			els, err = nil, fmt.Errorf("google/nftables decoding elements: %v", p)
+		}
+	}()
+	return c.GetSetElements(set)
 }
 
 // nftGen asks NFT_MSG_GETGEN for the ruleset's generation ID (NFTA_GEN_ID).

@@ -3,6 +3,7 @@ package netlinkx
 import (
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/netip"
 	"strings"
 
@@ -33,15 +34,17 @@ const (
 	nftNfproto // NFPROTO_*
 	nftCtState // bitmask
 	nftHostInt // host-endian integer (mark, uid)
+	nftEther   // a MAC address
 )
 
 // RenderNftExprs renders one rule's expressions as `nft list ruleset` prints
 // them, for the common expressions (payload, meta, ct, cmp, bitwise, lookup,
 // range, immediate, counter, nat, masq, redirect, reject, log, limit, quota,
-// xt match/target). It is a pure function: sets names anonymous sets'
-// elements (already rendered, "{ 22, 80 }") and may be nil. An expression it
-// cannot render prints as unknown(TYPE); rendering never fails.
-func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
+// xt match/target, notrack). It is a pure function: sets names anonymous
+// sets' elements (already rendered, "{ 22, 80 }") and may be nil. An
+// expression it cannot render prints as unknown(NAME), NAME being its
+// NFTA_EXPR_NAME; rendering never fails.
+func RenderNftExprs(exprs []NftExpr, sets map[string]string) string {
 	regs := map[uint32]nftRegister{}
 	var out []string
 	pending := "" // a dependency (meta l4proto tcp) that a following tcp dport makes implicit
@@ -54,11 +57,11 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 		out = append(out, s)
 	}
 	skip := -1 // an expression already rendered with the one before it
-	for i, e := range exprs {
+	for i, x := range exprs {
 		if i == skip {
 			continue
 		}
-		switch e := e.(type) {
+		switch e := x.Expr.(type) {
 		case *expr.Meta:
 			if e.SourceRegister {
 				emit("meta " + nftMetaName(e.Key) + " set " + regs[e.Register].name)
@@ -130,7 +133,7 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 				v = nftValue(nftAddr, full) + "/" + fmt.Sprint(bits)
 			}
 			if op == ">= " && i+1 < len(exprs) {
-				if c, ok := exprs[i+1].(*expr.Cmp); ok && c.Op == expr.CmpOpLte && c.Register == e.Register {
+				if c, ok := exprs[i+1].Expr.(*expr.Cmp); ok && c.Op == expr.CmpOpLte && c.Register == e.Register {
 					skip = i + 1 // nft's range a-b, when the kernel lacks the range expression's form
 					v = v + "-" + nftValue(r.kind, c.Data)
 					op = ""
@@ -249,7 +252,7 @@ func RenderNftExprs(exprs []expr.Any, sets map[string]string) string {
 		case *expr.Notrack:
 			emit("notrack")
 		default:
-			emit("unknown(" + strings.ToLower(strings.TrimPrefix(fmt.Sprintf("%T", e), "*expr.")) + ")")
+			emit("unknown(" + x.Name + ")")
 		}
 	}
 	if pending != "" {
@@ -410,6 +413,10 @@ func nftValue(k nftValueKind, b []byte) string {
 				}
 			}
 			return strings.Join(names, ",")
+		}
+	case nftEther:
+		if len(b) == 6 {
+			return net.HardwareAddr(b).String()
 		}
 	case nftHostInt:
 		switch len(b) {

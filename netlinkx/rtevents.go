@@ -66,10 +66,7 @@ var rtProtNames = map[uint8]string{
 // RouteProtocolName is rtm_protocol as `ip route` prints it after "proto";
 // a decimal number for a value without a name.
 func RouteProtocolName(p uint8) string {
-	if n, ok := rtProtNames[p]; ok {
-		return n
-	}
-	return strconv.Itoa(int(p))
+	return nameOf(rtProtNames, p)
 }
 
 // RouteTypeName is rtm_type (RTN_*) as `ip route` prints it; a decimal
@@ -81,16 +78,14 @@ func RouteTypeName(t uint8) string {
 	return strconv.Itoa(int(t))
 }
 
-// RouteTableName is a routing table id as `ip route` names the reserved
-// ones (local 255, main 254, default 253), a decimal number otherwise.
+// RouteTableName is a routing table id as `ip route` names it: the name
+// rt_tables gives it (/etc/iproute2/rt_tables, /usr/share/iproute2/rt_tables
+// and their rt_tables.d/*.conf; local 255, main 254 and default 253 are
+// reserved), a decimal number otherwise. The files are read once and again
+// only when they change, looked at no more than every two seconds.
 func RouteTableName(t uint32) string {
-	switch t {
-	case 255:
-		return "local"
-	case 254:
-		return "main"
-	case 253:
-		return "default"
+	if n, ok := routeTables().byID[t]; ok {
+		return n
 	}
 	return strconv.FormatUint(uint64(t), 10)
 }

@@ -26,8 +26,8 @@ const ifiChangeAll = ^uint32(0)
 
 // DecodeRtEvent decodes one rtnetlink notification: typ and flags are the
 // netlink header's, b its payload. Links and addresses go through this
-// package's decoders (LinkMessage, AddrMessage), netconf through
-// DecodeNetconf, routes, rules and neighbours through
+// package's decoders (LinkMessage, AddrMessage, RuleMessage, RouteMessage),
+// netconf through DecodeNetconf, neighbours through
 // jsimonetti/rtnetlink/v2's messages. ok is false for a message type
 // netlink_events does not show. The result keeps no reference to b.
 func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) {
@@ -59,50 +59,36 @@ func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) 
 		e.Address, e.PrefixLen, e.Scope = m.LocalAddr(), int(m.PrefixLen), m.Scope
 	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
 		e.Kind = "route"
-		var m rtnetlink.RouteMessage
+		var m RouteMessage
 		if err := m.UnmarshalBinary(b); err != nil {
 			return e, false, fmt.Errorf("route message: %w", err)
 		}
-		a := &m.Attributes
-		e.Family, e.IfIndex = m.Family, int32(a.OutIface)
-		e.PrefixLen = int(m.DstLength)
-		e.Destination = prefixOf(a.Dst, m.Family, int(m.DstLength))
-		if src := addrOf(a.Src); src.IsValid() {
-			e.Source = netip.PrefixFrom(src, src.BitLen())
+		e.Family, e.IfIndex = m.Family, int32(m.Oif)
+		e.PrefixLen = int(m.DstLen)
+		e.Destination = prefixOf(m.Dst.AsSlice(), m.Family, int(m.DstLen))
+		if m.PrefSrc.IsValid() {
+			e.Source = netip.PrefixFrom(m.PrefSrc, m.PrefSrc.BitLen())
 		}
-		e.Gateway = addrOf(a.Gateway)
-		e.Table = uint32(m.Table)
-		if a.Table != 0 {
-			e.Table = a.Table
-		}
-		e.Priority, e.Protocol, e.Type, e.Scope = a.Priority, m.Protocol, m.Type, m.Scope
+		e.Gateway = m.Gateway
+		e.Table = m.TableID()
+		e.Priority, e.Protocol, e.Type, e.Scope = m.Priority, m.Protocol, m.Type, m.Scope
 		if e.Action == "new" && flags&unix.NLM_F_REPLACE != 0 {
 			e.Action = "change"
 		}
 	case unix.RTM_NEWRULE, unix.RTM_DELRULE:
 		e.Kind = "rule"
-		var m rtnetlink.RuleMessage
+		var m RuleMessage
 		if err := m.UnmarshalBinary(b); err != nil {
-			return e, false, fmt.Errorf("rule message: %w", err)
+			return e, false, err
 		}
-		e.Family, e.Type, e.Table = m.Family, m.Action, uint32(m.Table)
-		if a := m.Attributes; a != nil {
-			if a.Src != nil {
-				e.Source = prefixOf(*a.Src, m.Family, int(m.SrcLength))
-			}
-			if a.Dst != nil {
-				e.Destination = prefixOf(*a.Dst, m.Family, int(m.DstLength))
-			}
-			if a.Table != nil {
-				e.Table = *a.Table
-			}
-			if a.Priority != nil {
-				e.Priority = *a.Priority
-			}
-			if a.Protocol != nil {
-				e.Protocol = *a.Protocol
-			}
+		e.Family, e.Type, e.Table = m.Family, m.Action, m.TableID
+		if m.Src.IsValid() {
+			e.Source = prefixOf(m.Src.AsSlice(), m.Family, int(m.SrcLen))
 		}
+		if m.Dst.IsValid() {
+			e.Destination = prefixOf(m.Dst.AsSlice(), m.Family, int(m.DstLen))
+		}
+		e.Priority, e.Protocol = m.Priority, m.Protocol
 	case unix.RTM_NEWNEIGH, unix.RTM_DELNEIGH:
 		e.Kind = "neigh"
 		var m rtnetlink.NeighMessage

@@ -16,7 +16,7 @@ func TestInet6InterfacesShortCacheinfo(t *testing.T) {
 	row.af.Inet6.CacheInfo = &netlinkx.IflaCacheinfo{MaxReasmLen: 65535, Tstamp: 7}
 	row.af.Inet6.CacheInfoSent = 8
 	got := map[string]string{}
-	for _, c := range inet6Interfaces.Columns {
+	for _, c := range inet6Interfaces.table().Columns {
 		switch c.Name {
 		case "max_reasm_len", "tstamp", "reachable_time", "retrans_time":
 			v := c.Get(&row)

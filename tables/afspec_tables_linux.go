@@ -20,9 +20,11 @@ type afRow struct {
 }
 
 // afLinkColumns are the first two columns of every AF_SPEC table.
-var afLinkColumns = []Column[afRow]{
-	Text("interface", "IFLA_IFNAME: the interface name; all and default for the conf/all and conf/default entries", func(r *afRow) string { return r.name }).With(Index),
-	Int("index", "ifinfomsg.ifi_index: the interface index; -1 for all, -2 for default (NETCONFA_IFINDEX_ALL, _DEFAULT)", func(r *afRow) int64 { return int64(r.index) }).With(Index),
+func afLinkColumns() []Column[afRow] {
+	return []Column[afRow]{
+		Text("interface", "IFLA_IFNAME: the interface name; all and default for the conf/all and conf/default entries", func(r *afRow) string { return r.name }).With(Index),
+		Int("index", "ifinfomsg.ifi_index: the interface index; -1 for all, -2 for default (NETCONFA_IFINDEX_ALL, _DEFAULT)", func(r *afRow) int64 { return int64(r.index) }).With(Index),
+	}
 }
 
 // afLinks is the Generate of an AF_SPEC table: it dumps the links q asks
@@ -139,97 +141,101 @@ func devconfColumns(names []string, sysctl, attr string, conf func(*afRow) netli
 }
 
 // inet6Devconf is inet6_devconf: each link's IPv6 sysctls (struct ipv6_devconf).
-var inet6Devconf = &Table[afRow]{
-	Name: "inet6_devconf",
-	Doc: "One row per network interface with IPv6 (struct inet6_dev) and its IPv6 configuration, the values under " +
-		"/proc/sys/net/ipv6/conf/IFACE/: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_CONF from RTM_GETLINK, one column per DEVCONF_* " +
-		"entry (an entry the running kernel does not send is NULL; stable_secret is never sent). Intervals the sysctl keeps " +
-		"in jiffies come in ms. The rows all (index -1) and default (index -2) come from RTM_GETNETCONF, which reports only " +
-		"forwarding, mc_forwarding, proxy_ndp and ignore_routes_with_linkdown: their other columns are NULL. " +
-		"An interface without IPv6 (MTU below 1280, ipv6.disable=1) has no row.",
-	Examples: []string{
-		"SELECT forwarding FROM inet6_devconf WHERE interface = 'all'",
-		"SELECT interface, accept_ra, accept_redirects, disable_ipv6, use_tempaddr FROM inet6_devconf",
-	},
-	Columns: Concat(afLinkColumns, devconfColumns(netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF",
-		func(r *afRow) netlinkx.U32Array { return r.af.Inet6.Conf },
-		map[string]int{
-			"forwarding":                  netlinkx.NETCONFA_FORWARDING,
-			"mc_forwarding":               netlinkx.NETCONFA_MC_FORWARDING,
-			"proxy_ndp":                   netlinkx.NETCONFA_PROXY_NEIGH,
-			"ignore_routes_with_linkdown": netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
+var inet6Devconf = lazy("inet6_devconf", func() *Table[afRow] {
+	return &Table[afRow]{
+		Doc: "One row per network interface with IPv6 (struct inet6_dev) and its IPv6 configuration, the values under " +
+			"/proc/sys/net/ipv6/conf/IFACE/: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_CONF from RTM_GETLINK, one column per DEVCONF_* " +
+			"entry (an entry the running kernel does not send is NULL; stable_secret is never sent). Intervals the sysctl keeps " +
+			"in jiffies come in ms. The rows all (index -1) and default (index -2) come from RTM_GETNETCONF, which reports only " +
+			"forwarding, mc_forwarding, proxy_ndp and ignore_routes_with_linkdown: their other columns are NULL. " +
+			"An interface without IPv6 (MTU below 1280, ipv6.disable=1) has no row.",
+		Examples: []string{
+			"SELECT forwarding FROM inet6_devconf WHERE interface = 'all'",
+			"SELECT interface, accept_ra, accept_redirects, disable_ipv6, use_tempaddr FROM inet6_devconf",
 		},
-		map[string]devconfColumn{
-			"router_solicitation_interval":      {note: "ms (the sysctl file shows seconds)"},
-			"router_solicitation_delay":         {note: "ms (the sysctl file shows seconds)"},
-			"router_probe_interval":             {note: "ms (the sysctl file shows seconds)"},
-			"router_solicitation_max_interval":  {note: "ms (the sysctl file shows seconds)"},
-			"mldv1_unsolicited_report_interval": {note: "ms"},
-			"mldv2_unsolicited_report_interval": {note: "ms"},
-			"ioam6_id_wide":                     {unsigned: true, note: "u32"},
-			"stable_secret":                     {notSent: true, note: "always NULL: the kernel does not send the secret"},
-		})),
-	Generate: devconf(unix.AF_INET6, hasInet6),
-}
+		Columns: Concat(afLinkColumns(), devconfColumns(netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF",
+			func(r *afRow) netlinkx.U32Array { return r.af.Inet6.Conf },
+			map[string]int{
+				"forwarding":                  netlinkx.NETCONFA_FORWARDING,
+				"mc_forwarding":               netlinkx.NETCONFA_MC_FORWARDING,
+				"proxy_ndp":                   netlinkx.NETCONFA_PROXY_NEIGH,
+				"ignore_routes_with_linkdown": netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
+			},
+			map[string]devconfColumn{
+				"router_solicitation_interval":      {note: "ms (the sysctl file shows seconds)"},
+				"router_solicitation_delay":         {note: "ms (the sysctl file shows seconds)"},
+				"router_probe_interval":             {note: "ms (the sysctl file shows seconds)"},
+				"router_solicitation_max_interval":  {note: "ms (the sysctl file shows seconds)"},
+				"mldv1_unsolicited_report_interval": {note: "ms"},
+				"mldv2_unsolicited_report_interval": {note: "ms"},
+				"ioam6_id_wide":                     {unsigned: true, note: "u32"},
+				"stable_secret":                     {notSent: true, note: "always NULL: the kernel does not send the secret"},
+			})),
+		Generate: devconf(unix.AF_INET6, hasInet6),
+	}
+})
 
 // inetDevconf is inet_devconf: each link's IPv4 sysctls (struct ipv4_devconf).
-var inetDevconf = &Table[afRow]{
-	Name: "inet_devconf",
-	Doc: "One row per network interface with IPv4 (struct in_device) and its IPv4 configuration, the values under " +
-		"/proc/sys/net/ipv4/conf/IFACE/: IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF from RTM_GETLINK, one column per IPV4_DEVCONF_* " +
-		"entry (an entry the running kernel does not send is NULL). The rows all (index -1) and default (index -2) come " +
-		"from RTM_GETNETCONF, which reports only forwarding, rp_filter, mc_forwarding, proxy_arp, " +
-		"ignore_routes_with_linkdown and bc_forwarding: their other columns are NULL.",
-	Examples: []string{
-		"SELECT interface, rp_filter, accept_redirects, send_redirects, accept_source_route FROM inet_devconf",
-		"SELECT forwarding FROM inet_devconf WHERE interface = 'all'",
-	},
-	Columns: Concat(afLinkColumns, devconfColumns(netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF",
-		func(r *afRow) netlinkx.U32Array { return r.af.Inet.Conf },
-		map[string]int{
-			"forwarding":                  netlinkx.NETCONFA_FORWARDING,
-			"rp_filter":                   netlinkx.NETCONFA_RP_FILTER,
-			"mc_forwarding":               netlinkx.NETCONFA_MC_FORWARDING,
-			"proxy_arp":                   netlinkx.NETCONFA_PROXY_NEIGH,
-			"ignore_routes_with_linkdown": netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
-			"bc_forwarding":               netlinkx.NETCONFA_BC_FORWARDING,
+var inetDevconf = lazy("inet_devconf", func() *Table[afRow] {
+	return &Table[afRow]{
+		Doc: "One row per network interface with IPv4 (struct in_device) and its IPv4 configuration, the values under " +
+			"/proc/sys/net/ipv4/conf/IFACE/: IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF from RTM_GETLINK, one column per IPV4_DEVCONF_* " +
+			"entry (an entry the running kernel does not send is NULL). The rows all (index -1) and default (index -2) come " +
+			"from RTM_GETNETCONF, which reports only forwarding, rp_filter, mc_forwarding, proxy_arp, " +
+			"ignore_routes_with_linkdown and bc_forwarding: their other columns are NULL.",
+		Examples: []string{
+			"SELECT interface, rp_filter, accept_redirects, send_redirects, accept_source_route FROM inet_devconf",
+			"SELECT forwarding FROM inet_devconf WHERE interface = 'all'",
 		},
-		map[string]devconfColumn{
-			"igmpv2_unsolicited_report_interval": {note: "ms"},
-			"igmpv3_unsolicited_report_interval": {note: "ms"},
-		})),
-	Generate: devconf(unix.AF_INET, hasInet),
-}
+		Columns: Concat(afLinkColumns(), devconfColumns(netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF",
+			func(r *afRow) netlinkx.U32Array { return r.af.Inet.Conf },
+			map[string]int{
+				"forwarding":                  netlinkx.NETCONFA_FORWARDING,
+				"rp_filter":                   netlinkx.NETCONFA_RP_FILTER,
+				"mc_forwarding":               netlinkx.NETCONFA_MC_FORWARDING,
+				"proxy_arp":                   netlinkx.NETCONFA_PROXY_NEIGH,
+				"ignore_routes_with_linkdown": netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
+				"bc_forwarding":               netlinkx.NETCONFA_BC_FORWARDING,
+			},
+			map[string]devconfColumn{
+				"igmpv2_unsolicited_report_interval": {note: "ms"},
+				"igmpv3_unsolicited_report_interval": {note: "ms"},
+			})),
+		Generate: devconf(unix.AF_INET, hasInet),
+	}
+})
 
 // inet6Stats is inet6_stats: each link's IPv6 MIB counters.
-var inet6Stats = &Table[afRow]{
-	Name: "inet6_stats",
-	Doc: "One row per network interface with IPv6 and its IPv6 counters (RFC 4293 ipIfStatsTable), what " +
-		"/proc/net/dev_snmp6/IFACE lists as Ip6*: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_STATS from RTM_GETLINK, one column per " +
-		"IPSTATS_MIB_* counter named as that file names it in snake case. Linux 6.15 reordered the array; the kernel " +
-		"release picks the order. An interface without IPv6 has no row.",
-	Examples: []string{
-		"SELECT interface, in_receives, in_discards, in_no_routes, out_discards FROM inet6_stats",
-	},
-	Columns: Concat(afLinkColumns, counterColumns(netlinkx.Inet6StatsNames, "IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets",
-		func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i) })),
-	Generate: afLinks(hasInet6),
-}
+var inet6Stats = lazy("inet6_stats", func() *Table[afRow] {
+	return &Table[afRow]{
+		Doc: "One row per network interface with IPv6 and its IPv6 counters (RFC 4293 ipIfStatsTable), what " +
+			"/proc/net/dev_snmp6/IFACE lists as Ip6*: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_STATS from RTM_GETLINK, one column per " +
+			"IPSTATS_MIB_* counter named as that file names it in snake case. Linux 6.15 reordered the array; the kernel " +
+			"release picks the order. An interface without IPv6 has no row.",
+		Examples: []string{
+			"SELECT interface, in_receives, in_discards, in_no_routes, out_discards FROM inet6_stats",
+		},
+		Columns: Concat(afLinkColumns(), counterColumns(netlinkx.Inet6StatsNames, "IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets",
+			func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i) })),
+		Generate: afLinks(hasInet6),
+	}
+})
 
 // icmp6Stats is icmp6_stats: each link's ICMPv6 MIB counters.
-var icmp6Stats = &Table[afRow]{
-	Name: "icmp6_stats",
-	Doc: "One row per network interface with IPv6 and its ICMPv6 counters, what /proc/net/dev_snmp6/IFACE lists as " +
-		"Icmp6InMsgs..Icmp6InCsumErrors: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ICMP6STATS from RTM_GETLINK, one column per " +
-		"ICMP6_MIB_* counter. The per-type counters of that file (icmpv6msg) are not sent over netlink. " +
-		"An interface without IPv6 has no row.",
-	Examples: []string{
-		"SELECT interface, in_msgs, in_errors, out_msgs, out_errors FROM icmp6_stats",
-	},
-	Columns: Concat(afLinkColumns, counterColumns(netlinkx.ICMP6StatsNames, "IFLA_INET6_ICMP6STATS counter %d, messages",
-		func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.ICMP6Stats.At(i + 1) })),
-	Generate: afLinks(hasInet6),
-}
+var icmp6Stats = lazy("icmp6_stats", func() *Table[afRow] {
+	return &Table[afRow]{
+		Doc: "One row per network interface with IPv6 and its ICMPv6 counters, what /proc/net/dev_snmp6/IFACE lists as " +
+			"Icmp6InMsgs..Icmp6InCsumErrors: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ICMP6STATS from RTM_GETLINK, one column per " +
+			"ICMP6_MIB_* counter. The per-type counters of that file (icmpv6msg) are not sent over netlink. " +
+			"An interface without IPv6 has no row.",
+		Examples: []string{
+			"SELECT interface, in_msgs, in_errors, out_msgs, out_errors FROM icmp6_stats",
+		},
+		Columns: Concat(afLinkColumns(), counterColumns(netlinkx.ICMP6StatsNames, "IFLA_INET6_ICMP6STATS counter %d, messages",
+			func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.ICMP6Stats.At(i + 1) })),
+		Generate: afLinks(hasInet6),
+	}
+})
 
 // counterColumns builds one UNSIGNED BIGINT column per name of a counter
 // array: column i reads counter i with get (NULL when the kernel did not
@@ -259,51 +265,52 @@ func cacheinfoCol(name string, off int, doc string, get func(*netlinkx.IflaCache
 }
 
 // inet6Interfaces is inet6_interfaces: each link's struct inet6_dev state.
-var inet6Interfaces = &Table[afRow]{
-	Name: "inet6_interfaces",
-	Doc: "One row per network interface with IPv6 and its struct inet6_dev state: router advertisement flags, " +
-		"token, address generation mode and neighbour discovery times, from IFLA_AF_SPEC/AF_INET6 of RTM_GETLINK " +
-		"(what `ip token` and `ip -d link`'s addrgenmode show). An interface without IPv6 has no row.",
-	Examples: []string{
-		"SELECT interface, flags, addr_gen_mode, token FROM inet6_interfaces",
-	},
-	Columns: Concat(afLinkColumns, []Column[afRow]{
-		Col("flags", TypeText, "IFLA_INET6_FLAGS (inet6_dev.if_flags): rs_sent, ra_rcvd, ra_managed, ra_otherconf, ready, comma-separated",
-			func(r *afRow) Value {
-				if !r.af.Inet6.HasFlags {
-					return Null
-				}
-				return TextValue(netlinkx.Inet6FlagsString(r.af.Inet6.Flags))
-			}),
-		Col("token", TypeText, "IFLA_INET6_TOKEN: the interface identifier set with `ip token` (:: when none)",
-			func(r *afRow) Value {
-				if !r.af.Inet6.Token.IsValid() {
-					return Null
-				}
-				return TextValue(r.af.Inet6.Token.String())
-			}),
-		Col("addr_gen_mode", TypeText, "IFLA_INET6_ADDR_GEN_MODE: IN6_ADDR_GEN_MODE_* without prefix (eui64, none, stable_privacy, random)",
-			func(r *afRow) Value {
-				if !r.af.Inet6.HasAddrGenMode {
-					return Null
-				}
-				return TextValue(netlinkx.AddrGenModeName(r.af.Inet6.AddrGenMode))
-			}),
-		Col("ra_mtu", TypeBigInt, "IFLA_INET6_RA_MTU: MTU option of the last router advertisement; NULL until one carried it (Linux 5.15)",
-			func(r *afRow) Value {
-				if !r.af.Inet6.HasRAMTU {
-					return Null
-				}
-				return IntValue(int64(r.af.Inet6.RAMTU))
-			}),
-		cacheinfoCol("max_reasm_len", 0, "ifla_cacheinfo.max_reasm_len: largest datagram reassembled, bytes",
-			func(c *netlinkx.IflaCacheinfo) uint32 { return c.MaxReasmLen }),
-		cacheinfoCol("tstamp", 4, "ifla_cacheinfo.tstamp: when inet6_dev last changed, hundredths of a second since boot",
-			func(c *netlinkx.IflaCacheinfo) uint32 { return c.Tstamp }),
-		cacheinfoCol("reachable_time", 8, "ifla_cacheinfo.reachable_time: neighbour reachable time in use, ms",
-			func(c *netlinkx.IflaCacheinfo) uint32 { return c.ReachableTime }),
-		cacheinfoCol("retrans_time", 12, "ifla_cacheinfo.retrans_time: neighbour solicitation retransmit time, ms",
-			func(c *netlinkx.IflaCacheinfo) uint32 { return c.RetransTime }),
-	}),
-	Generate: afLinks(hasInet6),
-}
+var inet6Interfaces = lazy("inet6_interfaces", func() *Table[afRow] {
+	return &Table[afRow]{
+		Doc: "One row per network interface with IPv6 and its struct inet6_dev state: router advertisement flags, " +
+			"token, address generation mode and neighbour discovery times, from IFLA_AF_SPEC/AF_INET6 of RTM_GETLINK " +
+			"(what `ip token` and `ip -d link`'s addrgenmode show). An interface without IPv6 has no row.",
+		Examples: []string{
+			"SELECT interface, flags, addr_gen_mode, token FROM inet6_interfaces",
+		},
+		Columns: Concat(afLinkColumns(), []Column[afRow]{
+			Col("flags", TypeText, "IFLA_INET6_FLAGS (inet6_dev.if_flags): rs_sent, ra_rcvd, ra_managed, ra_otherconf, ready, comma-separated",
+				func(r *afRow) Value {
+					if !r.af.Inet6.HasFlags {
+						return Null
+					}
+					return TextValue(netlinkx.Inet6FlagsString(r.af.Inet6.Flags))
+				}),
+			Col("token", TypeText, "IFLA_INET6_TOKEN: the interface identifier set with `ip token` (:: when none)",
+				func(r *afRow) Value {
+					if !r.af.Inet6.Token.IsValid() {
+						return Null
+					}
+					return TextValue(r.af.Inet6.Token.String())
+				}),
+			Col("addr_gen_mode", TypeText, "IFLA_INET6_ADDR_GEN_MODE: IN6_ADDR_GEN_MODE_* without prefix (eui64, none, stable_privacy, random)",
+				func(r *afRow) Value {
+					if !r.af.Inet6.HasAddrGenMode {
+						return Null
+					}
+					return TextValue(netlinkx.AddrGenModeName(r.af.Inet6.AddrGenMode))
+				}),
+			Col("ra_mtu", TypeBigInt, "IFLA_INET6_RA_MTU: MTU option of the last router advertisement; NULL until one carried it (Linux 5.15)",
+				func(r *afRow) Value {
+					if !r.af.Inet6.HasRAMTU {
+						return Null
+					}
+					return IntValue(int64(r.af.Inet6.RAMTU))
+				}),
+			cacheinfoCol("max_reasm_len", 0, "ifla_cacheinfo.max_reasm_len: largest datagram reassembled, bytes",
+				func(c *netlinkx.IflaCacheinfo) uint32 { return c.MaxReasmLen }),
+			cacheinfoCol("tstamp", 4, "ifla_cacheinfo.tstamp: when inet6_dev last changed, hundredths of a second since boot",
+				func(c *netlinkx.IflaCacheinfo) uint32 { return c.Tstamp }),
+			cacheinfoCol("reachable_time", 8, "ifla_cacheinfo.reachable_time: neighbour reachable time in use, ms",
+				func(c *netlinkx.IflaCacheinfo) uint32 { return c.ReachableTime }),
+			cacheinfoCol("retrans_time", 12, "ifla_cacheinfo.retrans_time: neighbour solicitation retransmit time, ms",
+				func(c *netlinkx.IflaCacheinfo) uint32 { return c.RetransTime }),
+		}),
+		Generate: afLinks(hasInet6),
+	}
+})

@@ -6,181 +6,183 @@ import (
 	"net/netip"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/ti-mo/conntrack"
 	"golang.org/x/sys/unix"
 )
 
 // conntrackEntries is conntrack_entries: one row per entry of the conntrack
 // table (what `conntrack -L -o extended` lists), from a ctnetlink dump.
-var conntrackEntries = &Table[netlinkx.Conntrack]{
-	Name: "conntrack_entries",
-	Doc: "One row per conntrack entry (struct nf_conn): what `conntrack -L -o extended` lists, IPv4 and IPv6, from one " +
-		"ctnetlink dump (IPCTNL_MSG_CT_GET with NLM_F_DUMP, decoded by github.com/ti-mo/conntrack). Each row has the " +
-		"original and reply tuples, the protocol state, the IPS_* status bits, timeout, mark, zone, labels and, when " +
-		"nf_conntrack_acct was on as the entry was made, its packet and byte counters. NAT is the difference of the two " +
-		"tuples: nat_src/nat_sport are what the original source is rewritten to (SNAT, masquerade), nat_dst/nat_dport " +
-		"what the original destination is rewritten to (DNAT, redirect); they are NULL where nothing is rewritten. " +
-		"A constraint on family is sent as nfgenmsg.nfgen_family, one on mark as CTA_MARK, one on zone as CTA_ZONE " +
-		"(kernel 6.8+): the kernel skips other entries. A namespace tracks nothing until a rule uses conntrack. " +
-		"Reading needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. The cost is one dump of " +
-		"the whole table (about as long as `conntrack -L`). osquery has no conntrack table.",
-	Examples: []string{
-		"SELECT protocol, orig_src, orig_dst, orig_dport, state, status FROM conntrack_entries",
-		"SELECT orig_src, orig_sport, nat_src, nat_sport, orig_dst, orig_dport FROM conntrack_entries WHERE nat_src IS NOT NULL",
-		"SELECT protocol, state, count(*) AS entries FROM conntrack_entries GROUP BY protocol, state",
-	},
-	Columns: []Column[netlinkx.Conntrack]{
-		Text("family", "nfgenmsg.nfgen_family: inet (AF_INET) or inet6 (AF_INET6); conntrack prints ipv4/ipv6", func(c *netlinkx.Conntrack) string {
-			return familyName(c.Family)
-		}).With(Index),
-		Text("protocol", "CTA_PROTO_NUM of the original tuple as conntrack names it (tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre), else the number", (*netlinkx.Conntrack).ProtocolName),
-		Int("protocol_number", "CTA_PROTO_NUM of the original tuple: the IP protocol number", func(c *netlinkx.Conntrack) int64 {
-			return int64(c.TupleOrig.Proto.Protocol)
-		}),
-		Col("orig_src", TypeText, "CTA_TUPLE_ORIG CTA_IP_V4_SRC/CTA_IP_V6_SRC: the source address of the original direction", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleOrig.IP.SourceAddress)
-		}),
-		Col("orig_dst", TypeText, "CTA_TUPLE_ORIG CTA_IP_V4_DST/CTA_IP_V6_DST: the destination address of the original direction", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleOrig.IP.DestinationAddress)
-		}),
-		Col("orig_sport", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_SRC_PORT: the source port (TCP, UDP, SCTP, DCCP, UDP-Lite); NULL for other protocols", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleOrig.Proto.SourcePort)
-		}),
-		Col("orig_dport", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_DST_PORT: the destination port; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleOrig.Proto.DestinationPort)
-		}),
-		Col("orig_icmp_type", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_ICMP_TYPE/CTA_PROTO_ICMPV6_TYPE (conntrack's type=); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleOrig.Proto.ICMPType))
-		}),
-		Col("orig_icmp_code", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_ICMP_CODE/CTA_PROTO_ICMPV6_CODE (conntrack's code=); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleOrig.Proto.ICMPCode))
-		}),
-		Col("orig_icmp_id", TypeInteger, "CTA_TUPLE_ORIG CTA_PROTO_ICMP_ID/CTA_PROTO_ICMPV6_ID: the echo identifier (conntrack's id=); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleOrig.Proto.ICMPID))
-		}),
-		Col("reply_src", TypeText, "CTA_TUPLE_REPLY source address: where replies come from", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleReply.IP.SourceAddress)
-		}),
-		Col("reply_dst", TypeText, "CTA_TUPLE_REPLY destination address: where replies go (the SNAT address when the source is rewritten)", func(c *netlinkx.Conntrack) Value {
-			return addrValue(c.TupleReply.IP.DestinationAddress)
-		}),
-		Col("reply_sport", TypeInteger, "CTA_TUPLE_REPLY CTA_PROTO_SRC_PORT; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleReply.Proto.SourcePort)
-		}),
-		Col("reply_dport", TypeInteger, "CTA_TUPLE_REPLY CTA_PROTO_DST_PORT; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
-			return portValue(c, c.TupleReply.Proto.DestinationPort)
-		}),
-		Col("reply_icmp_type", TypeInteger, "CTA_TUPLE_REPLY ICMP type (an echo request's entry expects type 0, echo reply); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleReply.Proto.ICMPType))
-		}),
-		Col("reply_icmp_code", TypeInteger, "CTA_TUPLE_REPLY ICMP code; NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleReply.Proto.ICMPCode))
-		}),
-		Col("reply_icmp_id", TypeInteger, "CTA_TUPLE_REPLY ICMP echo identifier; NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
-			return icmpValue(c, int64(c.TupleReply.Proto.ICMPID))
-		}),
-		Col("state", TypeText, "CTA_PROTOINFO state as conntrack prints it: TCP (enum tcp_conntrack without TCP_CONNTRACK_: SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2), SCTP or DCCP; NULL for other protocols", func(c *netlinkx.Conntrack) Value {
-			if s, ok := c.State(); ok {
-				return TextValue(s)
-			}
-			return Null
-		}),
-		Text("status", "CTA_STATUS: the set bits of enum ip_conntrack_status without IPS_, comma-separated (EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED, SRC_NAT, DST_NAT, SEQ_ADJUST, SRC_NAT_DONE, DST_NAT_DONE, DYING, FIXED_TIMEOUT, TEMPLATE, UNTRACKED, HELPER, OFFLOAD, HW_OFFLOAD); conntrack prints [ASSURED], and [UNREPLIED] where SEEN_REPLY is missing", func(c *netlinkx.Conntrack) string {
-			return netlinkx.StatusNames(c.Status)
-		}),
-		BigInt("timeout", "CTA_TIMEOUT: seconds until the entry expires", func(c *netlinkx.Conntrack) int64 { return int64(c.Timeout) }),
-		BigInt("mark", "CTA_MARK: the connection mark (ct mark, CONNMARK)", func(c *netlinkx.Conntrack) int64 { return int64(c.Mark) }).With(Index),
-		Int("zone", "CTA_ZONE: the conntrack zone; 0, the default zone, is not sent and shows as 0", func(c *netlinkx.Conntrack) int64 { return int64(c.Zone) }).With(Index),
-		Col("labels", TypeText, "CTA_LABELS: the numbers of the set connlabel bits, comma-separated (ct label, connlabel.conf); NULL when the entry has no label extension", func(c *netlinkx.Conntrack) Value {
-			if c.Labels == nil {
+var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrack] {
+	return &Table[netlinkx.Conntrack]{
+		Doc: "One row per conntrack entry (struct nf_conn): what `conntrack -L -o extended` lists, IPv4 and IPv6, from one " +
+			"ctnetlink dump (IPCTNL_MSG_CT_GET with NLM_F_DUMP, decoded by github.com/ti-mo/conntrack). Each row has the " +
+			"original and reply tuples, the protocol state, the IPS_* status bits, timeout, mark, zone, labels and, when " +
+			"nf_conntrack_acct was on as the entry was made, its packet and byte counters. NAT is the difference of the two " +
+			"tuples: nat_src/nat_sport are what the original source is rewritten to (SNAT, masquerade), nat_dst/nat_dport " +
+			"what the original destination is rewritten to (DNAT, redirect); they are NULL where nothing is rewritten. " +
+			"A constraint on family is sent as nfgenmsg.nfgen_family, one on mark as CTA_MARK, one on zone as CTA_ZONE " +
+			"(kernel 6.8+): the kernel skips other entries. A namespace tracks nothing until a rule uses conntrack. " +
+			"Reading needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. The cost is one dump of " +
+			"the whole table (about as long as `conntrack -L`). osquery has no conntrack table.",
+		Examples: []string{
+			"SELECT protocol, orig_src, orig_dst, orig_dport, state, status FROM conntrack_entries",
+			"SELECT orig_src, orig_sport, nat_src, nat_sport, orig_dst, orig_dport FROM conntrack_entries WHERE nat_src IS NOT NULL",
+			"SELECT protocol, state, count(*) AS entries FROM conntrack_entries GROUP BY protocol, state",
+		},
+		Columns: Concat([]Column[netlinkx.Conntrack]{
+			Text("family", "nfgenmsg.nfgen_family: inet (AF_INET) or inet6 (AF_INET6); conntrack prints ipv4/ipv6", func(c *netlinkx.Conntrack) string {
+				return familyName(c.Family)
+			}).With(Index),
+			Text("protocol", "CTA_PROTO_NUM of the original tuple as conntrack names it (tcp, udp, icmp, icmpv6, sctp, dccp, udplite, gre), else the number", (*netlinkx.Conntrack).ProtocolName),
+			Int("protocol_number", "CTA_PROTO_NUM of the original tuple: the IP protocol number", func(c *netlinkx.Conntrack) int64 {
+				return int64(c.TupleOrig.Proto.Protocol)
+			}),
+		}, tupleColumns("orig", "CTA_TUPLE_ORIG", tupleDocs{
+			src:  "the source address of the original direction",
+			dst:  "the destination address of the original direction",
+			icmp: "conntrack's type=, code=, id=",
+		}, func(c *netlinkx.Conntrack) *conntrack.Tuple { return &c.TupleOrig }), tupleColumns("reply", "CTA_TUPLE_REPLY", tupleDocs{
+			src:  "where replies come from",
+			dst:  "where replies go (the SNAT address when the source is rewritten)",
+			icmp: "an echo request's entry expects type 0, echo reply",
+		}, func(c *netlinkx.Conntrack) *conntrack.Tuple { return &c.TupleReply }), []Column[netlinkx.Conntrack]{
+			Col("state", TypeText, "CTA_PROTOINFO state as conntrack prints it: TCP (enum tcp_conntrack without TCP_CONNTRACK_: SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2), SCTP or DCCP; NULL for other protocols", func(c *netlinkx.Conntrack) Value {
+				if s, ok := c.State(); ok {
+					return TextValue(s)
+				}
 				return Null
+			}),
+			Text("status", "CTA_STATUS: the set bits of enum ip_conntrack_status without IPS_, comma-separated (EXPECTED, SEEN_REPLY, ASSURED, CONFIRMED, SRC_NAT, DST_NAT, SEQ_ADJUST, SRC_NAT_DONE, DST_NAT_DONE, DYING, FIXED_TIMEOUT, TEMPLATE, UNTRACKED, HELPER, OFFLOAD, HW_OFFLOAD); conntrack prints [ASSURED], and [UNREPLIED] where SEEN_REPLY is missing", func(c *netlinkx.Conntrack) string {
+				return netlinkx.StatusNames(c.Status)
+			}),
+			BigInt("timeout", "CTA_TIMEOUT: seconds until the entry expires", func(c *netlinkx.Conntrack) int64 { return int64(c.Timeout) }),
+			BigInt("mark", "CTA_MARK: the connection mark (ct mark, CONNMARK)", func(c *netlinkx.Conntrack) int64 { return int64(c.Mark) }).With(Index),
+			Int("zone", "CTA_ZONE: the conntrack zone; 0, the default zone, is not sent and shows as 0", func(c *netlinkx.Conntrack) int64 { return int64(c.Zone) }).With(Index),
+			Col("labels", TypeText, "CTA_LABELS: the numbers of the set connlabel bits, comma-separated (ct label, connlabel.conf); NULL when the entry has no label extension", func(c *netlinkx.Conntrack) Value {
+				if c.Labels == nil {
+					return Null
+				}
+				return TextValue(netlinkx.LabelBits(c.Labels))
+			}),
+			BigInt("use", "CTA_USE: the entry's reference count", func(c *netlinkx.Conntrack) int64 { return int64(c.Use) }),
+			BigInt("id", "CTA_ID: the entry's id (conntrack -o id prints it)", func(c *netlinkx.Conntrack) int64 { return int64(c.ID) }),
+			Col("orig_packets", TypeBigInt, "CTA_COUNTERS_ORIG CTA_COUNTERS_PACKETS: packets in the original direction; NULL without the acct extension (nf_conntrack_acct was 0 when the entry was made)", func(c *netlinkx.Conntrack) Value {
+				return counterValue(c, c.CountersOrig.Packets)
+			}),
+			Col("orig_bytes", TypeBigInt, "CTA_COUNTERS_ORIG CTA_COUNTERS_BYTES: bytes (IP packet lengths) in the original direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
+				return counterValue(c, c.CountersOrig.Bytes)
+			}),
+			Col("reply_packets", TypeBigInt, "CTA_COUNTERS_REPLY CTA_COUNTERS_PACKETS: packets in the reply direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
+				return counterValue(c, c.CountersReply.Packets)
+			}),
+			Col("reply_bytes", TypeBigInt, "CTA_COUNTERS_REPLY CTA_COUNTERS_BYTES: bytes in the reply direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
+				return counterValue(c, c.CountersReply.Bytes)
+			}),
+			Col("nat_src", TypeText, "the address the original source is rewritten to (SNAT, masquerade): reply_dst where it differs from orig_src; NULL otherwise", func(c *netlinkx.Conntrack) Value {
+				a, ok, _, _ := c.NATSource()
+				return natAddr(a, ok)
+			}),
+			Col("nat_sport", TypeInteger, "the port the original source port is rewritten to: reply_dport where it differs from orig_sport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
+				_, _, p, ok := c.NATSource()
+				return natPort(p, ok)
+			}),
+			Col("nat_dst", TypeText, "the address the original destination is rewritten to (DNAT, redirect): reply_src where it differs from orig_dst; NULL otherwise", func(c *netlinkx.Conntrack) Value {
+				a, ok, _, _ := c.NATDestination()
+				return natAddr(a, ok)
+			}),
+			Col("nat_dport", TypeInteger, "the port the original destination port is rewritten to: reply_sport where it differs from orig_dport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
+				_, _, p, ok := c.NATDestination()
+				return natPort(p, ok)
+			}),
+			Col("helper", TypeText, "CTA_HELP CTA_HELP_NAME: the conntrack helper attached (ftp, sip, ...); NULL for none", func(c *netlinkx.Conntrack) Value {
+				if c.Helper.Name == "" {
+					return Null
+				}
+				return TextValue(c.Helper.Name)
+			}),
+			Col("start", TypeBigInt, "CTA_TIMESTAMP CTA_TIMESTAMP_START: when the entry was made, unix seconds; NULL unless nf_conntrack_timestamp was 1 then", func(c *netlinkx.Conntrack) Value {
+				if !c.HasTimestamp || c.Timestamp.Start.IsZero() {
+					return Null
+				}
+				return IntValue(c.Timestamp.Start.Unix())
+			}),
+		}),
+		Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.Conntrack) error) error {
+			req := netlinkx.ConntrackRequest{NetNS: q.NetNS, Family: unix.AF_UNSPEC}
+			if fams, ok := q.Equals("family"); ok {
+				var v4, v6 bool
+				for _, f := range fams {
+					v4 = v4 || f == famInet
+					v6 = v6 || f == famInet6
+				}
+				switch {
+				case !v4 && !v6:
+					return nil
+				case !v6:
+					req.Family = unix.AF_INET
+				case !v4:
+					req.Family = unix.AF_INET6
+				}
 			}
-			return TextValue(netlinkx.LabelBits(c.Labels))
-		}),
-		BigInt("use", "CTA_USE: the entry's reference count", func(c *netlinkx.Conntrack) int64 { return int64(c.Use) }),
-		BigInt("id", "CTA_ID: the entry's id (conntrack -o id prints it)", func(c *netlinkx.Conntrack) int64 { return int64(c.ID) }),
-		Col("orig_packets", TypeBigInt, "CTA_COUNTERS_ORIG CTA_COUNTERS_PACKETS: packets in the original direction; NULL without the acct extension (nf_conntrack_acct was 0 when the entry was made)", func(c *netlinkx.Conntrack) Value {
-			return counterValue(c, c.CountersOrig.Packets)
-		}),
-		Col("orig_bytes", TypeBigInt, "CTA_COUNTERS_ORIG CTA_COUNTERS_BYTES: bytes (IP packet lengths) in the original direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
-			return counterValue(c, c.CountersOrig.Bytes)
-		}),
-		Col("reply_packets", TypeBigInt, "CTA_COUNTERS_REPLY CTA_COUNTERS_PACKETS: packets in the reply direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
-			return counterValue(c, c.CountersReply.Packets)
-		}),
-		Col("reply_bytes", TypeBigInt, "CTA_COUNTERS_REPLY CTA_COUNTERS_BYTES: bytes in the reply direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
-			return counterValue(c, c.CountersReply.Bytes)
-		}),
-		Col("nat_src", TypeText, "the address the original source is rewritten to (SNAT, masquerade): reply_dst where it differs from orig_src; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-			a, ok, _, _ := c.NATSource()
-			return natAddr(a, ok)
-		}),
-		Col("nat_sport", TypeInteger, "the port the original source port is rewritten to: reply_dport where it differs from orig_sport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-			_, _, p, ok := c.NATSource()
-			return natPort(p, ok)
-		}),
-		Col("nat_dst", TypeText, "the address the original destination is rewritten to (DNAT, redirect): reply_src where it differs from orig_dst; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-			a, ok, _, _ := c.NATDestination()
-			return natAddr(a, ok)
-		}),
-		Col("nat_dport", TypeInteger, "the port the original destination port is rewritten to: reply_sport where it differs from orig_dport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-			_, _, p, ok := c.NATDestination()
-			return natPort(p, ok)
-		}),
-		Col("helper", TypeText, "CTA_HELP CTA_HELP_NAME: the conntrack helper attached (ftp, sip, ...); NULL for none", func(c *netlinkx.Conntrack) Value {
-			if c.Helper.Name == "" {
-				return Null
+			if marks, ok := q.IntEquals("mark"); ok && len(dedup(marks)) == 1 {
+				if marks[0] < 0 || marks[0] > 0xffffffff {
+					return nil
+				}
+				m := uint32(marks[0])
+				req.Mark = &m
 			}
-			return TextValue(c.Helper.Name)
-		}),
-		Col("start", TypeBigInt, "CTA_TIMESTAMP CTA_TIMESTAMP_START: when the entry was made, unix seconds; NULL unless nf_conntrack_timestamp was 1 then", func(c *netlinkx.Conntrack) Value {
-			if !c.HasTimestamp || c.Timestamp.Start.IsZero() {
-				return Null
+			if zones, ok := q.IntEquals("zone"); ok && len(dedup(zones)) == 1 {
+				if zones[0] < 0 || zones[0] > 0xffff {
+					return nil
+				}
+				z := uint16(zones[0])
+				req.Zone = &z
 			}
-			return IntValue(c.Timestamp.Start.Unix())
-		}),
-	},
-	Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.Conntrack) error) error {
-		req := netlinkx.ConntrackRequest{NetNS: q.NetNS, Family: unix.AF_UNSPEC}
-		if fams, ok := q.Equals("family"); ok {
-			var v4, v6 bool
-			for _, f := range fams {
-				v4 = v4 || f == famInet
-				v6 = v6 || f == famInet6
-			}
+			err := netlinkx.DumpConntrack(ctx, req, emit)
 			switch {
-			case !v4 && !v6:
+			case netlinkx.IsConntrackUnavailable(err):
+				q.logf("table conntrack_entries: no conntrack in this kernel or namespace: %v", err)
 				return nil
-			case !v6:
-				req.Family = unix.AF_INET
-			case !v4:
-				req.Family = unix.AF_INET6
-			}
-		}
-		if marks, ok := q.IntEquals("mark"); ok && len(dedup(marks)) == 1 {
-			if marks[0] < 0 || marks[0] > 0xffffffff {
+			case errors.Is(err, unix.EPERM):
+				q.logf("table conntrack_entries: reading the conntrack table needs CAP_NET_ADMIN: %v", err)
 				return nil
 			}
-			m := uint32(marks[0])
-			req.Mark = &m
-		}
-		if zones, ok := q.IntEquals("zone"); ok && len(dedup(zones)) == 1 {
-			if zones[0] < 0 || zones[0] > 0xffff {
-				return nil
-			}
-			z := uint16(zones[0])
-			req.Zone = &z
-		}
-		err := netlinkx.DumpConntrack(ctx, req, emit)
-		switch {
-		case netlinkx.IsConntrackUnavailable(err):
-			q.logf("table conntrack_entries: no conntrack in this kernel or namespace: %v", err)
-			return nil
-		case errors.Is(err, unix.EPERM):
-			q.logf("table conntrack_entries: reading the conntrack table needs CAP_NET_ADMIN: %v", err)
-			return nil
-		}
-		return err
-	},
+			return err
+		},
+	}
+})
+
+// tupleDocs say what a conntrack tuple's addresses and ICMP fields mean in
+// its direction, for the column descriptions.
+type tupleDocs struct{ src, dst, icmp string }
+
+// tupleColumns are the columns of one conntrack tuple (CTA_TUPLE_ORIG or
+// CTA_TUPLE_REPLY, named by attr): prefix_src, _dst, _sport, _dport,
+// _icmp_type, _icmp_code and _icmp_id. Ports are NULL for protocols without
+// ports, ICMP fields unless the entry is ICMP or ICMPv6.
+func tupleColumns(prefix, attr string, docs tupleDocs, tuple func(*netlinkx.Conntrack) *conntrack.Tuple) []Column[netlinkx.Conntrack] {
+	icmp := func(name, field string, get func(t *conntrack.Tuple) uint16) Column[netlinkx.Conntrack] {
+		return Col(prefix+"_icmp_"+name, TypeInteger, attr+" CTA_PROTO_ICMP_"+field+"/CTA_PROTO_ICMPV6_"+field+" ("+docs.icmp+"); NULL unless ICMP or ICMPv6", func(c *netlinkx.Conntrack) Value {
+			return icmpValue(c, int64(get(tuple(c))))
+		})
+	}
+	return []Column[netlinkx.Conntrack]{
+		Col(prefix+"_src", TypeText, attr+" CTA_IP_V4_SRC/CTA_IP_V6_SRC: "+docs.src, func(c *netlinkx.Conntrack) Value {
+			return addrValue(tuple(c).IP.SourceAddress)
+		}),
+		Col(prefix+"_dst", TypeText, attr+" CTA_IP_V4_DST/CTA_IP_V6_DST: "+docs.dst, func(c *netlinkx.Conntrack) Value {
+			return addrValue(tuple(c).IP.DestinationAddress)
+		}),
+		Col(prefix+"_sport", TypeInteger, attr+" CTA_PROTO_SRC_PORT: the source port (TCP, UDP, SCTP, DCCP, UDP-Lite); NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
+			return portValue(c, tuple(c).Proto.SourcePort)
+		}),
+		Col(prefix+"_dport", TypeInteger, attr+" CTA_PROTO_DST_PORT: the destination port; NULL for protocols without ports", func(c *netlinkx.Conntrack) Value {
+			return portValue(c, tuple(c).Proto.DestinationPort)
+		}),
+		icmp("type", "TYPE", func(t *conntrack.Tuple) uint16 { return uint16(t.Proto.ICMPType) }),
+		icmp("code", "CODE", func(t *conntrack.Tuple) uint16 { return uint16(t.Proto.ICMPCode) }),
+		icmp("id", "ID", func(t *conntrack.Tuple) uint16 { return t.Proto.ICMPID }),
+	}
 }
 
 // portValue is a tuple's port, NULL for protocols without ports.

@@ -22,62 +22,63 @@ const (
 
 // ipConntrackStat is ip_conntrack_stat: one row per CPU of the conntrack
 // statistics (what `conntrack -S` prints), with the table's size beside them.
-var ipConntrackStat = &Table[conntrackStatRow]{
-	Name: "ip_conntrack_stat",
-	Doc: "One row per CPU of struct ip_conntrack_stat, the conntrack statistics (what `conntrack -S` prints), from " +
-		"ctnetlink IPCTNL_MSG_CT_GET_STATS_CPU (ti-mo/conntrack's Stats), with the namespace's entry count and limit " +
-		"from /proc/sys/net/netfilter/nf_conntrack_count and nf_conntrack_max on every row. Cheap: one short dump and " +
-		"two small reads. Needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. osquery has no such table.",
-	Examples: []string{
-		`SELECT cpu, found, invalid, "insert", insert_failed, "drop", early_drop FROM ip_conntrack_stat`,
-		`SELECT max(count) AS entries, max(max) AS limit_, sum("drop") AS drops FROM ip_conntrack_stat`,
-	},
-	Columns: []Column[conntrackStatRow]{
-		Int("cpu", "nfgenmsg.res_id of the reply: the CPU number", func(r *conntrackStatRow) int64 { return int64(r.st.CPUID) }),
-		BigInt("found", "CTA_STATS_FOUND: lookups that found an entry", func(r *conntrackStatRow) int64 { return int64(r.st.Found) }),
-		BigInt("invalid", "CTA_STATS_INVALID: packets conntrack could not track", func(r *conntrackStatRow) int64 { return int64(r.st.Invalid) }),
-		BigInt("insert", "CTA_STATS_INSERT: entries inserted (0 on current kernels, which count elsewhere)", func(r *conntrackStatRow) int64 { return int64(r.st.Insert) }),
-		BigInt("insert_failed", "CTA_STATS_INSERT_FAILED: inserts that lost a race (clash)", func(r *conntrackStatRow) int64 { return int64(r.st.InsertFailed) }),
-		BigInt("drop", "CTA_STATS_DROP: packets dropped for conntrack failure (table full, no memory)", func(r *conntrackStatRow) int64 { return int64(r.st.Drop) }),
-		BigInt("early_drop", "CTA_STATS_EARLY_DROP: entries dropped to make room in a full table", func(r *conntrackStatRow) int64 { return int64(r.st.EarlyDrop) }),
-		BigInt("error", "CTA_STATS_ERROR: ICMP errors that referred to no entry", func(r *conntrackStatRow) int64 { return int64(r.st.Error) }),
-		BigInt("search_restart", "CTA_STATS_SEARCH_RESTART: hash lookups restarted after a resize", func(r *conntrackStatRow) int64 { return int64(r.st.SearchRestart) }),
-		Col("count", TypeBigInt, "net.netfilter.nf_conntrack_count: entries in the namespace's table (the same on every row); NULL if unreadable", func(r *conntrackStatRow) Value { return r.count }).Needs(needConntrackCount),
-		Col("max", TypeBigInt, "net.netfilter.nf_conntrack_max: the table's limit (the same on every row); NULL if unreadable", func(r *conntrackStatRow) Value { return r.max }).Needs(needConntrackMax),
-	},
-	Generate: func(ctx context.Context, q *Query, emit func(*conntrackStatRow) error) error {
-		stats, err := netlinkx.ConntrackStats(ctx, q.NetNS)
-		switch {
-		case netlinkx.IsConntrackUnavailable(err):
-			q.logf("table ip_conntrack_stat: no conntrack in this kernel or namespace: %v", err)
-			return nil
-		case errors.Is(err, unix.EPERM):
-			q.logf("table ip_conntrack_stat: reading conntrack statistics needs CAP_NET_ADMIN: %v", err)
-			return nil
-		case err != nil:
-			return err
-		}
-		var row conntrackStatRow
-		sysctl := func(name string) Value {
-			v, err := netlinkx.ConntrackSysctl(q.NetNS, name)
-			if err != nil {
-				q.logf("table ip_conntrack_stat: %v", err)
-				return Null
-			}
-			return IntValue(v)
-		}
-		if needConntrackCount.In(q) {
-			row.count = sysctl("nf_conntrack_count")
-		}
-		if needConntrackMax.In(q) {
-			row.max = sysctl("nf_conntrack_max")
-		}
-		for i := range stats {
-			row.st = &stats[i]
-			if err := emit(&row); err != nil {
+var ipConntrackStat = lazy("ip_conntrack_stat", func() *Table[conntrackStatRow] {
+	return &Table[conntrackStatRow]{
+		Doc: "One row per CPU of struct ip_conntrack_stat, the conntrack statistics (what `conntrack -S` prints), from " +
+			"ctnetlink IPCTNL_MSG_CT_GET_STATS_CPU (ti-mo/conntrack's Stats), with the namespace's entry count and limit " +
+			"from /proc/sys/net/netfilter/nf_conntrack_count and nf_conntrack_max on every row. Cheap: one short dump and " +
+			"two small reads. Needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. osquery has no such table.",
+		Examples: []string{
+			`SELECT cpu, found, invalid, "insert", insert_failed, "drop", early_drop FROM ip_conntrack_stat`,
+			`SELECT max(count) AS entries, max(max) AS limit_, sum("drop") AS drops FROM ip_conntrack_stat`,
+		},
+		Columns: []Column[conntrackStatRow]{
+			Int("cpu", "nfgenmsg.res_id of the reply: the CPU number", func(r *conntrackStatRow) int64 { return int64(r.st.CPUID) }),
+			BigInt("found", "CTA_STATS_FOUND: lookups that found an entry", func(r *conntrackStatRow) int64 { return int64(r.st.Found) }),
+			BigInt("invalid", "CTA_STATS_INVALID: packets conntrack could not track", func(r *conntrackStatRow) int64 { return int64(r.st.Invalid) }),
+			BigInt("insert", "CTA_STATS_INSERT: entries inserted (0 on current kernels, which count elsewhere)", func(r *conntrackStatRow) int64 { return int64(r.st.Insert) }),
+			BigInt("insert_failed", "CTA_STATS_INSERT_FAILED: inserts that lost a race (clash)", func(r *conntrackStatRow) int64 { return int64(r.st.InsertFailed) }),
+			BigInt("drop", "CTA_STATS_DROP: packets dropped for conntrack failure (table full, no memory)", func(r *conntrackStatRow) int64 { return int64(r.st.Drop) }),
+			BigInt("early_drop", "CTA_STATS_EARLY_DROP: entries dropped to make room in a full table", func(r *conntrackStatRow) int64 { return int64(r.st.EarlyDrop) }),
+			BigInt("error", "CTA_STATS_ERROR: ICMP errors that referred to no entry", func(r *conntrackStatRow) int64 { return int64(r.st.Error) }),
+			BigInt("search_restart", "CTA_STATS_SEARCH_RESTART: hash lookups restarted after a resize", func(r *conntrackStatRow) int64 { return int64(r.st.SearchRestart) }),
+			Col("count", TypeBigInt, "net.netfilter.nf_conntrack_count: entries in the namespace's table (the same on every row); NULL if unreadable", func(r *conntrackStatRow) Value { return r.count }).Needs(needConntrackCount),
+			Col("max", TypeBigInt, "net.netfilter.nf_conntrack_max: the table's limit (the same on every row); NULL if unreadable", func(r *conntrackStatRow) Value { return r.max }).Needs(needConntrackMax),
+		},
+		Generate: func(ctx context.Context, q *Query, emit func(*conntrackStatRow) error) error {
+			stats, err := netlinkx.ConntrackStats(ctx, q.NetNS)
+			switch {
+			case netlinkx.IsConntrackUnavailable(err):
+				q.logf("table ip_conntrack_stat: no conntrack in this kernel or namespace: %v", err)
+				return nil
+			case errors.Is(err, unix.EPERM):
+				q.logf("table ip_conntrack_stat: reading conntrack statistics needs CAP_NET_ADMIN: %v", err)
+				return nil
+			case err != nil:
 				return err
 			}
-		}
-		return nil
-	},
-}
+			var row conntrackStatRow
+			sysctl := func(name string) Value {
+				v, err := netlinkx.ConntrackSysctl(q.NetNS, name)
+				if err != nil {
+					q.logf("table ip_conntrack_stat: %v", err)
+					return Null
+				}
+				return IntValue(v)
+			}
+			if needConntrackCount.In(q) {
+				row.count = sysctl("nf_conntrack_count")
+			}
+			if needConntrackMax.In(q) {
+				row.max = sysctl("nf_conntrack_max")
+			}
+			for i := range stats {
+				row.st = &stats[i]
+				if err := emit(&row); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+})

@@ -7,7 +7,7 @@ import (
 
 // eventTable is an event table: a Table over a stream's buffered events.
 type eventTable[E any] struct {
-	*Table[eventItem[E]]
+	*lazyTable[eventItem[E]]
 	stream *eventStream[E]
 }
 
@@ -15,7 +15,14 @@ type eventTable[E any] struct {
 // read from the event (NULL on a row recording loss). Every column is a
 // Selector, so that calls are never answered from a shared snapshot: the
 // buffer is cheaper to read than a snapshot, and fresher.
-func newEventTable[E any](stream *eventStream[E], name, doc string, examples []string, cols []Column[E]) *eventTable[E] {
+func newEventTable[E any](stream *eventStream[E], name, doc string, examples []string, cols func() []Column[E]) *eventTable[E] {
+	return &eventTable[E]{stream: stream, lazyTable: lazy(name, func() *Table[eventItem[E]] {
+		return eventTableOf(stream, doc, examples, cols())
+	})}
+}
+
+// eventTableOf is the table newEventTable builds on first use.
+func eventTableOf[E any](stream *eventStream[E], doc string, examples []string, cols []Column[E]) *Table[eventItem[E]] {
 	all := []Column[eventItem[E]]{
 		BigInt(colTime, "when netlinkq read the event from its subscription socket, unix seconds (the kernel does not timestamp these messages); `time > N` skips older rows without reading them",
 			func(it *eventItem[E]) int64 { return it.Time / int64(time.Second) }).With(Index),
@@ -41,14 +48,12 @@ func newEventTable[E any](stream *eventStream[E], name, doc string, examples []s
 	for i := range all {
 		all[i] = all[i].Selects()
 	}
-	t := &eventTable[E]{stream: stream}
-	t.Table = &Table[eventItem[E]]{
-		Name: name, Doc: doc, Examples: examples, Columns: all,
+	return &Table[eventItem[E]]{
+		Doc: doc, Examples: examples, Columns: all,
 		Generate: func(ctx context.Context, q *Query, emit func(*eventItem[E]) error) error {
 			return stream.generate(ctx, q, emit)
 		},
 	}
-	return t
 }
 
 // highWaterKey is the context key of a run's high-water mark: eventSeq
@@ -62,5 +67,5 @@ type highWaterKey struct{}
 // eid E has returned every buffered event below E: `eid > <last eid seen>`
 // misses none, whichever namespace is read first.
 func (t *eventTable[E]) Run(ctx context.Context, q *Query, emit func(cells []Value) error) error {
-	return t.Table.Run(context.WithValue(ctx, highWaterKey{}, eventSeq.Load()), q, emit)
+	return t.lazyTable.Run(context.WithValue(ctx, highWaterKey{}, eventSeq.Load()), q, emit)
 }

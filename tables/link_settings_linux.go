@@ -28,114 +28,115 @@ type settingsRow struct {
 }
 
 // linkSettings is link_settings: psutil's net_if_stats and `ethtool`/`ethtool -i`.
-var linkSettings = &Table[settingsRow]{
-	Name: "link_settings",
-	Doc: "One row per network interface with its ethtool settings, what psutil's net_if_stats() and `ethtool DEV` / " +
-		"`ethtool -i DEV` show. Flags and MTU come from one rtnetlink RTM_GETLINK dump; speed, duplex and autoneg from " +
-		"the ethtool genetlink family (ETHTOOL_MSG_LINKMODES_GET), port from ETHTOOL_MSG_LINKINFO_GET, link from " +
-		"ETHTOOL_MSG_LINKSTATE_GET (on kernels without the ethtool genetlink family, before 5.6, from the ETHTOOL_GSET and " +
-		"ETHTOOL_GLINK ioctls), and driver, versions and bus_info from the ETHTOOL_GDRVINFO ioctl. Each is asked for only " +
-		"when a column needs it. A driver that refuses a request (lo has no link modes) leaves those columns NULL; a link " +
-		"that disappears meanwhile has no row.",
-	Examples: []string{
-		"SELECT interface, isup, speed, duplex, mtu FROM link_settings",
-		"SELECT interface, driver, driver_version, firmware_version, bus_info FROM link_settings WHERE driver != ''",
-	},
-	Columns: []Column[settingsRow]{
-		linkNameColumn(func(r *settingsRow) string { return r.name }),
-		linkIndexColumn(func(r *settingsRow) int64 { return int64(r.index) }),
-		Int("isup", "1 when ifi_flags has IFF_UP and IFF_RUNNING (up, with carrier), as psutil's net_if_stats isup", func(r *settingsRow) int64 {
-			return b2i(r.flags&unix.IFF_UP != 0 && r.flags&unix.IFF_RUNNING != 0)
-		}),
-		ethtoolCol("duplex", TypeText, "ETHTOOL_A_LINKMODES_DUPLEX: full, half or unknown", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
-			if !s.HasModes {
-				return Null
-			}
-			return TextValue(netlinkx.DuplexName(s.Duplex))
-		}),
-		ethtoolCol("speed", TypeBigInt, "ETHTOOL_A_LINKMODES_SPEED, Mb/s; 0 where the driver does not know it (SPEED_UNKNOWN), as psutil", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
-			if !s.HasModes {
-				return Null
-			}
-			if s.Speed == netlinkx.SPEED_UNKNOWN32 {
-				return IntValue(0)
-			}
-			return IntValue(int64(s.Speed))
-		}),
-		ethtoolCol("autoneg", TypeInteger, "ETHTOOL_A_LINKMODES_AUTONEG: 1 when auto-negotiation is on", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
-			if !s.HasModes {
-				return Null
-			}
-			return BoolValue(s.Autoneg == netlinkx.AUTONEG_ENABLE)
-		}),
-		ethtoolCol("port", TypeText, "ETHTOOL_A_LINKINFO_PORT without PORT_: TP, AUI, MII, FIBRE, BNC, DA, NONE, OTHER", needEthtoolInfo, func(s *netlinkx.EthtoolSettings) Value {
-			if !s.HasPort {
-				return Null
-			}
-			return TextValue(netlinkx.PortName(s.Port))
-		}),
-		ethtoolCol("link", TypeInteger, "ETHTOOL_A_LINKSTATE_LINK: 1 when the driver reports the link up (`ethtool` Link detected)", needEthtoolState, func(s *netlinkx.EthtoolSettings) Value {
-			if !s.HasLink {
-				return Null
-			}
-			return BoolValue(s.Link)
-		}),
-		Col("mtu", TypeBigInt, "IFLA_MTU, bytes", func(r *settingsRow) Value {
-			if !r.hasMTU {
-				return Null
-			}
-			return IntValue(int64(r.mtu))
-		}),
-		drvCol("driver", "ethtool_drvinfo.driver (ETHTOOL_GDRVINFO ioctl): the driver's name", func(s *netlinkx.EthtoolSettings) string { return s.Driver }),
-		drvCol("driver_version", "ethtool_drvinfo.version: the driver's version (for in-tree drivers often the kernel's)", func(s *netlinkx.EthtoolSettings) string { return s.Version }),
-		drvCol("firmware_version", "ethtool_drvinfo.fw_version: the firmware's version; empty when the driver has none", func(s *netlinkx.EthtoolSettings) string { return s.FirmwareVersion }),
-		drvCol("bus_info", "ethtool_drvinfo.bus_info: the device's bus address (a PCI address); empty for virtual devices", func(s *netlinkx.EthtoolSettings) string { return s.BusInfo }),
-	},
-	Generate: func(ctx context.Context, q *Query, emit func(*settingsRow) error) error {
-		var rows []settingsRow
-		_, byIndex := q.IntEquals("index")
-		_, byName := q.Equals("interface")
-		err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-			req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
-			return netlinkx.DumpLinks(ctx, req, func(m *netlinkx.LinkMessage) error {
-				rows = append(rows, settingsRow{index: m.Index, name: m.Name, flags: m.Flags, mtu: m.MTU, hasMTU: m.Has(unix.IFLA_MTU)})
-				return nil
+var linkSettings = lazy("link_settings", func() *Table[settingsRow] {
+	return &Table[settingsRow]{
+		Doc: "One row per network interface with its ethtool settings, what psutil's net_if_stats() and `ethtool DEV` / " +
+			"`ethtool -i DEV` show. Flags and MTU come from one rtnetlink RTM_GETLINK dump; speed, duplex and autoneg from " +
+			"the ethtool genetlink family (ETHTOOL_MSG_LINKMODES_GET), port from ETHTOOL_MSG_LINKINFO_GET, link from " +
+			"ETHTOOL_MSG_LINKSTATE_GET (on kernels without the ethtool genetlink family, before 5.6, from the ETHTOOL_GSET and " +
+			"ETHTOOL_GLINK ioctls), and driver, versions and bus_info from the ETHTOOL_GDRVINFO ioctl. Each is asked for only " +
+			"when a column needs it. A driver that refuses a request (lo has no link modes) leaves those columns NULL; a link " +
+			"that disappears meanwhile has no row.",
+		Examples: []string{
+			"SELECT interface, isup, speed, duplex, mtu FROM link_settings",
+			"SELECT interface, driver, driver_version, firmware_version, bus_info FROM link_settings WHERE driver != ''",
+		},
+		Columns: []Column[settingsRow]{
+			linkNameColumn(func(r *settingsRow) string { return r.name }),
+			linkIndexColumn(func(r *settingsRow) int64 { return int64(r.index) }),
+			Int("isup", "1 when ifi_flags has IFF_UP and IFF_RUNNING (up, with carrier), as psutil's net_if_stats isup", func(r *settingsRow) int64 {
+				return b2i(r.flags&unix.IFF_UP != 0 && r.flags&unix.IFF_RUNNING != 0)
+			}),
+			ethtoolCol("duplex", TypeText, "ETHTOOL_A_LINKMODES_DUPLEX: full, half or unknown", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
+				if !s.HasModes {
+					return Null
+				}
+				return TextValue(netlinkx.DuplexName(s.Duplex))
+			}),
+			ethtoolCol("speed", TypeBigInt, "ETHTOOL_A_LINKMODES_SPEED, Mb/s; 0 where the driver does not know it (SPEED_UNKNOWN), as psutil", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
+				if !s.HasModes {
+					return Null
+				}
+				if s.Speed == netlinkx.SPEED_UNKNOWN32 {
+					return IntValue(0)
+				}
+				return IntValue(int64(s.Speed))
+			}),
+			ethtoolCol("autoneg", TypeInteger, "ETHTOOL_A_LINKMODES_AUTONEG: 1 when auto-negotiation is on", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
+				if !s.HasModes {
+					return Null
+				}
+				return BoolValue(s.Autoneg == netlinkx.AUTONEG_ENABLE)
+			}),
+			ethtoolCol("port", TypeText, "ETHTOOL_A_LINKINFO_PORT without PORT_: TP, AUI, MII, FIBRE, BNC, DA, NONE, OTHER", needEthtoolInfo, func(s *netlinkx.EthtoolSettings) Value {
+				if !s.HasPort {
+					return Null
+				}
+				return TextValue(netlinkx.PortName(s.Port))
+			}),
+			ethtoolCol("link", TypeInteger, "ETHTOOL_A_LINKSTATE_LINK: 1 when the driver reports the link up (`ethtool` Link detected)", needEthtoolState, func(s *netlinkx.EthtoolSettings) Value {
+				if !s.HasLink {
+					return Null
+				}
+				return BoolValue(s.Link)
+			}),
+			Col("mtu", TypeBigInt, "IFLA_MTU, bytes", func(r *settingsRow) Value {
+				if !r.hasMTU {
+					return Null
+				}
+				return IntValue(int64(r.mtu))
+			}),
+			drvCol("driver", "ethtool_drvinfo.driver (ETHTOOL_GDRVINFO ioctl): the driver's name", func(s *netlinkx.EthtoolSettings) string { return s.Driver }),
+			drvCol("driver_version", "ethtool_drvinfo.version: the driver's version (for in-tree drivers often the kernel's)", func(s *netlinkx.EthtoolSettings) string { return s.Version }),
+			drvCol("firmware_version", "ethtool_drvinfo.fw_version: the firmware's version; empty when the driver has none", func(s *netlinkx.EthtoolSettings) string { return s.FirmwareVersion }),
+			drvCol("bus_info", "ethtool_drvinfo.bus_info: the device's bus address (a PCI address); empty for virtual devices", func(s *netlinkx.EthtoolSettings) string { return s.BusInfo }),
+		},
+		Generate: func(ctx context.Context, q *Query, emit func(*settingsRow) error) error {
+			var rows []settingsRow
+			_, byIndex := q.IntEquals("index")
+			_, byName := q.Equals("interface")
+			err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
+				req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
+				return netlinkx.DumpLinks(ctx, req, func(m *netlinkx.LinkMessage) error {
+					rows = append(rows, settingsRow{index: m.Index, name: m.Name, flags: m.Flags, mtu: m.MTU, hasMTU: m.Has(unix.IFLA_MTU)})
+					return nil
+				})
 			})
-		})
-		if err != nil {
-			return err
-		}
-		if q.Needs != 0 && len(rows) > 0 {
-			req := netlinkx.EthtoolRequest{
-				NetNS:   q.NetNS,
-				All:     !byIndex && !byName,
-				Modes:   needEthtoolModes.In(q),
-				Info:    needEthtoolInfo.In(q),
-				State:   needEthtoolState.In(q),
-				DrvInfo: needEthtoolDrv.In(q),
-			}
-			for _, r := range rows {
-				req.Links = append(req.Links, netlinkx.EthtoolLink{Index: r.index, Name: r.name})
-			}
-			got, err := netlinkx.ReadEthtool(ctx, req)
 			if err != nil {
-				return fmt.Errorf("read ethtool settings: %w", err)
-			}
-			for i := range rows {
-				rows[i].s = got[rows[i].index]
-			}
-		}
-		for i := range rows {
-			if rows[i].s != nil && rows[i].s.Gone {
-				continue // removed since the dump
-			}
-			if err := emit(&rows[i]); err != nil {
 				return err
 			}
-		}
-		return nil
-	},
-}
+			if q.Needs != 0 && len(rows) > 0 {
+				req := netlinkx.EthtoolRequest{
+					NetNS:   q.NetNS,
+					All:     !byIndex && !byName,
+					Modes:   needEthtoolModes.In(q),
+					Info:    needEthtoolInfo.In(q),
+					State:   needEthtoolState.In(q),
+					DrvInfo: needEthtoolDrv.In(q),
+				}
+				for _, r := range rows {
+					req.Links = append(req.Links, netlinkx.EthtoolLink{Index: r.index, Name: r.name})
+				}
+				got, err := netlinkx.ReadEthtool(ctx, req)
+				if err != nil {
+					return fmt.Errorf("read ethtool settings: %w", err)
+				}
+				for i := range rows {
+					rows[i].s = got[rows[i].index]
+				}
+			}
+			for i := range rows {
+				if rows[i].s != nil && rows[i].s.Gone {
+					continue // removed since the dump
+				}
+				if err := emit(&rows[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+})
 
 // ethtoolCol is a column read from ethtool; NULL when ethtool was not asked.
 func ethtoolCol(name string, typ Type, doc string, need Need[settingsRow], get func(*netlinkx.EthtoolSettings) Value) Column[settingsRow] {

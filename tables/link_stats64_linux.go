@@ -9,38 +9,39 @@ import (
 
 // linkStats64 is link_stats64: each link's struct rtnl_link_stats64
 // (IFLA_STATS64), every field under its kernel name.
-var linkStats64 = &Table[netlinkx.LinkMessage]{
-	Name: "link_stats64",
-	Doc: "One row per network interface with its 64-bit traffic counters, struct rtnl_link_stats64 (IFLA_STATS64) from one " +
-		"rtnetlink RTM_GETLINK dump: what `ip -s -s link` prints and psutil's net_io_counters(pernic=True) reads. " +
-		"Counters are 64-bit and do not show the 32-bit wrap of IFLA_STATS and /proc/net/dev's older readers. A field the " +
-		"running kernel does not send (rx_nohandler before 4.6, rx_otherhost_dropped before 5.19) is NULL. A constraint on " +
-		"interface or index asks the kernel for those links only.",
-	Examples: []string{
-		"SELECT interface, rx_bytes, tx_bytes, rx_errors, tx_dropped FROM link_stats64",
-		"SELECT SUM(rx_bytes) AS bytes_recv, SUM(tx_bytes) AS bytes_sent, SUM(rx_packets) AS packets_recv, SUM(tx_packets) AS packets_sent FROM link_stats64",
-		"SELECT interface, rx_crc_errors, rx_missed_errors FROM link_stats64 WHERE rx_crc_errors > 0 OR rx_missed_errors > 0",
-	},
-	Columns: Concat(
-		[]Column[netlinkx.LinkMessage]{
-			linkNameColumn(func(m *netlinkx.LinkMessage) string { return m.Name }),
-			linkIndexColumn(func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
+var linkStats64 = lazy("link_stats64", func() *Table[netlinkx.LinkMessage] {
+	return &Table[netlinkx.LinkMessage]{
+		Doc: "One row per network interface with its 64-bit traffic counters, struct rtnl_link_stats64 (IFLA_STATS64) from one " +
+			"rtnetlink RTM_GETLINK dump: what `ip -s -s link` prints and psutil's net_io_counters(pernic=True) reads. " +
+			"Counters are 64-bit and do not show the 32-bit wrap of IFLA_STATS and /proc/net/dev's older readers. A field the " +
+			"running kernel does not send (rx_nohandler before 4.6, rx_otherhost_dropped before 5.19) is NULL. A constraint on " +
+			"interface or index asks the kernel for those links only.",
+		Examples: []string{
+			"SELECT interface, rx_bytes, tx_bytes, rx_errors, tx_dropped FROM link_stats64",
+			"SELECT SUM(rx_bytes) AS bytes_recv, SUM(tx_bytes) AS bytes_sent, SUM(rx_packets) AS packets_recv, SUM(tx_packets) AS packets_sent FROM link_stats64",
+			"SELECT interface, rx_crc_errors, rx_missed_errors FROM link_stats64 WHERE rx_crc_errors > 0 OR rx_missed_errors > 0",
 		},
-		StructColumns(0, func(f netlinkx.UAPIField) string {
-			return "rtnl_link_stats64." + f.Name + linkStatsDocs[f.Name]
-		}, func(m *netlinkx.LinkMessage) (*netlinkx.RtnlLinkStats64, int) {
-			if !m.Has(unix.IFLA_STATS64) {
-				return nil, 0
-			}
-			return &m.Stats64, m.Stats64Sent
-		}),
-	),
-	Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.LinkMessage) error) error {
-		return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-			return netlinkx.DumpLinks(ctx, req, emit)
-		})
-	},
-}
+		Columns: Concat(
+			[]Column[netlinkx.LinkMessage]{
+				linkNameColumn(func(m *netlinkx.LinkMessage) string { return m.Name }),
+				linkIndexColumn(func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),
+			},
+			StructColumns(0, func(f netlinkx.UAPIField) string {
+				return "rtnl_link_stats64." + f.Name + linkStatsDocs[f.Name]
+			}, func(m *netlinkx.LinkMessage) (*netlinkx.RtnlLinkStats64, int) {
+				if !m.Has(unix.IFLA_STATS64) {
+					return nil, 0
+				}
+				return &m.Stats64, m.Stats64Sent
+			}),
+		),
+		Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.LinkMessage) error) error {
+			return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
+				return netlinkx.DumpLinks(ctx, req, emit)
+			})
+		},
+	}
+})
 
 // linkStatsDocs completes the description of each rtnl_link_stats64 column
 // (see linux/if_link.h and Documentation/networking/statistics.rst).

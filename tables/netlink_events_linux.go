@@ -200,86 +200,88 @@ var netlinkEvents = newEventTable(rtEventStream, "netlink_events",
 		"SELECT time, interface, address, prefix_len FROM netlink_events WHERE kind = 'address' AND action = 'del'",
 		"SELECT eid, destination, gateway, interface FROM netlink_events WHERE kind = 'route' AND eid > 0",
 	},
-	[]Column[rtEvent]{
-		Text("kind", "the object: link (RTM_NEWLINK/DELLINK), address (RTM_*ADDR), route (RTM_*ROUTE), rule (RTM_*RULE), neigh (RTM_*NEIGH) or netconf (RTM_*NETCONF)",
-			func(e *rtEvent) string { return e.Kind }),
-		Text("action", "new (RTM_NEW*), del (RTM_DEL*), or change: an RTM_NEWLINK for a link that existed (ifi_change not ~0) or a route with NLM_F_REPLACE; "+
-			"other updates (a neighbour's state) come as new",
-			func(e *rtEvent) string { return e.Action }),
-		Col("interface", TypeText, "the link's name (IFLA_IFNAME, or the name its ifindex had when the event arrived); all or default for netconf entries; NULL for none",
-			func(e *rtEvent) Value {
-				if e.ifname == "" {
+	func() []Column[rtEvent] {
+		return []Column[rtEvent]{
+			Text("kind", "the object: link (RTM_NEWLINK/DELLINK), address (RTM_*ADDR), route (RTM_*ROUTE), rule (RTM_*RULE), neigh (RTM_*NEIGH) or netconf (RTM_*NETCONF)",
+				func(e *rtEvent) string { return e.Kind }),
+			Text("action", "new (RTM_NEW*), del (RTM_DEL*), or change: an RTM_NEWLINK for a link that existed (ifi_change not ~0) or a route with NLM_F_REPLACE; "+
+				"other updates (a neighbour's state) come as new",
+				func(e *rtEvent) string { return e.Action }),
+			Col("interface", TypeText, "the link's name (IFLA_IFNAME, or the name its ifindex had when the event arrived); all or default for netconf entries; NULL for none",
+				func(e *rtEvent) Value {
+					if e.ifname == "" {
+						return Null
+					}
+					return TextValue(e.ifname)
+				}),
+			Int("index", "the link's ifindex: ifi_index, ifa_index, RTA_OIF, ndm_ifindex or NETCONFA_IFINDEX (-1 all, -2 default); 0 for none",
+				func(e *rtEvent) int64 { return int64(e.IfIndex) }),
+			Text("family", "the message's family: inet, inet6, or a number (0 AF_UNSPEC for links, 7 AF_BRIDGE ...)", func(e *rtEvent) string { return familyName(e.Family) }),
+			Col("address", TypeText, "address: IFA_LOCAL, else IFA_ADDRESS; neigh: NDA_DST; NULL otherwise", func(e *rtEvent) Value { return addrValue(e.Address) }),
+			Col("prefix_len", TypeInteger, "address: ifa_prefixlen; route: rtm_dst_len; NULL otherwise", func(e *rtEvent) Value {
+				if e.PrefixLen < 0 {
 					return Null
 				}
-				return TextValue(e.ifname)
+				return IntValue(int64(e.PrefixLen))
 			}),
-		Int("index", "the link's ifindex: ifi_index, ifa_index, RTA_OIF, ndm_ifindex or NETCONFA_IFINDEX (-1 all, -2 default); 0 for none",
-			func(e *rtEvent) int64 { return int64(e.IfIndex) }),
-		Text("family", "the message's family: inet, inet6, or a number (0 AF_UNSPEC for links, 7 AF_BRIDGE ...)", func(e *rtEvent) string { return familyName(e.Family) }),
-		Col("address", TypeText, "address: IFA_LOCAL, else IFA_ADDRESS; neigh: NDA_DST; NULL otherwise", func(e *rtEvent) Value { return addrValue(e.Address) }),
-		Col("prefix_len", TypeInteger, "address: ifa_prefixlen; route: rtm_dst_len; NULL otherwise", func(e *rtEvent) Value {
-			if e.PrefixLen < 0 {
-				return Null
-			}
-			return IntValue(int64(e.PrefixLen))
-		}),
-		Col("destination", TypeText, "route: RTA_DST/rtm_dst_len (0.0.0.0/0 or ::/0 for default); rule: FRA_DST; NULL otherwise", func(e *rtEvent) Value { return prefixValue(e.Destination) }),
-		Col("source", TypeText, "route: RTA_PREFSRC; rule: FRA_SRC; NULL otherwise", func(e *rtEvent) Value { return prefixValue(e.Source) }),
-		Col("gateway", TypeText, "route: RTA_GATEWAY; NULL otherwise", func(e *rtEvent) Value { return addrValue(e.Gateway) }),
-		Col("lladdr", TypeText, "link: IFLA_ADDRESS; neigh: NDA_LLADDR; as `ip` prints them", func(e *rtEvent) Value {
-			switch {
-			case e.Link != nil && e.Link.Has(unix.IFLA_ADDRESS):
-				return TextValue(netlinkx.LLAddr(e.Link.Address, e.Link.Type))
-			case len(e.LLAddr) > 0:
-				return TextValue(netlinkx.LLAddr(e.LLAddr, unix.ARPHRD_ETHER))
-			}
-			return Null
-		}),
-		Col("state", TypeText, "link: IFLA_OPERSTATE without IF_OPER_ (UP, DOWN ...); neigh: ndm_state's NUD_* names joined by | (REACHABLE, PERMANENT ...); NULL otherwise",
-			func(e *rtEvent) Value {
+			Col("destination", TypeText, "route: RTA_DST/rtm_dst_len (0.0.0.0/0 or ::/0 for default); rule: FRA_DST; NULL otherwise", func(e *rtEvent) Value { return prefixValue(e.Destination) }),
+			Col("source", TypeText, "route: RTA_PREFSRC; rule: FRA_SRC; NULL otherwise", func(e *rtEvent) Value { return prefixValue(e.Source) }),
+			Col("gateway", TypeText, "route: RTA_GATEWAY; NULL otherwise", func(e *rtEvent) Value { return addrValue(e.Gateway) }),
+			Col("lladdr", TypeText, "link: IFLA_ADDRESS; neigh: NDA_LLADDR; as `ip` prints them", func(e *rtEvent) Value {
 				switch {
-				case e.Link != nil && e.Link.Has(unix.IFLA_OPERSTATE):
-					return TextValue(netlinkx.OperStateName(e.Link.OperState))
-				case e.Kind == "neigh":
-					return TextValue(e.State)
+				case e.Link != nil && e.Link.Has(unix.IFLA_ADDRESS):
+					return TextValue(netlinkx.LLAddr(e.Link.Address, e.Link.Type))
+				case len(e.LLAddr) > 0:
+					return TextValue(netlinkx.LLAddr(e.LLAddr, unix.ARPHRD_ETHER))
 				}
 				return Null
 			}),
-		Col("flags", TypeText, "link: ifi_flags as `ip link` prints them (UP,LOWER_UP ...); address: IFA_FLAGS as `ip addr` prints them; NULL otherwise",
-			func(e *rtEvent) Value {
-				switch {
-				case e.Link != nil:
-					return TextValue(netlinkx.LinkFlags(e.Link.Flags))
-				case e.Addr != nil:
-					return TextValue(netlinkx.AddrFlags(e.Addr.AllFlags, e.Addr.Family))
+			Col("state", TypeText, "link: IFLA_OPERSTATE without IF_OPER_ (UP, DOWN ...); neigh: ndm_state's NUD_* names joined by | (REACHABLE, PERMANENT ...); NULL otherwise",
+				func(e *rtEvent) Value {
+					switch {
+					case e.Link != nil && e.Link.Has(unix.IFLA_OPERSTATE):
+						return TextValue(netlinkx.OperStateName(e.Link.OperState))
+					case e.Kind == "neigh":
+						return TextValue(e.State)
+					}
+					return Null
+				}),
+			Col("flags", TypeText, "link: ifi_flags as `ip link` prints them (UP,LOWER_UP ...); address: IFA_FLAGS as `ip addr` prints them; NULL otherwise",
+				func(e *rtEvent) Value {
+					switch {
+					case e.Link != nil:
+						return TextValue(netlinkx.LinkFlags(e.Link.Flags))
+					case e.Addr != nil:
+						return TextValue(netlinkx.AddrFlags(e.Addr.AllFlags, e.Addr.Family))
+					}
+					return Null
+				}),
+			Col("mtu", TypeInteger, "link: IFLA_MTU, bytes; NULL otherwise", func(e *rtEvent) Value {
+				if e.Link == nil || !e.Link.Has(unix.IFLA_MTU) {
+					return Null
 				}
-				return Null
+				return IntValue(int64(e.Link.MTU))
 			}),
-		Col("mtu", TypeInteger, "link: IFLA_MTU, bytes; NULL otherwise", func(e *rtEvent) Value {
-			if e.Link == nil || !e.Link.Has(unix.IFLA_MTU) {
-				return Null
-			}
-			return IntValue(int64(e.Link.MTU))
-		}),
-		Col("table", TypeBigInt, "route: RTA_TABLE (254 main, 255 local); rule: FRA_TABLE; NULL otherwise", func(e *rtEvent) Value {
-			if e.Kind != "route" && e.Kind != "rule" {
-				return Null
-			}
-			return IntValue(int64(e.Table))
-		}),
-		Col("priority", TypeBigInt, "route: RTA_PRIORITY (metric); rule: FRA_PRIORITY; NULL otherwise", func(e *rtEvent) Value {
-			if e.Kind != "route" && e.Kind != "rule" {
-				return Null
-			}
-			return IntValue(int64(e.Priority))
-		}),
-		Col("protocol", TypeText, "route or rule: rtm_protocol as `ip route` names it (kernel, boot, static, dhcp, ra ...); NULL otherwise", func(e *rtEvent) Value {
-			if e.Kind != "route" && e.Kind != "rule" {
-				return Null
-			}
-			return TextValue(netlinkx.RouteProtocolName(e.Protocol))
-		}),
-		Text("summary", "the event in one line, close to `ip monitor` (without its \"Deleted\" prefix)", func(e *rtEvent) string { return e.summary }),
+			Col("table", TypeBigInt, "route: RTA_TABLE (254 main, 255 local); rule: FRA_TABLE; NULL otherwise", func(e *rtEvent) Value {
+				if e.Kind != "route" && e.Kind != "rule" {
+					return Null
+				}
+				return IntValue(int64(e.Table))
+			}),
+			Col("priority", TypeBigInt, "route: RTA_PRIORITY (metric); rule: FRA_PRIORITY; NULL otherwise", func(e *rtEvent) Value {
+				if e.Kind != "route" && e.Kind != "rule" {
+					return Null
+				}
+				return IntValue(int64(e.Priority))
+			}),
+			Col("protocol", TypeText, "route or rule: rtm_protocol as `ip route` names it (kernel, boot, static, dhcp, ra ...); NULL otherwise", func(e *rtEvent) Value {
+				if e.Kind != "route" && e.Kind != "rule" {
+					return Null
+				}
+				return TextValue(netlinkx.RouteProtocolName(e.Protocol))
+			}),
+			Text("summary", "the event in one line, close to `ip monitor` (without its \"Deleted\" prefix)", func(e *rtEvent) string { return e.summary }),
+		}
 	})
 
 // prefixValue is a prefix cell: NULL for the zero prefix.

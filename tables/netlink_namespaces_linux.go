@@ -30,90 +30,91 @@ type netnsRow struct {
 // pid_with_namespace or netns (or the embedded host's --netns) is the one
 // asked for netnsid, as `ip netns list-id` run there would show; the rows
 // carry the value asked for in those columns, as on every table.
-var netlinkNamespaces = &Table[netnsRow]{
-	Name: "netlink_namespaces",
-	Doc: "One row per network namespace: the namespace of every process under /proc (/proc/PID/ns/net) and every name " +
-		"under /run/netns and /var/run/netns (also namespaces only a name holds). Found with getdents and readlink on /proc; " +
-		"processes we may not inspect (another user's, without root) are left out with a warning. " +
-		"pid_with_namespace or netns choose the namespace asked for netnsid (RTM_GETNSID), not which namespaces are listed. " +
-		"Join any table read with netns = '*' on its netns_inode: `FROM netlink_sockets s JOIN netlink_namespaces n ON n.inode = s.netns_inode WHERE s.netns = '*'`.",
-	Examples: []string{
-		"SELECT * FROM netlink_namespaces",
-		"SELECT n.name, n.pid, l.* FROM if_map l JOIN netlink_namespaces n ON n.inode = l.netns_inode WHERE l.netns = '*'",
-		"SELECT name, netnsid FROM netlink_namespaces WHERE netnsid >= 0",
-	},
-	Columns: []Column[netnsRow]{
-		BigInt("inode", "The namespace's inode on nsfs, as in /proc/PID/ns/net (\"net:[INODE]\") and `ip netns identify`",
-			func(r *netnsRow) int64 { return int64(r.Inode) }).With(Index),
-		Text("name", "Its name under /run/netns (`ip netns add`), empty when unnamed; of several names the first in byte order",
-			func(r *netnsRow) string {
-				if len(r.Names) == 0 {
-					return ""
-				}
-				return r.Names[0]
-			}).With(Index),
-		Col("netnsid", TypeInteger, "The id (netnsid) the namespace the query runs in has assigned to this one, RTM_GETNSID, "+
-			"as `ip netns list-id` shows; -1 when none (NETNSA_NSID_NOT_ASSIGNED); NULL when its last process exited meanwhile",
-			func(r *netnsRow) Value {
-				if !r.hasNSID {
-					return Null
-				}
-				return IntValue(int64(r.nsid))
-			}).Needs(needNSID),
-		Col("pid", TypeInteger, "The lowest process id in the namespace; NULL when no process is and only a name holds it",
-			func(r *netnsRow) Value {
-				if r.PID == 0 {
-					return Null
-				}
-				return IntValue(int64(r.PID))
-			}),
-		Int("process_count", "Processes (thread groups) whose /proc/PID/ns/net is this namespace",
-			func(r *netnsRow) int64 { return int64(r.Processes) }),
-		Int("is_host", "1 for the namespace of PID 1 (the host's, outside a container), else 0. "+
-			"Where /proc/1/ns/net may not be read, 1 for the initial namespace (init_net, inode 0xEFFFFFF9 on recent kernels)",
-			func(r *netnsRow) int64 {
-				if r.Host {
-					return 1
-				}
-				return 0
-			}),
-	},
-	Generate: func(ctx context.Context, q *Query, emit func(*netnsRow) error) error {
-		scan, err := netlinkx.ScanNetNS(ctx)
-		if err != nil {
-			return fmt.Errorf("list network namespaces: %w", err)
-		}
-		if scan.Denied > 0 {
-			what := "processes"
-			if scan.Denied == 1 {
-				what = "process"
+var netlinkNamespaces = lazy("netlink_namespaces", func() *Table[netnsRow] {
+	return &Table[netnsRow]{
+		Doc: "One row per network namespace: the namespace of every process under /proc (/proc/PID/ns/net) and every name " +
+			"under /run/netns and /var/run/netns (also namespaces only a name holds). Found with getdents and readlink on /proc; " +
+			"processes we may not inspect (another user's, without root) are left out with a warning. " +
+			"pid_with_namespace or netns choose the namespace asked for netnsid (RTM_GETNSID), not which namespaces are listed. " +
+			"Join any table read with netns = '*' on its netns_inode: `FROM netlink_sockets s JOIN netlink_namespaces n ON n.inode = s.netns_inode WHERE s.netns = '*'`.",
+		Examples: []string{
+			"SELECT * FROM netlink_namespaces",
+			"SELECT n.name, n.pid, l.* FROM if_map l JOIN netlink_namespaces n ON n.inode = l.netns_inode WHERE l.netns = '*'",
+			"SELECT name, netnsid FROM netlink_namespaces WHERE netnsid >= 0",
+		},
+		Columns: []Column[netnsRow]{
+			BigInt("inode", "The namespace's inode on nsfs, as in /proc/PID/ns/net (\"net:[INODE]\") and `ip netns identify`",
+				func(r *netnsRow) int64 { return int64(r.Inode) }).With(Index),
+			Text("name", "Its name under /run/netns (`ip netns add`), empty when unnamed; of several names the first in byte order",
+				func(r *netnsRow) string {
+					if len(r.Names) == 0 {
+						return ""
+					}
+					return r.Names[0]
+				}).With(Index),
+			Col("netnsid", TypeInteger, "The id (netnsid) the namespace the query runs in has assigned to this one, RTM_GETNSID, "+
+				"as `ip netns list-id` shows; -1 when none (NETNSA_NSID_NOT_ASSIGNED); NULL when its last process exited meanwhile",
+				func(r *netnsRow) Value {
+					if !r.hasNSID {
+						return Null
+					}
+					return IntValue(int64(r.nsid))
+				}).Needs(needNSID),
+			Col("pid", TypeInteger, "The lowest process id in the namespace; NULL when no process is and only a name holds it",
+				func(r *netnsRow) Value {
+					if r.PID == 0 {
+						return Null
+					}
+					return IntValue(int64(r.PID))
+				}),
+			Int("process_count", "Processes (thread groups) whose /proc/PID/ns/net is this namespace",
+				func(r *netnsRow) int64 { return int64(r.Processes) }),
+			Int("is_host", "1 for the namespace of PID 1 (the host's, outside a container), else 0. "+
+				"Where /proc/1/ns/net may not be read, 1 for the initial namespace (init_net, inode 0xEFFFFFF9 on recent kernels)",
+				func(r *netnsRow) int64 {
+					if r.Host {
+						return 1
+					}
+					return 0
+				}),
+		},
+		Generate: func(ctx context.Context, q *Query, emit func(*netnsRow) error) error {
+			scan, err := netlinkx.ScanNetNS(ctx)
+			if err != nil {
+				return fmt.Errorf("list network namespaces: %w", err)
 			}
-			q.logf("table netlink_namespaces: %d %s not readable (/proc/PID/ns/net: permission denied); their namespaces may be missing", scan.Denied, what)
-		}
-		inodes, byInode := q.IntEquals("inode")
-		names, byName := q.Equals("name")
-		var row netnsRow
-		for _, e := range scan.Namespaces {
-			if byInode && !containsInode(inodes, e.Inode) {
-				continue
+			if scan.Denied > 0 {
+				what := "processes"
+				if scan.Denied == 1 {
+					what = "process"
+				}
+				q.logf("table netlink_namespaces: %d %s not readable (/proc/PID/ns/net: permission denied); their namespaces may be missing", scan.Denied, what)
 			}
-			if byName && !containsName(names, e.Names) {
-				continue
-			}
-			row = netnsRow{NetNSEntry: e}
-			if needNSID.In(q) {
-				row.nsid, row.hasNSID, err = nsidOf(ctx, q.NetNS, &e)
-				if err != nil {
-					return fmt.Errorf("netnsid of namespace %d: %w", e.Inode, err)
+			inodes, byInode := q.IntEquals("inode")
+			names, byName := q.Equals("name")
+			var row netnsRow
+			for _, e := range scan.Namespaces {
+				if byInode && !containsInode(inodes, e.Inode) {
+					continue
+				}
+				if byName && !containsName(names, e.Names) {
+					continue
+				}
+				row = netnsRow{NetNSEntry: e}
+				if needNSID.In(q) {
+					row.nsid, row.hasNSID, err = nsidOf(ctx, q.NetNS, &e)
+					if err != nil {
+						return fmt.Errorf("netnsid of namespace %d: %w", e.Inode, err)
+					}
+				}
+				if err := emit(&row); err != nil {
+					return err
 				}
 			}
-			if err := emit(&row); err != nil {
-				return err
-			}
-		}
-		return nil
-	},
-}
+			return nil
+		},
+	}
+})
 
 // nsidOf asks namespace in for the id of e: by its lowest pid, or, when the
 // process is gone or none holds it, by opening its name. ok is false when

@@ -24,182 +24,183 @@ const neighNeedMaster = neighNeedNames
 // netlinkNeighbors is netlink_neighbors: one row per neighbour (ARP and NDP)
 // cache entry and per proxy entry, what `ip neigh show nud all` and `ip neigh
 // show proxy` print.
-var netlinkNeighbors = &Table[neighRow]{
-	Name: "netlink_neighbors",
-	Doc: "One row per IPv4 (ARP) and IPv6 (NDP) neighbour cache entry and per proxy entry, from rtnetlink RTM_GETNEIGH " +
-		"dumps (struct ndmsg and the NDA_* attributes): what `ip -s neigh show nud all` plus `ip neigh show proxy` print. " +
-		"Unlike `ip neigh`, entries in state NOARP and NONE (multicast and broadcast mappings, entries being created) are shown. " +
-		"Proxy entries come from a second dump of the pneigh table (ndm_flags NTF_PROXY); they have proxy = 1, no state and no lladdr. " +
-		"A constraint on family narrows the dump to that family; one on interface or index asks the kernel for that link only (NDA_IFINDEX); " +
-		"proxy = 0 or 1 skips the other dump. Reading interface or master costs an RTM_GETLINK dump. " +
-		"osquery's arp_cache reads /proc/net/arp: IPv4 only, no NUD state.",
-	Examples: []string{
-		"SELECT interface, address, lladdr, state FROM netlink_neighbors",
-		"SELECT family, state, count(*) AS entries FROM netlink_neighbors GROUP BY family, state",
-		"SELECT address, lladdr, used, confirmed FROM netlink_neighbors WHERE family = 'inet6' AND flags LIKE '%router%'",
-		"SELECT interface, address FROM netlink_neighbors WHERE state IN ('FAILED', 'INCOMPLETE')",
-	},
-	Columns: []Column[neighRow]{
-		Col("interface", TypeText, "the name of the link (IFLA_IFNAME of ndm_ifindex)", func(r *neighRow) Value {
-			if n, ok := r.names[r.m.Ifindex]; ok {
-				return TextValue(n)
-			}
-			return Null
-		}).With(Index).Needs(neighNeedNames),
-		Int("index", "ndmsg.ndm_ifindex: the interface index", func(r *neighRow) int64 { return int64(r.m.Ifindex) }).With(Index),
-		Text("family", "ndmsg.ndm_family: inet (AF_INET, ARP) or inet6 (AF_INET6, NDP)", func(r *neighRow) string { return familyName(r.m.Family) }).With(Index),
-		Col("address", TypeText, "NDA_DST: the neighbour's IP address (ip's dst)", func(r *neighRow) Value { return addrValue(r.m.Dst) }),
-		Col("lladdr", TypeText, "NDA_LLADDR: the neighbour's link-layer address, colon-separated hex; NULL when unresolved (INCOMPLETE, FAILED) or for proxy entries", func(r *neighRow) Value {
-			if r.m.LLAddr == nil {
+var netlinkNeighbors = lazy("netlink_neighbors", func() *Table[neighRow] {
+	return &Table[neighRow]{
+		Doc: "One row per IPv4 (ARP) and IPv6 (NDP) neighbour cache entry and per proxy entry, from rtnetlink RTM_GETNEIGH " +
+			"dumps (struct ndmsg and the NDA_* attributes): what `ip -s neigh show nud all` plus `ip neigh show proxy` print. " +
+			"Unlike `ip neigh`, entries in state NOARP and NONE (multicast and broadcast mappings, entries being created) are shown. " +
+			"Proxy entries come from a second dump of the pneigh table (ndm_flags NTF_PROXY); they have proxy = 1, no state and no lladdr. " +
+			"A constraint on family narrows the dump to that family; one on interface or index asks the kernel for that link only (NDA_IFINDEX); " +
+			"proxy = 0 or 1 skips the other dump. Reading interface or master costs an RTM_GETLINK dump. " +
+			"osquery's arp_cache reads /proc/net/arp: IPv4 only, no NUD state.",
+		Examples: []string{
+			"SELECT interface, address, lladdr, state FROM netlink_neighbors",
+			"SELECT family, state, count(*) AS entries FROM netlink_neighbors GROUP BY family, state",
+			"SELECT address, lladdr, used, confirmed FROM netlink_neighbors WHERE family = 'inet6' AND flags LIKE '%router%'",
+			"SELECT interface, address FROM netlink_neighbors WHERE state IN ('FAILED', 'INCOMPLETE')",
+		},
+		Columns: []Column[neighRow]{
+			Col("interface", TypeText, "the name of the link (IFLA_IFNAME of ndm_ifindex)", func(r *neighRow) Value {
+				if n, ok := r.names[r.m.Ifindex]; ok {
+					return TextValue(n)
+				}
 				return Null
-			}
-			return TextValue(netlinkx.HexColon(r.m.LLAddr))
-		}),
-		Col("state", TypeText, "ndmsg.ndm_state: the NUD_* bits without prefix as ip prints them (INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, NOARP, PERMANENT), comma-separated when several are set, NONE for 0 (ip prints nothing then); NULL for proxy entries", func(r *neighRow) Value {
-			if r.m.Flags&unix.NTF_PROXY != 0 {
+			}).With(Index).Needs(neighNeedNames),
+			Int("index", "ndmsg.ndm_ifindex: the interface index", func(r *neighRow) int64 { return int64(r.m.Ifindex) }).With(Index),
+			Text("family", "ndmsg.ndm_family: inet (AF_INET, ARP) or inet6 (AF_INET6, NDP)", func(r *neighRow) string { return familyName(r.m.Family) }).With(Index),
+			Col("address", TypeText, "NDA_DST: the neighbour's IP address (ip's dst)", func(r *neighRow) Value { return addrValue(r.m.Dst) }),
+			Col("lladdr", TypeText, "NDA_LLADDR: the neighbour's link-layer address, colon-separated hex; NULL when unresolved (INCOMPLETE, FAILED) or for proxy entries", func(r *neighRow) Value {
+				if r.m.LLAddr == nil {
+					return Null
+				}
+				return TextValue(netlinkx.HexColon(r.m.LLAddr))
+			}),
+			Col("state", TypeText, "ndmsg.ndm_state: the NUD_* bits without prefix as ip prints them (INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, NOARP, PERMANENT), comma-separated when several are set, NONE for 0 (ip prints nothing then); NULL for proxy entries", func(r *neighRow) Value {
+				if r.m.Flags&unix.NTF_PROXY != 0 {
+					return Null
+				}
+				return TextValue(netlinkx.NeighState(r.m.State))
+			}),
+			Text("flags", "ndmsg.ndm_flags (NTF_*) and NDA_FLAGS_EXT (NTF_EXT_*) as ip names them, comma-separated: router, proxy, extern_learn, offload, managed; and self, master, sticky, use, locked", func(r *neighRow) string {
+				return netlinkx.NeighFlags(r.m.Flags, r.m.FlagsExt)
+			}),
+			Int("proxy", "1 for an entry of the proxy table (NTF_PROXY, `ip neigh show proxy`), 0 for a neighbour cache entry", func(r *neighRow) int64 {
+				if r.m.Flags&unix.NTF_PROXY != 0 {
+					return 1
+				}
+				return 0
+			}).With(Index),
+			Col("probes", TypeInteger, "NDA_PROBES: solicitations sent since the entry was last confirmed", func(r *neighRow) Value {
+				if !r.m.HasProbes {
+					return Null
+				}
+				return IntValue(int64(r.m.Probes))
+			}),
+			Col("refcnt", TypeInteger, "nda_cacheinfo.ndm_refcnt: references held on the entry, minus one (ip's ref)", func(r *neighRow) Value {
+				if !r.m.HasCacheInfo {
+					return Null
+				}
+				return IntValue(int64(r.m.CacheInfo.RefCnt))
+			}),
+			Col("used", TypeBigInt, "nda_cacheinfo.ndm_used: seconds since the entry was last used, truncated, as `ip -s neigh` prints it (the kernel sends clock_t, 1/100 s)", func(r *neighRow) Value {
+				return neighAge(r, r.m.CacheInfo.Used)
+			}),
+			Col("confirmed", TypeBigInt, "nda_cacheinfo.ndm_confirmed: seconds since the neighbour was last confirmed reachable, truncated, as `ip -s neigh` prints it", func(r *neighRow) Value {
+				return neighAge(r, r.m.CacheInfo.Confirmed)
+			}),
+			Col("updated", TypeBigInt, "nda_cacheinfo.ndm_updated: seconds since the entry's state or address last changed, truncated, as `ip -s neigh` prints it", func(r *neighRow) Value {
+				return neighAge(r, r.m.CacheInfo.Updated)
+			}),
+			Text("type", "ndmsg.ndm_type: the RTN_* type of the address as ip names route types (unicast, local, broadcast, multicast, ...)", func(r *neighRow) string {
+				return netlinkx.RouteTypeName(r.m.Type)
+			}),
+			Col("protocol", TypeInteger, "NDA_PROTOCOL: the RTPROT_* number of who installed the entry (kernel 5.2+); NULL when not set", func(r *neighRow) Value {
+				if !r.m.HasProtocol {
+					return Null
+				}
+				return IntValue(int64(r.m.Protocol))
+			}),
+			Col("vlan", TypeInteger, "NDA_VLAN: the VLAN id (bridge fdb entries only; NULL otherwise)", func(r *neighRow) Value {
+				if r.m.Vlan == 0 {
+					return Null
+				}
+				return IntValue(int64(r.m.Vlan))
+			}),
+			Col("master", TypeText, "NDA_MASTER: the name of the master device (bridge); NULL when not sent", func(r *neighRow) Value {
+				if r.m.Master == 0 {
+					return Null
+				}
+				if n, ok := r.names[int32(r.m.Master)]; ok {
+					return TextValue(n)
+				}
 				return Null
-			}
-			return TextValue(netlinkx.NeighState(r.m.State))
-		}),
-		Text("flags", "ndmsg.ndm_flags (NTF_*) and NDA_FLAGS_EXT (NTF_EXT_*) as ip names them, comma-separated: router, proxy, extern_learn, offload, managed; and self, master, sticky, use, locked", func(r *neighRow) string {
-			return netlinkx.NeighFlags(r.m.Flags, r.m.FlagsExt)
-		}),
-		Int("proxy", "1 for an entry of the proxy table (NTF_PROXY, `ip neigh show proxy`), 0 for a neighbour cache entry", func(r *neighRow) int64 {
-			if r.m.Flags&unix.NTF_PROXY != 0 {
-				return 1
-			}
-			return 0
-		}).With(Index),
-		Col("probes", TypeInteger, "NDA_PROBES: solicitations sent since the entry was last confirmed", func(r *neighRow) Value {
-			if !r.m.HasProbes {
-				return Null
-			}
-			return IntValue(int64(r.m.Probes))
-		}),
-		Col("refcnt", TypeInteger, "nda_cacheinfo.ndm_refcnt: references held on the entry, minus one (ip's ref)", func(r *neighRow) Value {
-			if !r.m.HasCacheInfo {
-				return Null
-			}
-			return IntValue(int64(r.m.CacheInfo.RefCnt))
-		}),
-		Col("used", TypeBigInt, "nda_cacheinfo.ndm_used: seconds since the entry was last used, truncated, as `ip -s neigh` prints it (the kernel sends clock_t, 1/100 s)", func(r *neighRow) Value {
-			return neighAge(r, r.m.CacheInfo.Used)
-		}),
-		Col("confirmed", TypeBigInt, "nda_cacheinfo.ndm_confirmed: seconds since the neighbour was last confirmed reachable, truncated, as `ip -s neigh` prints it", func(r *neighRow) Value {
-			return neighAge(r, r.m.CacheInfo.Confirmed)
-		}),
-		Col("updated", TypeBigInt, "nda_cacheinfo.ndm_updated: seconds since the entry's state or address last changed, truncated, as `ip -s neigh` prints it", func(r *neighRow) Value {
-			return neighAge(r, r.m.CacheInfo.Updated)
-		}),
-		Text("type", "ndmsg.ndm_type: the RTN_* type of the address as ip names route types (unicast, local, broadcast, multicast, ...)", func(r *neighRow) string {
-			return netlinkx.RouteTypeName(r.m.Type)
-		}),
-		Col("protocol", TypeInteger, "NDA_PROTOCOL: the RTPROT_* number of who installed the entry (kernel 5.2+); NULL when not set", func(r *neighRow) Value {
-			if !r.m.HasProtocol {
-				return Null
-			}
-			return IntValue(int64(r.m.Protocol))
-		}),
-		Col("vlan", TypeInteger, "NDA_VLAN: the VLAN id (bridge fdb entries only; NULL otherwise)", func(r *neighRow) Value {
-			if r.m.Vlan == 0 {
-				return Null
-			}
-			return IntValue(int64(r.m.Vlan))
-		}),
-		Col("master", TypeText, "NDA_MASTER: the name of the master device (bridge); NULL when not sent", func(r *neighRow) Value {
-			if r.m.Master == 0 {
-				return Null
-			}
-			if n, ok := r.names[int32(r.m.Master)]; ok {
-				return TextValue(n)
-			}
-			return Null
-		}).Needs(neighNeedMaster),
-	},
-	Generate: func(ctx context.Context, q *Query, emit func(*neighRow) error) error {
-		family := uint8(unix.AF_UNSPEC)
-		if fams, ok := q.Equals("family"); ok {
-			wantInet, wantInet6 := false, false
-			for _, f := range fams {
-				wantInet = wantInet || f == famInet
-				wantInet6 = wantInet6 || f == famInet6
-			}
-			switch {
-			case !wantInet && !wantInet6:
-				return nil
-			case !wantInet6:
-				family = unix.AF_INET
-			case !wantInet:
-				family = unix.AF_INET6
-			}
-		}
-		wantCache, wantProxy := true, true
-		if ps, ok := q.IntEquals("proxy"); ok {
-			wantCache, wantProxy = false, false
-			for _, p := range ps {
-				wantCache = wantCache || p == 0
-				wantProxy = wantProxy || p == 1
-			}
-		}
-		_, byIndex := q.IntEquals("index")
-		_, byName := q.Equals("interface")
-		var row neighRow
-		if neighNeedNames.In(q) {
-			row.names = map[int32]string{}
-		}
-		// Which links to ask for: all (one dump with no NDA_IFINDEX), or
-		// those the constraints name, resolved through RTM_GETLINK.
-		indexes := []uint32{0}
-		if byIndex || byName || row.names != nil {
-			var named []uint32
-			err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-				req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
-				return netlinkx.DumpLinks(ctx, req, func(l *netlinkx.LinkMessage) error {
-					named = append(named, uint32(l.Index))
-					if row.names != nil {
-						row.names[l.Index] = l.Name
-					}
+			}).Needs(neighNeedMaster),
+		},
+		Generate: func(ctx context.Context, q *Query, emit func(*neighRow) error) error {
+			family := uint8(unix.AF_UNSPEC)
+			if fams, ok := q.Equals("family"); ok {
+				wantInet, wantInet6 := false, false
+				for _, f := range fams {
+					wantInet = wantInet || f == famInet
+					wantInet6 = wantInet6 || f == famInet6
+				}
+				switch {
+				case !wantInet && !wantInet6:
 					return nil
-				})
-			})
-			if err != nil {
-				return err
-			}
-			if byIndex || byName {
-				indexes = dedup(named)
-			}
-			if row.names != nil && (byIndex || byName) {
-				// master names a link the constraint did not: name them all.
-				err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: q.NetNS, ExtMask: netlinkx.RTEXT_FILTER_SKIP_STATS}, func(l *netlinkx.LinkMessage) error {
-					row.names[l.Index] = l.Name
-					return nil
-				})
-				if err != nil {
-					return err
+				case !wantInet6:
+					family = unix.AF_INET
+				case !wantInet:
+					family = unix.AF_INET6
 				}
 			}
-		}
-		for _, proxy := range []bool{false, true} {
-			if proxy && !wantProxy || !proxy && !wantCache {
-				continue
+			wantCache, wantProxy := true, true
+			if ps, ok := q.IntEquals("proxy"); ok {
+				wantCache, wantProxy = false, false
+				for _, p := range ps {
+					wantCache = wantCache || p == 0
+					wantProxy = wantProxy || p == 1
+				}
 			}
-			for _, idx := range indexes {
-				req := netlinkx.NeighRequest{NetNS: q.NetNS, Family: family, Ifindex: idx, Proxy: proxy}
-				err := netlinkx.DumpNeigh(ctx, req, func(m *netlinkx.NeighMessage) error {
-					if m.Family != unix.AF_INET && m.Family != unix.AF_INET6 {
+			_, byIndex := q.IntEquals("index")
+			_, byName := q.Equals("interface")
+			var row neighRow
+			if neighNeedNames.In(q) {
+				row.names = map[int32]string{}
+			}
+			// Which links to ask for: all (one dump with no NDA_IFINDEX), or
+			// those the constraints name, resolved through RTM_GETLINK.
+			indexes := []uint32{0}
+			if byIndex || byName || row.names != nil {
+				var named []uint32
+				err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
+					req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
+					return netlinkx.DumpLinks(ctx, req, func(l *netlinkx.LinkMessage) error {
+						named = append(named, uint32(l.Index))
+						if row.names != nil {
+							row.names[l.Index] = l.Name
+						}
 						return nil
-					}
-					row.m = m
-					return emit(&row)
+					})
 				})
 				if err != nil {
 					return err
 				}
+				if byIndex || byName {
+					indexes = dedup(named)
+				}
+				if row.names != nil && (byIndex || byName) {
+					// master names a link the constraint did not: name them all.
+					err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: q.NetNS, ExtMask: netlinkx.RTEXT_FILTER_SKIP_STATS}, func(l *netlinkx.LinkMessage) error {
+						row.names[l.Index] = l.Name
+						return nil
+					})
+					if err != nil {
+						return err
+					}
+				}
 			}
-		}
-		return nil
-	},
-}
+			for _, proxy := range []bool{false, true} {
+				if proxy && !wantProxy || !proxy && !wantCache {
+					continue
+				}
+				for _, idx := range indexes {
+					req := netlinkx.NeighRequest{NetNS: q.NetNS, Family: family, Ifindex: idx, Proxy: proxy}
+					err := netlinkx.DumpNeigh(ctx, req, func(m *netlinkx.NeighMessage) error {
+						if m.Family != unix.AF_INET && m.Family != unix.AF_INET6 {
+							return nil
+						}
+						row.m = m
+						return emit(&row)
+					})
+					if err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		},
+	}
+})
 
 // neighAge is an nda_cacheinfo age in seconds; NULL without NDA_CACHEINFO
 // (proxy entries).

@@ -72,82 +72,84 @@ func tcColumns(handleDoc string, handle func(*tcRow) string) []Column[tcRow] {
 
 // netlinkQdiscs is netlink_qdiscs: one row per queueing discipline, what
 // `tc -s qdisc show` prints.
-var netlinkQdiscs = &Table[tcRow]{
-	Name: "netlink_qdiscs",
-	Doc: "One row per queueing discipline (qdisc) of every link, from one rtnetlink RTM_GETQDISC dump (struct tcmsg, TCA_KIND, " +
-		"TCA_STATS2 or the old TCA_STATS, TCA_OPTIONS of pfifo/bfifo, TBF and HTB): what `tc -s qdisc show` prints. " +
-		"Classes are in netlink_tclasses. The kernel dumps the qdiscs of every link whatever the request names, " +
-		"so a constraint on interface or index only filters rows; link names cost an RTM_GETLINK dump. " +
-		"Qdiscs hidden from dumps (TCQ_F_INVISIBLE, `tc qdisc show invisible`: the per-queue children of mq) are not shown. osquery has no tc table.",
-	Examples: []string{
-		"SELECT interface, kind, handle, parent, bytes, packets, drops, backlog, qlen FROM netlink_qdiscs",
-		"SELECT interface, kind, drops, overlimits, requeues FROM netlink_qdiscs WHERE parent = 'root'",
-	},
-	Columns: tcColumns("tcmsg.tcm_handle as `tc qdisc` prints it: the major number in hex and a colon (1:, ffff:; 0: for noqueue)",
-		func(r *tcRow) string { return netlinkx.QdiscHandle(r.m.Handle) }),
-	Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
-		var links map[int32]string // nil: every link, unnamed
-		if tcNeedNames.In(q) || q.Constrained("interface") || q.Constrained("index") {
-			var err error
-			if links, err = tcLinks(ctx, q); err != nil {
-				return err
+var netlinkQdiscs = lazy("netlink_qdiscs", func() *Table[tcRow] {
+	return &Table[tcRow]{
+		Doc: "One row per queueing discipline (qdisc) of every link, from one rtnetlink RTM_GETQDISC dump (struct tcmsg, TCA_KIND, " +
+			"TCA_STATS2 or the old TCA_STATS, TCA_OPTIONS of pfifo/bfifo, TBF and HTB): what `tc -s qdisc show` prints. " +
+			"Classes are in netlink_tclasses. The kernel dumps the qdiscs of every link whatever the request names, " +
+			"so a constraint on interface or index only filters rows; link names cost an RTM_GETLINK dump. " +
+			"Qdiscs hidden from dumps (TCQ_F_INVISIBLE, `tc qdisc show invisible`: the per-queue children of mq) are not shown. osquery has no tc table.",
+		Examples: []string{
+			"SELECT interface, kind, handle, parent, bytes, packets, drops, backlog, qlen FROM netlink_qdiscs",
+			"SELECT interface, kind, drops, overlimits, requeues FROM netlink_qdiscs WHERE parent = 'root'",
+		},
+		Columns: tcColumns("tcmsg.tcm_handle as `tc qdisc` prints it: the major number in hex and a colon (1:, ffff:; 0: for noqueue)",
+			func(r *tcRow) string { return netlinkx.QdiscHandle(r.m.Handle) }),
+		Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
+			var links map[int32]string // nil: every link, unnamed
+			if tcNeedNames.In(q) || q.Constrained("interface") || q.Constrained("index") {
+				var err error
+				if links, err = tcLinks(ctx, q); err != nil {
+					return err
+				}
 			}
-		}
-		var row tcRow
-		return netlinkx.DumpTc(ctx, netlinkx.TcRequest{NetNS: q.NetNS}, func(m *netlinkx.TcMessage) error {
-			name, ok := links[m.Ifindex]
-			if !ok && links != nil {
-				return nil // a link the constraints rule out
-			}
-			row.m, row.name = m, name
-			return emit(&row)
-		})
-	},
-}
+			var row tcRow
+			return netlinkx.DumpTc(ctx, netlinkx.TcRequest{NetNS: q.NetNS}, func(m *netlinkx.TcMessage) error {
+				name, ok := links[m.Ifindex]
+				if !ok && links != nil {
+					return nil // a link the constraints rule out
+				}
+				row.m, row.name = m, name
+				return emit(&row)
+			})
+		},
+	}
+})
 
 // netlinkTclasses is netlink_tclasses: one row per traffic class, what
 // `tc -s class show dev X` prints for every link.
-var netlinkTclasses = &Table[tcRow]{
-	Name: "netlink_tclasses",
-	Doc: "One row per traffic class (HTB classes, and the per-queue classes classful qdiscs such as mq expose) of every link, from " +
-		"rtnetlink RTM_GETTCLASS (struct tcmsg, TCA_KIND, TCA_STATS2, HTB rate and ceil): what `tc -s class show dev X` prints. " +
-		"The kernel dumps the classes of one link per request, so this table costs an RTM_GETLINK dump plus one request per link; " +
-		"a constraint on interface or index asks for those links only. Qdiscs are in netlink_qdiscs.",
-	Examples: []string{
-		"SELECT interface, kind, handle, parent, leaf, rate, ceil, bytes, packets FROM netlink_tclasses",
-		"SELECT c.interface, c.handle, c.rate, q.kind FROM netlink_tclasses c JOIN netlink_qdiscs q ON q.interface = c.interface AND c.handle LIKE q.handle || '%'",
-	},
-	Columns: Concat(
-		tcColumns("tcmsg.tcm_handle, the class id as `tc class` prints it: major:minor in hex (1:10)",
-			func(r *tcRow) string { return netlinkx.TcHandle(r.m.Handle) }),
-		[]Column[tcRow]{
-			Col("leaf", TypeText, "tcmsg.tcm_info of a class: the handle of the qdisc attached below it, as tc prints it after `leaf` (10:); NULL when none", func(r *tcRow) Value {
-				if r.m.Info == 0 {
-					return Null
-				}
-				return TextValue(netlinkx.QdiscHandle(r.m.Info))
-			}),
+var netlinkTclasses = lazy("netlink_tclasses", func() *Table[tcRow] {
+	return &Table[tcRow]{
+		Doc: "One row per traffic class (HTB classes, and the per-queue classes classful qdiscs such as mq expose) of every link, from " +
+			"rtnetlink RTM_GETTCLASS (struct tcmsg, TCA_KIND, TCA_STATS2, HTB rate and ceil): what `tc -s class show dev X` prints. " +
+			"The kernel dumps the classes of one link per request, so this table costs an RTM_GETLINK dump plus one request per link; " +
+			"a constraint on interface or index asks for those links only. Qdiscs are in netlink_qdiscs.",
+		Examples: []string{
+			"SELECT interface, kind, handle, parent, leaf, rate, ceil, bytes, packets FROM netlink_tclasses",
+			"SELECT c.interface, c.handle, c.rate, q.kind FROM netlink_tclasses c JOIN netlink_qdiscs q ON q.interface = c.interface AND c.handle LIKE q.handle || '%'",
 		},
-	),
-	Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
-		links, err := tcLinks(ctx, q)
-		if err != nil {
-			return err
-		}
-		var row tcRow
-		for _, idx := range slices.Sorted(maps.Keys(links)) {
-			row.name = links[idx]
-			err := netlinkx.DumpTc(ctx, netlinkx.TcRequest{NetNS: q.NetNS, Class: true, Ifindex: idx}, func(m *netlinkx.TcMessage) error {
-				row.m = m
-				return emit(&row)
-			})
+		Columns: Concat(
+			tcColumns("tcmsg.tcm_handle, the class id as `tc class` prints it: major:minor in hex (1:10)",
+				func(r *tcRow) string { return netlinkx.TcHandle(r.m.Handle) }),
+			[]Column[tcRow]{
+				Col("leaf", TypeText, "tcmsg.tcm_info of a class: the handle of the qdisc attached below it, as tc prints it after `leaf` (10:); NULL when none", func(r *tcRow) Value {
+					if r.m.Info == 0 {
+						return Null
+					}
+					return TextValue(netlinkx.QdiscHandle(r.m.Info))
+				}),
+			},
+		),
+		Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
+			links, err := tcLinks(ctx, q)
 			if err != nil {
 				return err
 			}
-		}
-		return nil
-	},
-}
+			var row tcRow
+			for _, idx := range slices.Sorted(maps.Keys(links)) {
+				row.name = links[idx]
+				err := netlinkx.DumpTc(ctx, netlinkx.TcRequest{NetNS: q.NetNS, Class: true, Ifindex: idx}, func(m *netlinkx.TcMessage) error {
+					row.m = m
+					return emit(&row)
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+})
 
 // tcLinks names the links q's interface and index constraints allow (all
 // when there are none), by ifindex.

@@ -152,7 +152,7 @@ func TestNetlinkTclassesMatchesTC(t *testing.T) {
 func TestNetlinkQdiscsConstraints(t *testing.T) {
 	ns := tcLab(t)
 	fd := ns.Open()
-	for _, tb := range []*Table[tcRow]{netlinkQdiscs, netlinkTclasses} {
+	for _, tb := range []Interface{netlinkQdiscs, netlinkTclasses} {
 		all := tableRows(t, tb, fd, nil, nil)
 		// Without interface, netlink_qdiscs reads no link names: same rows.
 		var want, got []string
@@ -163,7 +163,7 @@ func TestNetlinkQdiscsConstraints(t *testing.T) {
 			got = append(got, r["index"]+" "+r["kind"]+" "+r["handle"])
 		}
 		if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-			t.Errorf("%s without interface (-all columns +index, kind, handle):\n%s", tb.Name, diff)
+			t.Errorf("%s without interface (-all columns +index, kind, handle):\n%s", tb.TableName(), diff)
 		}
 		for _, cons := range []map[string][]Constraint{
 			eq("interface", "veth0"), eq("interface", "tb0", "veth0"), eq("interface", "nope"), eq("index", indexOf(t, all, "veth0")),
@@ -178,7 +178,7 @@ func TestNetlinkQdiscsConstraints(t *testing.T) {
 				got = append(got, tcLine(r))
 			}
 			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-				t.Errorf("%s %v (-unconstrained +constrained):\n%s", tb.Name, cons, diff)
+				t.Errorf("%s %v (-unconstrained +constrained):\n%s", tb.TableName(), cons, diff)
 			}
 		}
 	}

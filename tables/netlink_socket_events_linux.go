@@ -81,47 +81,49 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 		"SELECT eid, remote_address, remote_port, total_retrans, rtt_us FROM netlink_socket_events WHERE protocol = 'tcp' AND eid > 0",
 		"SELECT uid, count(*) AS sockets, sum(bytes_received) AS received FROM netlink_socket_events WHERE time > strftime('%s','now') - 300 GROUP BY uid",
 	},
-	Concat(
-		[]Column[sockEvent]{
-			Text("family", "idiag_family: inet or inet6", func(e *sockEvent) string { return familyName(e.msg.Family) }),
-			Text("protocol", "INET_DIAG_PROTOCOL (sk_protocol): tcp or udp", func(e *sockEvent) string { return netlinkx.ProtocolName(uint8(e.msg.Protocol)) }),
-			Text("local_address", "idiag_src: the local IP (IPv4-mapped IPv6 as ::ffff:a.b.c.d)", func(e *sockEvent) string { return e.msg.SrcAddr().String() }),
-			Int("local_port", "idiag_sport: the local port", func(e *sockEvent) int64 { return int64(e.msg.ID.SPort) }),
-			Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", func(e *sockEvent) string { return e.msg.DstAddr().String() }),
-			Int("remote_port", "idiag_dport: the peer's port, 0 when unconnected", func(e *sockEvent) int64 { return int64(e.msg.ID.DPort) }),
-			Text("state", "idiag_state when freed, TCP_* without prefix: CLOSE for most (psutil's CLOSE; osquery spells TCP_CLOSE CLOSED), ESTABLISHED for a connected UDP socket",
-				func(e *sockEvent) string { return netlinkx.TCPStateName(e.msg.State) }),
-			Int("uid", "idiag_uid: the socket's owner", func(e *sockEvent) int64 { return int64(e.msg.UID) }),
-			Col("pid", TypeInteger, "the process that held the socket when netlink_sockets last read it (that read's pid); NULL when no read saw the socket", func(e *sockEvent) Value {
-				if e.owner.pid == 0 {
-					return Null
+	func() []Column[sockEvent] {
+		return Concat(
+			[]Column[sockEvent]{
+				Text("family", "idiag_family: inet or inet6", func(e *sockEvent) string { return familyName(e.msg.Family) }),
+				Text("protocol", "INET_DIAG_PROTOCOL (sk_protocol): tcp or udp", func(e *sockEvent) string { return netlinkx.ProtocolName(uint8(e.msg.Protocol)) }),
+				Text("local_address", "idiag_src: the local IP (IPv4-mapped IPv6 as ::ffff:a.b.c.d)", func(e *sockEvent) string { return e.msg.SrcAddr().String() }),
+				Int("local_port", "idiag_sport: the local port", func(e *sockEvent) int64 { return int64(e.msg.ID.SPort) }),
+				Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", func(e *sockEvent) string { return e.msg.DstAddr().String() }),
+				Int("remote_port", "idiag_dport: the peer's port, 0 when unconnected", func(e *sockEvent) int64 { return int64(e.msg.ID.DPort) }),
+				Text("state", "idiag_state when freed, TCP_* without prefix: CLOSE for most (psutil's CLOSE; osquery spells TCP_CLOSE CLOSED), ESTABLISHED for a connected UDP socket",
+					func(e *sockEvent) string { return netlinkx.TCPStateName(e.msg.State) }),
+				Int("uid", "idiag_uid: the socket's owner", func(e *sockEvent) int64 { return int64(e.msg.UID) }),
+				Col("pid", TypeInteger, "the process that held the socket when netlink_sockets last read it (that read's pid); NULL when no read saw the socket", func(e *sockEvent) Value {
+					if e.owner.pid == 0 {
+						return Null
+					}
+					return IntValue(e.owner.pid)
+				}),
+				Col("pid_seen", TypeBigInt, "when that read of netlink_sockets saw pid holding the socket, unix seconds; NULL with pid", func(e *sockEvent) Value {
+					if e.owner.pid == 0 {
+						return Null
+					}
+					return IntValue(e.owner.seen.Unix())
+				}),
+				Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins netlink_sockets.cookie",
+					func(e *sockEvent) string { return strconv.FormatUint(e.msg.ID.Cookie, 10) }),
+				Int("bound_ifindex", "idiag_if: the ifindex the socket was bound to (SO_BINDTODEVICE), 0 for none", func(e *sockEvent) int64 { return int64(e.msg.ID.If) }),
+				Col("mark", TypeBigInt, "INET_DIAG_MARK (sk_mark); sent only to a CAP_NET_ADMIN listener", func(e *sockEvent) Value {
+					if !e.msg.Has(netlinkx.INET_DIAG_MARK) {
+						return Null
+					}
+					return IntValue(int64(e.msg.Mark))
+				}),
+			},
+			// The final tcp_info, one column per field; NULL for UDP.
+			StructColumns(0, func(f netlinkx.UAPIField) string {
+				cname := "tcpi_" + strings.TrimSuffix(strings.TrimSuffix(f.Name, "_us"), "_ms")
+				return "INET_DIAG_INFO tcp_info." + cname + tcpInfoUnit(f.Name) + ", when the socket was freed; NULL for UDP"
+			}, func(e *sockEvent) (*netlinkx.TCPInfo, int) {
+				if e.infoSent == 0 {
+					return nil, 0
 				}
-				return IntValue(e.owner.pid)
+				return &e.info, e.infoSent
 			}),
-			Col("pid_seen", TypeBigInt, "when that read of netlink_sockets saw pid holding the socket, unix seconds; NULL with pid", func(e *sockEvent) Value {
-				if e.owner.pid == 0 {
-					return Null
-				}
-				return IntValue(e.owner.seen.Unix())
-			}),
-			Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins netlink_sockets.cookie",
-				func(e *sockEvent) string { return strconv.FormatUint(e.msg.ID.Cookie, 10) }),
-			Int("bound_ifindex", "idiag_if: the ifindex the socket was bound to (SO_BINDTODEVICE), 0 for none", func(e *sockEvent) int64 { return int64(e.msg.ID.If) }),
-			Col("mark", TypeBigInt, "INET_DIAG_MARK (sk_mark); sent only to a CAP_NET_ADMIN listener", func(e *sockEvent) Value {
-				if !e.msg.Has(netlinkx.INET_DIAG_MARK) {
-					return Null
-				}
-				return IntValue(int64(e.msg.Mark))
-			}),
-		},
-		// The final tcp_info, one column per field; NULL for UDP.
-		StructColumns(0, func(f netlinkx.UAPIField) string {
-			cname := "tcpi_" + strings.TrimSuffix(strings.TrimSuffix(f.Name, "_us"), "_ms")
-			return "INET_DIAG_INFO tcp_info." + cname + tcpInfoUnit(f.Name) + ", when the socket was freed; NULL for UDP"
-		}, func(e *sockEvent) (*netlinkx.TCPInfo, int) {
-			if e.infoSent == 0 {
-				return nil, 0
-			}
-			return &e.info, e.infoSent
-		}),
-	))
+		)
+	})

@@ -144,51 +144,52 @@ var inetDumpHook func(netlinkx.InetDiagReq)
 
 // netlinkSockets is netlink_sockets: every socket of the namespace, from
 // sock_diag, one row each.
-var netlinkSockets = &Table[socket]{
-	Name: "netlink_sockets",
-	Doc: "One row per socket, what `ss -tuaxwnpe` lists: TCP, UDP, UDP-Lite, raw, SCTP and MPTCP over IPv4 and IPv6 " +
-		"from inet_diag, and AF_UNIX, AF_NETLINK and AF_PACKET sockets from unix_diag, netlink_diag and packet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
-		"a protocol the kernel has no diag module for gives no rows). " +
-		"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
-		"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
-		"and are listed only when the query asks for state = 'BOUND'. " +
-		"The owning process (pid, fd, process_name) costs a walk of /proc/*/fd, done only when one of those columns is used.",
-	Examples: []string{
-		"SELECT protocol, local_address, local_port, pid, process_name FROM netlink_sockets WHERE state = 'LISTEN'",
-		"SELECT * FROM netlink_sockets WHERE family = 'inet6' AND protocol = 'udp'",
-		"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
-	},
-	Columns: []Column[socket]{
-		Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index | Optimized),
-		Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+
-			"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index | Optimized),
-		Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
-		Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
-			"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress).Asks(needName),
-		Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index | Optimized),
-		Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
-		Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index | Optimized),
-		Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
-			"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
-			"osquery's process_open_sockets spells CLOSE as CLOSED. An SCTP association (the rows after an SCTP socket's own row, "+
-			"with the peer's address, as ss shows them) has SCTP's states: CLOSED, COOKIE_WAIT, COOKIE_ECHOED, ESTABLISHED, "+
-			"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index | Optimized).Selects(),
-		Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue).Asks(needQueues),
-		Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue).Asks(needQueues),
-		Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid).Asks(needUID),
-		BigInt("inode", "idiag_inode: the socket's inode (socket:[inode] in /proc/PID/fd); 0 for TIME_WAIT and request sockets", (*socket).inode),
-		Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
-		Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
-		Int("pid", "The owning process (the lowest pid holding the socket, from /proc/PID/fd); -1 when unknown "+
-			"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner).With(Index | Optimized),
-		Int("fd", "The descriptor of the socket in the owning process (the lowest), -1 when unknown", (*socket).fd).Needs(needOwner),
-		Text("process_name", "/proc/PID/comm of the owning process, empty when unknown", (*socket).processName).Needs(needOwner),
-		Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode).Asks(needPeer),
-		Col("cgroup_id", TypeBigInt, cgroupIDDoc, (*socket).cgroupID),
-		Col("cgroup", TypeText, cgroupDoc, (*socket).cgroupPath),
-	},
-	Generate: generateSockets,
-}
+var netlinkSockets = lazy("netlink_sockets", func() *Table[socket] {
+	return &Table[socket]{
+		Doc: "One row per socket, what `ss -tuaxwnpe` lists: TCP, UDP, UDP-Lite, raw, SCTP and MPTCP over IPv4 and IPv6 " +
+			"from inet_diag, and AF_UNIX, AF_NETLINK and AF_PACKET sockets from unix_diag, netlink_diag and packet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
+			"a protocol the kernel has no diag module for gives no rows). " +
+			"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
+			"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
+			"and are listed only when the query asks for state = 'BOUND'. " +
+			"The owning process (pid, fd, process_name) costs a walk of /proc/*/fd, done only when one of those columns is used.",
+		Examples: []string{
+			"SELECT protocol, local_address, local_port, pid, process_name FROM netlink_sockets WHERE state = 'LISTEN'",
+			"SELECT * FROM netlink_sockets WHERE family = 'inet6' AND protocol = 'udp'",
+			"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
+		},
+		Columns: []Column[socket]{
+			Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index | Optimized),
+			Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+
+				"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index | Optimized),
+			Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
+			Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
+				"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress).Asks(needName),
+			Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index | Optimized),
+			Text("remote_address", "idiag_dst: the peer's IP, wildcard when unconnected", (*socket).remoteAddress),
+			Int("remote_port", "idiag_dport in host byte order, 0 when unconnected; a netlink socket's ndiag_dst_portid", (*socket).remotePort).With(Index | Optimized),
+			Text("state", "idiag_state in psutil's names: ESTABLISHED, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT, CLOSE, CLOSE_WAIT, "+
+				"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
+				"osquery's process_open_sockets spells CLOSE as CLOSED. An SCTP association (the rows after an SCTP socket's own row, "+
+				"with the peer's address, as ss shows them) has SCTP's states: CLOSED, COOKIE_WAIT, COOKIE_ECHOED, ESTABLISHED, "+
+				"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index | Optimized).Selects(),
+			Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue).Asks(needQueues),
+			Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue).Asks(needQueues),
+			Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid).Asks(needUID),
+			BigInt("inode", "idiag_inode: the socket's inode (socket:[inode] in /proc/PID/fd); 0 for TIME_WAIT and request sockets", (*socket).inode),
+			Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins tcp_info", (*socket).cookie),
+			Text("interface", "idiag_if: the device the socket is bound to (SO_BINDTODEVICE), empty when none", (*socket).ifName).Needs(needIfName),
+			Int("pid", "The owning process (the lowest pid holding the socket, from /proc/PID/fd); -1 when unknown "+
+				"(no process holds it, it exited, or another user's process when not root)", (*socket).pid).Needs(needOwner).With(Index | Optimized),
+			Int("fd", "The descriptor of the socket in the owning process (the lowest), -1 when unknown", (*socket).fd).Needs(needOwner),
+			Text("process_name", "/proc/PID/comm of the owning process, empty when unknown", (*socket).processName).Needs(needOwner),
+			Col("unix_peer_inode", TypeBigInt, "UNIX_DIAG_PEER: the inode of a unix socket's peer, 0 when unconnected; NULL for other families", (*socket).unixPeerInode).Asks(needPeer),
+			Col("cgroup_id", TypeBigInt, cgroupIDDoc, (*socket).cgroupID),
+			Col("cgroup", TypeText, cgroupDoc, (*socket).cgroupPath),
+		},
+		Generate: generateSockets,
+	}
+})
 
 // generateSockets runs the dumps q needs and emits every socket they return.
 func generateSockets(ctx context.Context, q *Query, emit func(*socket) error) error {

@@ -45,49 +45,50 @@ func RegisterStatus(kind string, rows func(emit func(StatusRow) error) error) {
 }
 
 // netlinkqStatus is netlinkq_status: netlinkq's own counters.
-var netlinkqStatus = &Table[StatusRow]{
-	Name: "netlinkq_status",
-	Doc: "One row per counter set of netlinkq itself. Kind 'events': one row per event stream (netlink_socket_events, " +
-		"conntrack_events, netlink_events) and network namespace subscribed, with the events seen, lost by the kernel " +
-		"(ENOBUFS; sk_drops of the subscription socket), held in the buffer and the buffer's estimated memory. " +
-		"Read from netlinkq's memory: it costs no kernel request. The namespace columns select nothing here: " +
-		"every row is returned whatever namespace the query names.",
-	Examples: []string{
-		"SELECT kind, name, ns_inode, seen, lost, buffered, memory_bytes FROM netlinkq_status",
-		"SELECT name, lost FROM netlinkq_status WHERE kind = 'events' AND lost > 0",
-	},
-	Columns: []Column[StatusRow]{
-		Text("kind", "what the row counts: 'events' for an event subscription, 'requests' for the kernel requests this process made (name: dumps, proc_walks, snapshots_taken, snapshot_answers; the count in seen)", func(r *StatusRow) string { return r.Kind }),
-		Text("name", "the counter set: for kind 'events' the event table the subscription fills", func(r *StatusRow) string { return r.Name }),
-		Col("ns_inode", TypeBigInt, "the inode of the network namespace the row concerns (join with netlink_namespaces.inode); NULL for none", func(r *StatusRow) Value {
-			if r.NetNSInode == 0 {
-				return Null
+var netlinkqStatus = lazy("netlinkq_status", func() *Table[StatusRow] {
+	return &Table[StatusRow]{
+		Doc: "One row per counter set of netlinkq itself. Kind 'events': one row per event stream (netlink_socket_events, " +
+			"conntrack_events, netlink_events) and network namespace subscribed, with the events seen, lost by the kernel " +
+			"(ENOBUFS; sk_drops of the subscription socket), held in the buffer and the buffer's estimated memory. " +
+			"Read from netlinkq's memory: it costs no kernel request. The namespace columns select nothing here: " +
+			"every row is returned whatever namespace the query names.",
+		Examples: []string{
+			"SELECT kind, name, ns_inode, seen, lost, buffered, memory_bytes FROM netlinkq_status",
+			"SELECT name, lost FROM netlinkq_status WHERE kind = 'events' AND lost > 0",
+		},
+		Columns: []Column[StatusRow]{
+			Text("kind", "what the row counts: 'events' for an event subscription, 'requests' for the kernel requests this process made (name: dumps, proc_walks, snapshots_taken, snapshot_answers; the count in seen)", func(r *StatusRow) string { return r.Kind }),
+			Text("name", "the counter set: for kind 'events' the event table the subscription fills", func(r *StatusRow) string { return r.Name }),
+			Col("ns_inode", TypeBigInt, "the inode of the network namespace the row concerns (join with netlink_namespaces.inode); NULL for none", func(r *StatusRow) Value {
+				if r.NetNSInode == 0 {
+					return Null
+				}
+				return UintValue(r.NetNSInode)
+			}),
+			Text("ns_name", "the namespace as the configuration names it; empty for the host's and for one a query subscribed", func(r *StatusRow) string { return r.NetNSName }),
+			Uint("seen", "events buffered since `since`", func(r *StatusRow) uint64 { return r.Seen }),
+			Uint("lost", "events the kernel dropped since `since` (the subscription socket's sk_drops at each ENOBUFS)", func(r *StatusRow) uint64 { return r.Lost }),
+			Uint("buffered", "events held now (bounded by max_events, max_bytes and max_age)", func(r *StatusRow) uint64 { return r.Buffered }),
+			BigInt("memory_bytes", "the buffer's memory now, estimated: the events' sizes plus its slots, bytes", func(r *StatusRow) int64 { return r.MemoryBytes }),
+			BigInt("since", "when counting began, unix seconds", func(r *StatusRow) int64 { return r.Since.Unix() }),
+			Uint("undecoded", "messages received that could not be decoded (skipped)", func(r *StatusRow) uint64 { return r.Undecoded }),
+			Col("running", TypeInteger, "1 while the subscription socket is being read, 0 after it ended (see error)", func(r *StatusRow) Value { return BoolValue(r.Running) }),
+			Text("error", "the error that ended or prevented the subscription, empty for none", func(r *StatusRow) string { return r.Error }),
+		},
+		Generate: func(ctx context.Context, q *Query, emit func(*StatusRow) error) error {
+			statusSources.mu.Lock()
+			list := append([]statusSource(nil), statusSources.list...)
+			statusSources.mu.Unlock()
+			for _, src := range list {
+				err := src.rows(func(r StatusRow) error {
+					r.Kind = src.kind
+					return emit(&r)
+				})
+				if err != nil {
+					return err
+				}
 			}
-			return UintValue(r.NetNSInode)
-		}),
-		Text("ns_name", "the namespace as the configuration names it; empty for the host's and for one a query subscribed", func(r *StatusRow) string { return r.NetNSName }),
-		Uint("seen", "events buffered since `since`", func(r *StatusRow) uint64 { return r.Seen }),
-		Uint("lost", "events the kernel dropped since `since` (the subscription socket's sk_drops at each ENOBUFS)", func(r *StatusRow) uint64 { return r.Lost }),
-		Uint("buffered", "events held now (bounded by max_events, max_bytes and max_age)", func(r *StatusRow) uint64 { return r.Buffered }),
-		BigInt("memory_bytes", "the buffer's memory now, estimated: the events' sizes plus its slots, bytes", func(r *StatusRow) int64 { return r.MemoryBytes }),
-		BigInt("since", "when counting began, unix seconds", func(r *StatusRow) int64 { return r.Since.Unix() }),
-		Uint("undecoded", "messages received that could not be decoded (skipped)", func(r *StatusRow) uint64 { return r.Undecoded }),
-		Col("running", TypeInteger, "1 while the subscription socket is being read, 0 after it ended (see error)", func(r *StatusRow) Value { return BoolValue(r.Running) }),
-		Text("error", "the error that ended or prevented the subscription, empty for none", func(r *StatusRow) string { return r.Error }),
-	},
-	Generate: func(ctx context.Context, q *Query, emit func(*StatusRow) error) error {
-		statusSources.mu.Lock()
-		list := append([]statusSource(nil), statusSources.list...)
-		statusSources.mu.Unlock()
-		for _, src := range list {
-			err := src.rows(func(r StatusRow) error {
-				r.Kind = src.kind
-				return emit(&r)
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	},
-}
+			return nil
+		},
+	}
+})

@@ -3,6 +3,7 @@ package tables
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -11,9 +12,10 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
-// nftLabRuleset has base chains on every inet hook with policies, a named
-// interval set, a map, counters, ct state, NAT, dport sets, ranges, comments,
-// log, limit and reject.
+// nftLabRuleset has base chains on every inet hook with policies, a netdev
+// chain on lo, a named interval set, a map, counters, ct state, NAT (dnat,
+// snat, masquerade), dport sets, ranges, rule and chain comments, log, limit
+// and reject; nftLab adds iptables-nft rules, the issue's example among them.
 const nftLabRuleset = `
 table inet lab {
 	set blocked {
@@ -44,6 +46,7 @@ table inet lab {
 		jump sub
 	}
 	chain sub {
+		comment "jump target"
 		udp dport 9999 drop
 		return
 	}
@@ -66,6 +69,12 @@ table ip nat {
 		oifname "eth9" masquerade
 	}
 }
+table netdev nd {
+	chain ing {
+		type filter hook ingress device "lo" priority -5; policy accept;
+		comment "ingress on lo"
+	}
+}
 `
 
 // nftKnownDiffs are rules whose text differs from `nft -a list ruleset`
@@ -74,6 +83,8 @@ var nftKnownDiffs = map[string]string{
 	// nft 1.0.6 without libxtables drops xt expressions from its text; we
 	// show them (with -m comment's text) so that the rule is not misread.
 	`ip filter INPUT 3 udp dport 5353 xt match "comment" "mdns" counter packets 0 bytes 0 drop`: "ip filter INPUT 3 udp dport 5353 counter packets 0 bytes 0 drop",
+	// The issue's example: iptables-nft -A INPUT -p tcp --dport 22 -m comment --comment x -j ACCEPT.
+	`ip filter INPUT 4 tcp dport 22 xt match "comment" "x" counter packets 0 bytes 0 accept`: "ip filter INPUT 4 tcp dport 22 counter packets 0 bytes 0 accept",
 }
 
 func nftLab(t *testing.T) *nstest.NS {
@@ -86,6 +97,7 @@ func nftLab(t *testing.T) *nstest.NS {
 	{
 		ns.Run("iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT")
 		ns.Run("iptables-nft", "-A", "INPUT", "-p", "udp", "--dport", "5353", "-m", "comment", "--comment", "mdns", "-j", "DROP")
+		ns.Run("iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-m", "comment", "--comment", "x", "-j", "ACCEPT")
 		ns.Run("iptables-nft", "-A", "OUTPUT", "-o", "lo", "-j", "ACCEPT")
 	}
 	ns.Run("ping", "-c", "3", "-i", "0.01", "-W", "2", "127.0.0.1")
@@ -137,8 +149,6 @@ func nftListLines(t *testing.T, out string) []string {
 	return lines
 }
 
-var _ = json.Unmarshal
-
 // nftJSON is `nft -j list ruleset` decoded.
 func nftJSON(t *testing.T, ns *nstest.NS) []map[string]map[string]any {
 	t.Helper()
@@ -183,9 +193,38 @@ func TestNftablesRuleCountersMatchNftJSON(t *testing.T) {
 	}
 }
 
+// nftChainText reads what `nft -a list ruleset` prints of each chain and
+// `nft -j` (1.0.6) leaves out: its comment and device, by "family table chain".
+func nftChainText(out string) map[string][2]string {
+	got := map[string][2]string{}
+	var fam, table, chain string
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) > 2 && f[0] == "table":
+			fam, table, chain = f[1], f[2], ""
+		case len(f) > 1 && f[0] == "chain":
+			chain = f[1]
+			got[fam+" "+table+" "+chain] = [2]string{"<null>", "<null>"}
+		case chain != "" && len(f) > 1 && f[0] == "comment":
+			c := got[fam+" "+table+" "+chain]
+			c[0] = strings.Trim(strings.Join(f[1:], " "), `"`)
+			got[fam+" "+table+" "+chain] = c
+		case chain != "" && len(f) > 0 && f[0] == "type":
+			if i := slices.Index(f, "device"); i >= 0 && i+1 < len(f) {
+				c := got[fam+" "+table+" "+chain]
+				c[1] = strings.Trim(f[i+1], `"`)
+				got[fam+" "+table+" "+chain] = c
+			}
+		}
+	}
+	return got
+}
+
 func TestNftablesChainsMatchNftJSON(t *testing.T) {
 	ns := nftLab(t)
 	rows := tableRows(t, nftablesChains, ns.Open(), nil, nil)
+	text := nftChainText(ns.Run("nft", "-a", "list", "ruleset"))
 	var want, got []string
 	for _, o := range nftJSON(t, ns) {
 		c, ok := o["chain"]
@@ -198,37 +237,151 @@ func TestNftablesChainsMatchNftJSON(t *testing.T) {
 			}
 			return "<null>"
 		}
-		want = append(want, strings.Join([]string{cell("family"), cell("table"), cell("name"), cell("hook"), cell("prio"), cell("type"), cell("policy")}, " "))
+		flags := ""
+		if _, ok := c["hook"]; ok {
+			flags = "base"
+		}
+		extra := text[cell("family")+" "+cell("table")+" "+cell("name")]
+		want = append(want, strings.Join([]string{cell("family"), cell("table"), cell("name"), cell("handle"), cell("hook"), cell("prio"),
+			cell("type"), cell("policy"), flags, extra[0], extra[1]}, " "))
 	}
 	for _, r := range rows {
-		got = append(got, strings.Join([]string{r["family"], r["table"], r["chain"], r["hook"], r["priority"], r["type"], r["policy"]}, " "))
+		got = append(got, strings.Join([]string{r["family"], r["table"], r["chain"], r["handle"], r["hook"], r["priority"],
+			r["type"], r["policy"], r["flags"], r["comment"], r["device"]}, " "))
 	}
 	sort.Strings(want)
 	sort.Strings(got)
 	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("chains vs nft -j list ruleset and nft -a list ruleset (-want +got):\n%s", diff)
+	}
+	for _, w := range []string{"inet lab sub ", "netdev nd ing "} {
+		if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, w) && !strings.HasSuffix(l, "<null> <null>") }) {
+			t.Errorf("no comment or device on chain %q: %q", w, got)
+		}
+	}
+}
+
+// TestNftablesChainBinding: a chain bound to a rule (jump { ... }) is a
+// chain of its own with flags binding, and its rules are listed under it.
+func TestNftablesChainBinding(t *testing.T) {
+	nstest.NeedTool(t, "nft")
+	ns := nstest.New(t)
+	ns.Run("sh", "-c", "nft -f - <<'EOF'\ntable inet b {\n\tchain in {\n\t\ttype filter hook input priority 0;\n\t\ttcp dport 99 jump {\n\t\t\tudp dport 5 drop\n\t\t}\n\t}\n}\nEOF")
+	var chains, rules []string
+	for _, r := range tableRows(t, nftablesChains, ns.Open(), nil, []string{"chain", "flags"}) {
+		chains = append(chains, r["chain"]+" "+r["flags"])
+	}
+	for _, r := range tableRows(t, nftablesRules, ns.Open(), nil, []string{"chain", "rule"}) {
+		rules = append(rules, r["chain"]+": "+r["rule"])
+	}
+	sort.Strings(chains)
+	sort.Strings(rules)
+	bound := "__chain"
+	if len(chains) == 2 {
+		bound = strings.Fields(chains[0])[0]
+	}
+	if diff := cmp.Diff([]string{bound + " binding", "in base"}, chains); diff != "" {
 		t.Errorf("chains (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]string{bound + ": udp dport 5 drop", "in: tcp dport 99 jump " + bound}, rules); diff != "" {
+		t.Errorf("rules (-want +got):\n%s", diff)
+	}
+}
+
+// jsonSetElem is a set element of `nft -j` as nftables_sets prints it: a
+// value, a prefix {"prefix": {"addr", "len"}}, a range {"range": [a, b]},
+// a verdict {"drop": null}, or a map's [key, value].
+func jsonSetElem(v any) (key, data string) {
+	switch v := v.(type) {
+	case []any:
+		k, _ := jsonSetElem(v[0])
+		d, _ := jsonSetElem(v[1])
+		return k, d
+	case map[string]any:
+		if p, ok := v["prefix"].(map[string]any); ok {
+			return jsonText(p["addr"]) + "/" + jsonText(p["len"]), "<null>"
+		}
+		if r, ok := v["range"].([]any); ok {
+			return jsonText(r[0]) + "-" + jsonText(r[1]), "<null>"
+		}
+		if c, ok := v["concat"].([]any); ok {
+			var members []string
+			for _, m := range c {
+				k, _ := jsonSetElem(m)
+				members = append(members, k)
+			}
+			return strings.Join(members, " . "), "<null>"
+		}
+		for k, x := range v { // a verdict: {"accept": null}, {"jump": {"target": "c"}}
+			if m, ok := x.(map[string]any); ok {
+				return k + " " + jsonText(m["target"]), "<null>"
+			}
+			return k, "<null>"
+		}
+	}
+	return jsonText(v), "<null>"
 }
 
 func TestNftablesSetsMatchNft(t *testing.T) {
 	ns := nftLab(t)
+	ns.Run("nft", "add set inet lab empty { type ipv4_addr; }")
+	ns.Run("nft", "add set inet lab pairs { type ipv4_addr . inet_service; elements = { 10.0.0.1 . 22, 10.0.0.2 . 80 } }")
+	ns.Run("nft", "add set inet lab ranges { type ipv4_addr . inet_service; flags interval; elements = { 10.0.0.0/8 . 22-25, 192.168.1.1 . 53 } }")
+	ns.Run("nft", "add map inet lab verdicts { type ipv4_addr : verdict; elements = { 1.2.3.4 : drop, 1.2.3.5 : jump sub } }")
 	rows := tableRows(t, nftablesSets, ns.Open(), nil, nil)
-	var got []string
+	var got, want []string
 	for _, r := range rows {
-		got = append(got, strings.Join([]string{r["family"], r["table"], r["name"], r["type"], r["flags"], r["element"], r["data"]}, " "))
+		got = append(got, strings.Join([]string{r["family"], r["table"], r["name"], r["type"], r["data_type"], r["flags"], r["element"], r["data"]}, " "))
+	}
+	for _, o := range nftJSON(t, ns) {
+		s, ok := o["set"]
+		if !ok {
+			s, ok = o["map"]
+		}
+		if !ok {
+			continue
+		}
+		var flags []string
+		fl, _ := s["flags"].([]any)
+		for _, f := range fl {
+			flags = append(flags, jsonText(f))
+		}
+		dataType := "<null>"
+		if m, ok := s["map"]; ok {
+			dataType = jsonText(m)
+			flags = append(flags, "map")
+		}
+		typ := jsonText(s["type"])
+		if l, ok := s["type"].([]any); ok { // a concatenation
+			var names []string
+			for _, n := range l {
+				names = append(names, jsonText(n))
+			}
+			typ = strings.Join(names, " . ")
+		}
+		head := strings.Join([]string{jsonText(s["family"]), jsonText(s["table"]), jsonText(s["name"]), typ, dataType, strings.Join(flags, ",")}, " ")
+		elems, _ := s["elem"].([]any)
+		if len(elems) == 0 {
+			want = append(want, head+" <null> <null>")
+		}
+		for _, e := range elems {
+			k, d := jsonSetElem(e)
+			if pair, ok := e.([]any); ok {
+				k, _ = jsonSetElem(pair[0])
+				d, _ = jsonSetElem(pair[1])
+			}
+			want = append(want, head+" "+k+" "+d)
+		}
 	}
 	sort.Strings(got)
-	// What `nft list set` prints in the lab ruleset, one line per element.
-	want := []string{
-		"inet lab blocked ipv4_addr interval 10.0.0.0/8 <null>",
-		"inet lab blocked ipv4_addr interval 172.16.5.5 <null>",
-		"inet lab blocked ipv4_addr interval 192.168.1.10-192.168.1.20 <null>",
-		"inet lab portmap inet_service map 443 10.1.0.2",
-		"inet lab portmap inet_service map 80 10.1.0.1",
-		"inet lab ports inet_service interval 1000-2000 <null>",
-		"inet lab ports inet_service interval 8080 <null>",
-	}
+	sort.Strings(want)
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("set elements (-want +got):\n%s\nnft:\n%s", diff, ns.Run("nft", "list", "sets"))
+		t.Errorf("set elements vs nft -j list ruleset (-want +got):\n%s", diff)
+	}
+	// The interval set's ranges are merged back as nft prints them.
+	for _, e := range []string{"10.0.0.0/8", "192.168.1.10-192.168.1.20", "1000-2000"} {
+		if !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, " interval "+e+" ") }) {
+			t.Errorf("no interval element %s in %q", e, got)
+		}
 	}
 }

@@ -6,7 +6,7 @@ func All() []Interface { return registry }
 // Lookup returns the table called name, or nil.
 func Lookup(name string) Interface {
 	for _, t := range registry {
-		if t.Spec().Name == name {
+		if t.TableName() == name {
 			return t
 		}
 	}

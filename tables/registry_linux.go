@@ -12,6 +12,7 @@ var registry = []Interface{
 	tcpInfo,
 	netlinkNamespaces,
 	netlinkNeighbors, netlinkQdiscs, netlinkTclasses,
+	netlinkRoutes, netlinkRules, netlinkNexthops,
 	conntrackEntries, ipConntrackStat,
 	inet6Devconf, inetDevconf, inet6Stats, icmp6Stats, inet6Interfaces,
 	netlinkSocketEvents, conntrackEvents, netlinkEvents, netlinkqStatus,

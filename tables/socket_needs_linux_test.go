@@ -11,7 +11,7 @@ import (
 // packet dumps and tcp_info's idiag_ext bits follow the columns' needs.
 func TestSocketRequestFlags(t *testing.T) {
 	tests := []struct {
-		table  *Table[socket]
+		table  *lazyTable[socket]
 		column string
 		flags  []showFlag
 		want   uint32
@@ -39,9 +39,9 @@ func TestSocketRequestFlags(t *testing.T) {
 		{netlinkSockets, "local_address", inetExt, 0},
 	}
 	for _, tt := range tests {
-		t.Run(tt.table.Name+"/"+tt.column, func(t *testing.T) {
+		t.Run(tt.table.name+"/"+tt.column, func(t *testing.T) {
 			q := NewQuery(tt.table.Spec(), nil, []string{tt.column})
-			for i, c := range tt.table.Columns {
+			for i, c := range tt.table.table().Columns {
 				if q.usedAt(i) {
 					q.Needs |= uint64(c.Need)
 				}

@@ -152,6 +152,8 @@ func (s *Spec) Index(name string) int {
 
 // Interface is a table without its row type: what the hosts and the registry hold.
 type Interface interface {
+	// TableName is the table's SQL name; unlike Spec it costs nothing.
+	TableName() string
 	// Spec describes the table.
 	Spec() *Spec
 	// Run produces the rows for q. emit gets one row at a time as a slice
@@ -179,6 +181,9 @@ type Table[T any] struct {
 	once sync.Once
 	spec *Spec
 }
+
+// TableName is t.Name.
+func (t *Table[T]) TableName() string { return t.Name }
 
 // Spec describes the table: its columns, then pid_with_namespace and netns.
 func (t *Table[T]) Spec() *Spec {

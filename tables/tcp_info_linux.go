@@ -18,84 +18,85 @@ var inetExt = []showFlag{
 }
 
 // tcpInfo is tcp_info: the kernel's TCP internals for each TCP socket.
-var tcpInfo = &Table[socket]{
-	Name: "tcp_info",
-	Doc: "One row per TCP socket (IPv4 and IPv6) with the kernel's struct tcp_info (INET_DIAG_INFO), congestion control, " +
-		"socket memory (INET_DIAG_SKMEMINFO) and the other inet_diag attributes, what `ss -tieOm` prints. " +
-		"Each attribute is asked for only when a column the query uses needs it; a field the running kernel does not send " +
-		"(an older kernel's shorter tcp_info, TIME_WAIT and request sockets, which have none) is NULL. " +
-		"cookie joins netlink_sockets. Constraints on family, state and ports narrow the dump as in netlink_sockets.",
-	Examples: []string{
-		"SELECT local_address, local_port, remote_address, remote_port, rtt_us, snd_cwnd, congestion FROM tcp_info WHERE state = 'ESTABLISHED'",
-		"SELECT s.pid, s.process_name, t.bytes_acked, t.bytes_received FROM tcp_info t JOIN netlink_sockets s USING (cookie)",
-	},
-	Columns: Concat(
-		[]Column[socket]{
-			Text("cookie", "idiag_cookie: the kernel's socket cookie in decimal; joins netlink_sockets", (*socket).cookie),
-			Text("family", "Address family: inet or inet6 (idiag_family)", (*socket).familyName).With(Index | Optimized),
-			Text("local_address", "idiag_src: the local IP", (*socket).localAddress),
-			Int("local_port", "idiag_sport in host byte order", (*socket).localPort).With(Index | Optimized),
-			Text("remote_address", "idiag_dst: the peer's IP", (*socket).remoteAddress),
-			Int("remote_port", "idiag_dport in host byte order", (*socket).remotePort).With(Index | Optimized),
-			Text("state", "idiag_state in psutil's names (ESTABLISHED, LISTEN, TIME_WAIT, ...)", (*socket).stateName).With(Index | Optimized).Selects(),
-			BigInt("inode", "idiag_inode: the socket's inode, 0 for TIME_WAIT and request sockets", (*socket).inode),
+var tcpInfo = lazy("tcp_info", func() *Table[socket] {
+	return &Table[socket]{
+		Doc: "One row per TCP socket (IPv4 and IPv6) with the kernel's struct tcp_info (INET_DIAG_INFO), congestion control, " +
+			"socket memory (INET_DIAG_SKMEMINFO) and the other inet_diag attributes, what `ss -tieOm` prints. " +
+			"Each attribute is asked for only when a column the query uses needs it; a field the running kernel does not send " +
+			"(an older kernel's shorter tcp_info, TIME_WAIT and request sockets, which have none) is NULL. " +
+			"cookie joins netlink_sockets. Constraints on family, state and ports narrow the dump as in netlink_sockets.",
+		Examples: []string{
+			"SELECT local_address, local_port, remote_address, remote_port, rtt_us, snd_cwnd, congestion FROM tcp_info WHERE state = 'ESTABLISHED'",
+			"SELECT s.pid, s.process_name, t.bytes_acked, t.bytes_received FROM tcp_info t JOIN netlink_sockets s USING (cookie)",
 		},
-		tcpInfoColumns(),
-		[]Column[socket]{
-			Col("congestion", TypeText, "INET_DIAG_CONG: the congestion control algorithm (cubic, bbr, ...)", func(s *socket) Value {
-				if !s.inet.Has(netlinkx.INET_DIAG_CONG) {
-					return Null
-				}
-				return TextValue(string(s.inet.Cong))
-			}).Needs(needCong),
+		Columns: Concat(
+			[]Column[socket]{
+				Text("cookie", "idiag_cookie: the kernel's socket cookie in decimal; joins netlink_sockets", (*socket).cookie),
+				Text("family", "Address family: inet or inet6 (idiag_family)", (*socket).familyName).With(Index | Optimized),
+				Text("local_address", "idiag_src: the local IP", (*socket).localAddress),
+				Int("local_port", "idiag_sport in host byte order", (*socket).localPort).With(Index | Optimized),
+				Text("remote_address", "idiag_dst: the peer's IP", (*socket).remoteAddress),
+				Int("remote_port", "idiag_dport in host byte order", (*socket).remotePort).With(Index | Optimized),
+				Text("state", "idiag_state in psutil's names (ESTABLISHED, LISTEN, TIME_WAIT, ...)", (*socket).stateName).With(Index | Optimized).Selects(),
+				BigInt("inode", "idiag_inode: the socket's inode, 0 for TIME_WAIT and request sockets", (*socket).inode),
+			},
+			tcpInfoColumns(),
+			[]Column[socket]{
+				Col("congestion", TypeText, "INET_DIAG_CONG: the congestion control algorithm (cubic, bbr, ...)", func(s *socket) Value {
+					if !s.inet.Has(netlinkx.INET_DIAG_CONG) {
+						return Null
+					}
+					return TextValue(string(s.inet.Cong))
+				}).Needs(needCong),
+			},
+			skMemColumns(),
+			[]Column[socket]{
+				Col("shutdown", TypeText, "INET_DIAG_SHUTDOWN: the directions shut down (sk_shutdown): rd, wr, rdwr, or empty", func(s *socket) Value {
+					if !s.inet.Has(netlinkx.INET_DIAG_SHUTDOWN) {
+						return Null
+					}
+					return TextValue([...]string{"", "rd", "wr", "rdwr"}[s.inet.Shutdown&3])
+				}).Needs(needShutdown),
+				Col("tos", TypeInteger, "INET_DIAG_TOS: the IPv4 TOS byte of outgoing packets", func(s *socket) Value {
+					if !s.inet.Has(netlinkx.INET_DIAG_TOS) {
+						return Null
+					}
+					return IntValue(int64(s.inet.TOS))
+				}).Needs(needTOS),
+				Col("tclass", TypeInteger, "INET_DIAG_TCLASS: the IPv6 traffic class (IPv6 sockets only)", func(s *socket) Value {
+					if !s.inet.Has(netlinkx.INET_DIAG_TCLASS) {
+						return Null
+					}
+					return IntValue(int64(s.inet.TClass))
+				}).Needs(needTClass),
+				Col("mark", TypeBigInt, "INET_DIAG_MARK: sk_mark (SO_MARK); sent only to CAP_NET_ADMIN callers, NULL otherwise", func(s *socket) Value {
+					if !s.inet.Has(netlinkx.INET_DIAG_MARK) {
+						return Null
+					}
+					return IntValue(int64(s.inet.Mark))
+				}),
+				Col("cgroup_id", TypeUnsignedBigInt, "INET_DIAG_CGROUP_ID: the cgroup v2 id of the socket's creator (kernel 5.7+)", func(s *socket) Value {
+					if !s.inet.Has(netlinkx.INET_DIAG_CGROUP_ID) {
+						return Null
+					}
+					return UintValue(s.inet.CgroupID)
+				}),
+				Col("cgroup", TypeText, cgroupDoc, (*socket).cgroupPath),
+			},
+		),
+		Generate: func(ctx context.Context, q *Query, emit func(*socket) error) error {
+			p := planSockets(q)
+			if !p.proto("tcp") {
+				return nil
+			}
+			sq := &sockQuery{ctx: ctx, q: q}
+			return forInetDumps(p, uint8(showFlags(q, inetExt)), true, func(req netlinkx.InetDiagReq, bound bool) error {
+				req.NetNS = q.NetNS
+				return runInetDump(ctx, req, bound, sq, emit)
+			})
 		},
-		skMemColumns(),
-		[]Column[socket]{
-			Col("shutdown", TypeText, "INET_DIAG_SHUTDOWN: the directions shut down (sk_shutdown): rd, wr, rdwr, or empty", func(s *socket) Value {
-				if !s.inet.Has(netlinkx.INET_DIAG_SHUTDOWN) {
-					return Null
-				}
-				return TextValue([...]string{"", "rd", "wr", "rdwr"}[s.inet.Shutdown&3])
-			}).Needs(needShutdown),
-			Col("tos", TypeInteger, "INET_DIAG_TOS: the IPv4 TOS byte of outgoing packets", func(s *socket) Value {
-				if !s.inet.Has(netlinkx.INET_DIAG_TOS) {
-					return Null
-				}
-				return IntValue(int64(s.inet.TOS))
-			}).Needs(needTOS),
-			Col("tclass", TypeInteger, "INET_DIAG_TCLASS: the IPv6 traffic class (IPv6 sockets only)", func(s *socket) Value {
-				if !s.inet.Has(netlinkx.INET_DIAG_TCLASS) {
-					return Null
-				}
-				return IntValue(int64(s.inet.TClass))
-			}).Needs(needTClass),
-			Col("mark", TypeBigInt, "INET_DIAG_MARK: sk_mark (SO_MARK); sent only to CAP_NET_ADMIN callers, NULL otherwise", func(s *socket) Value {
-				if !s.inet.Has(netlinkx.INET_DIAG_MARK) {
-					return Null
-				}
-				return IntValue(int64(s.inet.Mark))
-			}),
-			Col("cgroup_id", TypeUnsignedBigInt, "INET_DIAG_CGROUP_ID: the cgroup v2 id of the socket's creator (kernel 5.7+)", func(s *socket) Value {
-				if !s.inet.Has(netlinkx.INET_DIAG_CGROUP_ID) {
-					return Null
-				}
-				return UintValue(s.inet.CgroupID)
-			}),
-			Col("cgroup", TypeText, cgroupDoc, (*socket).cgroupPath),
-		},
-	),
-	Generate: func(ctx context.Context, q *Query, emit func(*socket) error) error {
-		p := planSockets(q)
-		if !p.proto("tcp") {
-			return nil
-		}
-		sq := &sockQuery{ctx: ctx, q: q}
-		return forInetDumps(p, uint8(showFlags(q, inetExt)), true, func(req netlinkx.InetDiagReq, bound bool) error {
-			req.NetNS = q.NetNS
-			return runInetDump(ctx, req, bound, sq, emit)
-		})
-	},
-}
+	}
+})
 
 // tcpInfoColumns has one column per tagged field of netlinkx.TCPInfo, named
 // by its tag; each asks for INET_DIAG_INFO and is NULL when the kernel did

@@ -89,12 +89,12 @@ func New(ts []tables.Interface, o Options) (*Host, error) {
 	// Every module is registered before the first statement opens the
 	// connection: modernc adds modules to a connection when it opens.
 	for _, t := range ts {
-		spec := t.Spec()
-		h.tables[spec.Name] = t
-		h.modules[spec.Name] = fmt.Sprintf("netlinkq_%d_%s", seq, spec.Name)
-		if err := vtab.RegisterModule(db, h.modules[spec.Name], &module{table: t, host: h}); err != nil {
+		name := t.TableName() // not Spec: a table is built when a statement first names it
+		h.tables[name] = t
+		h.modules[name] = fmt.Sprintf("netlinkq_%d_%s", seq, name)
+		if err := vtab.RegisterModule(db, h.modules[name], &module{table: t, host: h}); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("register table %s: %w", spec.Name, err)
+			return nil, fmt.Errorf("register table %s: %w", name, err)
 		}
 	}
 	return h, nil

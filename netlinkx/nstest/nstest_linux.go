@@ -230,11 +230,11 @@ func (n *NS) Open() netlinkx.NetNS {
 	return ns
 }
 
-// Eventually retries check until it returns nil or two seconds pass, for
+// Eventually retries check until it returns nil or ten seconds pass (a loaded CI machine starts python slowly), for
 // state the kernel reaches asynchronously (DAD, carrier, TIME_WAIT).
 func Eventually(t testing.TB, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		err := check()
 		if err == nil {

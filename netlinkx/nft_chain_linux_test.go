@@ -1,0 +1,338 @@
+package netlinkx_test
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mdlayher/netlink"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// nftChainRuleset has what NFTA_CHAIN_* can carry: a regular chain with a
+// comment, base chains with a comment, a drop policy, a negative priority, a
+// netdev device, and a chain bound to a rule (nft's jump { ... }).
+const nftChainRuleset = `
+table inet t {
+	chain c {
+		comment "regular chain"
+		udp dport 9 drop
+	}
+	chain in {
+		type filter hook input priority filter; policy drop;
+		comment "base chain"
+		tcp dport 99 jump {
+			udp dport 5 drop
+		}
+		jump c
+	}
+}
+table ip nat {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+	}
+}
+table netdev nd {
+	chain ing {
+		type filter hook ingress device "lo" priority -5; policy accept;
+	}
+}
+`
+
+// nftChainExtras is what `nft -j` leaves out, by chain: comment, devices, flags.
+var nftChainExtras = map[string]string{
+	"inet t c":       `comment="regular chain" dev=[] flags=`,
+	"inet t in":      `comment="base chain" dev=[] flags=base`,
+	"inet t __chain": `comment="" dev=[] flags=binding`, // the kernel names it __chainN
+	"ip nat pre":     `comment="" dev=[] flags=base`,
+	"netdev nd ing":  `comment="" dev=[lo] flags=base`,
+}
+
+var nftFamilyNames = map[uint8]string{unix.NFPROTO_INET: "inet", unix.NFPROTO_IPV4: "ip", unix.NFPROTO_IPV6: "ip6", unix.NFPROTO_NETDEV: "netdev"}
+
+var nftHookNums = map[string]uint32{"prerouting": 0, "input": 1, "forward": 2, "output": 3, "postrouting": 4, "ingress": 0}
+
+// nftChainLine is c as `nft -j -a list chains` shows it: family table name
+// handle, and for a base chain hook priority type policy.
+func nftChainLine(c *netlinkx.NftChain) string {
+	l := fmt.Sprintf("%s %s %s %d", nftFamilyNames[c.Family], c.Table, c.Name, c.Handle)
+	if c.Hook != nil && c.Policy != nil {
+		l += fmt.Sprintf(" hook=%d prio=%d type=%s policy=%d", c.Hook.Num, c.Hook.Priority, c.Type, *c.Policy)
+	}
+	return l
+}
+
+// nftChainExtra is the part of c that nftChainExtras gives.
+func nftChainExtra(c *netlinkx.NftChain) string {
+	comment, _ := c.Comment()
+	dev := []string{}
+	if c.Hook != nil && c.Hook.Devices != nil {
+		dev = c.Hook.Devices
+	}
+	return fmt.Sprintf("comment=%q dev=%v flags=%s", comment, dev, c.FlagNames())
+}
+
+// nftJSONChainLines turns `nft -j -a list chains` into nftChainLine's lines, sorted.
+func nftJSONChainLines(t *testing.T, out string) []string {
+	t.Helper()
+	var doc struct {
+		Nftables []struct {
+			Chain *struct {
+				Family, Table, Name, Type, Hook, Policy string
+				Handle                                  uint64
+				Prio                                    int32
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("nft -j: %v", err)
+	}
+	var lines []string
+	for _, o := range doc.Nftables {
+		c := o.Chain
+		if c == nil {
+			continue
+		}
+		l := fmt.Sprintf("%s %s %s %d", c.Family, c.Table, c.Name, c.Handle)
+		if c.Hook != "" {
+			pol := map[string]int{"drop": netlinkx.NF_DROP, "accept": netlinkx.NF_ACCEPT}[c.Policy]
+			l += fmt.Sprintf(" hook=%d prio=%d type=%s policy=%d", nftHookNums[c.Hook], c.Prio, c.Type, pol)
+		}
+		lines = append(lines, l)
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// checkNftChains compares decoded chains with `nft -j -a list chains` (which
+// leaves out bound chains) and with nftChainExtras.
+func checkNftChains(t *testing.T, chains []netlinkx.NftChain, nftJSON string) {
+	t.Helper()
+	var got []string
+	extras := map[string]string{}
+	for i := range chains {
+		c := &chains[i]
+		key := nftFamilyNames[c.Family] + " " + c.Table + " " + c.Name
+		if c.Flags&netlinkx.NFT_CHAIN_BINDING != 0 {
+			key = strings.TrimRight(key, "0123456789")
+		} else {
+			got = append(got, nftChainLine(c))
+		}
+		extras[key] = nftChainExtra(c)
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(nftJSONChainLines(t, nftJSON), got); diff != "" {
+		t.Errorf("chains vs nft -j -a list chains (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(nftChainExtras, extras); diff != "" {
+		t.Errorf("comments, devices, flags (-want +got):\n%s", diff)
+	}
+}
+
+func nftChainNamespace(t *testing.T) *nstest.NS {
+	t.Helper()
+	nstest.NeedTool(t, "nft")
+	ns := nstest.New(t)
+	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+nftChainRuleset+"\nEOF")
+	return ns
+}
+
+func TestNftChainRecorded(t *testing.T) {
+	payloads, nftJSON := recorded(t, "nft", "chains")
+	var chains []netlinkx.NftChain
+	for _, p := range payloads {
+		c, err := netlinkx.DecodeNftChain(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chains = append(chains, c)
+	}
+	checkNftChains(t, chains, strings.Join(nftJSON, "\n"))
+}
+
+func TestNftChainLive(t *testing.T) {
+	ns := nftChainNamespace(t)
+	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNftChains(t, rs.Chains, ns.Run("nft", "-j", "-a", "list", "chains"))
+}
+
+// TestRecordNft re-records testdata/nft/chains with -record.
+func TestRecordNft(t *testing.T) {
+	if !*record {
+		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
+	}
+	recordNft(t, nftChainNamespace(t), unix.NFT_MSG_GETCHAIN, "chains", "nftChainRuleset", "nft", "-j", "-a", "list", "chains")
+}
+
+// recordNft writes testdata/nft/<name>.bin, the messages of an nf_tables dump
+// (msg: NFT_MSG_GET*, every family) in ns, and <name>.txt, saying how they
+// were made (ruleset names the test's constant) with the output of nftArgs
+// below `ss:`, the section name the reader shares with sock_diag.
+func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nftArgs ...string) {
+	t.Helper()
+	var bin []byte
+	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
+		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | msg,
+		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
+	}, func(h netlink.Header, b []byte) error {
+		var hdr [unix.NLMSG_HDRLEN]byte
+		binary.NativeEndian.PutUint32(hdr[0:4], uint32(unix.NLMSG_HDRLEN+len(b)))
+		binary.NativeEndian.PutUint16(hdr[4:6], uint16(h.Type))
+		binary.NativeEndian.PutUint16(hdr[6:8], uint16(h.Flags))
+		bin = append(append(bin, hdr[:]...), b...)
+		for len(bin)%4 != 0 {
+			bin = append(bin, 0)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
+	txt := fmt.Sprintf("uname -r: %s\n%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
+		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
+		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
+		rel, strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
+			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
+	base := filepath.Join("testdata", "nft", name)
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// nftUdata is libnftnl userdata: a u8 type, a u8 length, the value.
+func nftUdata(typ byte, v string) []byte { return append([]byte{typ, byte(len(v))}, v...) }
+
+func TestDecodeNftChain(t *testing.T) {
+	hdr := []byte{unix.NFPROTO_NETDEV, 0, 0x12, 0x34}
+	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
+	u64 := func(typ uint16, v uint64) []byte { return attr(typ, binary.BigEndian.AppendUint64(nil, v)...) }
+	drop := uint32(netlinkx.NF_DROP)
+	if _, err := netlinkx.DecodeNftChain(hdr[:3]); err == nil || err.Error() != "nfgenmsg: 3 bytes, want at least 4" {
+		t.Errorf("short nfgenmsg: error %v", err)
+	}
+	tests := []struct {
+		name    string
+		b       []byte // the attributes after hdr
+		want    netlinkx.NftChain
+		wantErr string
+	}{
+		{name: "header only"},
+		{name: "regular chain with comment, unknown attribute skipped",
+			b: cat(str(unix.NFTA_CHAIN_TABLE, "t"), u64(unix.NFTA_CHAIN_HANDLE, 7), str(unix.NFTA_CHAIN_NAME, "c"),
+				attr(unix.NFTA_CHAIN_USE, be32(1)...), attr(200, 1, 2, 3),
+				attr(netlinkx.NFTA_CHAIN_USERDATA, nftUdata(netlinkx.NFTNL_UDATA_CHAIN_COMMENT, "hi\x00")...)),
+			want: netlinkx.NftChain{Table: "t", Name: "c", Handle: 7, UserData: nftUdata(0, "hi\x00")}},
+		{name: "base chain, two devices and a prefix",
+			b: cat(str(unix.NFTA_CHAIN_NAME, "ing"),
+				attr(unix.NFTA_CHAIN_HOOK|unix.NLA_F_NESTED, cat(attr(unix.NFTA_HOOK_HOOKNUM, be32(0)...), attr(unix.NFTA_HOOK_PRIORITY, be32(uint32(0xfffffffb))...),
+					attr(netlinkx.NFTA_HOOK_DEVS|unix.NLA_F_NESTED, cat(str(netlinkx.NFTA_DEVICE_NAME, "lo"), str(netlinkx.NFTA_DEVICE_PREFIX, "eth"))...))...),
+				attr(unix.NFTA_CHAIN_POLICY, be32(netlinkx.NF_DROP)...), str(unix.NFTA_CHAIN_TYPE, "filter"),
+				attr(netlinkx.NFTA_CHAIN_FLAGS, be32(netlinkx.NFT_CHAIN_BASE|netlinkx.NFT_CHAIN_HW_OFFLOAD|1<<5)...)),
+			want: netlinkx.NftChain{Name: "ing", Hook: &netlinkx.NftHook{Num: 0, Priority: -5, Devices: []string{"lo", "eth*"}},
+				Policy: &drop, Type: "filter", Flags: netlinkx.NFT_CHAIN_BASE | netlinkx.NFT_CHAIN_HW_OFFLOAD | 1<<5}},
+		{name: "one device", b: cat(attr(unix.NFTA_CHAIN_HOOK, cat(attr(unix.NFTA_HOOK_HOOKNUM, be32(1)...), str(unix.NFTA_HOOK_DEV, "eth0"))...)),
+			want: netlinkx.NftChain{Hook: &netlinkx.NftHook{Num: 1, Devices: []string{"eth0"}}}},
+		{name: "handle not 64 bits", b: cat(str(unix.NFTA_CHAIN_NAME, "c"), attr(unix.NFTA_CHAIN_HANDLE, be32(7)...)),
+			wantErr: `nf_tables chain "" "c": netlink: attribute 2 is not a uint64; length: 4`},
+		{name: "priority short", b: attr(unix.NFTA_CHAIN_HOOK, attr(unix.NFTA_HOOK_PRIORITY, 1, 2)...),
+			wantErr: `nf_tables chain "" "": netlink: attribute 2 is not a int32; length: 2`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := netlinkx.DecodeNftChain(cat(hdr, tt.b))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.Family = unix.NFPROTO_NETDEV
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestNftChainFlagNames(t *testing.T) {
+	for flags, want := range map[uint32]string{0: "", netlinkx.NFT_CHAIN_BASE: "base", netlinkx.NFT_CHAIN_BINDING: "binding",
+		netlinkx.NFT_CHAIN_BASE | netlinkx.NFT_CHAIN_HW_OFFLOAD | 1<<5 | 1<<31: "base,hw_offload,0x20,0x80000000"} {
+		c := netlinkx.NftChain{Flags: flags}
+		if got := c.FlagNames(); got != want {
+			t.Errorf("FlagNames(%#x) = %q, want %q", flags, got, want)
+		}
+	}
+}
+
+func TestNftUserdataString(t *testing.T) {
+	tests := []struct {
+		name   string
+		udata  []byte
+		typ    byte
+		want   string
+		wantOK bool
+	}{
+		{"none", nil, 0, "", false},
+		{"comment", nftUdata(0, "x y\x00"), 0, "x y", true},
+		{"no NUL", nftUdata(0, "xy"), 0, "xy", true},
+		{"after another type", cat(nftUdata(1, "\x01\x00\x00\x00"), nftUdata(0, "c\x00")), 0, "c", true},
+		{"missing", nftUdata(1, "ab"), 0, "", false},
+		{"length past the end", []byte{0, 9, 'a'}, 0, "", false},
+		{"lone type byte", []byte{0}, 0, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := netlinkx.NftUserdataString(tt.udata, tt.typ)
+			if got != tt.want || ok != tt.wantOK {
+				t.Errorf("NftUserdataString = %q, %v; want %q, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func FuzzDecodeNftChain(f *testing.F) {
+	payloads, _ := recorded(f, "nft", "chains")
+	for _, p := range payloads {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := netlinkx.DecodeNftChain(b)
+		if err != nil {
+			return
+		}
+		_, _ = c.Comment()
+		_ = c.FlagNames()
+		_, _ = netlinkx.NftUserdataString(b, 0) // any bytes as userdata
+		// The decoder keeps nothing of b: scribbling on it changes nothing.
+		want := nftChainLine(&c) + " " + nftChainExtra(&c)
+		for i := range b {
+			b[i] ^= 0xff
+		}
+		if got := nftChainLine(&c) + " " + nftChainExtra(&c); got != want {
+			t.Fatalf("decoded chain aliases its input: %q became %q", want, got)
+		}
+	})
+}

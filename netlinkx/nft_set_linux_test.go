@@ -1,0 +1,222 @@
+package netlinkx_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// nftSetRuleset has sets and maps of each kind NFTA_SET_* describes: an
+// interval set, a concatenation, a dynamic set with timeouts, a constant
+// set, a value map, a verdict map, and an anonymous set.
+const nftSetRuleset = `
+table inet s {
+	set blocked { type ipv4_addr; flags interval; elements = { 10.0.0.0/8, 192.168.1.10-192.168.1.20 } }
+	set svc { type ipv4_addr . inet_service; elements = { 10.0.0.1 . 22 } }
+	set seen { type ipv6_addr; flags dynamic,timeout; timeout 1m; }
+	set fixed { type inet_service; flags constant; elements = { 53 } }
+	map nat4 { type inet_service : ipv4_addr; elements = { 80 : 10.1.0.1 } }
+	map verdicts { type ifname : verdict; elements = { "lo" : accept, "eth0" : jump c } }
+	chain c { tcp dport { 1, 2 } drop; }
+}
+`
+
+// nftSetFlagNames are the NFTA_SET_FLAGS bits `nft -j` (1.0.6) lists; it
+// leaves out dynamic (NFT_SET_EVAL) and says map by a "map" key.
+var nftSetFlagNames = []struct {
+	bit  uint32
+	name string
+}{{unix.NFT_SET_CONSTANT, "constant"}, {unix.NFT_SET_INTERVAL, "interval"}, {unix.NFT_SET_TIMEOUT, "timeout"}}
+
+// nftSetLine is s as nftJSONSetLines prints a set, or "" for an anonymous set, which `nft -j` shows inline.
+func nftSetLine(s *netlinkx.NftSet) string {
+	if s.Flags&unix.NFT_SET_ANONYMOUS != 0 {
+		return ""
+	}
+	var flags []string
+	for _, f := range nftSetFlagNames {
+		if s.Flags&f.bit != 0 {
+			flags = append(flags, f.name)
+		}
+	}
+	return fmt.Sprintf("%s %s %s type=%q map=%q flags=%v", nftFamilyNames[s.Family], s.Table, s.Name, s.KeyTypeName(), s.DataTypeName(), flags)
+}
+
+// nftJSONSetLines turns the sets and maps of `nft -j list ruleset` into nftSetLine's lines, sorted.
+func nftJSONSetLines(t *testing.T, out string) []string {
+	t.Helper()
+	var doc struct {
+		Nftables []map[string]struct {
+			Family, Table, Name, Map string
+			Type                     any // a name, or a list for a concatenation
+			Flags                    []string
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("nft -j: %v", err)
+	}
+	var lines []string
+	for _, o := range doc.Nftables {
+		for _, kind := range []string{"set", "map"} {
+			s, ok := o[kind]
+			if !ok {
+				continue
+			}
+			typ := fmt.Sprint(s.Type)
+			if l, ok := s.Type.([]any); ok {
+				var names []string
+				for _, n := range l {
+					names = append(names, fmt.Sprint(n))
+				}
+				typ = strings.Join(names, " . ")
+			}
+			lines = append(lines, fmt.Sprintf("%s %s %s type=%q map=%q flags=%v", s.Family, s.Table, s.Name, typ, s.Map, s.Flags))
+		}
+	}
+	slices.Sort(lines)
+	return lines
+}
+
+// checkNftSets compares sets with `nft -j list ruleset`, and the verdict
+// map's elements with what nft prints.
+func checkNftSets(t *testing.T, sets []netlinkx.NftSet, nftJSON string) {
+	t.Helper()
+	var got []string
+	anonymous := 0
+	for i := range sets {
+		if l := nftSetLine(&sets[i]); l != "" {
+			got = append(got, l)
+		} else {
+			anonymous++
+		}
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff(nftJSONSetLines(t, nftJSON), got); diff != "" {
+		t.Errorf("sets vs nft -j list ruleset (-want +got):\n%s", diff)
+	}
+	if anonymous != 1 {
+		t.Errorf("%d anonymous sets, want 1 (tcp dport { 1, 2 })", anonymous)
+	}
+}
+
+func TestNftSetRecorded(t *testing.T) {
+	payloads, nftJSON := recorded(t, "nft", "sets")
+	var sets []netlinkx.NftSet
+	for _, p := range payloads {
+		s, err := netlinkx.DecodeNftSet(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets = append(sets, s)
+	}
+	checkNftSets(t, sets, strings.Join(nftJSON, "\n"))
+}
+
+func nftSetNamespace(t *testing.T) *nstest.NS {
+	t.Helper()
+	nstest.NeedTool(t, "nft")
+	ns := nstest.New(t)
+	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+nftSetRuleset+"\nEOF")
+	return ns
+}
+
+func TestNftSetLive(t *testing.T) {
+	ns := nftSetNamespace(t)
+	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNftSets(t, rs.Sets, ns.Run("nft", "-j", "list", "ruleset"))
+	var elems []string
+	for i := range rs.Sets {
+		if n := rs.Sets[i].Name; n == "verdicts" || n == "svc" {
+			for _, e := range netlinkx.RenderNftSetElements(&rs.Sets[i]) {
+				elems = append(elems, n+" "+e.Key+" : "+e.Data)
+			}
+		}
+	}
+	slices.Sort(elems)
+	if diff := cmp.Diff([]string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems); diff != "" {
+		t.Errorf("verdict map and concatenation elements (-want +got):\n%s", diff)
+	}
+}
+
+// TestRecordNftSets re-records testdata/nft/sets with -record.
+func TestRecordNftSets(t *testing.T) {
+	if !*record {
+		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
+	}
+	recordNft(t, nftSetNamespace(t), unix.NFT_MSG_GETSET, "sets", "nftSetRuleset", "nft", "-j", "list", "ruleset")
+}
+
+func TestDecodeNftSet(t *testing.T) {
+	hdr := []byte{unix.NFPROTO_INET, 0, 0, 1}
+	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
+	tests := []struct {
+		name    string
+		b       []byte // after hdr
+		want    netlinkx.NftSet
+		wantErr string
+	}{
+		{name: "header only", want: netlinkx.NftSet{Family: unix.NFPROTO_INET}},
+		{name: "verdict map, unknown attribute skipped",
+			b: cat(str(unix.NFTA_SET_TABLE, "t"), str(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, be32(unix.NFT_SET_MAP)...),
+				attr(unix.NFTA_SET_KEY_TYPE, be32(41)...), attr(unix.NFTA_SET_KEY_LEN, be32(16)...), attr(200, 1),
+				attr(unix.NFTA_SET_DATA_TYPE, be32(unix.NFT_DATA_VERDICT)...)),
+			want: netlinkx.NftSet{Family: unix.NFPROTO_INET, Table: "t", Name: "m", Flags: unix.NFT_SET_MAP, KeyType: 41, DataType: unix.NFT_DATA_VERDICT}},
+		{name: "flags short", b: cat(str(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, 1, 2)),
+			wantErr: `nf_tables set "" "m": netlink: attribute 3 is not a uint32; length: 2`},
+	}
+	if _, err := netlinkx.DecodeNftSet(hdr[:1]); err == nil {
+		t.Errorf("short nfgenmsg: no error")
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := netlinkx.DecodeNftSet(cat(hdr, tt.b))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, s); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	m := netlinkx.NftSet{Flags: unix.NFT_SET_MAP, KeyType: 41, DataType: unix.NFT_DATA_VERDICT}
+	if k, d := m.KeyTypeName(), m.DataTypeName(); k != "ifname" || d != "verdict" {
+		t.Errorf("verdict map types %q : %q, want ifname : verdict", k, d)
+	}
+}
+
+func FuzzDecodeNftSet(f *testing.F) {
+	payloads, _ := recorded(f, "nft", "sets")
+	for _, p := range payloads {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := netlinkx.DecodeNftSet(b)
+		if err != nil {
+			return
+		}
+		want := nftSetLine(&s)
+		for i := range b {
+			b[i] ^= 0xff
+		}
+		if got := nftSetLine(&s); got != want {
+			t.Fatalf("decoded set aliases its input: %q became %q", want, got)
+		}
+	})
+}

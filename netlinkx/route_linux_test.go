@@ -1,0 +1,458 @@
+package netlinkx_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/mdlayher/netlink"
+	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
+)
+
+// routeAddr is an address on a decoded line, "-" when not sent.
+func routeAddr(a netip.Addr) string {
+	if !a.IsValid() {
+		return "-"
+	}
+	return a.String()
+}
+
+// routeLine is a decoded RTM_NEWROUTE on one line, as the .txt files keep it.
+func routeLine(m *netlinkx.RouteMessage) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "fam=%d table=%s dst=%s/%d type=%s proto=%s scope=%s flags=%s", m.Family, netlinkx.RouteTableName(m.TableID()),
+		routeAddr(m.Dst), m.DstLen, netlinkx.RouteTypeName(m.Type), netlinkx.RouteProtocolName(m.Protocol),
+		netlinkx.ScopeName(m.Scope), netlinkx.RouteFlags(m.Flags))
+	if m.Src.IsValid() || m.SrcLen != 0 {
+		fmt.Fprintf(&b, " from=%s/%d", routeAddr(m.Src), m.SrcLen)
+	}
+	if m.TOS != 0 {
+		fmt.Fprintf(&b, " tos=%#x", m.TOS)
+	}
+	if m.PrefSrc.IsValid() {
+		fmt.Fprintf(&b, " prefsrc=%s", m.PrefSrc)
+	}
+	if m.Gateway.IsValid() || m.Via.IsValid() {
+		fmt.Fprintf(&b, " gw=%s via=%s", routeAddr(m.Gateway), routeAddr(m.Via))
+	}
+	if m.Oif != 0 || m.Iif != 0 {
+		fmt.Fprintf(&b, " oif=%d iif=%d", m.Oif, m.Iif)
+	}
+	if m.HasPriority {
+		fmt.Fprintf(&b, " metric=%d", m.Priority)
+	}
+	if m.NHID != 0 {
+		fmt.Fprintf(&b, " nhid=%d", m.NHID)
+	}
+	if m.Flow != 0 {
+		fmt.Fprintf(&b, " realms=%s", netlinkx.RouteRealms(m.Flow))
+	}
+	if m.HasPref {
+		fmt.Fprintf(&b, " pref=%s", netlinkx.RoutePrefName(m.Pref))
+	}
+	if m.HasCacheInfo && m.CacheInfo.Expires != 0 {
+		b.WriteString(" expires")
+	}
+	for _, x := range []struct {
+		name string
+		rtax int
+	}{{"mtu", unix.RTAX_MTU}, {"advmss", unix.RTAX_ADVMSS}, {"hoplimit", unix.RTAX_HOPLIMIT}, {"initcwnd", unix.RTAX_INITCWND}, {"initrwnd", unix.RTAX_INITRWND}} {
+		if v, ok := m.Metric(x.rtax); ok {
+			fmt.Fprintf(&b, " %s=%d", x.name, v)
+		}
+	}
+	if m.CCAlgo != nil {
+		fmt.Fprintf(&b, " congctl=%s", m.CCAlgo)
+	}
+	for i, nh := range m.Multipath {
+		fmt.Fprintf(&b, " [%d gw=%s via=%s if=%d weight=%d flags=%s", i, routeAddr(nh.Gateway), routeAddr(nh.Via), nh.Ifindex, nh.Weight(),
+			netlinkx.RouteFlags(uint32(nh.Flags)))
+		if nh.Flow != 0 {
+			fmt.Fprintf(&b, " realms=%s", netlinkx.RouteRealms(nh.Flow))
+		}
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// TestRouteMessageTestdata decodes each recorded RTM_NEWROUTE and compares
+// it with the line decoded at recording time (checked then against `ip -j
+// route show table all` by the tables tests).
+func TestRouteMessageTestdata(t *testing.T) {
+	nstest.NeedLittleEndian(t)
+	files, _ := filepath.Glob("testdata/rtnl_route/*.bin")
+	if len(files) < 10 {
+		t.Fatalf("%d files in testdata/rtnl_route, want the recorded set", len(files))
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			var m netlinkx.RouteMessage
+			if err := m.UnmarshalBinary(lkMust(os.ReadFile(f))); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(decodedLine(t, f), routeLine(&m)); diff != "" {
+				t.Errorf("(-recorded +decoded):\n%s", diff)
+			}
+		})
+	}
+}
+
+// diffRoute is what both our decoder and rtnetlink's read from an RTM_NEWROUTE.
+type diffRoute struct {
+	Family, DstLen, Protocol, Type uint8
+	Table, Oif, Priority           uint32
+	Dst, PrefSrc, Gateway          string
+	MTU, AdvMSS, InitCwnd          uint32
+	Paths                          []string
+}
+
+// TestRouteDecoderAgreesWithRtnetlink decodes every recorded RTM_NEWROUTE
+// with ours and with jsimonetti/rtnetlink v2 (which the event stream used
+// before) and compares what both read.
+func TestRouteDecoderAgreesWithRtnetlink(t *testing.T) {
+	nstest.NeedLittleEndian(t)
+	files, _ := filepath.Glob("testdata/rtnl_route/*.bin")
+	if len(files) == 0 {
+		t.Fatal("no recorded routes")
+	}
+	str := func(ip net.IP) string {
+		if ip == nil {
+			return "-"
+		}
+		return addrOfIP(ip).String()
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b := lkMust(os.ReadFile(f))
+			var theirs rtnetlink.RouteMessage
+			if err := theirs.UnmarshalBinary(b); err != nil {
+				t.Skipf("rtnetlink cannot decode it: %v", err)
+			}
+			var ours netlinkx.RouteMessage
+			if err := ours.UnmarshalBinary(b); err != nil {
+				t.Fatal(err)
+			}
+			a := theirs.Attributes
+			want := diffRoute{Family: theirs.Family, DstLen: theirs.DstLength, Protocol: theirs.Protocol, Type: theirs.Type,
+				Table: a.Table, Oif: a.OutIface, Priority: a.Priority, Dst: str(a.Dst), PrefSrc: str(a.Src), Gateway: str(a.Gateway)}
+			if a.Metrics != nil {
+				want.MTU, want.AdvMSS, want.InitCwnd = a.Metrics.MTU, a.Metrics.AdvMSS, a.Metrics.InitCwnd
+			}
+			for _, nh := range a.Multipath {
+				want.Paths = append(want.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", str(nh.Gateway), nh.Hop.IfIndex, nh.Hop.Hops, nh.Hop.Flags))
+			}
+			got := diffRoute{Family: ours.Family, DstLen: ours.DstLen, Protocol: ours.Protocol, Type: ours.Type,
+				Table: ours.TableID(), Oif: ours.Oif, Priority: ours.Priority, Dst: routeAddr(ours.Dst), PrefSrc: routeAddr(ours.PrefSrc), Gateway: routeAddr(ours.Gateway)}
+			got.MTU, _ = ours.Metric(unix.RTAX_MTU)
+			got.AdvMSS, _ = ours.Metric(unix.RTAX_ADVMSS)
+			got.InitCwnd, _ = ours.Metric(unix.RTAX_INITCWND)
+			for _, nh := range ours.Multipath {
+				got.Paths = append(got.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", routeAddr(nh.Gateway), nh.Ifindex, nh.Hops, nh.Flags))
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-rtnetlink +ours):\n%s", diff)
+			}
+		})
+	}
+}
+
+// addrOfIP is a net.IP as a netip.Addr of its own length.
+func addrOfIP(ip net.IP) netip.Addr {
+	a, _ := netip.AddrFromSlice(ip)
+	return a
+}
+
+// rtmsg builds an RTM_NEWROUTE payload.
+func rtmsg(family, dstLen, table, typ uint8, flags uint32, attrs ...[]byte) []byte {
+	b := []byte{family, dstLen, 0, 0, table, unix.RTPROT_STATIC, unix.RT_SCOPE_UNIVERSE, typ}
+	b = binary.NativeEndian.AppendUint32(b, flags)
+	for _, a := range attrs {
+		b = append(b, a...)
+	}
+	return b
+}
+
+// rtnh builds one struct rtnexthop with its attributes.
+func rtnh(flags, hops uint8, ifindex int32, attrs ...[]byte) []byte {
+	var body []byte
+	for _, a := range attrs {
+		body = append(body, a...)
+	}
+	b := binary.NativeEndian.AppendUint16(nil, uint16(8+len(body)))
+	b = append(b, flags, hops)
+	b = binary.NativeEndian.AppendUint32(b, uint32(ifindex))
+	return append(b, body...)
+}
+
+// rtvia builds struct rtvia.
+func rtvia(a netip.Addr) []byte {
+	fam := uint16(unix.AF_INET)
+	if a.Is6() {
+		fam = unix.AF_INET6
+	}
+	return append(binary.NativeEndian.AppendUint16(nil, fam), a.AsSlice()...)
+}
+
+func TestRouteMessageUnmarshal(t *testing.T) {
+	v4 := func(s string) []byte { return netip.MustParseAddr(s).AsSlice() }
+	ci := make([]byte, 32)
+	binary.NativeEndian.PutUint32(ci[8:12], 30000) // rta_expires: 300 s
+	metrics := append(lkNLA(unix.RTAX_MTU, lkU32(1400)), lkNLA(unix.RTAX_CC_ALGO, []byte("reno\x00"))...)
+	metrics = append(metrics, lkNLA(40, lkU32(7))...) // an RTAX_* beyond what is kept
+	multipath := append(rtnh(unix.RTNH_F_ONLINK, 0, 3, lkNLA(unix.RTA_GATEWAY, v4("10.1.0.2")), lkNLA(unix.RTA_FLOW, lkU32(7))),
+		rtnh(0, 2, 4, lkNLA(unix.RTA_VIA, rtvia(netip.MustParseAddr("2001:db8::2"))), lkNLA(99, []byte{1}))...)
+	tests := []struct {
+		name, want, wantErr string
+		b                   []byte
+	}{
+		{name: "short", b: make([]byte, 11), wantErr: "rtmsg: 11 bytes"},
+		{name: "dst of 5 bytes", b: rtmsg(unix.AF_INET, 24, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_DST, []byte{1, 2, 3, 4, 5})), wantErr: "address of 5 bytes"},
+		{name: "short cacheinfo", b: rtmsg(unix.AF_INET6, 64, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_CACHEINFO, ci[:16])), wantErr: "attribute 12: 16 bytes, want at least 32"},
+		{name: "short via", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_VIA, []byte{2})), wantErr: "RTA_VIA: 1 bytes"},
+		{name: "rtnexthop too short", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, []byte{4, 0, 0, 0})), wantErr: "rtnexthop of 4 bytes"},
+		{name: "rtnh_len beyond the attribute", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, []byte{16, 0, 0, 0, 3, 0, 0, 0})), wantErr: "rtnh_len 16 with 8 bytes left"},
+		{name: "short metric", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_METRICS, lkNLA(unix.RTAX_MTU, []byte{1, 2}))), wantErr: "RTA_METRICS: attribute 2: 2 bytes, want 4"},
+		{name: "attribute beyond the message", b: append(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0), 12, 0, 1, 0, 10, 0), wantErr: "length 12 with 6 bytes left"},
+		{name: "bad path gateway", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, rtnh(0, 0, 3, lkNLA(unix.RTA_GATEWAY, []byte{1, 2, 3})))), wantErr: "RTA_MULTIPATH path 0"},
+		{name: "default route, table only in rtm_table", b: rtmsg(unix.AF_INET, 0, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_GATEWAY, v4("10.0.0.1")), lkNLA(unix.RTA_OIF, lkU32(2))),
+			want: "fam=2 table=main dst=-/0 type=unicast proto=static scope=global flags= gw=10.0.0.1 via=- oif=2 iif=0"},
+		{name: "table above 255 in RTA_TABLE, metrics, cacheinfo, flags, unknown attribute skipped", b: rtmsg(unix.AF_INET6, 64, unix.RT_TABLE_COMPAT, unix.RTN_UNICAST, unix.RTNH_F_LINKDOWN|unix.RTM_F_OFFLOAD|0x80000,
+			lkNLA(unix.RTA_TABLE, lkU32(1000)), lkNLA(unix.RTA_DST, netip.MustParseAddr("2001:db8:5::").AsSlice()), lkNLA(unix.RTA_PRIORITY, lkU32(50)),
+			lkNLA(unix.RTA_PREF, []byte{netlinkx.ICMPV6_ROUTER_PREF_HIGH}), lkNLA(unix.RTA_CACHEINFO, ci), lkNLA(unix.RTA_METRICS, metrics), lkNLA(200, []byte{1, 2})),
+			want: "fam=10 table=1000 dst=2001:db8:5::/64 type=unicast proto=static scope=global flags=linkdown,rt_offload,0x80000 metric=50 pref=high expires mtu=1400 congctl=reno"},
+		{name: "multipath with onlink, realm, via and an unknown attribute", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0,
+			lkNLA(unix.RTA_DST, v4("10.50.0.0")), lkNLA(netlinkx.RTA_NH_ID, lkU32(30)), lkNLA(unix.RTA_MULTIPATH, multipath)),
+			want: "fam=2 table=main dst=10.50.0.0/16 type=unicast proto=static scope=global flags= nhid=30 [0 gw=10.1.0.2 via=- if=3 weight=1 flags=onlink realms=7] [1 gw=- via=2001:db8::2 if=4 weight=3 flags=]"},
+		{name: "blackhole", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_BLACKHOLE, 0, lkNLA(unix.RTA_DST, v4("10.70.0.0")), lkNLA(unix.RTA_FLOW, lkU32(3<<16|4))),
+			want: "fam=2 table=main dst=10.70.0.0/16 type=blackhole proto=static scope=global flags= realms=3/4"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m netlinkx.RouteMessage
+			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
+				return
+			}
+			if diff := cmp.Diff(tt.want, routeLine(&m)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("reused message keeps nothing of the last", func(t *testing.T) {
+		var m netlinkx.RouteMessage
+		if err := m.UnmarshalBinary(tests[len(tests)-2].b); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.UnmarshalBinary(tests[len(tests)-1].b); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tests[len(tests)-1].want, routeLine(&m)); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
+func FuzzRouteMessage(f *testing.F) {
+	fuzzFiles(f, "rtnl_route")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m netlinkx.RouteMessage
+		if m.UnmarshalBinary(b) != nil {
+			return
+		}
+		line := routeLine(&m)
+		// Decoding depends on nothing but b: a copy decodes the same, into a
+		// message reused from another decode too.
+		var m2 netlinkx.RouteMessage
+		_ = m2.UnmarshalBinary(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, rtnh(0, 0, 3))))
+		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
+			t.Fatalf("copy fails: %v", err)
+		}
+		if l2 := routeLine(&m2); l2 != line {
+			t.Fatalf("copy decodes %q, original %q", l2, line)
+		}
+	})
+}
+
+// TestRecordRoutes re-records testdata/rtnl_route with -record from a
+// namespace filled by nstest's RouteLab. Link-local routes, whose
+// addresses are random, are left out.
+func TestRecordRoutes(t *testing.T) {
+	if !*record {
+		t.Skip("run with -record to re-record testdata")
+	}
+	ns := nstest.New(t)
+	cmds := ns.RouteLab()
+	fd := ns.Open()
+	uname := strings.TrimSpace(string(lkMust(exec.Command("uname", "-r").Output())))
+	header := fmt.Sprintf("uname -r: %s\nrecorded by `go test ./netlinkx -run TestRecordRoutes -record` in a namespace built with:\n  %s\n",
+		uname, strings.Join(cmds, "\n  "))
+	shown := "ip -j route show table all:\n" + ns.Run("ip", "-j", "route", "show", "table", "all")
+	if err := os.MkdirAll(filepath.Join("testdata", "rtnl_route"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, b := range rawDump(t, fd, unix.RTM_GETROUTE, unix.RTM_NEWROUTE, make([]byte, 12)) {
+		var m netlinkx.RouteMessage
+		if err := m.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		if m.Family != unix.AF_INET && m.Family != unix.AF_INET6 || m.Dst.IsLinkLocalUnicast() || m.Dst.IsMulticast() {
+			continue
+		}
+		dst := fmt.Sprintf("%s_%d", m.Dst, m.DstLen)
+		if !m.Dst.IsValid() {
+			dst = fmt.Sprintf("default%d", m.Family)
+		}
+		name := fmt.Sprintf("%s_%s_%s", netlinkx.RouteTableName(m.TableID()), netlinkx.RouteTypeName(m.Type), dst)
+		name = strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
+		if seen[name]++; seen[name] > 1 {
+			name += fmt.Sprintf("_%d", seen[name])
+		}
+		txt := header + "\n" + shown + "\n# decoded\n" + routeLine(&m) + "\n"
+		if err := lkWriteCase(filepath.Join("testdata", "rtnl_route", name), b, txt); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// strictDump returns the payloads of the RTM_NEWROUTE replies to a
+// strictly checked route dump request.
+func strictDump(t *testing.T, ns netlinkx.NetNS, data []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETROUTE,
+		Flags: unix.NLM_F_DUMP, Data: data, Strict: true},
+		func(h netlink.Header, b []byte) error {
+			if h.Type == unix.RTM_NEWROUTE {
+				out = append(out, bytes.Clone(b))
+			}
+			return nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestDumpRouteRequests checks each narrowing of a route dump against the
+// routes of RouteLab: that the kernel itself filters by RTA_TABLE,
+// RTA_OIF and rtm_protocol under strict checking, and that DumpRoutes returns for each
+// request exactly the routes of a full dump that match it.
+func TestDumpRouteRequests(t *testing.T) {
+	ns := nstest.New(t)
+	ns.RouteLab()
+	fd := ns.Open()
+	var r1 uint32
+	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/r1/ifindex"), "%d", &r1); err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	err := netlinkx.DumpRoutes(context.Background(), netlinkx.RouteRequest{NetNS: fd}, func(m *netlinkx.RouteMessage) error {
+		all = append(all, routeLine(m))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("kernel filters by RTA_TABLE, RTA_OIF and rtm_protocol", func(t *testing.T) {
+		hdr := rtmsg(unix.AF_INET, 0, 100, 0, 0)
+		hdr[5], hdr[6], hdr[7] = 0, 0, 0 // strict checking refuses a protocol, scope or type it does not filter by
+		byTable := strictDump(t, fd, append(hdr, lkNLA(unix.RTA_TABLE, lkU32(100))...))
+		byOif := strictDump(t, fd, append(rtmsg(unix.AF_INET6, 0, 0, 0, 0)[:4:4], append(make([]byte, 8), lkNLA(unix.RTA_OIF, lkU32(r1))...)...))
+		full := strictDump(t, fd, make([]byte, 12))
+		for _, b := range byTable {
+			var m netlinkx.RouteMessage
+			if err := m.UnmarshalBinary(b); err != nil || m.TableID() != 100 || m.Family != unix.AF_INET {
+				t.Errorf("RTA_TABLE 100 gave %s (%v)", routeLine(&m), err)
+			}
+		}
+		for _, b := range byOif {
+			var m netlinkx.RouteMessage
+			if err := m.UnmarshalBinary(b); err != nil || !m.UsesLink(r1) || m.Family != unix.AF_INET6 {
+				t.Errorf("RTA_OIF %d gave %s (%v)", r1, routeLine(&m), err)
+			}
+		}
+		hdr = make([]byte, 12)
+		hdr[5] = unix.RTPROT_DHCP
+		byProto := strictDump(t, fd, hdr)
+		for _, b := range byProto {
+			var m netlinkx.RouteMessage
+			if err := m.UnmarshalBinary(b); err != nil || m.Protocol != unix.RTPROT_DHCP {
+				t.Errorf("rtm_protocol dhcp gave %s (%v)", routeLine(&m), err)
+			}
+		}
+		if len(byTable) != 2 || len(byOif) == 0 || len(byOif) >= len(full)/2 || len(byProto) != 1 {
+			t.Errorf("%d routes of table 100 (want 2), %d through r1 of %d in all, %d of dhcp (want 1)", len(byTable), len(byOif), len(full), len(byProto))
+		}
+		// rtm_type is no filter DumpRoutes uses: the kernel matches the type a
+		// route was added with, and a route over a blackhole nexthop object
+		// was added as unicast.
+		hdr = make([]byte, 12)
+		hdr[7] = unix.RTN_BLACKHOLE
+		for _, b := range strictDump(t, fd, hdr) {
+			var m netlinkx.RouteMessage
+			if err := m.UnmarshalBinary(b); err == nil && m.NHID != 0 {
+				t.Logf("this kernel filters a blackhole nexthop's route by its reported type: %s", routeLine(&m))
+			}
+		}
+	})
+	tests := []struct {
+		name string
+		req  netlinkx.RouteRequest
+		keep func(*netlinkx.RouteMessage) bool
+	}{
+		{"inet", netlinkx.RouteRequest{Family: unix.AF_INET}, func(m *netlinkx.RouteMessage) bool { return m.Family == unix.AF_INET }},
+		{"inet6 table 100", netlinkx.RouteRequest{Family: unix.AF_INET6, Table: 100}, func(m *netlinkx.RouteMessage) bool {
+			return m.Family == unix.AF_INET6 && m.TableID() == 100
+		}},
+		{"table 1000", netlinkx.RouteRequest{Table: 1000}, func(m *netlinkx.RouteMessage) bool { return m.TableID() == 1000 }},
+		{"local table", netlinkx.RouteRequest{Table: unix.RT_TABLE_LOCAL}, func(m *netlinkx.RouteMessage) bool { return m.TableID() == unix.RT_TABLE_LOCAL }},
+		{"table that does not exist", netlinkx.RouteRequest{Table: 4242}, func(m *netlinkx.RouteMessage) bool { return false }},
+		{"r1", netlinkx.RouteRequest{Oif: r1}, func(m *netlinkx.RouteMessage) bool { return m.UsesLink(r1) }},
+		{"r1 inet main", netlinkx.RouteRequest{Oif: r1, Family: unix.AF_INET, Table: unix.RT_TABLE_MAIN}, func(m *netlinkx.RouteMessage) bool {
+			return m.UsesLink(r1) && m.Family == unix.AF_INET && m.TableID() == unix.RT_TABLE_MAIN
+		}},
+		{"link that does not exist", netlinkx.RouteRequest{Oif: 9999}, func(m *netlinkx.RouteMessage) bool { return false }},
+		{"kernel routes", netlinkx.RouteRequest{Protocol: unix.RTPROT_KERNEL}, func(m *netlinkx.RouteMessage) bool { return m.Protocol == unix.RTPROT_KERNEL }},
+		{"static routes in inet6", netlinkx.RouteRequest{Protocol: unix.RTPROT_BOOT, Family: unix.AF_INET6}, func(m *netlinkx.RouteMessage) bool {
+			return m.Protocol == unix.RTPROT_BOOT && m.Family == unix.AF_INET6
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var want, got []string
+			err := netlinkx.DumpRoutes(context.Background(), netlinkx.RouteRequest{NetNS: fd}, func(m *netlinkx.RouteMessage) error {
+				if tt.keep(m) {
+					want = append(want, routeLine(m))
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.req.NetNS = fd
+			err = netlinkx.DumpRoutes(context.Background(), tt.req, func(m *netlinkx.RouteMessage) error {
+				got = append(got, routeLine(m))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+				t.Errorf("(-full dump filtered +narrowed dump):\n%s", diff)
+			}
+		})
+	}
+}
