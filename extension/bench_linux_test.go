@@ -59,22 +59,15 @@ func peakRSS(b *testing.B, args ...string) int64 {
 // / ss -Htan, tcp_info: ss -Htani), x_ssp (ours / ss -Htanp), peak_rss_kB.
 // Run with make bench-cmd (NLQ_BENCH_SOCKETS=10000,100000).
 func BenchmarkCommand(b *testing.B) {
-	nstest.NeedTool(b, "ss")
-	nstest.NeedTool(b, "python3")
+	nstest.NeedTool(b, "ss", "python3")
 	if _, err := os.Stat("/usr/bin/time"); err != nil {
 		b.Skip("needs GNU time (/usr/bin/time): apt-get install -y time")
 	}
 	bin := testbin.Path(b)
-	for _, n := range nstest.BenchSizes(b) {
-		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-			benchCommand(b, bin, n)
-		})
-	}
+	nstest.EachHeldSize(b, func(b *testing.B, nsx *nstest.NS, n int) { benchCommand(b, bin, nsx, n) })
 }
 
-func benchCommand(b *testing.B, bin string, n int) {
-	nsx := nstest.New(b)
-	nsx.HoldTCPSockets(n)
+func benchCommand(b *testing.B, bin string, nsx *nstest.NS, n int) {
 	ns := nsx.Open()
 
 	// A row count check, outside the timing: the command sees every socket.
@@ -165,29 +158,24 @@ func median(xs []float64) float64 {
 // process (run with --netns and --json, output discarded) on n TCP sockets,
 // for profiling: go test -bench ShellInProcess -cpuprofile cpu.out.
 func BenchmarkShellInProcess(b *testing.B) {
-	nstest.NeedTool(b, "python3")
-	for _, n := range nstest.BenchSizes(b) {
-		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-			nsx := nstest.New(b)
-			nsx.HoldTCPSockets(n)
-			const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
-			for _, v := range []struct{ name, flag, sql string }{
-				{"netlinkq", "--json", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
-				{"netlinkq_sqlite", "--sqlite-only", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
-				{"netlinkq_pid", "--json", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'"},
-				{"netlinkq_tcp_info", "--json", "SELECT * FROM tcp_info"},
-			} {
-				b.Run(v.name, func(b *testing.B) {
-					b.ReportAllocs()
-					for b.Loop() {
-						if st := run([]string{"--netns", nsx.Name, "--json", v.flag, v.sql}, strings.NewReader(""), io.Discard, os.Stderr); st != 0 {
-							b.Fatalf("exit status %d", st)
-						}
+	nstest.EachHeldSize(b, func(b *testing.B, nsx *nstest.NS, _ int) {
+		const tan = "family, protocol, local_address, local_port, remote_address, remote_port, state, rx_queue, tx_queue, inode"
+		for _, v := range []struct{ name, flag, sql string }{
+			{"netlinkq", "--json", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
+			{"netlinkq_sqlite", "--sqlite-only", "SELECT " + tan + " FROM netlink_sockets WHERE protocol = 'tcp'"},
+			{"netlinkq_pid", "--json", "SELECT " + tan + ", pid, process_name FROM netlink_sockets WHERE protocol = 'tcp'"},
+			{"netlinkq_tcp_info", "--json", "SELECT * FROM tcp_info"},
+		} {
+			b.Run(v.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if st := run([]string{"--netns", nsx.Name, "--json", v.flag, v.sql}, strings.NewReader(""), io.Discard, os.Stderr); st != 0 {
+						b.Fatalf("exit status %d", st)
 					}
-				})
-			}
-		})
-	}
+				}
+			})
+		}
+	})
 }
 
 // BenchmarkStartup times `netlinkq --version` against a Go hello-world

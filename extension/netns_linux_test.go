@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,16 +15,6 @@ import (
 	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
-
-// netnsListener listens on TCP port argv[1] and waits.
-const netnsListener = `import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-s.listen(8)
-print("ready", flush=True)
-time.sleep(600)
-`
 
 // netnsSpot is one namespace of the join test: a process in it, its name
 // ("" when unnamed) and the port its listener holds.
@@ -36,54 +25,24 @@ type netnsSpot struct {
 	ss   func() string // `ss -Htln` inside
 }
 
-// netnsStart starts cmd (a listener), waits for its "ready" line, and
-// stops it by its PID when the test ends.
-func netnsStart(t *testing.T, cmd *exec.Cmd) int {
-	t.Helper()
-	return nstest.StartReady(t, cmd)
-}
-
 // netnsSpots makes the three namespaces of issue 7: two named, one held
 // only by `unshare -n sleep 600`, each with a TCP listener.
 func netnsSpots(t *testing.T) []netnsSpot {
 	t.Helper()
 	nstest.NeedRoot(t)
-	for _, tool := range []string{"ip", "ss", "unshare", "nsenter", "python3"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "ip", "ss", "unshare", "nsenter", "python3")
 	base := 46100 + os.Getpid()%900*3
 	var spots []netnsSpot
 	for i := range 2 {
 		ns := nstest.New(t)
 		port := base + i
-		pid := netnsStart(t, ns.Command("python3", "-c", netnsListener, strconv.Itoa(port)))
+		pid := ns.StartReady("python3", "-c", nstest.Listener, strconv.Itoa(port))
 		spots = append(spots, netnsSpot{name: ns.Name, pid: pid, port: port, ss: func() string { return ns.Run("ss", "-Htln") }})
 	}
-	holder := exec.Command("unshare", "-n", "sleep", "600")
-	holder.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := holder.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = holder.Process.Kill(); _ = holder.Wait() })
-	hp := strconv.Itoa(holder.Process.Pid)
-	own, _ := os.Readlink("/proc/self/ns/net")
-	nstest.Eventually(t, func() error {
-		got, err := os.Readlink("/proc/" + hp + "/ns/net")
-		comm, _ := os.ReadFile("/proc/" + hp + "/comm")
-		if err != nil || got == own || string(comm) != "sleep\n" {
-			return fmt.Errorf("unshare -n sleep (pid %s) not in its namespace yet", hp)
-		}
-		return nil
-	})
+	held := nstest.NewUnshared(t)
 	port := base + 2
-	netnsStart(t, exec.Command("nsenter", "-t", hp, "-n", "python3", "-c", netnsListener, strconv.Itoa(port)))
-	spots = append(spots, netnsSpot{pid: holder.Process.Pid, port: port, ss: func() string {
-		out, err := exec.Command("nsenter", "-t", hp, "-n", "ss", "-Htln").Output()
-		if err != nil {
-			t.Fatalf("nsenter -t %s -n ss: %v", hp, err)
-		}
-		return string(out)
-	}})
+	held.StartReady("python3", "-c", nstest.Listener, strconv.Itoa(port))
+	spots = append(spots, netnsSpot{pid: held.PID, port: port, ss: func() string { return held.Run("ss", "-Htln") }})
 	return spots
 }
 

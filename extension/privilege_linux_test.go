@@ -116,8 +116,7 @@ time.sleep(3600)
 func privNamespace(t *testing.T) (ns *nstest.NS, rootPID, nobodyPID int) {
 	t.Helper()
 	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "setpriv")
-	nstest.NeedTool(t, "ss")
+	nstest.NeedTool(t, "setpriv", "ss")
 	py := privPython(t)
 	bin := testbin.Path(t)
 	if out, err := exec.Command(privSetpriv[0], append(privSetpriv[1:], "test", "-x", bin)...).CombinedOutput(); err != nil {

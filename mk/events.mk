@@ -5,16 +5,7 @@
 # for a second per receive buffer size (root) and reports sockets/s, lost_pct
 # (dropped by the kernel, counted), buffer_MiB, heap_MiB and query_ms_max
 # (the slowest scheduled-style query during the storm).
-FUZZTIME ?= 30s
-
-.PHONY: bench-events fuzz-events
+BENCH_events := -bench '^BenchmarkEventStorm$$' -benchtime 1x ./tables
+FUZZ_events := FuzzDecodeRtEvent FuzzDecodeCTEvent netlinkx/events/FuzzSplit
 bench: bench-events
 fuzz: fuzz-events
-
-bench-events:
-	$(GO) test -run '^$$' -bench '^BenchmarkEventStorm$$' -benchtime 1x ./tables
-
-fuzz-events:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRtEvent$$' -fuzztime $(FUZZTIME) ./netlinkx
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCTEvent$$' -fuzztime $(FUZZTIME) ./netlinkx
-	$(GO) test -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME) ./netlinkx/events

@@ -4,12 +4,7 @@
 # `nsenter ss -Htan` (x_ss), and the /proc fd walk that fills pid, fd and
 # process_name on 1,000 and 5,000 connections against `ss -Htanp` (x_ss).
 # fuzz-netns: the RTM_NEWNSID decoder, $(FUZZTIME).
-FUZZTIME ?= 30s
-.PHONY: bench-netns fuzz-netns
+BENCH_netns := -bench '^(BenchmarkScanNetNS|BenchmarkSocketOwners|BenchmarkNamespaceRun)$$' ./netlinkx ./tables
+FUZZ_netns := FuzzDecodeNSID
 bench: bench-netns
 fuzz: fuzz-netns
-bench-netns:
-	$(GO) test -run '^$$' -bench '^(BenchmarkScanNetNS|BenchmarkSocketOwners)$$' ./netlinkx
-	$(GO) test -run '^$$' -bench '^BenchmarkNamespaceRun$$' ./tables
-fuzz-netns:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecodeNSID$$' -fuzztime $(FUZZTIME) ./netlinkx

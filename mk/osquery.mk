@@ -4,18 +4,15 @@
 # built binary (fds, VmRSS) and in-process (fds, goroutines, live heap), plus
 # one 100,000-row answer; plain `go test` runs the same tests with 300 calls.
 # fuzz-context: the query-context JSON parser, $(FUZZTIME).
-FUZZTIME ?= 30s
 SOAK_CALLS ?= 10000
+FUZZ_context := extension/osqueryhost/FuzzQueryContext
 
-.PHONY: soak-osquery fuzz-context
+.PHONY: soak-osquery
 soak: soak-osquery
 fuzz: fuzz-context
 
 soak-osquery:
 	$(GO) test -count=1 -timeout 60m -v -run '^(TestSoakBinary|TestSoakInProcess|TestLargeAnswer)$$' ./extension/osqueryhost -soak.calls=$(SOAK_CALLS)
-
-fuzz-context:
-	$(GO) test -run '^$$' -fuzz '^FuzzQueryContext$$' -fuzztime $(FUZZTIME) ./extension/osqueryhost
 
 # bench-planner: issue 13's queries planned as osqueryd plans them (the
 # osqueryplan test layer) against the built extension holding 1,000 and

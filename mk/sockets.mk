@@ -5,16 +5,13 @@
 # against the bare sock_diag dump and ss: x_floor (ours / dump), x_ss
 # (ours / ss -Htan), x_ssp (ours / ss -Htanp), allocs/row. Results:
 # tables/BENCHMARKS.md.
-FUZZTIME ?= 30s
 NLQ_BENCH_SOCKETS ?= 10000,100000
 BENCHTIME ?= 5x
+FUZZ_inet := FuzzInetDiagMsg
 
-.PHONY: bench-sockets fuzz-inet
+.PHONY: bench-sockets
 bench: bench-sockets
 fuzz: fuzz-inet
 
 bench-sockets:
 	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkSockets$$' -benchtime $(BENCHTIME) -timeout 30m ./tables
-
-fuzz-inet:
-	$(GO) test -run '^$$' -fuzz '^FuzzInetDiagMsg$$' -fuzztime $(FUZZTIME) ./netlinkx

@@ -3,70 +3,57 @@ package netlinkx_test
 import (
 	"encoding/binary"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
 // TestAddrMessageTestdata decodes each recorded RTM_NEWADDR and finds it, as
 // decoded, in what `ip -j addr show` printed at recording time.
 func TestAddrMessageTestdata(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_addr/*.bin")
-	if len(files) == 0 {
-		t.Fatal("no testdata/rtnl_addr/*.bin")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			var m netlinkx.AddrMessage
-			if err := m.UnmarshalBinary(lkMust(os.ReadFile(f))); err != nil {
-				t.Fatal(err)
-			}
-			got := addrLine(m)
-			var lines []string
-			for _, l := range lkIPJSON(t, string(lkMust(os.ReadFile(strings.TrimSuffix(f, ".bin")+".txt")))) {
-				for _, ai := range l["addr_info"].([]any) {
-					a := ai.(map[string]any)
-					s := func(k string) string {
-						if v, ok := a[k].(string); ok {
-							return v
-						}
-						return "-"
+	eachRecording(t, "rtnl_addr", 1, func(t *testing.T, bin []byte, txt string) {
+		var m netlinkx.AddrMessage
+		if err := m.UnmarshalBinary(bin); err != nil {
+			t.Fatal(err)
+		}
+		got := addrLine(m)
+		var lines []string
+		for _, l := range ipJSON(t, txt) {
+			for _, ai := range l["addr_info"].([]any) {
+				a := ai.(map[string]any)
+				s := func(k string) string {
+					if v, ok := a[k].(string); ok {
+						return v
 					}
-					var flags []string
-					for _, k := range []string{"secondary", "temporary", "nodad", "tentative", "deprecated", "dadfailed", "noprefixroute", "mngtmpaddr"} {
-						if a[k] == true {
-							flags = append(flags, k)
-						}
-					}
-					if a["dynamic"] != true {
-						flags = append(flags, "permanent")
-					}
-					sort.Strings(flags)
-					lines = append(lines, strings.Join([]string{lkFmt(lkJSONNum(l["ifindex"])), s("family"), s("local"), lkFmt(lkJSONNum(a["prefixlen"])),
-						s("address"), s("broadcast"), s("scope"), s("label"), strings.Join(flags, ",")}, " "))
+					return "-"
 				}
+				var flags []string
+				for _, k := range []string{"secondary", "temporary", "nodad", "tentative", "deprecated", "dadfailed", "noprefixroute", "mngtmpaddr"} {
+					if a[k] == true {
+						flags = append(flags, k)
+					}
+				}
+				if a["dynamic"] != true {
+					flags = append(flags, "permanent")
+				}
+				sort.Strings(flags)
+				lines = append(lines, strings.Join([]string{itoa64(jsonNum(l["ifindex"])), s("family"), s("local"), itoa64(jsonNum(a["prefixlen"])),
+					s("address"), s("broadcast"), s("scope"), s("label"), strings.Join(flags, ",")}, " "))
 			}
-			found := false
-			for _, l := range lines {
-				found = found || l == got
-			}
-			if !found {
-				t.Errorf("decoded %q, not among ip's:\n%s", got, strings.Join(lines, "\n"))
-			}
-		})
-	}
+		}
+		found := false
+		for _, l := range lines {
+			found = found || l == got
+		}
+		if !found {
+			t.Errorf("decoded %q, not among ip's:\n%s", got, strings.Join(lines, "\n"))
+		}
+	})
 }
-
-func lkFmt(u uint64) string { return strconv.FormatUint(u, 10) }
 
 func itoa64(u uint64) string { return strconv.FormatUint(u, 10) }
 
@@ -105,34 +92,21 @@ func TestAddrMessageUnmarshal(t *testing.T) {
 	ci := make([]byte, 16)
 	binary.NativeEndian.PutUint32(ci[0:4], 100)
 	binary.NativeEndian.PutUint32(ci[4:8], 0xFFFFFFFF)
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, func(m *netlinkx.AddrMessage) string {
+		return addrLine(*m) + " " + itoa64(uint64(m.CacheInfo.Prefered)) + " " + itoa64(uint64(m.CacheInfo.Valid))
+	}, []lineCase{
 		{name: "short", b: make([]byte, 7), wantErr: "ifaddrmsg: 7 bytes"},
-		{name: "address of 5 bytes", b: ifaddr(unix.AF_INET, 24, 0, 0, 2, lkNLA(unix.IFA_ADDRESS, []byte{1, 2, 3, 4, 5})), wantErr: "address of 5 bytes"},
-		{name: "short cacheinfo", b: ifaddr(unix.AF_INET, 24, 0, 0, 2, lkNLA(unix.IFA_CACHEINFO, ci[:8])), wantErr: "IFA_CACHEINFO: 8 bytes"},
+		{name: "address of 5 bytes", b: ifaddr(unix.AF_INET, 24, 0, 0, 2, attr(unix.IFA_ADDRESS, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
+		{name: "short cacheinfo", b: ifaddr(unix.AF_INET, 24, 0, 0, 2, attr(unix.IFA_CACHEINFO, ci[:8]...)), wantErr: "IFA_CACHEINFO: 8 bytes"},
 		{name: "ptp v4 with label, IFA_FLAGS overrides ifa_flags", b: ifaddr(unix.AF_INET, 32, unix.IFA_F_SECONDARY, unix.RT_SCOPE_UNIVERSE, 3,
-			lkNLA(unix.IFA_ADDRESS, []byte{10, 9, 0, 2}), lkNLA(unix.IFA_LOCAL, []byte{10, 9, 0, 1}),
-			lkNLA(unix.IFA_LABEL, []byte("eth0:p\x00")), lkNLA(unix.IFA_FLAGS, lkU32(unix.IFA_F_PERMANENT|unix.IFA_F_NOPREFIXROUTE)),
-			lkNLA(unix.IFA_CACHEINFO, ci)),
+			attr(unix.IFA_ADDRESS, []byte{10, 9, 0, 2}...), attr(unix.IFA_LOCAL, []byte{10, 9, 0, 1}...),
+			attr(unix.IFA_LABEL, []byte("eth0:p\x00")...), attr(unix.IFA_FLAGS, u32(unix.IFA_F_PERMANENT|unix.IFA_F_NOPREFIXROUTE)...),
+			attr(unix.IFA_CACHEINFO, ci...)),
 			want: "3 inet 10.9.0.1 32 10.9.0.2 - global eth0:p noprefixroute,permanent 100 4294967295"},
 		{name: "v6 without IFA_LOCAL", b: ifaddr(unix.AF_INET6, 64, unix.IFA_F_SECONDARY, unix.RT_SCOPE_LINK, 4,
-			lkNLA(unix.IFA_ADDRESS, netip.MustParseAddr("fe80::1").AsSlice())),
+			attr(unix.IFA_ADDRESS, netip.MustParseAddr("fe80::1").AsSlice()...)),
 			want: "4 inet6 fe80::1 64 - - link - temporary 0 0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.AddrMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			got := addrLine(m) + " " + itoa64(uint64(m.CacheInfo.Prefered)) + " " + itoa64(uint64(m.CacheInfo.Valid))
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestPrefixMask(t *testing.T) {

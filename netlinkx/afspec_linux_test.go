@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -91,33 +89,22 @@ func flattenAFSpec(s netlinkx.AFSpec, layout netlinkx.IPStatsLayout) []string {
 	return out
 }
 
-// afDecodedLines returns the "# decoded" block of a testdata .txt.
+// afDecodedLines returns the "# decoded" block of a recording's .txt.
 func afDecodedLines(t *testing.T, txt string) []string {
 	t.Helper()
-	b, err := os.ReadFile(txt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, after, ok := strings.Cut(string(b), "# decoded\n")
-	if !ok {
-		t.Fatalf("%s: no \"# decoded\" line", txt)
-	}
-	return strings.Split(strings.TrimSpace(after), "\n")
+	return strings.Split(strings.TrimSpace(section(t, txt, "# decoded\n")), "\n")
 }
 
 func TestDecodeAFSpecRecorded(t *testing.T) {
 	nstest.NeedLittleEndian(t)
 	for _, tc := range afSpecCases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata/afspec", tc.name+".bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b, txt := readRecording(t, "afspec/"+tc.name)
 			s, err := netlinkx.DecodeAFSpec(b)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := afDecodedLines(t, filepath.Join("testdata/afspec", tc.name+".txt"))
+			want := afDecodedLines(t, txt)
 			if diff := cmp.Diff(want, flattenAFSpec(s, tc.layout)); diff != "" {
 				t.Errorf("decoded (-want +got):\n%s", diff)
 			}
@@ -131,8 +118,8 @@ func TestDecodeAFSpecRecorded(t *testing.T) {
 // did not have left unset.
 func TestDecodeAFSpecOlderKernel(t *testing.T) {
 	nstest.NeedLittleEndian(t)
-	full := afDecodeFile(t, "testdata/afspec/veth0.bin")
-	old := afDecodeFile(t, "testdata/afspec/veth0_5.15.bin")
+	full := afDecodeFile(t, "afspec/veth0")
+	old := afDecodeFile(t, "afspec/veth0_5.15")
 	want := map[string]bool{}
 	for _, l := range flattenAFSpec(full, netlinkx.IPStats615) {
 		name, _, _ := strings.Cut(l, "=")
@@ -153,12 +140,9 @@ func TestDecodeAFSpecOlderKernel(t *testing.T) {
 	}
 }
 
-func afDecodeFile(t *testing.T, path string) netlinkx.AFSpec {
+func afDecodeFile(t *testing.T, base string) netlinkx.AFSpec {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := readRecording(t, base)
 	s, err := netlinkx.DecodeAFSpec(b)
 	if err != nil {
 		t.Fatal(err)
@@ -357,15 +341,12 @@ func TestDecodeNetconfRecorded(t *testing.T) {
 	nstest.NeedLittleEndian(t)
 	for _, name := range []string{"inet_all", "inet_default", "inet6_all", "inet6_default"} {
 		t.Run(name, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata/netconf", name+".bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b, txt := readRecording(t, "netconf/"+name)
 			n, err := netlinkx.DecodeNetconf(b)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := afDecodedLines(t, filepath.Join("testdata/netconf", name+".txt"))
+			want := afDecodedLines(t, txt)
 			if diff := cmp.Diff(want, afFlattenNetconf(n)); diff != "" {
 				t.Errorf("decoded (-want +got):\n%s", diff)
 			}
@@ -396,11 +377,7 @@ func afFlattenNetconf(n netlinkx.Netconf) []string {
 }
 
 func FuzzDecodeAFSpec(f *testing.F) {
-	for _, tc := range afSpecCases {
-		if b, err := os.ReadFile(filepath.Join("testdata/afspec", tc.name+".bin")); err == nil {
-			f.Add(b)
-		}
-	}
+	fuzzFiles(f, "afspec")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := netlinkx.DecodeAFSpec(b)
 		if err != nil {
@@ -428,11 +405,7 @@ func FuzzDecodeAFSpec(f *testing.F) {
 }
 
 func FuzzDecodeNetconf(f *testing.F) {
-	for _, name := range []string{"inet_all", "inet6_default"} {
-		if b, err := os.ReadFile(filepath.Join("testdata/netconf", name+".bin")); err == nil {
-			f.Add(b)
-		}
-	}
+	fuzzFiles(f, "netconf")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n, err := netlinkx.DecodeNetconf(b)
 		if err != nil {
@@ -448,11 +421,8 @@ func FuzzDecodeNetconf(f *testing.F) {
 // -record: a namespace with lo, a veth pair to a second namespace and a
 // veth with an MTU too small for IPv6, some devconf values changed, ICMPv6 echo traffic.
 func TestRecordAFSpec(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata with -record")
-	}
-	nstest.NeedTool(t, "ping")
-	nstest.NeedTool(t, "sysctl")
+	needRecord(t)
+	nstest.NeedTool(t, "ping", "sysctl")
 	a, b := nstest.New(t), nstest.New(t)
 	a.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.Name)
 	a.Run("ip", "link", "add", "small0", "mtu", "1000", "type", "veth", "peer", "name", "small1", "mtu", "1000")
@@ -467,19 +437,12 @@ func TestRecordAFSpec(t *testing.T) {
 	b.Run("ip", "link", "set", "veth1", "up")
 	a.Run("ping", "-6", "-c", "3", "-i", "0.05", "-W", "2", "fd00::2")
 	ns := a.Open()
-	uname := strings.TrimSpace(a.Run("uname", "-r"))
 	date := time.Now().UTC().Format("2006-01-02")
 	ctx := context.Background()
 
 	write := func(dir, name string, payload []byte, how string, decoded []string) {
-		if err := os.WriteFile(filepath.Join(dir, name+".bin"), payload, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		txt := fmt.Sprintf("uname -r: %s\nrecorded: %s by `go test ./netlinkx -run TestRecord -record`\n%s\n# decoded\n%s\n",
-			uname, date, how, strings.Join(decoded, "\n"))
-		if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(txt), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeRecording(t, dir+"/"+name, payload, fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecord -record`\n%s\n# decoded\n%s\n",
+			date, how, strings.Join(decoded, "\n")))
 	}
 	layout := netlinkx.KernelIPStatsLayout()
 	err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: ns}, func(m *netlinkx.LinkMessage) error {
@@ -502,14 +465,14 @@ func TestRecordAFSpec(t *testing.T) {
 		case "small0":
 			how += " small0 (a veth) has MTU 1000, below IPv6's 1280: no inet6_dev, so no AF_INET6 nest."
 		}
-		write("testdata/afspec", name, raw, how, flattenAFSpec(s, layout))
+		write("afspec", name, raw, how, flattenAFSpec(s, layout))
 		if m.Name == "veth0" {
 			old := afOlderKernel(t, raw, layout)
 			s, err := netlinkx.DecodeAFSpec(old)
 			if err != nil {
 				return err
 			}
-			write("testdata/afspec", "veth0_5.15", old,
+			write("afspec", "veth0_5.15", old,
 				"Derived from veth0.bin to the shape Linux 5.15 sends: IFLA_INET_CONF cut to IPV4_DEVCONF_MAX 32,\n"+
 					"IFLA_INET6_CONF to DEVCONF_MAX 56, IFLA_INET6_STATS to 37 elements in the IPSTATS_MIB_* order\n"+
 					"before 6.15 (values moved by name), IFLA_INET6_ICMP6STATS to 6 elements; counts in element 0 adjusted.",
@@ -531,19 +494,15 @@ func TestRecordAFSpec(t *testing.T) {
 			ae := netlink.NewAttributeEncoder()
 			ae.Int32(netlinkx.NETCONFA_IFINDEX, idx.i)
 			attrs, _ := ae.Encode()
-			var raw []byte
-			err := netlinkx.Dump(ctx, netlinkx.DumpRequest{
+			raw := dumpOne(t, netlinkx.DumpRequest{
 				Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETNETCONF,
 				Data: append([]byte{f.family, 0, 0, 0}, attrs...),
-			}, func(h netlink.Header, p []byte) error { raw = bytes.Clone(p); return nil })
-			if err != nil {
-				t.Fatal(err)
-			}
+			})
 			n, err := netlinkx.DecodeNetconf(raw)
 			if err != nil {
 				t.Fatal(err)
 			}
-			write("testdata/netconf", f.fname+"_"+idx.name, raw, fmt.Sprintf(
+			write("netconf", f.fname+"_"+idx.name, raw, fmt.Sprintf(
 				"Payload of the RTM_NEWNETCONF reply to RTM_GETNETCONF family %d NETCONFA_IFINDEX %d,\n"+
 					"in the namespace of the afspec recording (net.ipv6.conf.all.forwarding=1).", f.family, idx.i),
 				afFlattenNetconf(n))

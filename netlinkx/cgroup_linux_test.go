@@ -1,12 +1,11 @@
 package netlinkx_test
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -14,33 +13,19 @@ import (
 // root is "/", a cgroup made after the cache was filled is found by the next
 // resolver (a miss walks again), and an id no cgroup has is not found.
 func TestCgroupResolver(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates a cgroup")
-	}
-	mount := netlinkx.Cgroup2Mount()
-	if mount == "" {
-		t.Skip("needs a cgroup2 hierarchy (a cgroup v1-only host has none)")
-	}
-	ino := func(p string) uint64 {
-		var st unix.Stat_t
-		if err := unix.Stat(p, &st); err != nil {
-			t.Fatal(err)
-		}
-		return st.Ino
-	}
+	parent, parentDir := nstest.Cgroup(t)
 	var r netlinkx.CgroupResolver
-	if p, ok := r.Path(ino(mount)); !ok || p != "/" {
+	if p, ok := r.Path(nstest.FileInode(t, netlinkx.Cgroup2Mount())); !ok || p != "/" {
 		t.Errorf("root cgroup: %q, %v; want \"/\"", p, ok)
 	}
-	rel := fmt.Sprintf("/nlq-resolver-%d/child", os.Getpid())
-	dir := filepath.Join(mount, rel)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Skipf("needs a writable cgroup2 hierarchy: %v", err)
+	// A cgroup two levels down, made after r's cache was filled.
+	rel, dir := parent+"/child", parentDir+"/child"
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
 	}
-	defer unix.Rmdir(filepath.Dir(dir))
 	defer unix.Rmdir(dir)
 	var r2 netlinkx.CgroupResolver
-	if p, ok := r2.Path(ino(dir)); !ok || p != rel {
+	if p, ok := r2.Path(nstest.FileInode(t, dir)); !ok || p != rel {
 		t.Errorf("new cgroup: %q, %v; want %q", p, ok, rel)
 	}
 	if p, ok := r2.Path(1 << 62); ok {

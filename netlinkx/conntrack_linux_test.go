@@ -5,16 +5,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/ti-mo/conntrack"
@@ -135,57 +131,28 @@ func TestConntrackLive(t *testing.T) {
 }
 
 func TestRecordConntrack(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
-	}
+	needRecord(t)
 	ns := ctNamespace(t)
-	var bin []byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
+	bin := framed(dumpMessages(t, netlinkx.DumpRequest{
 		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_CTNETLINK<<8 | netlinkx.IPCTNL_MSG_CT_GET,
 		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, 0, 0, 0},
-	}, func(h netlink.Header, b []byte) error {
-		var hdr [unix.NLMSG_HDRLEN]byte
-		binary.NativeEndian.PutUint32(hdr[0:4], uint32(unix.NLMSG_HDRLEN+len(b)))
-		binary.NativeEndian.PutUint16(hdr[4:6], uint16(h.Type))
-		binary.NativeEndian.PutUint16(hdr[6:8], uint16(h.Flags))
-		bin = append(append(bin, hdr[:]...), b...)
-		for len(bin)%4 != 0 {
-			bin = append(bin, 0)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
+	}))
 	var args []string
 	for _, e := range ctEntries {
 		args = append(args, "conntrack -I -t 600 "+strings.Join(e, " "))
 	}
-	txt := fmt.Sprintf("uname -r: %s\nrecorded by: go test -run TestRecordConntrack -record (netlinkx/conntrack_linux_test.go):\n"+
+	txt := fmt.Sprintf("recorded by: go test -run TestRecordConntrack -record (netlinkx/conntrack_linux_test.go):\n"+
 		"in a fresh namespace, with nf_conntrack_acct=1 (0 for the last),\n%s\n"+
 		"then a ctnetlink dump (IPCTNL_MSG_CT_GET, AF_UNSPEC) and, below `ss:` (the section name the reader\n"+
 		"shares with sock_diag), `conntrack -L -f ipv4 -o extended,id` and the same with -f ipv6:\nss:\n%s",
-		rel, strings.Join(args, "\n"), conntrackL(ns))
-	base := filepath.Join("testdata", "conntrack", "entries")
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		strings.Join(args, "\n"), conntrackL(ns))
+	writeRecording(t, "conntrack/entries", bin, txt)
 }
 
 // ctaNest is a nested conntrack attribute (NLA_F_NESTED set, as the kernel sends them).
 func ctaNest(typ uint16, children ...[]byte) []byte {
 	return attr(typ|unix.NLA_F_NESTED, cat(children...)...)
 }
-
-func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
-func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 
 // ctTuple is a CTA_TUPLE_* nest of an IPv4 TCP/UDP tuple.
 func ctTuple(typ uint16, proto uint8, src, dst string, sport, dport uint16) []byte {

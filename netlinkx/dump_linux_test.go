@@ -210,36 +210,39 @@ func TestDumpRetriesAreBounded(t *testing.T) {
 // nothing, so the read blocks as on a netlink socket that never replies.
 var silentRequest = DumpRequest{Protocol: unix.NETLINK_ROUTE, Type: unix.NLMSG_NOOP}
 
-// TestDumpHonoursDeadline: a dump whose reply never comes ends with the
-// context's deadline, not never.
-func TestDumpHonoursDeadline(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	errc := make(chan error, 1)
-	go func() { errc <- Dump(ctx, silentRequest, func(netlink.Header, []byte) error { return nil }) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err = %v, want context.DeadlineExceeded", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Dump did not return after its deadline")
+// TestDumpHonoursContext: a dump whose reply never comes ends when its
+// context does, by deadline or by cancellation (which wakes the read of a
+// context without a deadline), not never.
+func TestDumpHonoursContext(t *testing.T) {
+	tests := []struct {
+		name string
+		ctx  func() (context.Context, context.CancelFunc)
+		want error
+	}{
+		{"deadline", func() (context.Context, context.CancelFunc) {
+			return context.WithTimeout(context.Background(), 100*time.Millisecond)
+		}, context.DeadlineExceeded},
+		{"cancel", func() (context.Context, context.CancelFunc) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(50*time.Millisecond, cancel)
+			return ctx, cancel
+		}, context.Canceled},
 	}
-}
-
-// TestDumpHonoursCancel: cancelling a context with no deadline wakes the read.
-func TestDumpHonoursCancel(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(50*time.Millisecond, cancel)
-	errc := make(chan error, 1)
-	go func() { errc <- Dump(ctx, silentRequest, func(netlink.Header, []byte) error { return nil }) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("Dump did not return after cancel")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := tt.ctx()
+			defer cancel()
+			errc := make(chan error, 1)
+			go func() { errc <- Dump(ctx, silentRequest, func(netlink.Header, []byte) error { return nil }) }()
+			select {
+			case err := <-errc:
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("err = %v, want %v", err, tt.want)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("Dump did not return after its context's %s", tt.name)
+			}
+		})
 	}
 }
 

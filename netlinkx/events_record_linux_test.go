@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -58,10 +56,7 @@ func decodeEvents(t testing.TB, b []byte) []recordedEvent {
 func readEvents(t testing.TB, dir string) []recordedEvent {
 	t.Helper()
 	nstest.NeedLittleEndian(t)
-	b, err := os.ReadFile(filepath.Join("testdata", dir, "events.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, _ := readRecording(t, dir+"/events")
 	return decodeEvents(t, b)
 }
 
@@ -94,26 +89,16 @@ func recordEvents(t *testing.T, n *nstest.NS, cfg events.Config, dir, how string
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	var uts unix.Utsname
-	_ = unix.Uname(&uts)
-	txt := fmt.Sprintf("uname -r: %s\nrecorded: %s by `go test ./netlinkx -run TestRecordEvents -record`\n%s\n"+
+	writeRecording(t, dir+"/events", encodeEvents(evs), fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecordEvents -record`\n%s\n"+
 		"Format: each message as its nlmsg_type and nlmsg_flags (native-endian uint16s), the payload's length (native-endian uint32), then the payload.\n",
-		unix.ByteSliceToString(uts.Release[:]), time.Now().Format(time.DateOnly), how)
-	if err := os.WriteFile(filepath.Join("testdata", dir, "events.bin"), encodeEvents(evs), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join("testdata", dir, "events.txt"), []byte(txt), 0o644); err != nil {
-		t.Fatal(err)
-	}
+		time.Now().Format(time.DateOnly), how))
 	t.Logf("%s: %d messages", dir, len(evs))
 }
 
 // TestRecordEvents re-records the rtnetlink and ctnetlink event testdata
 // (with -record, as root).
 func TestRecordEvents(t *testing.T) {
-	if !*record {
-		t.Skip("with -record only")
-	}
+	needRecord(t)
 	t.Run("rtnl_events", func(t *testing.T) {
 		n := nstest.New(t)
 		n.Run("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")

@@ -5,9 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -25,18 +21,11 @@ import (
 // 6.1, every state up to TCP_NEW_SYN_RECV.
 const ssAllStates = 1<<(netlinkx.TCP_NEW_SYN_RECV+1) - 1
 
-// startSockets runs testdata/inet_diag/sockets.py in a fresh namespace and
-// waits until it holds its sockets.
+// startSockets holds nstest's sockets.py sockets in a fresh namespace.
 func startSockets(t *testing.T) (*nstest.NS, int) {
 	t.Helper()
-	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "python3")
 	ns := nstest.New(t)
-	script, err := filepath.Abs("testdata/inet_diag/sockets.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ns, ns.StartReady("python3", script, t.TempDir())
+	return ns, ns.HoldSockets()
 }
 
 // inetRow is what both ss and DumpInet say about one inet socket.
@@ -249,12 +238,9 @@ func TestDumpInetTCPInfo(t *testing.T) {
 
 // TestRecord re-records testdata/inet_diag from the kernel when run with -record.
 func TestRecord(t *testing.T) {
-	if !*record {
-		t.Skip("run with -record to re-record testdata")
-	}
+	needRecord(t)
 	ns, _ := startSockets(t)
 	nsfd := ns.Open()
-	uname, _ := exec.Command("uname", "-r").Output()
 	ext := netlinkx.ExtBit(netlinkx.INET_DIAG_INFO) | netlinkx.ExtBit(netlinkx.INET_DIAG_CONG) | netlinkx.ExtBit(netlinkx.INET_DIAG_SKMEMINFO) |
 		netlinkx.ExtBit(netlinkx.INET_DIAG_SHUTDOWN) | netlinkx.ExtBit(netlinkx.INET_DIAG_TOS) | netlinkx.ExtBit(netlinkx.INET_DIAG_TCLASS)
 	cases := []struct {
@@ -272,42 +258,23 @@ func TestRecord(t *testing.T) {
 	}
 	for _, c := range cases {
 		var bin []byte
-		err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
+		for _, m := range dumpMessages(t, netlinkx.DumpRequest{
 			Protocol: unix.NETLINK_SOCK_DIAG, NetNS: nsfd, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
 			Data: must(netlinkx.InetDiagReq{Family: c.family, Protocol: c.proto, States: ssAllStates, Ext: c.ext}.MarshalBinary()),
-		}, func(_ netlink.Header, p []byte) error {
-			bin = binary.NativeEndian.AppendUint32(bin, uint32(len(p)))
-			bin = append(bin, p...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
+		}) {
+			bin = binary.NativeEndian.AppendUint32(bin, uint32(len(m.Data)))
+			bin = append(bin, m.Data...)
 		}
-		base := filepath.Join("testdata", "inet_diag", c.name)
-		if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		txt := fmt.Sprintf("uname -r: %s"+
-			"recorded: %s by `go test ./netlinkx -run TestRecord -record` (sockets.py in a fresh namespace),\n"+
+		txt := fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecord -record` (sockets.py in a fresh namespace),\n"+
 			"one SOCK_DIAG_BY_FAMILY dump, family %d protocol %d, idiag_states %#x, idiag_ext %#x.\n"+
 			"Format: each inet_diag_msg payload (attributes included) prefixed by its length as a native-endian uint32.\n",
-			uname, time.Now().UTC().Format(time.DateOnly), c.family, c.proto, uint32(ssAllStates), c.ext)
+			time.Now().UTC().Format(time.DateOnly), c.family, c.proto, uint32(ssAllStates), c.ext)
 		dec, err := decodeRecorded(bin)
 		if err != nil {
 			t.Fatal(err)
 		}
-		txt += decodedMarker + dec
-		if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeRecording(t, "inet_diag/"+c.name, bin, txt+decodedMarker+dec)
 	}
-}
-
-func must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // decodedMarker starts the expected decoding in a testdata .txt file.
@@ -363,46 +330,23 @@ func decodeRecorded(bin []byte) (string, error) {
 }
 
 func TestInetDiagRecorded(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	bins, _ := filepath.Glob("testdata/inet_diag/*.bin")
-	if len(bins) == 0 {
-		t.Fatal("no testdata/inet_diag/*.bin")
-	}
-	for _, bin := range bins {
-		t.Run(filepath.Base(bin), func(t *testing.T) {
-			b, err := os.ReadFile(bin)
-			if err != nil {
-				t.Fatal(err)
-			}
-			txt, err := os.ReadFile(strings.TrimSuffix(bin, ".bin") + ".txt")
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, want, ok := strings.Cut(string(txt), decodedMarker)
-			if !ok {
-				t.Fatal("no decoded section in the .txt")
-			}
-			got, err := decodeRecorded(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("decoding (-want +got):\n%s", diff)
-			}
-		})
-	}
+	eachRecording(t, "inet_diag", 1, func(t *testing.T, bin []byte, txt string) {
+		got, err := decodeRecorded(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(section(t, txt, decodedMarker), got); diff != "" {
+			t.Errorf("decoding (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // FuzzInetDiagMsg decodes arbitrary bytes as an inet_diag_msg: it must not
 // panic, must decode the same way twice, and whatever INET_DIAG_INFO it finds
 // must decode as tcp_info.
 func FuzzInetDiagMsg(f *testing.F) {
-	bins, _ := filepath.Glob("testdata/inet_diag/*.bin")
-	for _, bin := range bins {
-		b, err := os.ReadFile(bin)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, name := range recordingNames("inet_diag") {
+		b, _ := readRecording(f, name)
 		for len(b) >= 4 {
 			n := int(binary.NativeEndian.Uint32(b))
 			if 4+n > len(b) {

@@ -3,15 +3,11 @@ package netlinkx_test
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -39,9 +35,7 @@ var linkLabCommands = [][]string{
 // -record: one RTM_NEWLINK or RTM_NEWADDR payload per .bin, and beside it a
 // .txt with `uname -r`, how it was made, and what `ip -d -j` printed then.
 func TestRecordLinks(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata with -record")
-	}
+	needRecord(t)
 	ns := nstest.New(t)
 	for _, c := range linkLabCommands {
 		ns.Run(c...)
@@ -54,15 +48,9 @@ func TestRecordLinks(t *testing.T) {
 		return nil
 	})
 	fd := ns.Open()
-	uname := strings.TrimSpace(string(lkMust(os.ReadFile("/proc/sys/kernel/osrelease"))))
 	how := "recorded by `go test -run TestRecordLinks -record ./netlinkx/` in a namespace built with:\n"
 	for _, c := range linkLabCommands {
 		how += "  " + strings.Join(c, " ") + "\n"
-	}
-	for _, dir := range []string{"testdata/rtnl_link", "testdata/rtnl_addr"} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
 	}
 	err := netlinkx.DumpLinksRaw(context.Background(), netlinkx.LinkRequest{NetNS: fd}, func(b []byte) error {
 		var m netlinkx.LinkMessage
@@ -70,24 +58,19 @@ func TestRecordLinks(t *testing.T) {
 			return err
 		}
 		ipOut := ns.Run("ip", "-d", "-s", "-j", "link", "show", "dev", m.Name)
-		return lkWriteCase("testdata/rtnl_link/"+m.Name, b, fmt.Sprintf("uname -r: %s\n%s\nip -d -s -j link show dev %s:\n%s", uname, how, m.Name, ipOut))
+		writeRecording(t, "rtnl_link/"+m.Name, b, fmt.Sprintf("%s\nip -d -s -j link show dev %s:\n%s", how, m.Name, ipOut))
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
-	err = netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: fd, Type: unix.RTM_GETADDR, Flags: unix.NLM_F_DUMP, Data: make([]byte, 8)},
-		func(h netlink.Header, b []byte) error {
-			var m netlinkx.AddrMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				return err
-			}
-			n++
-			name := fmt.Sprintf("testdata/rtnl_addr/%s_%d_%s", lkFamilyWord(m.Family), m.Index, strings.NewReplacer(":", "_", ".", "_").Replace(m.LocalAddr().String()))
-			return lkWriteCase(name, b, fmt.Sprintf("uname -r: %s\n%s\nip -j addr show:\n%s", uname, how, ns.Run("ip", "-j", "addr", "show")))
-		})
-	if err != nil {
-		t.Fatal(err)
+	for _, msg := range dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: fd, Type: unix.RTM_GETADDR, Flags: unix.NLM_F_DUMP, Data: make([]byte, 8)}) {
+		var m netlinkx.AddrMessage
+		if err := m.UnmarshalBinary(msg.Data); err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("rtnl_addr/%s_%d_%s", lkFamilyWord(m.Family), m.Index, strings.NewReplacer(":", "_", ".", "_").Replace(m.LocalAddr().String()))
+		writeRecording(t, name, msg.Data, fmt.Sprintf("%s\nip -j addr show:\n%s", how, ns.Run("ip", "-j", "addr", "show")))
 	}
 }
 
@@ -98,144 +81,64 @@ func lkFamilyWord(f uint8) string {
 	return "inet"
 }
 
-func lkWriteCase(base string, b []byte, txt string) error {
-	if err := os.WriteFile(base+".bin", b, 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(base+".txt", []byte(txt), 0o644)
-}
-
-// decoded checks a decoder's error in a table of cases: with wantErr set,
-// the error must contain it and the case ends (false); otherwise there must
-// be none, and the case goes on to check what was decoded (true).
-func decoded(t *testing.T, err error, wantErr string) bool {
-	t.Helper()
-	if wantErr != "" {
-		if err == nil || !strings.Contains(err.Error(), wantErr) {
-			t.Fatalf("err %v, want %q", err, wantErr)
-		}
-		return false
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return true
-}
-
-// fuzzFiles adds each testdata/<dir>/*.bin, one message, to f's corpus.
-func fuzzFiles(f *testing.F, dir string) {
-	files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.bin"))
-	for _, p := range files {
-		f.Add(lkMust(os.ReadFile(p)))
-	}
-}
-
-func lkMust[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
-// ipJSON returns the JSON object after the "ip ...:" line of a .txt.
-func lkIPJSON(t *testing.T, txt string) []map[string]any {
-	t.Helper()
-	i := strings.Index(txt, "[{")
-	if i < 0 {
-		t.Fatalf("no ip JSON in testdata text")
-	}
-	var v []map[string]any
-	if err := json.Unmarshal([]byte(txt[i:]), &v); err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-func lkJSONNum(v any) uint64 {
-	f, _ := v.(float64)
-	return uint64(f)
-}
-
 // TestLinkMessageTestdata decodes each recorded RTM_NEWLINK and compares it
 // with what ip printed for the link when it was recorded.
 func TestLinkMessageTestdata(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_link/*.bin")
-	if len(files) == 0 {
-		t.Fatal("no testdata/rtnl_link/*.bin")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			b := lkMust(os.ReadFile(f))
-			ip := lkIPJSON(t, string(lkMust(os.ReadFile(strings.TrimSuffix(f, ".bin")+".txt"))))[0]
-			var m netlinkx.LinkMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			kind := ""
-			if li, ok := ip["linkinfo"].(map[string]any); ok {
-				kind, _ = li["info_kind"].(string)
-			}
-			alias, _ := ip["ifalias"].(string)
-			var alt []string
-			altnames, _ := ip["altnames"].([]any)
-			for _, a := range altnames {
-				alt = append(alt, a.(string))
-			}
-			type view struct {
-				Name, Kind, Qdisc, Address, Operstate, Type, Flags, Alias string
-				Index                                                     int32
-				MTU, TxQLen, NumTxQueues, GSOMaxSize                      uint32
-				AltNames                                                  []string
-				RxBytes, TxPackets                                        uint64
-			}
-			flags := fmt.Sprint(ip["flags"])
-			flags = strings.ReplaceAll(strings.Trim(flags, "[]"), " ", ",")
-			flags = strings.ReplaceAll(strings.ReplaceAll(flags, ",M-DOWN", ""), "M-DOWN", "")
-			want := view{
-				Name: ip["ifname"].(string), Kind: kind, Qdisc: ip["qdisc"].(string), Address: ip["address"].(string),
-				Operstate: ip["operstate"].(string), Type: ip["link_type"].(string), Flags: flags, Alias: alias,
-				Index: int32(lkJSONNum(ip["ifindex"])), MTU: uint32(lkJSONNum(ip["mtu"])), TxQLen: uint32(lkJSONNum(ip["txqlen"])),
-				NumTxQueues: uint32(lkJSONNum(ip["num_tx_queues"])), GSOMaxSize: uint32(lkJSONNum(ip["gso_max_size"])), AltNames: alt,
-				RxBytes:   lkJSONNum(ip["stats64"].(map[string]any)["rx"].(map[string]any)["bytes"]),
-				TxPackets: lkJSONNum(ip["stats64"].(map[string]any)["tx"].(map[string]any)["packets"]),
-			}
-			got := view{
-				Name: m.Name, Kind: string(m.Kind), Qdisc: string(m.Qdisc), Address: netlinkx.LLAddr(m.Address, m.Type),
-				Operstate: netlinkx.OperStateName(m.OperState), Type: netlinkx.ARPHRDName(m.Type), Flags: netlinkx.LinkFlags(m.Flags), Alias: string(m.IfAlias),
-				Index: m.Index, MTU: m.MTU, TxQLen: m.TxQLen, NumTxQueues: m.NumTxQueues, GSOMaxSize: m.GSOMaxSize, AltNames: m.AltNames(),
-				RxBytes: m.Stats64.RxBytes, TxPackets: m.Stats64.TxPackets,
-			}
-			// ip ran just after the dump: counters may have moved on since.
-			if got.RxBytes <= want.RxBytes {
-				got.RxBytes = want.RxBytes
-			}
-			if got.TxPackets <= want.TxPackets {
-				got.TxPackets = want.TxPackets
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("(-ip at recording +decoded):\n%s", diff)
-			}
-			if m.Stats64Sent != netlinkx.SizeofRtnlLinkStats64 {
-				t.Errorf("Stats64Sent %d, want %d from a 6.18 kernel", m.Stats64Sent, netlinkx.SizeofRtnlLinkStats64)
-			}
-		})
-	}
+	eachRecording(t, "rtnl_link", 1, func(t *testing.T, b []byte, txt string) {
+		ip := ipJSON(t, txt)[0]
+		var m netlinkx.LinkMessage
+		if err := m.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		kind := ""
+		if li, ok := ip["linkinfo"].(map[string]any); ok {
+			kind, _ = li["info_kind"].(string)
+		}
+		alias, _ := ip["ifalias"].(string)
+		var alt []string
+		altnames, _ := ip["altnames"].([]any)
+		for _, a := range altnames {
+			alt = append(alt, a.(string))
+		}
+		type view struct {
+			Name, Kind, Qdisc, Address, Operstate, Type, Flags, Alias string
+			Index                                                     int32
+			MTU, TxQLen, NumTxQueues, GSOMaxSize                      uint32
+			AltNames                                                  []string
+			RxBytes, TxPackets                                        uint64
+		}
+		flags := fmt.Sprint(ip["flags"])
+		flags = strings.ReplaceAll(strings.Trim(flags, "[]"), " ", ",")
+		flags = strings.ReplaceAll(strings.ReplaceAll(flags, ",M-DOWN", ""), "M-DOWN", "")
+		want := view{
+			Name: ip["ifname"].(string), Kind: kind, Qdisc: ip["qdisc"].(string), Address: ip["address"].(string),
+			Operstate: ip["operstate"].(string), Type: ip["link_type"].(string), Flags: flags, Alias: alias,
+			Index: int32(jsonNum(ip["ifindex"])), MTU: uint32(jsonNum(ip["mtu"])), TxQLen: uint32(jsonNum(ip["txqlen"])),
+			NumTxQueues: uint32(jsonNum(ip["num_tx_queues"])), GSOMaxSize: uint32(jsonNum(ip["gso_max_size"])), AltNames: alt,
+			RxBytes:   jsonNum(ip["stats64"].(map[string]any)["rx"].(map[string]any)["bytes"]),
+			TxPackets: jsonNum(ip["stats64"].(map[string]any)["tx"].(map[string]any)["packets"]),
+		}
+		got := view{
+			Name: m.Name, Kind: string(m.Kind), Qdisc: string(m.Qdisc), Address: netlinkx.LLAddr(m.Address, m.Type),
+			Operstate: netlinkx.OperStateName(m.OperState), Type: netlinkx.ARPHRDName(m.Type), Flags: netlinkx.LinkFlags(m.Flags), Alias: string(m.IfAlias),
+			Index: m.Index, MTU: m.MTU, TxQLen: m.TxQLen, NumTxQueues: m.NumTxQueues, GSOMaxSize: m.GSOMaxSize, AltNames: m.AltNames(),
+			RxBytes: m.Stats64.RxBytes, TxPackets: m.Stats64.TxPackets,
+		}
+		// ip ran just after the dump: counters may have moved on since.
+		if got.RxBytes <= want.RxBytes {
+			got.RxBytes = want.RxBytes
+		}
+		if got.TxPackets <= want.TxPackets {
+			got.TxPackets = want.TxPackets
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-ip at recording +decoded):\n%s", diff)
+		}
+		if m.Stats64Sent != netlinkx.SizeofRtnlLinkStats64 {
+			t.Errorf("Stats64Sent %d, want %d from a 6.18 kernel", m.Stats64Sent, netlinkx.SizeofRtnlLinkStats64)
+		}
+	})
 }
-
-// nla builds one netlink attribute.
-func lkNLA(typ uint16, data []byte) []byte {
-	b := make([]byte, 4, 4+len(data)+3)
-	binary.NativeEndian.PutUint16(b[0:2], uint16(4+len(data)))
-	binary.NativeEndian.PutUint16(b[2:4], typ)
-	b = append(b, data...)
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-func lkU32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
 
 func lkIfinfo(index int32, attrs ...[]byte) []byte {
 	b := make([]byte, 16)
@@ -263,13 +166,13 @@ func TestLinkMessageUnmarshal(t *testing.T) {
 	}{
 		{name: "short", b: make([]byte, 15), wantErr: "ifinfomsg: 15 bytes"},
 		{name: "bad attribute", b: append(lkIfinfo(3), 0xff, 0, 0, 0), wantErr: "link 3"},
-		{name: "mtu of 2 bytes", b: lkIfinfo(3, lkNLA(unix.IFLA_MTU, []byte{1, 2})), wantErr: "not a uint32"},
+		{name: "mtu of 2 bytes", b: lkIfinfo(3, attr(unix.IFLA_MTU, []byte{1, 2}...)), wantErr: "not a uint32"},
 		{name: "no attributes", b: lkIfinfo(4), check: func(t *testing.T, m *netlinkx.LinkMessage) {
 			if m.Has(unix.IFLA_MTU) || m.Has(unix.IFLA_STATS64) || m.Index != 4 {
 				t.Errorf("%+v", m)
 			}
 		}},
-		{name: "stats64 of an old kernel", b: lkIfinfo(5, lkNLA(unix.IFLA_STATS64, stats184)), check: func(t *testing.T, m *netlinkx.LinkMessage) {
+		{name: "stats64 of an old kernel", b: lkIfinfo(5, attr(unix.IFLA_STATS64, stats184...)), check: func(t *testing.T, m *netlinkx.LinkMessage) {
 			if m.Stats64Sent != 184 || m.Stats64.RxPackets != 7 || m.Stats64.TxCompressed != 9 {
 				t.Errorf("sent %d, %+v", m.Stats64Sent, m.Stats64)
 			}
@@ -279,19 +182,19 @@ func TestLinkMessageUnmarshal(t *testing.T) {
 				}
 			}
 		}},
-		{name: "stats64 of a future kernel", b: lkIfinfo(6, lkNLA(unix.IFLA_STATS64, stats208)), check: func(t *testing.T, m *netlinkx.LinkMessage) {
+		{name: "stats64 of a future kernel", b: lkIfinfo(6, attr(unix.IFLA_STATS64, stats208...)), check: func(t *testing.T, m *netlinkx.LinkMessage) {
 			if m.Stats64Sent != 200 || m.Stats64.RxOtherhostDropped != 5 {
 				t.Errorf("sent %d, %+v", m.Stats64Sent, m.Stats64)
 			}
 		}},
 		{name: "strings and nesting", b: lkIfinfo(7,
-			lkNLA(unix.IFLA_IFNAME, []byte("eth9\x00")),
-			lkNLA(unix.IFLA_QDISC, []byte("fq_codel\x00")),
-			lkNLA(unix.IFLA_MASTER, lkU32(12)),
-			lkNLA(unix.IFLA_LINKINFO|netlink.Nested, lkNLA(unix.IFLA_INFO_KIND, []byte("veth\x00"))),
-			lkNLA(unix.IFLA_PROP_LIST|netlink.Nested, append(lkNLA(unix.IFLA_ALT_IFNAME, []byte("a\x00")), lkNLA(unix.IFLA_ALT_IFNAME, []byte("bb\x00"))...)),
-			lkNLA(unix.IFLA_ADDRESS, []byte{0x02, 0, 0, 0, 0, 0xab}),
-			lkNLA(999, []byte{1, 2, 3}), // unknown: skipped
+			attr(unix.IFLA_IFNAME, []byte("eth9\x00")...),
+			attr(unix.IFLA_QDISC, []byte("fq_codel\x00")...),
+			attr(unix.IFLA_MASTER, u32(12)...),
+			attr(unix.IFLA_LINKINFO|unix.NLA_F_NESTED, attr(unix.IFLA_INFO_KIND, []byte("veth\x00")...)...),
+			attr(unix.IFLA_PROP_LIST|unix.NLA_F_NESTED, append(attr(unix.IFLA_ALT_IFNAME, []byte("a\x00")...), attr(unix.IFLA_ALT_IFNAME, []byte("bb\x00")...)...)...),
+			attr(unix.IFLA_ADDRESS, []byte{0x02, 0, 0, 0, 0, 0xab}...),
+			attr(999, []byte{1, 2, 3}...), // unknown: skipped
 		), check: func(t *testing.T, m *netlinkx.LinkMessage) {
 			got := fmt.Sprintf("%s %s %d %s %v %s %s", m.Name, m.Qdisc, m.Master, m.Kind, m.AltNames(), netlinkx.LLAddr(m.Address, m.Type), netlinkx.LinkFlags(m.Flags))
 			if want := "eth9 fq_codel 12 veth [a bb] 02:00:00:00:00:ab BROADCAST,UP,LOWER_UP"; got != want {
@@ -362,7 +265,7 @@ func TestLinkNames(t *testing.T) {
 // decodes also formats.
 func FuzzLinkMessage(f *testing.F) {
 	fuzzFiles(f, "rtnl_link")
-	f.Add(lkIfinfo(1, lkNLA(unix.IFLA_STATS64, make([]byte, 17))))
+	f.Add(lkIfinfo(1, attr(unix.IFLA_STATS64, make([]byte, 17)...)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m netlinkx.LinkMessage
 		if m.UnmarshalBinary(b) != nil {

@@ -1,20 +1,15 @@
 package netlinkx_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -49,37 +44,11 @@ func neighLine(m *netlinkx.NeighMessage) string {
 	return s
 }
 
-// decodedLine is the line after "# decoded" in a recorded case's .txt.
-func decodedLine(t *testing.T, bin string) string {
-	t.Helper()
-	txt := string(lkMust(os.ReadFile(strings.TrimSuffix(bin, ".bin") + ".txt")))
-	_, after, ok := strings.Cut(txt, "# decoded\n")
-	if !ok {
-		t.Fatalf("%s.txt has no # decoded line", strings.TrimSuffix(bin, ".bin"))
-	}
-	return strings.TrimSpace(after)
-}
-
 // TestNeighMessageTestdata decodes each recorded RTM_NEWNEIGH and compares
 // it with the line decoded at recording time (checked then against `ip -j
 // -s neigh` by the tables tests).
 func TestNeighMessageTestdata(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_neigh/*.bin")
-	if len(files) < 4 {
-		t.Fatalf("%d files in testdata/rtnl_neigh, want the recorded set", len(files))
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			var m netlinkx.NeighMessage
-			if err := m.UnmarshalBinary(lkMust(os.ReadFile(f))); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(decodedLine(t, f), neighLine(&m)); diff != "" {
-				t.Errorf("(-recorded +decoded):\n%s", diff)
-			}
-		})
-	}
+	checkRecordedLines(t, "rtnl_neigh", 4, neighLine)
 }
 
 // ndmsg builds an RTM_NEWNEIGH payload.
@@ -102,55 +71,26 @@ func TestNeighMessageUnmarshal(t *testing.T) {
 	binary.NativeEndian.PutUint32(ci[4:8], 199)
 	binary.NativeEndian.PutUint32(ci[8:12], 100)
 	binary.NativeEndian.PutUint32(ci[12:16], 2)
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, neighLine, []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "ndmsg: 11 bytes"},
-		{name: "dst of 5 bytes", b: ndmsg(unix.AF_INET, 2, unix.NUD_REACHABLE, 0, lkNLA(unix.NDA_DST, []byte{1, 2, 3, 4, 5})), wantErr: "address of 5 bytes"},
-		{name: "short cacheinfo", b: ndmsg(unix.AF_INET, 2, unix.NUD_STALE, 0, lkNLA(unix.NDA_CACHEINFO, ci[:12])), wantErr: "NDA_CACHEINFO: 12 bytes"},
-		{name: "short probes", b: ndmsg(unix.AF_INET, 2, unix.NUD_STALE, 0, lkNLA(unix.NDA_PROBES, []byte{1, 0})), wantErr: "neighbour on link 2"},
+		{name: "dst of 5 bytes", b: ndmsg(unix.AF_INET, 2, unix.NUD_REACHABLE, 0, attr(unix.NDA_DST, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
+		{name: "short cacheinfo", b: ndmsg(unix.AF_INET, 2, unix.NUD_STALE, 0, attr(unix.NDA_CACHEINFO, ci[:12]...)), wantErr: "NDA_CACHEINFO: 12 bytes"},
+		{name: "short probes", b: ndmsg(unix.AF_INET, 2, unix.NUD_STALE, 0, attr(unix.NDA_PROBES, []byte{1, 0}...)), wantErr: "neighbour on link 2"},
 		{name: "v6 router, several states, unknown attribute skipped", b: ndmsg(unix.AF_INET6, 3, unix.NUD_STALE|unix.NUD_PERMANENT|0x100, unix.NTF_ROUTER|unix.NTF_EXT_LEARNED,
-			lkNLA(unix.NDA_DST, netip.MustParseAddr("2001:db8::9").AsSlice()), lkNLA(unix.NDA_LLADDR, []byte{2, 0, 0, 0, 0, 0xab}),
-			lkNLA(unix.NDA_PROBES, lkU32(3)), lkNLA(unix.NDA_CACHEINFO, ci), lkNLA(99, []byte{1}),
-			lkNLA(netlinkx.NDA_FLAGS_EXT, lkU32(netlinkx.NTF_EXT_MANAGED|0x10)), lkNLA(netlinkx.NDA_PROTOCOL, []byte{4})),
+			attr(unix.NDA_DST, netip.MustParseAddr("2001:db8::9").AsSlice()...), attr(unix.NDA_LLADDR, []byte{2, 0, 0, 0, 0, 0xab}...),
+			attr(unix.NDA_PROBES, u32(3)...), attr(unix.NDA_CACHEINFO, ci...), attr(99, []byte{1}...),
+			attr(netlinkx.NDA_FLAGS_EXT, u32(netlinkx.NTF_EXT_MANAGED|0x10)...), attr(netlinkx.NDA_PROTOCOL, []byte{4}...)),
 			want: "fam=10 if=3 dst=2001:db8::9 lladdr=02:00:00:00:00:ab state=STALE,PERMANENT,0x100 flags=extern_learn,router,managed,ext:0x10 type=unicast probes=3 used=1 confirmed=60 updated=1 refcnt=2 protocol=4"},
-		{name: "proxy without attributes but NDA_DST", b: ndmsg(unix.AF_INET, 4, 0, unix.NTF_PROXY, lkNLA(unix.NDA_DST, []byte{10, 0, 0, 77})),
+		{name: "proxy without attributes but NDA_DST", b: ndmsg(unix.AF_INET, 4, 0, unix.NTF_PROXY, attr(unix.NDA_DST, []byte{10, 0, 0, 77}...)),
 			want: "fam=2 if=4 dst=10.0.0.77 lladdr=- state=NONE flags=proxy type=unicast"},
 		{name: "bridge fdb attributes", b: ndmsg(unix.AF_BRIDGE, 5, unix.NUD_NOARP, unix.NTF_SELF|unix.NTF_MASTER|0x40,
-			lkNLA(unix.NDA_LLADDR, []byte{2, 0, 0, 0, 0, 1}), lkNLA(unix.NDA_VLAN, []byte{10, 0}), lkNLA(unix.NDA_MASTER, lkU32(7))),
+			attr(unix.NDA_LLADDR, []byte{2, 0, 0, 0, 0, 1}...), attr(unix.NDA_VLAN, []byte{10, 0}...), attr(unix.NDA_MASTER, u32(7)...)),
 			want: "fam=7 if=5 dst=- lladdr=02:00:00:00:00:01 state=NOARP flags=self,master,sticky type=unicast vlan=10 master=7"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.NeighMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, neighLine(&m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func FuzzNeighMessage(f *testing.F) {
-	fuzzFiles(f, "rtnl_neigh")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.NeighMessage
-		if m.UnmarshalBinary(b) != nil {
-			return
-		}
-		line := neighLine(&m)
-		// Decoding depends on nothing but b: a copy decodes the same.
-		var m2 netlinkx.NeighMessage
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l2 := neighLine(&m2); l2 != line {
-			t.Fatalf("copy decodes %q, original %q", l2, line)
-		}
-	})
+	fuzzLine[netlinkx.NeighMessage](f, "rtnl_neigh", neighLine)
 }
 
 // recordLab builds the namespace both recordings use: veth0 to a peer with
@@ -158,9 +98,7 @@ func FuzzNeighMessage(f *testing.F) {
 // entries, and an HTB/TBF/pfifo/ingress tc tree. It returns the commands.
 func recordLab(t *testing.T) (*nstest.NS, []string) {
 	t.Helper()
-	for _, tool := range []string{"ip", "tc", "ping"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "ip", "tc", "ping")
 	ns, peer := nstest.New(t), nstest.New(t)
 	var cmds []string
 	run := func(n *nstest.NS, args ...string) {
@@ -203,15 +141,10 @@ func recordLab(t *testing.T) (*nstest.NS, []string) {
 // rawDump returns the payloads of the replies of type reply to a dump request.
 func rawDump(t *testing.T, ns netlinkx.NetNS, typ, reply uint16, data []byte) [][]byte {
 	var out [][]byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: typ, Flags: unix.NLM_F_DUMP, Data: data},
-		func(h netlink.Header, b []byte) error {
-			if h.Type == netlink.HeaderType(reply) {
-				out = append(out, bytes.Clone(b))
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	for _, m := range dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: typ, Flags: unix.NLM_F_DUMP, Data: data}) {
+		if uint16(m.Header.Type) == reply {
+			out = append(out, m.Data)
+		}
 	}
 	return out
 }
@@ -219,20 +152,13 @@ func rawDump(t *testing.T, ns netlinkx.NetNS, typ, reply uint16, data []byte) []
 // TestRecordNeighTc re-records testdata/rtnl_neigh and testdata/tc with
 // -record, from recordLab's namespace.
 func TestRecordNeighTc(t *testing.T) {
-	if !*record {
-		t.Skip("run with -record to re-record testdata")
-	}
+	needRecord(t)
 	ns, cmds := recordLab(t)
 	fd := ns.Open()
-	uname := strings.TrimSpace(string(lkMust(exec.Command("uname", "-r").Output())))
-	header := fmt.Sprintf("uname -r: %s\nrecorded by `go test ./netlinkx -run TestRecordNeighTc -record` in a namespace built with:\n%s\n",
-		uname, strings.Join(cmds, "\n"))
+	header := "recorded by `go test ./netlinkx -run TestRecordNeighTc -record` in a namespace built with:\n" + strings.Join(cmds, "\n") + "\n"
 	write := func(dir, name string, b []byte, shown, decoded string) {
-		base := filepath.Join("testdata", dir, strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name))
-		txt := header + "\n" + shown + "\n# decoded\n" + decoded + "\n"
-		if err := lkWriteCase(base, b, txt); err != nil {
-			t.Fatal(err)
-		}
+		base := dir + "/" + strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
+		writeRecording(t, base, b, header+"\n"+shown+"\n# decoded\n"+decoded+"\n")
 	}
 	for _, proxy := range []bool{false, true} {
 		hdr := make([]byte, 12)

@@ -73,9 +73,7 @@ func TestNetlinkDiagRecorded(t *testing.T) {
 }
 
 func TestNetlinkDiagLive(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	ns, _ := startSockHelper(t)
-	nsfd := ns.Open()
+	nsfd, ssOut := helperSockets(t, "ss", "-A", "netlink", "-aHn")
 	var got []string
 	kinds := map[string]bool{}
 	err := netlinkx.DumpNetlink(context.Background(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: netlinkx.NDIAG_PROTO_ALL, Show: netlinkx.NDIAG_SHOW_MEMINFO},
@@ -90,7 +88,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(got)
-	want := ssNetlinkFilter(ssLines0(ns.Run("ss", "-A", "netlink", "-aHn")))
+	want := ssNetlinkFilter(ssOut)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DumpNetlink vs ss -A netlink -aHn (-want +got):\n%s", diff)
 	}

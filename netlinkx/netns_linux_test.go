@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,16 +20,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-// statInode is the inode of a file, following links: `stat -L -c %i`.
-func statInode(t testing.TB, path string) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
-}
 
 // openFDs counts the process's open descriptors.
 func openFDs(t testing.TB) int {
@@ -87,7 +76,7 @@ func TestOpenNetNSRefuses(t *testing.T) {
 }
 
 func TestOpenNetNSOfPID(t *testing.T) {
-	own := statInode(t, "/proc/self/ns/net")
+	own := nstest.FileInode(t, "/proc/self/ns/net")
 	for _, tt := range []struct {
 		name string
 		pid  int
@@ -133,7 +122,7 @@ func TestOpenNetNSOfPID(t *testing.T) {
 // inode `ip netns identify` and stat see.
 func TestOpenNetNSNamed(t *testing.T) {
 	n := nstest.New(t)
-	want := statInode(t, "/run/netns/"+n.Name)
+	want := n.Inode()
 	for _, spec := range []string{n.Name, "/run/netns/" + n.Name, "/var/run/netns/" + n.Name} {
 		ns, err := netlinkx.OpenNetNS(spec)
 		if err != nil {
@@ -154,10 +143,10 @@ func TestDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	own := statInode(t, "/proc/self/ns/net")
+	own := nstest.FileInode(t, "/proc/self/ns/net")
 	var inside uint64
 	if err := ns.Do(func() error {
-		inside = statInode(t, "/proc/thread-self/ns/net")
+		inside = nstest.FileInode(t, "/proc/thread-self/ns/net")
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -203,48 +192,18 @@ func hostInode(t testing.TB) (uint64, bool) {
 	if err := unix.Stat("/proc/1/ns/net", &st); err == nil {
 		return st.Ino, true
 	}
-	if own := statInode(t, "/proc/self/ns/net"); own == 0xEFFFFFF9 {
+	if own := nstest.FileInode(t, "/proc/self/ns/net"); own == 0xEFFFFFF9 {
 		return own, true
 	}
 	return 0, false
-}
-
-// startUnshared starts `unshare -n sleep 600`: a namespace only a process
-// holds. It returns the sleep's pid, and stops it by that pid at cleanup.
-func startUnshared(t *testing.T) int {
-	t.Helper()
-	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "unshare")
-	cmd := exec.Command("unshare", "-n", "sleep", "600")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	own := statInode(t, "/proc/self/ns/net")
-	// unshare execs sleep in place: same pid, once it has left our namespace.
-	nstest.Eventually(t, func() error {
-		var st unix.Stat_t
-		if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/net", cmd.Process.Pid), &st); err != nil {
-			return err
-		}
-		if st.Ino == own {
-			return errors.New("unshare has not unshared yet")
-		}
-		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cmd.Process.Pid))
-		if string(comm) != "sleep\n" {
-			return fmt.Errorf("pid %d is %q, not sleep yet", cmd.Process.Pid, comm)
-		}
-		return nil
-	})
-	return cmd.Process.Pid
 }
 
 func TestScanNetNS(t *testing.T) {
 	named := nstest.New(t)
 	held := named.Start("sleep", "600") // a process in the named namespace too
 	empty := nstest.New(t)              // only the name holds it
-	pid := startUnshared(t)
+	unshared := nstest.NewUnshared(t)
+	pid := unshared.PID
 
 	fds := openFDs(t)
 	scan, err := netlinkx.ScanNetNS(context.Background())
@@ -261,11 +220,11 @@ func TestScanNetNS(t *testing.T) {
 		}
 		byInode[e.Inode] = e
 	}
-	waitInNetNS(t, held.Process.Pid, statInode(t, "/run/netns/"+named.Name))
+	waitInNetNS(t, held.Process.Pid, named.Inode())
 	want := []netlinkx.NetNSEntry{
-		{Inode: statInode(t, "/run/netns/"+named.Name), Names: []string{named.Name}, PID: held.Process.Pid, Processes: 1},
-		{Inode: statInode(t, "/run/netns/"+empty.Name), Names: []string{empty.Name}},
-		{Inode: statInode(t, fmt.Sprintf("/proc/%d/ns/net", pid)), PID: pid, Processes: 1},
+		{Inode: named.Inode(), Names: []string{named.Name}, PID: held.Process.Pid, Processes: 1},
+		{Inode: empty.Inode(), Names: []string{empty.Name}},
+		{Inode: unshared.Inode(), PID: pid, Processes: 1},
 	}
 	for _, w := range want {
 		if diff := cmp.Diff(w, byInode[w.Inode]); diff != "" {
@@ -304,7 +263,7 @@ func TestGetNSID(t *testing.T) {
 	a, b := nstest.New(t), nstest.New(t)
 	a.Run("ip", "netns", "set", b.Name, "7") // in a: b is netnsid 7
 	inB := b.Start("sleep", "600")
-	waitInNetNS(t, inB.Process.Pid, statInode(t, "/run/netns/"+b.Name))
+	waitInNetNS(t, inB.Process.Pid, b.Inode())
 	nsA, nsB := a.Open(), b.Open()
 	ctx := context.Background()
 	before := openFDs(t)
@@ -357,10 +316,7 @@ func TestDecodeNSID(t *testing.T) {
 	nstest.NeedLittleEndian(t)
 	for _, tt := range nsidCases {
 		t.Run(tt.file, func(t *testing.T) {
-			b, err := os.ReadFile(filepath.Join("testdata", "nsid", tt.file+".bin"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b, _ := readRecording(t, "nsid/"+tt.file)
 			got, err := netlinkx.DecodeNSID(b)
 			if err != nil {
 				t.Fatal(err)
@@ -389,11 +345,7 @@ func TestDecodeNSID(t *testing.T) {
 }
 
 func FuzzDecodeNSID(f *testing.F) {
-	for _, tt := range nsidCases {
-		if b, err := os.ReadFile(filepath.Join("testdata", "nsid", tt.file+".bin")); err == nil {
-			f.Add(b)
-		}
-	}
+	fuzzFiles(f, "nsid")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		nsid, err := netlinkx.DecodeNSID(b)
 		if err != nil {
@@ -416,16 +368,10 @@ func FuzzDecodeNSID(f *testing.F) {
 // TestRecordNSID re-records testdata/nsid with -args -record: two namespaces, one
 // of which has given the other netnsid 7.
 func TestRecordNSID(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata with -record")
-	}
+	needRecord(t)
 	a, b := nstest.New(t), nstest.New(t)
 	a.Run("ip", "netns", "set", b.Name, "7")
 	nsA, nsB := a.Open(), b.Open()
-	uname, err := exec.Command("uname", "-r").Output()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, c := range []struct {
 		file, how string
 		in, peer  netlinkx.NetNS
@@ -436,29 +382,10 @@ func TestRecordNSID(t *testing.T) {
 		req := binary.NativeEndian.AppendUint16(make([]byte, 4), 8)
 		req = binary.NativeEndian.AppendUint16(req, unix.NETNSA_FD)
 		req = binary.NativeEndian.AppendUint32(req, uint32(c.peer))
-		var reply []byte
-		err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
-			Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req,
-		}, func(h netlink.Header, p []byte) error {
-			reply = append([]byte(nil), p...)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir := filepath.Join("testdata", "nsid")
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, c.file+".bin"), reply, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		txt := fmt.Sprintf("uname -r: %s\nrecorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
+		reply := dumpOne(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req})
+		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
 			"content: the RTM_NEWNSID payload (rtgenmsg + NETNSA_NSID) of %s\n",
-			strings.TrimSpace(string(uname)), runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how)
-		if err := os.WriteFile(filepath.Join(dir, c.file+".txt"), []byte(txt), 0o644); err != nil {
-			t.Fatal(err)
-		}
+			runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how))
 	}
 }
 

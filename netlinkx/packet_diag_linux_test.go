@@ -8,7 +8,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,9 +32,7 @@ func TestPacketDiagRecorded(t *testing.T) {
 }
 
 func TestPacketDiagLive(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	ns, _ := startSockHelper(t)
-	nsfd := ns.Open()
+	nsfd, want := helperSockets(t, "ss", "-0", "-aH")
 	var got []string
 	var uids []uint32
 	err := netlinkx.DumpPacket(context.Background(), netlinkx.PacketDiagReq{NetNS: nsfd, Show: netlinkx.PACKET_SHOW_INFO | netlinkx.PACKET_SHOW_MEMINFO},
@@ -50,7 +47,6 @@ func TestPacketDiagLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(got)
-	want := ssLines0(ns.Run("ss", "-0", "-aH"))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("DumpPacket vs ss -0 -aH (-want +got):\n%s", diff)
 	}

@@ -168,17 +168,7 @@ func BenchmarkSocketOwners(b *testing.B) {
 	for _, n := range []int{1000, 5000} { // 2n fds: CI containers cap RLIMIT_NOFILE near 20000
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			nstest.NeedTool(b, "ss")
-			ns := nstest.New(b)
-			dir := b.TempDir()
-			cmd := ns.Start(os.Args[0], "-test.run=^TestSockDiagHelper$", "--", sockDiagHelperArg, dir, strconv.Itoa(n))
-			for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
-				if _, err := os.Stat(dir + "/ready"); err == nil {
-					break
-				}
-				if cmd.ProcessState != nil || time.Now().After(deadline) {
-					b.Fatalf("helper with %d connections not ready", n)
-				}
-			}
+			ns, _ := startSockHelper(b, strconv.Itoa(n))
 			ctx := context.Background()
 			b.ReportAllocs()
 			start := time.Now()

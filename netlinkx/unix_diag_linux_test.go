@@ -1,280 +1,52 @@
 package netlinkx_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
-	"flag"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
-// sockDiagHelperArg makes the test binary, started by startSockHelper, hold
-// the sockets the sock_diag tests look at instead of running tests.
-const sockDiagHelperArg = "sockdiag-helper"
-
-// TestSockDiagHelper is not a test: started as
-// `netlinkx.test -test.run=^TestSockDiagHelper$ -- sockdiag-helper DIR` in a
-// namespace, it opens unix, netlink and packet sockets of every kind, writes
-// DIR/ready and sleeps until it is killed.
-func TestSockDiagHelper(t *testing.T) {
-	if flag.Arg(0) != sockDiagHelperArg {
-		t.Skip("helper process for the sock_diag tests")
-	}
-	dir := flag.Arg(1)
-	hold := holdSockets
-	if flag.NArg() > 2 { // a count: that many loopback TCP connections, for benchmarks
-		n, err := strconv.Atoi(flag.Arg(2))
-		if err != nil {
-			os.Exit(2)
-		}
-		hold = func(string) error { return holdTCP(n) }
-	}
-	if err := hold(dir); err != nil {
-		fmt.Fprintln(os.Stderr, "sockdiag helper:", err)
-		os.Exit(2)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "ready"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
-		os.Exit(2)
-	}
-	time.Sleep(time.Hour)
-}
-
-// holdSockets opens the sockets of the helper; they stay open (and leak on
-// purpose) until the process dies.
-func holdSockets(dir string) (err error) {
-	must := func(fd int, err error) int {
-		if err != nil {
-			panic(err)
-		}
-		return fd
-	}
-	check := func(err error) {
-		if err != nil {
-			panic(err)
-		}
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%v", r)
-		}
-	}()
-
-	// A stream listener with a path, one accepted connection with a byte
-	// queued each way and one connection left in the accept queue.
-	l := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
-	check(unix.Bind(l, &unix.SockaddrUnix{Name: filepath.Join(dir, "stream.sock")}))
-	check(unix.Listen(l, 7))
-	c1 := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
-	check(unix.Connect(c1, &unix.SockaddrUnix{Name: filepath.Join(dir, "stream.sock")}))
-	a1, _ := must2(unix.Accept(l))
-	_, err1 := unix.Write(c1, []byte("hello"))
-	check(err1)
-	c2 := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
-	check(unix.Connect(c2, &unix.SockaddrUnix{Name: filepath.Join(dir, "stream.sock")}))
-	_ = a1
-
-	// An abstract stream listener (with a NUL inside its name) and a seqpacket one.
-	al := must(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0))
-	check(unix.Bind(al, &unix.SockaddrUnix{Name: "@nlq-abstract\x00x"}))
-	check(unix.Listen(al, 3))
-	sl := must(unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET, 0))
-	check(unix.Bind(sl, &unix.SockaddrUnix{Name: filepath.Join(dir, "seq.sock")}))
-	check(unix.Listen(sl, 5))
-
-	// Unnamed pairs of each type, a datagram queued on the dgram pair.
-	for _, typ := range []int{unix.SOCK_STREAM, unix.SOCK_DGRAM, unix.SOCK_SEQPACKET} {
-		p, err := unix.Socketpair(unix.AF_UNIX, typ, 0)
-		check(err)
-		if typ == unix.SOCK_DGRAM {
-			_, err := unix.Write(p[0], []byte("datagram"))
-			check(err)
-		}
-	}
-	// A bound, unconnected datagram socket, and an unbound one.
-	d := must(unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0))
-	check(unix.Bind(d, &unix.SockaddrUnix{Name: filepath.Join(dir, "dgram.sock")}))
-	_ = must(unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0))
-
-	// Netlink: a route socket in two multicast groups, a generic socket
-	// connected to the kernel, a usersock socket left unbound.
-	nr := must(unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE))
-	check(unix.Bind(nr, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_LINK | unix.RTMGRP_IPV4_IFADDR}))
-	ng := must(unix.Socket(unix.AF_NETLINK, unix.SOCK_DGRAM, unix.NETLINK_GENERIC))
-	check(unix.Bind(ng, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}))
-	check(unix.Connect(ng, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}))
-	_ = must(unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_USERSOCK))
-
-	// Packet: all protocols on every interface, and IPv4 on lo (ifindex 1).
-	_ = must(unix.Socket(unix.AF_PACKET, unix.SOCK_RAW, int(htons(unix.ETH_P_ALL))))
-	pd := must(unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_IP))))
-	check(unix.Bind(pd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_IP), Ifindex: 1}))
-	return nil
-}
-
-// holdTCP opens n established loopback TCP connections (both ends held).
-func holdTCP(n int) error {
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return err
-	}
-	if need := uint64(2*n + 256); lim.Cur < need {
-		if lim.Max < need {
-			return fmt.Errorf("%d connections need %d descriptors, RLIMIT_NOFILE allows %d", n, need, lim.Max)
-		}
-		lim.Cur = need
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-			return err
-		}
-	}
-	l, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-	if err != nil {
-		return err
-	}
-	if err := unix.Bind(l, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		return err
-	}
-	if err := unix.Listen(l, 4096); err != nil {
-		return err
-	}
-	sa, err := unix.Getsockname(l)
-	if err != nil {
-		return err
-	}
-	for range n {
-		c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-		if err != nil {
-			return err
-		}
-		if err := unix.Connect(c, sa); err != nil {
-			return err
-		}
-		if _, _, err := unix.Accept(l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func must2(fd int, sa unix.Sockaddr, err error) (int, unix.Sockaddr) {
-	if err != nil {
-		panic(err)
-	}
-	return fd, sa
-}
-
-func htons(v uint16) uint16 { return v<<8 | v>>8 }
-
-// startSockHelper creates a namespace and starts the helper in it; it
-// returns the namespace and the helper's pid once its sockets are open.
-func startSockHelper(t *testing.T) (*nstest.NS, int) {
-	t.Helper()
-	ns := nstest.New(t)
-	dir, err := os.MkdirTemp("", "nlq-sock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	cmd := ns.Start(os.Args[0], "-test.run=^TestSockDiagHelper$", "--", sockDiagHelperArg, dir)
-	var pid int
-	nstest.Eventually(t, func() error {
-		if cmd.ProcessState != nil {
-			return fmt.Errorf("helper exited: %v", cmd.ProcessState)
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "ready"))
-		if err != nil {
-			return fmt.Errorf("helper not ready: %w", err)
-		}
-		pid, err = strconv.Atoi(string(b))
-		return err
-	})
-	if pid != cmd.Process.Pid {
-		t.Fatalf("helper reports pid %d, started as %d", pid, cmd.Process.Pid)
-	}
-	return ns, pid
-}
-
-// sockDiagCase is one recorded dump: testdata/<dir>/<name>.bin holds the
-// reply messages (nlmsghdr and payload, as the kernel sent them) and
+// sockDiagCase is one recorded dump, asked with the struct *_diag_req req:
+// testdata/<dir>/<name>.bin holds the reply messages (nlmsghdr and payload, as the kernel sent them) and
 // <name>.txt the kernel release, how it was recorded and what ss printed at
 // the same moment after a line "ss:".
 type sockDiagCase struct {
 	dir, name string
 	ssArgs    []string
-	dump      func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error
+	req       []byte // the struct *_diag_req
 }
 
 var sockDiagCases = []sockDiagCase{
-	{"unix_diag", "sockets", []string{"ss", "-xaH"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
-		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
-			Data: diagReq(unix.AF_UNIX, 0, 24, 12, 0x7f, ^uint32(0))}, fn)
-	}},
-	{"netlink_diag", "sockets", []string{"ss", "-A", "netlink", "-aHn"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
-		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
-			Data: diagReq(unix.AF_NETLINK, netlinkx.NDIAG_PROTO_ALL, 20, 8, netlinkx.NDIAG_SHOW_MEMINFO|netlinkx.NDIAG_SHOW_GROUPS|netlinkx.NDIAG_SHOW_FLAGS, 0)}, fn)
-	}},
-	{"packet_diag", "sockets", []string{"ss", "-0", "-aH"}, func(ctx context.Context, ns netlinkx.NetNS, fn func(netlink.Header, []byte) error) error {
-		return netlinkx.Dump(ctx, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: ns, Type: unix.SOCK_DIAG_BY_FAMILY, Flags: unix.NLM_F_DUMP,
-			Data: diagReq(unix.AF_PACKET, 0, 20, 8, 0x3f, 0)}, fn)
-	}},
+	{"unix_diag", "sockets", []string{"ss", "-xaH"}, diagReq(unix.AF_UNIX, 0, 24, 12, 0x7f, ^uint32(0))},
+	{"netlink_diag", "sockets", []string{"ss", "-A", "netlink", "-aHn"},
+		diagReq(unix.AF_NETLINK, netlinkx.NDIAG_PROTO_ALL, 20, 8, netlinkx.NDIAG_SHOW_MEMINFO|netlinkx.NDIAG_SHOW_GROUPS|netlinkx.NDIAG_SHOW_FLAGS, 0)},
+	{"packet_diag", "sockets", []string{"ss", "-0", "-aH"}, diagReq(unix.AF_PACKET, 0, 20, 8, 0x3f, 0)},
 }
 
 // TestRecordSockDiag re-records testdata/{unix,netlink,packet}_diag with -record.
 func TestRecordSockDiag(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
-	}
+	needRecord(t)
 	nstest.NeedTool(t, "ss")
 	ns, _ := startSockHelper(t)
 	nsfd := ns.Open()
-	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
 	for _, c := range sockDiagCases {
-		var bin []byte
-		err := c.dump(context.Background(), nsfd, func(h netlink.Header, b []byte) error {
-			var hdr [unix.NLMSG_HDRLEN]byte
-			binary.NativeEndian.PutUint32(hdr[0:4], uint32(unix.NLMSG_HDRLEN+len(b)))
-			binary.NativeEndian.PutUint16(hdr[4:6], uint16(h.Type))
-			binary.NativeEndian.PutUint16(hdr[6:8], uint16(h.Flags))
-			binary.NativeEndian.PutUint32(hdr[8:12], h.Sequence)
-			binary.NativeEndian.PutUint32(hdr[12:16], h.PID)
-			bin = append(bin, hdr[:]...)
-			bin = append(bin, b...)
-			for len(bin)%4 != 0 {
-				bin = append(bin, 0)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		bin := framed(dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_SOCK_DIAG, NetNS: nsfd, Type: unix.SOCK_DIAG_BY_FAMILY,
+			Flags: unix.NLM_F_DUMP, Data: c.req}))
 		out := ns.Run(c.ssArgs...)
-		txt := fmt.Sprintf("uname -r: %s\nrecorded by: go test -run TestRecordSockDiag -record (netlinkx/unix_diag_linux_test.go),\n"+
+		txt := fmt.Sprintf("recorded by: go test -run TestRecordSockDiag -record (netlinkx/unix_diag_linux_test.go),\n"+
 			"a SOCK_DIAG_BY_FAMILY dump in a fresh namespace where TestSockDiagHelper holds its sockets\n"+
-			"(paths under a temporary directory), then `%s` there:\nss:\n%s", rel, strings.Join(c.ssArgs, " "), out)
-		base := filepath.Join("testdata", c.dir, c.name)
-		if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
-			t.Fatal(err)
-		}
+			"(paths under a temporary directory), then `%s` there:\nss:\n%s", strings.Join(c.ssArgs, " "), out)
+		writeRecording(t, c.dir+"/"+c.name, bin, txt)
 	}
 }
 
@@ -290,40 +62,14 @@ func diagReq(family, protocol uint8, size, showOff int, show, states uint32) []b
 	return b
 }
 
-func must1[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
-}
-
 // recorded returns the payloads of the messages in testdata/<dir>/<name>.bin
 // and the ss lines of its .txt. It skips on big-endian hosts: the recordings
 // are little-endian.
 func recorded(t testing.TB, dir, name string) (payloads [][]byte, ssLines []string) {
 	t.Helper()
 	nstest.NeedLittleEndian(t)
-	bin, err := os.ReadFile(filepath.Join("testdata", dir, name+".bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for b := bin; len(b) >= unix.NLMSG_HDRLEN; {
-		l := int(binary.NativeEndian.Uint32(b[0:4]))
-		if l < unix.NLMSG_HDRLEN || l > len(b) {
-			t.Fatalf("%s/%s.bin: bad nlmsg_len %d", dir, name, l)
-		}
-		payloads = append(payloads, b[unix.NLMSG_HDRLEN:l])
-		b = b[min((l+3)&^3, len(b)):]
-	}
-	txt, err := os.ReadFile(filepath.Join("testdata", dir, name+".txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, ss, ok := strings.Cut(string(txt), "\nss:\n")
-	if !ok {
-		t.Fatalf("%s/%s.txt has no ss: section", dir, name)
-	}
-	return payloads, ssLines0(ss)
+	bin, txt := readRecording(t, dir+"/"+name)
+	return nlmsgPayloads(t, bin), ssLines0(section(t, txt, "\nss:\n"))
 }
 
 // ssLines0 splits ss output into lines of single-space-separated fields, sorted.
@@ -372,9 +118,7 @@ func TestUnixDiagRecorded(t *testing.T) {
 }
 
 func TestUnixDiagLive(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	ns, _ := startSockHelper(t)
-	nsfd := ns.Open()
+	nsfd, want := helperSockets(t, "ss", "-xaH")
 	var got []string
 	names := map[string]bool{}
 	err := netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
@@ -385,7 +129,6 @@ func TestUnixDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ssLines0(ns.Run("ss", "-xaH"))
 	if diff := cmp.Diff(normalizeUnixPaths(want), normalizeUnixPaths(got)); diff != "" {
 		t.Errorf("netlinkx.DumpUnix vs ss -xaH (-want +got):\n%s", diff)
 	}
@@ -407,21 +150,6 @@ func TestUnixDiagLive(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-// attr encodes one netlink attribute, padded.
-func attr(typ uint16, data ...byte) []byte {
-	b := binary.NativeEndian.AppendUint16(nil, uint16(4+len(data)))
-	b = binary.NativeEndian.AppendUint16(b, typ)
-	b = append(b, data...)
-	for len(b)%4 != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
-func u32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
-
-func cat(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
 
 func TestUnixDiagUnmarshal(t *testing.T) {
 	hdr := []byte{unix.AF_UNIX, unix.SOCK_STREAM, 10, 0, 0x39, 0x30, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0} // ino 12345, cookie 1 | 2<<32

@@ -16,27 +16,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
-// afRun runs an AF_SPEC table in ns and returns its rows as column name → cell.
-func afRun(t *testing.T, tbl Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
-	t.Helper()
-	spec := tbl.Spec()
-	q := NewQuery(spec, cons, used)
-	q.NetNS = ns
-	var rows []map[string]Value
-	err := tbl.Run(context.Background(), q, func(cells []Value) error {
-		r := map[string]Value{}
-		for i, c := range spec.Columns {
-			r[c.Name] = cells[i]
-		}
-		rows = append(rows, r)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
 // afByInterface keys rows by their interface column.
 func afByInterface(t *testing.T, rows []map[string]Value) map[string]map[string]Value {
 	t.Helper()
@@ -79,10 +58,8 @@ func afProcTree(ns *nstest.NS, dir string) map[string]map[string]string {
 func afSetup(t *testing.T) *nstest.NS {
 	t.Helper()
 	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "sysctl")
-	nstest.NeedTool(t, "ping")
-	a, b := nstest.New(t), nstest.New(t)
-	a.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", b.Name)
+	nstest.NeedTool(t, "sysctl", "ping")
+	a, b := nstest.NewPair(t)
 	a.Run("ip", "link", "add", "veth2", "type", "veth", "peer", "name", "veth3")
 	a.Run("ip", "link", "add", "small0", "mtu", "1000", "type", "veth", "peer", "name", "small1", "mtu", "1000")
 	a.Run("sysctl", "-q", "-w",
@@ -102,11 +79,11 @@ func afSetup(t *testing.T) *nstest.NS {
 	)
 	a.Run("ip", "token", "set", "::1:2:3:4/64", "dev", "veth0")
 	a.Run("ip", "addr", "add", "fd00::1/64", "dev", "veth0", "nodad")
-	b.Run("ip", "addr", "add", "fd00::2/64", "dev", "veth1", "nodad")
 	for _, l := range []string{"veth0", "veth2", "veth3", "small0", "small1"} {
 		a.Run("ip", "link", "set", l, "up")
 	}
-	b.Run("ip", "link", "set", "veth1", "up")
+	b.Run("ip", "addr", "add", "fd00::2/64", "dev", "veth1", "nodad")
+	b.Up("veth1")
 	a.Run("ping", "-6", "-c", "3", "-i", "0.05", "-W", "2", "fd00::2")
 	a.Run("ping", "-6", "-c", "2", "-i", "0.05", "-W", "2", "::1")
 	return a
@@ -169,7 +146,7 @@ func TestAFSpecDevconfMatchesSysctl(t *testing.T) {
 	a := afSetup(t)
 	ns := a.Open()
 
-	rows6 := afByInterface(t, afRun(t, inet6Devconf, ns, nil, nil))
+	rows6 := afByInterface(t, runRows(t, inet6Devconf, ns, nil, nil))
 	proc6 := afProcTree(a, "/proc/sys/net/ipv6/conf")
 	afCheckDevconf(t, inet6Devconf, netlinkx.Inet6DevconfNames, rows6, proc6,
 		map[string]bool{"forwarding": true, "mc_forwarding": true, "proxy_ndp": true, "ignore_routes_with_linkdown": true})
@@ -183,7 +160,7 @@ func TestAFSpecDevconfMatchesSysctl(t *testing.T) {
 		t.Errorf("veth0 hop_limit = %q, want 42", got)
 	}
 
-	rows4 := afByInterface(t, afRun(t, inetDevconf, ns, nil, nil))
+	rows4 := afByInterface(t, runRows(t, inetDevconf, ns, nil, nil))
 	proc4 := afProcTree(a, "/proc/sys/net/ipv4/conf")
 	afCheckDevconf(t, inetDevconf, netlinkx.InetDevconfNames, rows4, proc4,
 		map[string]bool{"forwarding": true, "rp_filter": true, "mc_forwarding": true, "proxy_arp": true,
@@ -233,7 +210,7 @@ func TestAFSpecDevconfConstraints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got, want []string
-			for _, r := range afRun(t, tt.tbl, ns, tt.cons, append(tt.used, "interface")) {
+			for _, r := range runRows(t, tt.tbl, ns, tt.cons, append(tt.used, "interface")) {
 				got = append(got, r["interface"].Text+"="+r["forwarding"].String())
 			}
 			for _, i := range tt.iface {
@@ -303,7 +280,7 @@ func TestAFSpecStatsMatchDevSnmp6(t *testing.T) {
 	for {
 		before := afSnmp6(t, a)
 		got := map[string]map[string]string{}
-		for _, r := range afRun(t, inet6Stats, ns, nil, nil) {
+		for _, r := range runRows(t, inet6Stats, ns, nil, nil) {
 			m := map[string]string{}
 			for _, n := range netlinkx.Inet6StatsNames {
 				if r[n].Kind == KindNull {
@@ -313,7 +290,7 @@ func TestAFSpecStatsMatchDevSnmp6(t *testing.T) {
 			}
 			got[r["interface"].Text] = m
 		}
-		for _, r := range afRun(t, icmp6Stats, ns, nil, nil) {
+		for _, r := range runRows(t, icmp6Stats, ns, nil, nil) {
 			m := got[r["interface"].Text]
 			if m == nil {
 				t.Fatalf("icmp6_stats has %s, inet6_stats does not", r["interface"].Text)
@@ -351,7 +328,7 @@ func TestAFSpecStatsMatchDevSnmp6(t *testing.T) {
 func TestAFSpecInet6Interfaces(t *testing.T) {
 	a := afSetup(t)
 	ns := a.Open()
-	rows := afByInterface(t, afRun(t, inet6Interfaces, ns, nil, nil))
+	rows := afByInterface(t, runRows(t, inet6Interfaces, ns, nil, nil))
 	conf := afProcTree(a, "/proc/sys/net/ipv6/conf")
 	neigh := afProcTree(a, "/proc/sys/net/ipv6/neigh")
 	delete(conf, "all")
@@ -409,15 +386,15 @@ func TestAFSpecTablesNoIPv6(t *testing.T) {
 	ns := a.Open()
 	byName := map[string][]Constraint{"interface": {{Op: OpEquals, Expr: "small0"}, {Op: OpEquals, Expr: "small1"}}}
 	for _, tbl := range []Interface{inet6Stats, icmp6Stats, inet6Interfaces, inet6Devconf} {
-		if rows := afRun(t, tbl, ns, byName, nil); len(rows) != 0 {
+		if rows := runRows(t, tbl, ns, byName, nil); len(rows) != 0 {
 			t.Errorf("%s WHERE interface IN (small0, small1): %d rows, want none", tbl.Spec().Name, len(rows))
 		}
 	}
-	got := afByInterface(t, afRun(t, inet6Devconf, ns, nil, []string{"interface", "forwarding"}))
+	got := afByInterface(t, runRows(t, inet6Devconf, ns, nil, []string{"interface", "forwarding"}))
 	if diff := cmp.Diff([]string{"all", "default", "lo"}, slices.Sorted(maps.Keys(got))); diff != "" {
 		t.Errorf("inet6_devconf rows (-want +got):\n%s", diff)
 	}
-	got = afByInterface(t, afRun(t, inetDevconf, ns, nil, []string{"interface", "forwarding"}))
+	got = afByInterface(t, runRows(t, inetDevconf, ns, nil, []string{"interface", "forwarding"}))
 	if diff := cmp.Diff([]string{"all", "default", "lo", "small0", "small1"}, slices.Sorted(maps.Keys(got))); diff != "" {
 		t.Errorf("inet_devconf rows (-want +got):\n%s", diff)
 	}

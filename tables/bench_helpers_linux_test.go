@@ -53,3 +53,34 @@ func feed(b *testing.B, ns *nstest.NS, input string, args ...string) {
 		b.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
 	}
 }
+
+// feedUpTo adds items from have up to n to ns in one run of args (ip -batch
+// -), line(i) giving the input line that adds the i-th and each line
+// adding step items; it returns the new count.
+func feedUpTo(b *testing.B, ns *nstest.NS, have, n, step int, line func(i int) string, args ...string) int {
+	b.Helper()
+	var batch strings.Builder
+	for ; have < n; have += step {
+		batch.WriteString(line(have) + "\n")
+	}
+	feed(b, ns, batch.String(), args...)
+	return have
+}
+
+// benchVsTool times tb read in full in ns (benchRead) and fails unless it
+// gave want rows (at least want when atLeast: the kernel may add some),
+// then times runs runs of the command tool and reports x_<name>, our time
+// per query over the tool's per process, and <name>_us/op, the tool's. It
+// returns our time per query.
+func benchVsTool(b *testing.B, tb Interface, ns netlinkx.NetNS, want int, atLeast bool, name string, runs int, tool ...string) time.Duration {
+	b.Helper()
+	ours, rows := benchRead(b, tb, ns)
+	if rows != want && (!atLeast || rows < want) {
+		b.Fatalf("%s: %d rows, want %d", tb.Spec().Name, rows, want)
+	}
+	b.StopTimer()
+	theirs := toolTime(b, runs, tool...)
+	b.ReportMetric(float64(ours)/float64(theirs), "x_"+name)
+	b.ReportMetric(float64(theirs.Microseconds()), name+"_us/op")
+	return ours
+}

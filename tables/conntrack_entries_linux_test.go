@@ -52,21 +52,11 @@ type ctLab struct {
 
 func newCTLab(t *testing.T) *ctLab {
 	t.Helper()
-	nstest.NeedTool(t, "nft")
-	nstest.NeedTool(t, "conntrack")
-	lab := &ctLab{ns: nstest.New(t), peer: nstest.New(t)}
-	ns, peer := lab.ns, lab.peer
-	for _, n := range []*nstest.NS{ns, peer} {
-		n.Run("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-	}
-	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.Name)
-	ns.Run("ip", "addr", "add", "10.9.0.1/24", "dev", "veth0")
-	ns.Run("ip", "addr", "add", "10.9.0.2/24", "dev", "veth0")
-	ns.Run("ip", "addr", "add", "fd09::1/64", "dev", "veth0")
-	ns.Run("ip", "link", "set", "veth0", "up")
-	peer.Run("ip", "addr", "add", "10.9.0.9/24", "dev", "veth1")
-	peer.Run("ip", "addr", "add", "fd09::9/64", "dev", "veth1")
-	peer.Run("ip", "link", "set", "veth1", "up")
+	nstest.NeedTool(t, "nft", "conntrack")
+	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	lab := &ctLab{ns: ns, peer: peer}
+	ns.Up("veth0", "10.9.0.1/24", "10.9.0.2/24", "fd09::1/64")
+	peer.Up("veth1", "10.9.0.9/24", "fd09::9/64")
 	rules := filepath.Join(t.TempDir(), "ct.nft")
 	if err := os.WriteFile(rules, []byte(ctRuleset), 0o644); err != nil {
 		t.Fatal(err)

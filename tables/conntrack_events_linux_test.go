@@ -13,8 +13,7 @@ import (
 // entry with `conntrack -D`, and finds its NEW and DESTROY events (DESTROY
 // with counters, accounting on) in conntrack_events.
 func TestConntrackEvents(t *testing.T) {
-	nstest.NeedTool(t, "nft")
-	nstest.NeedTool(t, "conntrack")
+	nstest.NeedTool(t, "nft", "conntrack")
 	n := nstest.New(t)
 	n.Run("sysctl", "-qw", "net.netfilter.nf_conntrack_acct=1")
 	n.Run("nft", "add table inet nlq; add chain inet nlq out { type filter hook output priority 0; }; add rule inet nlq out ct state new,established accept")

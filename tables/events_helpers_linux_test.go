@@ -1,42 +1,12 @@
 package tables
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
-
-// eventRows runs an event table in ns with the given constraints
-// ("eid" → "> 5") and returns each row as column name → text ("" for NULL).
-func eventRows(t testing.TB, table Interface, ns netlinkx.NetNS, cons map[string][]Constraint) []map[string]string {
-	t.Helper()
-	spec := table.Spec()
-	q := NewQuery(spec, cons, nil)
-	q.NetNS = ns
-	var rows []map[string]string
-	err := table.Run(context.Background(), q, func(cells []Value) error {
-		row := map[string]string{}
-		for i, c := range spec.Columns {
-			if cells[i].Kind != KindNull {
-				row[c.Name] = cells[i].String()
-			}
-		}
-		rows = append(rows, row)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s: %v", spec.Name, err)
-	}
-	return rows
-}
-
-// after is the constraint eid > n.
-func after(n uint64) map[string][]Constraint {
-	return map[string][]Constraint{colEID: {{Op: OpGreater, Expr: strconv.FormatUint(n, 10)}}}
-}
 
 // lastEID is the largest eid of rows, 0 for none.
 func lastEID(t testing.TB, rows []map[string]string) uint64 {

@@ -26,6 +26,35 @@ func clientPorts(t *testing.T, ns netlinkx.NetNS, count int) []string {
 	return ports
 }
 
+// bufferedPorts makes count TCP exchanges on 127.0.0.1 in ns, where
+// netlink_socket_events is subscribed, and waits until their rows are
+// buffered after eid since; it returns the clients' ports.
+func bufferedPorts(t *testing.T, ns netlinkx.NetNS, since uint64, count int) []string {
+	t.Helper()
+	ports := clientPorts(t, ns, count)
+	waitPorts(t, ns, since, ports)
+	return ports
+}
+
+// eventsNS is a new namespace with netlink_socket_events subscribed and
+// count TCP exchanges buffered: it returns the namespace opened, the eid
+// before them and the clients' ports.
+func eventsNS(t *testing.T, count int) (ns netlinkx.NetNS, start uint64, ports []string) {
+	t.Helper()
+	ns = nstest.New(t).Open()
+	start = subscribed(t, netlinkSocketEvents, ns)
+	return ns, start, bufferedPorts(t, ns, start, count)
+}
+
+// checkOnce checks that rows hold one row for each client port of want and
+// none for the other ports of all.
+func checkOnce(t *testing.T, what string, rows []map[string]string, want, all []string) {
+	t.Helper()
+	if diff := cmp.Diff(ones(want), portCounts(rows, all)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+}
+
 // clientRows counts rows by client port (local_port, remote_port 0 rows
 // are the listeners and server sides, left out by the caller's ports).
 func portCounts(rows []map[string]string, ports []string) map[string]int {
@@ -65,23 +94,14 @@ func waitPorts(t *testing.T, ns netlinkx.NetNS, last uint64, ports []string) {
 // TestEventsScheduledLoop runs two scheduled-style queries, the second
 // with `eid > <the first's last eid>`: each socket is seen once.
 func TestEventsScheduledLoop(t *testing.T) {
-	n := nstest.New(t)
-	ns := n.Open()
-	start := subscribed(t, netlinkSocketEvents, ns)
-	first := clientPorts(t, ns, 3)
-	waitPorts(t, ns, start, first)
+	ns, start, first := eventsNS(t, 3)
 	rows1 := eventRows(t, netlinkSocketEvents, ns, after(start))
 	last := lastEID(t, rows1)
-	second := clientPorts(t, ns, 3)
-	waitPorts(t, ns, last, second)
+	second := bufferedPorts(t, ns, last, 3)
 	rows2 := eventRows(t, netlinkSocketEvents, ns, after(last))
 	all := append(append([]string(nil), first...), second...)
-	if diff := cmp.Diff(ones(first), portCounts(rows1, all)); diff != "" {
-		t.Errorf("first query (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff(ones(second), portCounts(rows2, all)); diff != "" {
-		t.Errorf("second query, eid > %d (-want +got):\n%s", last, diff)
-	}
+	checkOnce(t, "first query", rows1, first, all)
+	checkOnce(t, fmt.Sprintf("second query, eid > %d", last), rows2, second, all)
 	for _, r := range rows2 {
 		if eid, _ := strconv.ParseUint(r[colEID], 10, 64); eid <= last {
 			t.Errorf("eid > %d returned eid %d", last, eid)
@@ -92,11 +112,7 @@ func TestEventsScheduledLoop(t *testing.T) {
 // TestEventsTimeConstraint: `time > N` returns only rows after second N,
 // from Generate itself (no SQLite re-check at this level).
 func TestEventsTimeConstraint(t *testing.T) {
-	n := nstest.New(t)
-	ns := n.Open()
-	start := subscribed(t, netlinkSocketEvents, ns)
-	before := clientPorts(t, ns, 2)
-	waitPorts(t, ns, start, before)
+	ns, start, before := eventsNS(t, 2)
 	var secN int64
 	for _, r := range eventRows(t, netlinkSocketEvents, ns, after(start)) {
 		v, _ := strconv.ParseInt(r[colTime], 10, 64)
@@ -105,28 +121,20 @@ func TestEventsTimeConstraint(t *testing.T) {
 	for time.Now().Unix() <= secN {
 		time.Sleep(20 * time.Millisecond) // into the next second: not an assertion on time
 	}
-	later := clientPorts(t, ns, 2)
-	waitPorts(t, ns, start, later)
+	later := bufferedPorts(t, ns, start, 2)
 	rows := eventRows(t, netlinkSocketEvents, ns, map[string][]Constraint{colTime: {{Op: OpGreater, Expr: itoa(secN)}}})
 	for _, r := range rows {
 		if v, _ := strconv.ParseInt(r[colTime], 10, 64); v <= secN {
 			t.Errorf("time > %d returned a row of time %d", secN, v)
 		}
 	}
-	all := append(append([]string(nil), before...), later...)
-	if diff := cmp.Diff(ones(later), portCounts(rows, all)); diff != "" {
-		t.Errorf("time > %d (-want +got):\n%s", secN, diff)
-	}
+	checkOnce(t, fmt.Sprintf("time > %d", secN), rows, later, append(append([]string(nil), before...), later...))
 }
 
 // TestFollow: Follow hands over what is buffered, then each new row as
 // it comes, and returns nil when its context ends.
 func TestFollow(t *testing.T) {
-	n := nstest.New(t)
-	ns := n.Open()
-	start := subscribed(t, netlinkSocketEvents, ns)
-	buffered := clientPorts(t, ns, 1)
-	waitPorts(t, ns, start, buffered)
+	ns, start, buffered := eventsNS(t, 1)
 
 	spec := netlinkSocketEvents.Spec()
 	q := NewQuery(spec, after(start), nil)
@@ -181,11 +189,7 @@ func TestFollow(t *testing.T) {
 
 // TestNetlinkqStatus: a subscribed namespace has its row, with the events seen.
 func TestNetlinkqStatus(t *testing.T) {
-	n := nstest.New(t)
-	ns := n.Open()
-	start := subscribed(t, netlinkSocketEvents, ns)
-	ports := clientPorts(t, ns, 1)
-	waitPorts(t, ns, start, ports)
+	ns, _, _ := eventsNS(t, 1)
 	ino, err := ns.Inode()
 	if err != nil {
 		t.Fatal(err)

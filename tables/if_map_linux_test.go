@@ -2,7 +2,6 @@ package tables
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,9 +43,7 @@ func TestIfMapMatchesIoctl(t *testing.T) {
 		IfIndex int    `json:"ifindex"`
 		IfName  string `json:"ifname"`
 	}
-	if err := json.Unmarshal([]byte(n.Run("ip", "-j", "link", "show")), &links); err != nil {
-		t.Fatal(err)
-	}
+	n.JSON(&links, "ip", "-j", "link", "show")
 	want := map[string][]string{}
 	for _, l := range links {
 		var m *netlinkx.IfMap

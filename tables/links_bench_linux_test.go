@@ -2,7 +2,6 @@ package tables
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
@@ -15,23 +14,13 @@ import (
 func BenchmarkLinks(b *testing.B) {
 	ns := nstest.New(b)
 	fd := ns.Open()
+	veth := func(i int) string { return fmt.Sprintf("link add bv%d type veth peer name bw%d", i, i) }
 	have := 1 // lo
 	for _, n := range []int{100, 1000} {
-		var batch strings.Builder
-		for ; have < n; have += 2 {
-			fmt.Fprintf(&batch, "link add bv%d type veth peer name bw%d\n", have, have)
-		}
-		feed(b, ns, batch.String(), "ip", "-batch", "-")
+		have = feedUpTo(b, ns, have, n, 2, veth, "ip", "-batch", "-")
 		for _, tb := range []Interface{netlinkLinks, linkStats64} {
 			b.Run(fmt.Sprintf("%s/links=%d", tb.Spec().Name, have), func(b *testing.B) {
-				ours, rows := benchRead(b, tb, fd)
-				if rows != have {
-					b.Fatalf("%d rows, want %d", rows, have)
-				}
-				b.StopTimer()
-				theirs := toolTime(b, 20, "ip", "-n", ns.Name, "-s", "-j", "link", "show")
-				b.ReportMetric(float64(ours)/float64(theirs), "x_ip")
-				b.ReportMetric(float64(theirs.Microseconds()), "ip_us/op")
+				benchVsTool(b, tb, fd, have, false, "ip", 20, "ip", "-n", ns.Name, "-s", "-j", "link", "show")
 			})
 		}
 	}

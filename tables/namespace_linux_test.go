@@ -13,26 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
-	"golang.org/x/sys/unix"
 )
-
-// nsListener is a python3 program that listens on TCP port argv[1] on every
-// IPv4 address, connects to itself once (an ESTABLISHED pair), and waits.
-const nsListener = `import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", int(sys.argv[1])))
-s.listen(8)
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-a = s.accept()
-time.sleep(600)
-`
 
 // nsTarget is one of the fixture's namespaces and how to reach it.
 type nsTarget struct {
@@ -57,106 +43,33 @@ type nsFixture struct {
 
 func (f *nsFixture) targets() []nsTarget { return []nsTarget{f.a, f.b, f.c} }
 
-// nsStatInode is `stat -L -c %i path`.
-func nsStatInode(t testing.TB, path string) uint64 {
-	t.Helper()
-	var st unix.Stat_t
-	if err := unix.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return st.Ino
-}
-
-// nsStartCmd starts cmd with Pdeathsig and stops it by its PID at cleanup.
-func nsStartCmd(t testing.TB, cmd *exec.Cmd) int {
-	t.Helper()
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", strings.Join(cmd.Args, " "), err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	return cmd.Process.Pid
-}
-
-// nsWaitIn waits until process pid is in the namespace with inode ino and
-// runs comm (`ip netns exec` and `nsenter` switch before they exec).
-func nsWaitIn(t testing.TB, pid int, ino uint64, comm string) {
-	t.Helper()
-	nstest.Eventually(t, func() error {
-		var st unix.Stat_t
-		if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/net", pid), &st); err != nil {
-			return err
-		}
-		c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
-		if st.Ino != ino || strings.TrimSpace(string(c)) != comm {
-			return fmt.Errorf("pid %d (%s) in netns %d, waiting for %s in %d", pid, strings.TrimSpace(string(c)), st.Ino, comm, ino)
-		}
-		return nil
-	})
-}
-
-// nsWaitListening waits until ss inside shows the port listening.
-func nsWaitListening(t testing.TB, tg nsTarget) {
-	t.Helper()
-	nstest.Eventually(t, func() error {
-		if out := tg.run("ss", "-Htn", "state", "established", "sport", "= :"+strconv.Itoa(tg.port)); out == "" {
-			return fmt.Errorf("%s: no connection on port %d yet", tg.label, tg.port)
-		}
-		return nil
-	})
-}
-
 func newNSFixture(t *testing.T) *nsFixture {
 	t.Helper()
 	nstest.NeedRoot(t)
-	for _, tool := range []string{"ip", "ss", "unshare", "nsenter", "python3"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "ip", "ss", "unshare", "nsenter", "python3")
+	// c is held only by a process.
 	f := &nsFixture{nsA: nstest.New(t), nsB: nstest.New(t)}
+	nsC := nstest.NewUnshared(t)
+	f.holderC = nsC.PID
 	base := 47100 + os.Getpid()%800*3
-
-	// c: held only by a process.
-	f.holderC = nsStartCmd(t, exec.Command("unshare", "-n", "sleep", "600"))
-	own := nsStatInode(t, "/proc/self/ns/net")
-	nstest.Eventually(t, func() error {
-		if nsStatInode(t, fmt.Sprintf("/proc/%d/ns/net", f.holderC)) == own {
-			return fmt.Errorf("unshare has not unshared yet")
+	target := func(ns *nstest.NS, label string, port int) nsTarget {
+		ino := ns.Inode()
+		pid := ns.StartReady("python3", "-c", nstest.Listener, strconv.Itoa(port))
+		netns := ns.Name
+		if netns == "" {
+			netns = ns.Path()
 		}
-		return nil
-	})
-	inoC := nsStatInode(t, fmt.Sprintf("/proc/%d/ns/net", f.holderC))
-	nsWaitIn(t, f.holderC, inoC, "sleep")
-	runC := func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(f.holderC), "-n"}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("nsenter -t %d -n %s: %v", f.holderC, strings.Join(args, " "), err)
-		}
-		return string(out)
+		return nsTarget{label: label, inode: ino, pid: pid, netns: netns, port: port, run: ns.Run}
 	}
-	runC("ip", "link", "set", "lo", "up")
-
-	named := func(ns *nstest.NS, label string, port int) nsTarget {
-		ino := nsStatInode(t, "/run/netns/"+ns.Name)
-		pid := ns.Start("python3", "-c", nsListener, strconv.Itoa(port)).Process.Pid
-		nsWaitIn(t, pid, ino, "python3")
-		return nsTarget{label: label, inode: ino, pid: pid, netns: ns.Name, port: port, run: ns.Run}
-	}
-	f.a = named(f.nsA, "a", base)
-	f.b = named(f.nsB, "b", base+1)
-	pidC := nsStartCmd(t, exec.Command("nsenter", "-t", strconv.Itoa(f.holderC), "-n", "python3", "-c", nsListener, strconv.Itoa(base+2)))
-	nsWaitIn(t, pidC, inoC, "python3")
-	f.c = nsTarget{label: "c", inode: inoC, pid: pidC, netns: fmt.Sprintf("/proc/%d/ns/net", f.holderC), port: base + 2, run: runC}
+	f.a = target(f.nsA, "a", base)
+	f.b = target(f.nsB, "b", base+1)
+	f.c = target(nsC, "c", base+2)
 
 	f.a.run("ip", "link", "add", "nlqab", "type", "veth", "peer", "name", "nlqba", "netns", f.nsB.Name)
 	f.a.run("ip", "link", "add", "nlqac", "type", "veth", "peer", "name", "nlqca", "netns", strconv.Itoa(f.holderC))
 	f.a.links = []string{"lo", "nlqab", "nlqac"}
 	f.b.links = []string{"lo", "nlqba"}
 	f.c.links = []string{"lo", "nlqca"}
-	for _, tg := range f.targets() {
-		nsWaitListening(t, tg)
-	}
 	return f
 }
 
@@ -511,10 +424,9 @@ func TestEveryTableHonoursNetNS(t *testing.T) {
 // `nsenter --net=/run/netns/NAME ss -Htan` in the same loop; and the same
 // query in the caller's namespace (which may hold many more sockets).
 func BenchmarkNamespaceRun(b *testing.B) {
-	nstest.NeedTool(b, "nsenter")
-	nstest.NeedTool(b, "ss")
+	nstest.NeedTool(b, "nsenter", "ss")
 	ns := nstest.New(b)
-	ns.Start("python3", "-c", nsListener, "47099")
+	ns.StartReady("python3", "-c", nstest.Listener, "47099")
 	tb := Lookup("netlink_sockets")
 	if tb == nil {
 		b.Skip("netlink_sockets is not registered")

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"sort"
 	"strings"
 	"testing"
@@ -16,9 +15,7 @@ var ipAddrFlags = []string{"secondary", "temporary", "nodad", "optimistic", "dad
 func TestNetlinkAddressesMatchesIP(t *testing.T) {
 	lab := newLinkLab(t)
 	var links []map[string]any
-	if err := json.Unmarshal([]byte(lab.ns.Run("ip", "-j", "addr", "show")), &links); err != nil {
-		t.Fatal(err)
-	}
+	lab.ns.JSON(&links, "ip", "-j", "addr", "show")
 	var want []string
 	for _, l := range links {
 		name := l["ifname"].(string)

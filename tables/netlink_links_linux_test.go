@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -29,13 +28,9 @@ type linkLab struct {
 func newLinkLab(t *testing.T) *linkLab {
 	t.Helper()
 	nstest.NeedTool(t, "ip")
-	lab := &linkLab{ns: nstest.New(t), peer: nstest.New(t)}
-	ns, peer := lab.ns, lab.peer
-	for _, n := range []*nstest.NS{ns, peer} {
-		// No DAD: addresses must not change flags between our read and ip's.
-		n.Run("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-	}
-	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.Name)
+	// No DAD: addresses must not change flags between our read and ip's.
+	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	lab := &linkLab{ns: ns, peer: peer}
 	ns.Run("ip", "link", "add", "br0", "type", "bridge")
 	ns.Run("ip", "link", "add", "vb0", "type", "veth", "peer", "name", "vb1")
 	ns.Run("ip", "link", "set", "vb0", "master", "br0")
@@ -59,8 +54,7 @@ func newLinkLab(t *testing.T) *linkLab {
 	for _, l := range []string{"veth0", "br0", "vb0", "vb1", "dv0", "dv1", "veth0.10", "mv0"} {
 		_ = ns.Command("ip", "link", "set", l, "up").Run() // vlan/macvlan may not exist
 	}
-	peer.Run("ip", "addr", "add", "10.1.0.2/24", "dev", "veth1")
-	peer.Run("ip", "link", "set", "veth1", "up")
+	peer.Up("veth1", "10.1.0.2/24")
 	nstest.NeedTool(t, "ping")
 	ns.Run("ping", "-c", "3", "-i", "0.01", "-W", "2", "10.1.0.2")
 	lab.fd = ns.Open()
@@ -71,9 +65,7 @@ func newLinkLab(t *testing.T) *linkLab {
 func ipLinks(t *testing.T, ns *nstest.NS) map[string]map[string]any {
 	t.Helper()
 	var links []map[string]any
-	if err := json.Unmarshal([]byte(ns.Run("ip", "-s", "-s", "-d", "-j", "link", "show")), &links); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&links, "ip", "-s", "-s", "-d", "-j", "link", "show")
 	out := map[string]map[string]any{}
 	for _, l := range links {
 		out[l["ifname"].(string)] = l

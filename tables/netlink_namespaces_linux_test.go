@@ -61,7 +61,7 @@ func nsHostInode(t testing.TB) (uint64, bool) {
 func TestNetlinkNamespacesListsAll(t *testing.T) {
 	f := newNSFixture(t)
 	empty := nstest.New(t)
-	emptyIno := nsStatInode(t, "/run/netns/"+empty.Name)
+	emptyIno := empty.Inode()
 
 	fds := nsOpenFDs(t)
 	rows := nsTableRows(t, "netlink_namespaces", nil)
@@ -174,7 +174,7 @@ func TestNetlinkNamespacesNetnsid(t *testing.T) {
 // TestNetlinkNamespacesConstraints narrows by inode and name.
 func TestNetlinkNamespacesConstraints(t *testing.T) {
 	a := nstest.New(t)
-	ino := strconv.FormatUint(nsStatInode(t, "/run/netns/"+a.Name), 10)
+	ino := strconv.FormatUint(a.Inode(), 10)
 	for _, tt := range []struct {
 		name string
 		cons map[string][]Constraint

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,23 +14,13 @@ import (
 // several NUD states and proxy entries on both.
 func neighLab(t *testing.T) *nstest.NS {
 	t.Helper()
-	nstest.NeedTool(t, "ip")
-	nstest.NeedTool(t, "ping")
-	ns, peer := nstest.New(t), nstest.New(t)
-	for _, n := range []*nstest.NS{ns, peer} {
-		n.Run("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-	}
-	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.Name)
+	nstest.NeedTool(t, "ip", "ping")
+	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
 	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
-	ns.Run("ip", "addr", "add", "10.7.0.1/24", "dev", "veth0")
-	ns.Run("ip", "-6", "addr", "add", "2001:db8:7::1/64", "dev", "veth0", "nodad")
-	ns.Run("ip", "addr", "add", "10.8.0.1/24", "dev", "nb0")
-	for _, l := range []string{"veth0", "nb0", "nb1"} {
-		ns.Run("ip", "link", "set", l, "up")
-	}
-	peer.Run("ip", "addr", "add", "10.7.0.2/24", "dev", "veth1")
-	peer.Run("ip", "-6", "addr", "add", "2001:db8:7::2/64", "dev", "veth1", "nodad")
-	peer.Run("ip", "link", "set", "veth1", "up")
+	ns.Up("veth0", "10.7.0.1/24", "2001:db8:7::1/64")
+	ns.Up("nb0", "10.8.0.1/24")
+	ns.Up("nb1")
+	peer.Up("veth1", "10.7.0.2/24", "2001:db8:7::2/64")
 	ns.Run("ping", "-c", "1", "-W", "2", "10.7.0.2")
 	ns.Run("ping", "-6", "-c", "1", "-W", "2", "2001:db8:7::2")
 	ns.Run("ip", "neigh", "add", "10.7.0.9", "lladdr", "02:00:00:00:00:09", "dev", "veth0", "nud", "permanent")
@@ -50,9 +39,7 @@ func neighLab(t *testing.T) *nstest.NS {
 func ipNeighLines(t *testing.T, ns *nstest.NS, args ...string) (lines []string, ages map[string][3]int64) {
 	t.Helper()
 	var entries []map[string]any
-	if err := json.Unmarshal([]byte(ns.Run(append([]string{"ip", "-j", "-s"}, args...)...)), &entries); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&entries, append([]string{"ip", "-j", "-s"}, args...)...)
 	ages = map[string][3]int64{}
 	for _, e := range entries {
 		str := func(k string) string {

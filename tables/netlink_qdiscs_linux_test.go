@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,20 +16,13 @@ import (
 // and tc's. It pings across veth0 so that counters are not all zero.
 func tcLab(t *testing.T) *nstest.NS {
 	t.Helper()
-	nstest.NeedTool(t, "tc")
-	nstest.NeedTool(t, "ping")
-	ns, peer := nstest.New(t), nstest.New(t)
-	for _, n := range []*nstest.NS{ns, peer} {
-		n.Run("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	}
-	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.Name)
+	nstest.NeedTool(t, "tc", "ping")
+	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
 	ns.Run("ip", "link", "add", "tb0", "type", "veth", "peer", "name", "tb1")
-	ns.Run("ip", "addr", "add", "10.6.0.1/24", "dev", "veth0")
-	for _, l := range []string{"veth0", "tb0", "tb1"} {
-		ns.Run("ip", "link", "set", l, "up")
-	}
-	peer.Run("ip", "addr", "add", "10.6.0.2/24", "dev", "veth1")
-	peer.Run("ip", "link", "set", "veth1", "up")
+	ns.Up("veth0", "10.6.0.1/24")
+	ns.Up("tb0")
+	ns.Up("tb1")
+	peer.Up("veth1", "10.6.0.2/24")
 	for _, c := range [][]string{
 		{"qdisc", "add", "dev", "veth0", "root", "handle", "1:", "htb", "default", "20"},
 		{"class", "add", "dev", "veth0", "parent", "1:", "classid", "1:1", "htb", "rate", "10mbit"},
@@ -62,9 +54,7 @@ func TestNetlinkQdiscsMatchesTC(t *testing.T) {
 	ns := tcLab(t)
 	rows := tableRows(t, netlinkQdiscs, ns.Open(), nil, nil)
 	var qdiscs []map[string]any
-	if err := json.Unmarshal([]byte(ns.Run("tc", "-s", "-j", "qdisc", "show")), &qdiscs); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&qdiscs, "tc", "-s", "-j", "qdisc", "show")
 	var want, got []string
 	for _, q := range qdiscs {
 		parent := "<null>"

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"testing"
@@ -21,14 +22,17 @@ import (
 func exchange(t *testing.T, ns netlinkx.NetNS, network, addr string, up, down int) (client, server int) {
 	t.Helper()
 	err := ns.Do(func() error {
-		switch network {
-		case "tcp4", "tcp6":
+		// The server reads up bytes, writes down (TCP only) and, for TCP,
+		// reads until the client's FIN.
+		var srv io.Closer
+		var srvAddr net.Addr
+		done := make(chan error, 1)
+		if tcp := network != "udp4" && network != "udp6"; tcp {
 			ln, err := net.Listen(network, addr)
 			if err != nil {
 				return err
 			}
-			defer ln.Close()
-			done := make(chan error, 1)
+			srv, srvAddr = ln, ln.Addr()
 			go func() {
 				c, err := ln.Accept()
 				if err != nil {
@@ -46,43 +50,41 @@ func exchange(t *testing.T, ns netlinkx.NetNS, network, addr string, up, down in
 				}
 				done <- err
 			}()
-			c, err := net.Dial(network, ln.Addr().String())
-			if err != nil {
-				return err
-			}
-			client, server = c.LocalAddr().(*net.TCPAddr).Port, ln.Addr().(*net.TCPAddr).Port
-			if _, err := c.Write(make([]byte, up)); err != nil {
-				return err
-			}
-			if _, err := io.ReadFull(c, make([]byte, down)); err != nil {
-				return err
-			}
-			c.Close()
-			return <-done
-		default:
+		} else {
 			s, err := net.ListenPacket(network, addr)
 			if err != nil {
 				return err
 			}
-			defer s.Close()
-			c, err := net.Dial(network, s.LocalAddr().String())
-			if err != nil {
-				return err
-			}
-			client, server = c.LocalAddr().(*net.UDPAddr).Port, s.LocalAddr().(*net.UDPAddr).Port
-			if _, err := c.Write(make([]byte, up)); err != nil {
-				return err
-			}
-			if _, _, err := s.ReadFrom(make([]byte, up)); err != nil {
-				return err
-			}
-			return c.Close()
+			srv, srvAddr = s, s.LocalAddr()
+			go func() {
+				_, _, err := s.ReadFrom(make([]byte, up))
+				done <- err
+			}()
 		}
+		defer srv.Close()
+		c, err := net.Dial(network, srvAddr.String())
+		if err != nil {
+			return err
+		}
+		client, server = addrPort(c.LocalAddr()), addrPort(srvAddr)
+		if _, err := c.Write(make([]byte, up)); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(c, make([]byte, down)); err != nil {
+			return err
+		}
+		c.Close()
+		return <-done
 	})
 	if err != nil {
 		t.Fatalf("%s exchange on %s: %v", network, addr, err)
 	}
 	return client, server
+}
+
+// addrPort is the port of a TCP or UDP address.
+func addrPort(a net.Addr) int {
+	return int(netip.MustParseAddrPort(a.String()).Port())
 }
 
 // TestSocketEvents opens and closes TCP and UDP connections on loopback

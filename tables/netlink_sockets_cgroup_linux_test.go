@@ -1,73 +1,22 @@
 package tables
 
 import (
-	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
-	"golang.org/x/sys/unix"
 )
-
-// cgroupListener listens on TCP port argv[1] (IPv4), connects to itself
-// once, prints "ready" and waits: three sockets made in its cgroup.
-const cgroupListener = `import socket, sys, time
-s = socket.socket()
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(8)
-c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-a = s.accept()
-print("ready", flush=True)
-time.sleep(600)
-`
-
-// testCgroup makes a cgroup v2 directory for the test under the cgroup2
-// mount and removes it when the test ends (after the processes in it, which
-// the caller starts later and so stops first). It returns its path relative
-// to the mount, as ss prints it, and its full path.
-func testCgroup(t *testing.T) (rel, dir string) {
-	t.Helper()
-	mount := netlinkx.Cgroup2Mount()
-	if mount == "" {
-		t.Skip("needs a cgroup2 hierarchy (a cgroup v1-only host has none)")
-	}
-	rel = fmt.Sprintf("/nlq-%s-%d", unixSafe(t.Name()), os.Getpid())
-	dir = filepath.Join(mount, rel)
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		t.Skipf("needs a writable cgroup2 hierarchy at %s: %v", mount, err)
-	}
-	t.Cleanup(func() {
-		if err := unix.Rmdir(dir); err != nil {
-			t.Errorf("remove test cgroup %s: %v", dir, err)
-		}
-	})
-	return rel, dir
-}
-
-func unixSafe(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
-		}
-		return '_'
-	}, s)
-}
 
 // TestSocketsCgroup moves a listener into a test cgroup before it opens its
 // sockets and finds that cgroup's path in the cgroup column of
 // netlink_sockets and tcp_info, as `ss -Htan --cgroup` shows it.
 func TestSocketsCgroup(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	nstest.NeedTool(t, "python3")
-	nstest.NeedTool(t, "nsenter")
+	nstest.NeedTool(t, "ss", "python3", "nsenter")
 	ns := nstest.New(t)
-	rel, dir := testCgroup(t)
+	rel, dir := nstest.Cgroup(t)
 	const port = 47311
 	// The shell joins the cgroup, then becomes the listener (same pid):
 	// a socket belongs to the cgroup its creator was in at socket().
@@ -76,12 +25,8 @@ func TestSocketsCgroup(t *testing.T) {
 	nsenter := func(args ...string) *exec.Cmd {
 		return exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns.Name}, args...)...)
 	}
-	nstest.StartReady(t, nsenter("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec python3 -c "$1" "$2"`, dir, cgroupListener, strconv.Itoa(port)))
-	var st unix.Stat_t
-	if err := unix.Stat(dir, &st); err != nil {
-		t.Fatal(err)
-	}
-	id := strconv.FormatUint(st.Ino, 10)
+	nstest.StartReady(t, nsenter("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec python3 -c "$1" "$2"`, dir, nstest.Listener, strconv.Itoa(port)))
+	id := strconv.FormatUint(nstest.FileInode(t, dir), 10)
 	fd := ns.Open()
 
 	// ss -Htan --cgroup: "STATE RQ SQ LOCAL PEER cgroup:PATH", one line per socket.

@@ -3,7 +3,6 @@ package tables
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -138,28 +137,12 @@ func TestNetlinkSocketsInterfaceAndUID(t *testing.T) {
 	ns, pid := startMoreSockets(t)
 	type ifUID struct{ Interface, UID string }
 	theirs := map[string]ifUID{}
-	for line := range strings.Lines(ns.Run("ss", "-tuaneH")) {
-		f := strings.Fields(line)
-		if len(f) < 6 || (f[0] != "tcp" && f[0] != "udp") {
-			continue
+	for _, l := range ssInetLines(ns.Run("ss", "-tuaneH")) {
+		r := ifUID{UID: l.UID()}
+		if local := l.Fields[4]; strings.LastIndexByte(local, '%') >= 0 {
+			r.Interface = local[strings.LastIndexByte(local, '%')+1 : strings.LastIndexByte(local, ':')]
 		}
-		var r ifUID
-		r.UID = "0"
-		if i := strings.LastIndexByte(f[4], '%'); i >= 0 {
-			r.Interface = f[4][i+1 : strings.LastIndexByte(f[4], ':')]
-		}
-		var cookie string
-		for _, kv := range f[6:] {
-			k, v, _ := strings.Cut(kv, ":")
-			switch k {
-			case "uid":
-				r.UID = v
-			case "sk":
-				c, _ := strconv.ParseUint(v, 16, 64)
-				cookie = strconv.FormatUint(c, 10)
-			}
-		}
-		theirs[cookie] = r
+		theirs[l.Cookie()] = r
 	}
 	ours := map[string]ifUID{}
 	unixUID := ""

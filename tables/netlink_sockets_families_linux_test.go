@@ -28,8 +28,7 @@ time.sleep(600)
 // namespace the test made: the same sockets (protocol and port id; packet
 // inode), the same queues, and the holder's pid on its own sockets.
 func TestNetlinkSocketsNetlinkAndPacketMatchSS(t *testing.T) {
-	nstest.NeedTool(t, "ss")
-	nstest.NeedTool(t, "python3")
+	nstest.NeedTool(t, "ss", "python3")
 	n := nstest.New(t)
 	holder := strconv.Itoa(n.StartReady("python3", "-c", familiesHolder))
 	ns := n.Open()

@@ -1,9 +1,7 @@
 package tables
 
 import (
-	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,83 +13,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// startSocketHolder runs netlinkx/testdata/inet_diag/sockets.py in a fresh
-// namespace: TCP, UDP and unix sockets in known states, held until the test ends.
+// startSocketHolder holds nstest's sockets.py sockets (TCP, UDP and unix in
+// known states) in a fresh namespace until the test ends.
 func startSocketHolder(t *testing.T) (*nstest.NS, int) {
 	t.Helper()
-	nstest.NeedRoot(t)
-	nstest.NeedTool(t, "python3")
 	ns := nstest.New(t)
-	script, err := filepath.Abs("../netlinkx/testdata/inet_diag/sockets.py")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ns, ns.StartReady("python3", script, t.TempDir())
-}
-
-// tableRows runs tb in ns and returns each row as column → text, with only
-// the used columns (all when used is nil) and NULL as "<null>".
-func tableRows(t *testing.T, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
-	t.Helper()
-	spec := tb.Spec()
-	q := NewQuery(spec, cons, used)
-	q.NetNS = ns
-	var rows []map[string]string
-	err := tb.Run(context.Background(), q, func(cells []Value) error {
-		r := map[string]string{}
-		for i, c := range spec.Columns[:len(spec.Columns)-len(namespaceColumns)] {
-			if used != nil && !slices.Contains(used, c.Name) {
-				continue
-			}
-			if cells[i].Kind == KindNull {
-				r[c.Name] = "<null>"
-			} else {
-				r[c.Name] = cells[i].String()
-			}
-		}
-		rows = append(rows, r)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s %v: %v", spec.Name, cons, err)
-	}
-	return rows
-}
-
-// eq builds = constraints, several values making an IN list.
-func eq(col string, vals ...string) map[string][]Constraint {
-	m := map[string][]Constraint{}
-	for _, v := range vals {
-		m[col] = append(m[col], Constraint{Op: OpEquals, Expr: v})
-	}
-	return m
-}
-
-// and joins constraint maps.
-func and(ms ...map[string][]Constraint) map[string][]Constraint {
-	out := map[string][]Constraint{}
-	for _, m := range ms {
-		for k, v := range m {
-			out[k] = append(out[k], v...)
-		}
-	}
-	return out
-}
-
-// matches is what SQLite's own check of = and IN constraints would keep.
-func matches(r map[string]string, cons map[string][]Constraint) bool {
-	for col, cs := range cons {
-		ok := false
-		for _, c := range cs {
-			if c.Op == OpEquals && r[col] == c.Expr {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return ns, ns.HoldSockets()
 }
 
 // ssState is a psutil state name as ss prints it.
@@ -126,43 +53,77 @@ type ssSocket struct {
 	Netid, State, RQ, WQ, Local, Peer, Inode, UID, PID, FD string
 }
 
-// parseSSInet reads `ss -tuaneOH`-style lines (with -p when withProc) keyed by cookie in decimal.
-func parseSSInet(out string) map[string]ssSocket {
-	rows := map[string]ssSocket{}
+// ssInetLine is one tcp or udp line of `ss -tuan…eOH`: its fields, and
+// the options after the sixth (ino:, uid:, users:, skmem: …) as key → value,
+// a bare word (the congestion control) with value "".
+type ssInetLine struct {
+	Fields []string
+	Opts   map[string]string
+}
+
+// Cookie is the socket's cookie (sk:, hexadecimal) in decimal.
+func (l ssInetLine) Cookie() string {
+	c, _ := strconv.ParseUint(l.Opts["sk"], 16, 64)
+	return strconv.FormatUint(c, 10)
+}
+
+// UID is the socket's uid (uid:, which ss leaves out for 0).
+func (l ssInetLine) UID() string {
+	if uid, ok := l.Opts["uid"]; ok {
+		return uid
+	}
+	return "0"
+}
+
+// ssInetLines reads the tcp and udp lines of `ss -tuan…eOH` output.
+func ssInetLines(out string) []ssInetLine {
+	var lines []ssInetLine
 	for line := range strings.Lines(out) {
 		f := strings.Fields(line)
 		if len(f) < 6 || (f[0] != "tcp" && f[0] != "udp") {
 			continue
 		}
-		r := ssSocket{Netid: f[0], State: f[1], RQ: f[2], WQ: f[3], Local: f[4], Peer: strings.Replace(f[5], "[::]:", "*:", 1), UID: "0", PID: "-1", FD: "-1"}
-		var cookie string
+		l := ssInetLine{Fields: f, Opts: map[string]string{}}
 		for _, kv := range f[6:] {
-			if p, ok := strings.CutPrefix(kv, "users:(("); ok {
-				// users:(("python3",pid=123,fd=4))
-				for _, part := range strings.Split(strings.TrimRight(p, ")"), ",") {
-					if v, ok := strings.CutPrefix(part, "pid="); ok {
-						r.PID = v
-					}
-					if v, ok := strings.CutPrefix(part, "fd="); ok {
-						r.FD = v
-					}
-				}
-				continue
-			}
 			k, v, _ := strings.Cut(kv, ":")
-			switch k {
-			case "ino":
-				r.Inode = v
-			case "uid":
-				r.UID = v
-			case "sk":
-				c, _ := strconv.ParseUint(v, 16, 64)
-				cookie = strconv.FormatUint(c, 10)
+			l.Opts[k] = v
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// parseSSInet reads `ss -tuaneOH`-style lines (with -p when withProc) keyed by cookie in decimal.
+func parseSSInet(out string) map[string]ssSocket {
+	rows := map[string]ssSocket{}
+	for _, l := range ssInetLines(out) {
+		f := l.Fields
+		r := ssSocket{Netid: f[0], State: f[1], RQ: f[2], WQ: f[3], Local: f[4], Peer: strings.Replace(f[5], "[::]:", "*:", 1),
+			Inode: l.Opts["ino"], UID: l.UID(), PID: "-1", FD: "-1"}
+		// users:(("python3",pid=123,fd=4))
+		for _, part := range strings.Split(strings.Trim(l.Opts["users"], "()"), ",") {
+			if v, ok := strings.CutPrefix(part, "pid="); ok {
+				r.PID = v
+			}
+			if v, ok := strings.CutPrefix(part, "fd="); ok {
+				r.FD = v
 			}
 		}
-		rows[cookie] = r
+		rows[l.Cookie()] = r
 	}
 	return rows
+}
+
+// checkSS compares our sockets with what ss printed, keyed alike, after
+// checking that we found at least least of them (those the test made).
+func checkSS[K comparable, V any](t *testing.T, what string, least int, theirs, ours map[K]V) {
+	t.Helper()
+	if len(ours) < least {
+		t.Errorf("%s: only %d sockets of ours, want at least %d", what, len(ours), least)
+	}
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("%s (-ss +ours):\n%s", what, diff)
+	}
 }
 
 // asSS prints a netlink_sockets row as ss would.
@@ -196,12 +157,7 @@ func TestNetlinkSocketsMatchesSS(t *testing.T) {
 			theirs[k] = r
 		}
 	}
-	if len(ours) < 23 {
-		t.Errorf("only %d inet sockets", len(ours))
-	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("netlink_sockets vs ss -tuanepOH, by cookie (-ss +ours):\n%s", diff)
-	}
+	checkSS(t, "netlink_sockets vs ss -tuanepOH, by cookie", 23, theirs, ours)
 	// Spot checks of what ss shows differently.
 	want := map[string]string{
 		"127.0.0.1:7004/LISTEN":             "rx_queue=2 tx_queue=9", // accept queue and backlog
@@ -397,12 +353,7 @@ func TestNetlinkSocketsUnixMatchesSS(t *testing.T) {
 		}
 		ours[r["inode"]] = unixSock{r["type"], ssState(r["state"]), r["rx_queue"], r["tx_queue"], r["local_address"], r["unix_peer_inode"]}
 	}
-	if len(ours) < 13 {
-		t.Errorf("only %d unix sockets", len(ours))
-	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("unix rows vs ss -xanOH by inode (-ss +ours):\n%s", diff)
-	}
+	checkSS(t, "unix rows vs ss -xanOH by inode", 13, theirs, ours)
 }
 
 // TestNetlinkSocketsUnixPushdown checks when the unix_diag dump runs and what it asks for.

@@ -5,7 +5,6 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,12 +42,7 @@ func runInNS(b *testing.B, ns netlinkx.NetNS, args ...string) time.Duration {
 // bench-sockets (NLQ_BENCH_SOCKETS=10000,100000).
 func BenchmarkSockets(b *testing.B) {
 	nstest.NeedTool(b, "ss")
-	nstest.NeedTool(b, "python3")
-	for _, n := range nstest.BenchSizes(b) {
-		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-			benchSockets(b, n)
-		})
-	}
+	nstest.EachHeldSize(b, benchSockets)
 }
 
 // ssFlags are the ss forms the tables are compared with.
@@ -83,9 +77,7 @@ func (p perOp) done(n int) (time.Duration, float64) {
 	return d, float64(ms.Mallocs-p.mallocs) / float64(n)
 }
 
-func benchSockets(b *testing.B, n int) {
-	nsx := nstest.New(b)
-	nsx.HoldTCPSockets(n)
+func benchSockets(b *testing.B, nsx *nstest.NS, n int) {
 	ns := nsx.Open()
 	ctx := context.Background()
 

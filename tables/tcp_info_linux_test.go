@@ -1,11 +1,9 @@
 package tables
 
 import (
-	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -15,19 +13,13 @@ import (
 func parseSSInfo(out string) map[string]map[string]string {
 	rows := map[string]map[string]string{}
 	skmem := []string{"r", "rmem_alloc", "rb", "rcvbuf", "t", "wmem_alloc", "tb", "sndbuf", "f", "fwd_alloc", "w", "wmem_queued", "o", "optmem", "bl", "backlog", "d", "drops"}
-	for line := range strings.Lines(out) {
-		f := strings.Fields(line)
-		if len(f) < 6 || f[0] != "tcp" || f[1] == "TIME-WAIT" {
+	for _, l := range ssInetLines(out) {
+		if l.Fields[0] != "tcp" || l.Fields[1] == "TIME-WAIT" {
 			continue
 		}
 		r := map[string]string{"bytes_acked": "0", "bytes_received": "0", "segs_out": "0", "segs_in": "0"}
-		var cookie string
-		for _, kv := range f[6:] {
-			k, v, _ := strings.Cut(kv, ":")
+		for k, v := range l.Opts {
 			switch k {
-			case "sk":
-				c, _ := strconv.ParseUint(v, 16, 64)
-				cookie = strconv.FormatUint(c, 10)
 			case "mss":
 				r["snd_mss"] = v
 			case "rcvmss":
@@ -47,13 +39,11 @@ func parseSSInfo(out string) map[string]map[string]string {
 			}
 		}
 		for _, cc := range []string{"cubic", "bbr", "reno"} {
-			for _, kv := range f[6:] {
-				if kv == cc {
-					r["congestion"] = cc
-				}
+			if v, ok := l.Opts[cc]; ok && v == "" {
+				r["congestion"] = cc
 			}
 		}
-		rows[cookie] = r
+		rows[l.Cookie()] = r
 	}
 	return rows
 }
@@ -92,12 +82,7 @@ func TestTCPInfoMatchesSS(t *testing.T) {
 			}
 		}
 	}
-	if len(ours) < 15 {
-		t.Errorf("only %d TCP sockets with tcp_info", len(ours))
-	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("tcp_info vs ss -tuanieomOH (-ss +ours):\n%s", diff)
-	}
+	checkSS(t, "tcp_info vs ss -tuanieomOH, TCP sockets by cookie", 15, theirs, ours)
 }
 
 // TestTCPInfoExtensions checks that each column asks for its attribute only.

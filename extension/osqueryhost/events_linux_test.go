@@ -26,14 +26,7 @@ func TestExtensionBuffersEvents(t *testing.T) {
 	t.Setenv("NETLINKQ_CONFIG", cfg)
 	fake := startFake(t)
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3")
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatalf("%v; stderr:\n%s", err, ext.stderr.String())
-	}
-	c, err := fake.Dial(reg, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, c := connect(t, fake, ext, 10*time.Second)
 	ctx := waitCtx(t, 30*time.Second)
 	query := func(table string, used []string, cons map[string][]fakeosqueryd.Constraint) []map[string]string {
 		t.Helper()

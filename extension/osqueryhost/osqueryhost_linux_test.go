@@ -179,9 +179,7 @@ func ipLinks(t *testing.T, ns *nstest.NS) []map[string]string {
 		IfIndex int    `json:"ifindex"`
 		IfName  string `json:"ifname"`
 	}
-	if err := json.Unmarshal([]byte(ns.Run("ip", "-j", "link", "show")), &links); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&links, "ip", "-j", "link", "show")
 	var rows []map[string]string
 	for _, l := range links {
 		rows = append(rows, map[string]string{"interface": l.IfName, "index": strconv.Itoa(l.IfIndex)})
@@ -567,6 +565,47 @@ func startFake(t testing.TB) *fakeosqueryd.Server {
 	return s
 }
 
+// registration waits (10 s at most) for the extension to register with
+// fake; ext, when not nil, is the extension's process, whose standard error
+// a failure shows.
+func registration(tb testing.TB, fake *fakeosqueryd.Server, ext *extProc) fakeosqueryd.Registration {
+	tb.Helper()
+	reg, err := fake.WaitRegistration(waitCtx(tb, 10*time.Second))
+	if err != nil {
+		if ext != nil {
+			tb.Fatalf("%v; stderr:\n%s", err, ext.stderr.String())
+		}
+		tb.Fatal(err)
+	}
+	return reg
+}
+
+// connect waits for the registration, then connects to the extension as
+// osqueryd does, with calls ending after timeout (0: never).
+func connect(tb testing.TB, fake *fakeosqueryd.Server, ext *extProc, timeout time.Duration) (fakeosqueryd.Registration, *fakeosqueryd.Extension) {
+	tb.Helper()
+	reg := registration(tb, fake, ext)
+	c, err := fake.Dial(reg, timeout)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reg, c
+}
+
+// waitCancelled waits (2 s at most) for the context of blockTable's call to
+// end, which must be by cancellation; when says what should have cancelled it.
+func waitCancelled(t *testing.T, done <-chan error, when string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("table's context ended with %v, want Canceled", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("the table's context was not cancelled when " + when)
+	}
+}
+
 func waitCtx(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
@@ -602,10 +641,7 @@ func TestExtensionServes(t *testing.T) {
 	}
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3", "--verbose",
 		"--unknown_osquery_flag", "--logger_plugin", "filesystem", "--disable_watchdog=true")
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatalf("%v; stderr:\n%s", err, ext.stderr.String())
-	}
+	reg := registration(t, fake, ext)
 
 	t.Run("registration", func(t *testing.T) {
 		if reg.Info.Name != "netlinkq" || reg.Info.Version == "" {
@@ -786,15 +822,8 @@ func TestExtensionExits(t *testing.T) {
 			t.Parallel()
 			fake := startFake(t)
 			ext := startExt(t, "--socket", fake.Path, "--timeout", "1", "--interval", "1")
-			reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-			if err != nil {
-				t.Fatalf("%v; stderr:\n%s", err, ext.stderr.String())
-			}
 			// Serving: osqueryd can ping it on its own socket.
-			c, err := fake.Dial(reg, 5*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
+			reg, c := connect(t, fake, ext, 5*time.Second)
 			if _, err := c.Ping(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -957,14 +986,7 @@ func TestManagerGoesAwayMidCall(t *testing.T) {
 	fake := startFake(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	srv := serveInProcess(t, fake, []tables.Interface{blockTable(started, done)}, Options{Timeout: time.Second, Interval: time.Second})
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := fake.Dial(reg, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := connect(t, fake, nil, 0)
 	callErr := make(chan error, 1)
 	go func() {
 		_, err := c.Generate(context.Background(), "netlinkq_test_block", fakeosqueryd.QueryContext{})
@@ -972,14 +994,7 @@ func TestManagerGoesAwayMidCall(t *testing.T) {
 	}()
 	<-started
 	fake.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("table's context ended with %v, want Canceled", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("the table's context was not cancelled when osqueryd went away")
-	}
+	waitCancelled(t, done, "osqueryd went away")
 	if err := <-callErr; err == nil {
 		t.Errorf("call on a closed connection succeeded")
 	}
@@ -1001,25 +1016,11 @@ func TestConnectionClosedMidCall(t *testing.T) {
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	serveInProcess(t, fake, []tables.Interface{blockTable(started, done), rowsTable("netlinkq_test_rows", 3)},
 		Options{Timeout: time.Second, Interval: time.Second})
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c1, err := fake.Dial(reg, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, c1 := connect(t, fake, nil, 0)
 	go c1.Generate(context.Background(), "netlinkq_test_block", fakeosqueryd.QueryContext{})
 	<-started
 	c1.Close()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("table's context ended with %v, want Canceled", err)
-		}
-	case <-time.After(2 * time.Second):
-		t.Fatal("the table's context was not cancelled when the connection closed")
-	}
+	waitCancelled(t, done, "the connection closed")
 	c2, err := fake.Dial(reg, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -1036,14 +1037,7 @@ func TestPanicOverThrift(t *testing.T) {
 	fake := startFake(t)
 	serveInProcess(t, fake, []tables.Interface{panicTable(), errorTable(), rowsTable("netlinkq_test_rows", 3)},
 		Options{Timeout: time.Second, Interval: time.Second})
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := fake.Dial(reg, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := connect(t, fake, nil, 5*time.Second)
 	ctx := context.Background()
 	for _, tc := range []struct{ table, want string }{
 		{"netlinkq_test_panic", "error generating table: panic in table netlinkq_test_panic: runtime error: index out of range"},

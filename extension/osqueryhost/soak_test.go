@@ -135,10 +135,7 @@ func TestSoakBinary(t *testing.T) {
 	ns := vethNS(t)
 	fake := startFake(t)
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3")
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := registration(t, fake, nil)
 	pid := strconv.Itoa(ext.cmd.Process.Pid)
 	var fds [2]int
 	var rss [2]int64
@@ -167,10 +164,7 @@ func TestSoakInProcess(t *testing.T) {
 	ns := vethNS(t)
 	fake := startFake(t)
 	serveInProcess(t, fake, tables.All(), Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg := registration(t, fake, nil)
 	type sample struct {
 		fds, goroutines int
 		heap            uint64
@@ -213,18 +207,12 @@ func TestLargeAnswer(t *testing.T) {
 	fake := startFake(t)
 	serveInProcess(t, fake, []tables.Interface{rowsTable("netlinkq_test_large", largeRows)},
 		Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
-	reg, err := fake.WaitRegistration(waitCtx(t, 10*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := fake.Dial(reg, time.Minute)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, c := connect(t, fake, nil, time.Minute)
 	qc := fakeosqueryd.ContextFor(reg.Registry["table"]["netlinkq_test_large"], nil, nil)
 
 	var base runtime.MemStats
 	var resp *gen.ExtensionResponse
+	var err error
 	start := time.Now()
 	rise := heapRiseDuring(&base, func() {
 		resp, err = c.Generate(context.Background(), "netlinkq_test_large", qc)

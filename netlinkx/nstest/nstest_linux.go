@@ -2,10 +2,12 @@ package nstest
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -15,11 +17,14 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
-// NS is a named network namespace created for one test.
+// NS is a network namespace created for one test: a named one (New), or
+// one only a process holds (NewUnshared).
 type NS struct {
-	// Name is the namespace's name under /run/netns.
+	// Name is the namespace's name under /run/netns; "" for NewUnshared's.
 	Name string
-	t    testing.TB
+	// PID is the process that alone holds NewUnshared's namespace; 0 for a named one.
+	PID int
+	t   testing.TB
 }
 
 var seq atomic.Int64
@@ -34,11 +39,13 @@ func NeedRoot(t testing.TB) {
 	}
 }
 
-// NeedTool skips the test when a command it compares with is missing.
-func NeedTool(t testing.TB, name string) {
+// NeedTool skips the test when a command it runs or compares with is missing.
+func NeedTool(t testing.TB, names ...string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("needs %s on PATH (Debian package %s)", name, toolPackage(name))
+	for _, name := range names {
+		if _, err := exec.LookPath(name); err != nil {
+			t.Skipf("needs %s on PATH (Debian package %s)", name, toolPackage(name))
+		}
 	}
 }
 
@@ -59,11 +66,7 @@ func New(t testing.TB) *NS {
 	t.Helper()
 	NeedRoot(t)
 	NeedTool(t, "ip")
-	base := unsafeChars.ReplaceAllString(t.Name(), "_")
-	if len(base) > 40 {
-		base = base[:40]
-	}
-	name := fmt.Sprintf("nlq-%s-%d-%d", base, os.Getpid(), seq.Add(1))
+	name := uniqueName(t)
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s", name, err, out)
 	}
@@ -77,8 +80,72 @@ func New(t testing.TB) *NS {
 	return n
 }
 
-// Run runs a command inside the namespace (`ip netns exec`) and returns its
-// standard output; the test fails if the command does.
+// uniqueName is a name for something a test makes on the host:
+// nlq-<test>-<pid>-<n>.
+func uniqueName(t testing.TB) string {
+	base := unsafeChars.ReplaceAllString(t.Name(), "_")
+	if len(base) > 40 {
+		base = base[:40]
+	}
+	return fmt.Sprintf("nlq-%s-%d-%d", base, os.Getpid(), seq.Add(1))
+}
+
+// NewUnshared creates a network namespace that only a process holds, as
+// `unshare -n sleep 600` does (nothing under /run/netns), with lo up. The
+// process is stopped by its PID when the test ends. It skips like New.
+func NewUnshared(t testing.TB) *NS {
+	t.Helper()
+	NeedRoot(t)
+	NeedTool(t, "unshare")
+	NeedTool(t, "nsenter")
+	cmd := exec.Command("unshare", "-n", "sleep", "600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start unshare -n sleep 600: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	n := &NS{PID: cmd.Process.Pid, t: t}
+	own := FileInode(t, "/proc/self/ns/net")
+	// unshare execs sleep in place: the same pid, once it has left our namespace.
+	Eventually(t, func() error {
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", n.PID))
+		if FileInode(t, n.Path()) == own || string(comm) != "sleep\n" {
+			return fmt.Errorf("unshare -n sleep (pid %d) not in its namespace yet", n.PID)
+		}
+		return nil
+	})
+	n.Run("ip", "link", "set", "lo", "up")
+	return n
+}
+
+// Path is the namespace's file: /run/netns/NAME, or /proc/PID/ns/net.
+func (n *NS) Path() string {
+	if n.PID != 0 {
+		return fmt.Sprintf("/proc/%d/ns/net", n.PID)
+	}
+	return "/run/netns/" + n.Name
+}
+
+// Inode is the namespace's inode number, as netlinkx and lsns show it.
+func (n *NS) Inode() uint64 {
+	n.t.Helper()
+	return FileInode(n.t, n.Path())
+}
+
+// FileInode is the inode number of the file at path, links followed
+// (`stat -L -c %i`): for a namespace file, the namespace's.
+func FileInode(t testing.TB, path string) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Ino
+}
+
+// Run runs a command inside the namespace (`ip netns exec`, or `nsenter` for
+// NewUnshared's) and returns its standard output; the test fails if the
+// command does.
 func (n *NS) Run(args ...string) string {
 	n.t.Helper()
 	out, err := n.Command(args...).Output()
@@ -87,13 +154,52 @@ func (n *NS) Run(args ...string) string {
 		if ee, ok := err.(*exec.ExitError); ok {
 			stderr = string(ee.Stderr)
 		}
-		n.t.Fatalf("in netns %s: %s: %v: %s", n.Name, strings.Join(args, " "), err, stderr)
+		n.t.Fatalf("in netns %s: %s: %v: %s", n.Path(), strings.Join(args, " "), err, stderr)
 	}
 	return string(out)
 }
 
+// JSON runs a command that prints JSON (`ip -j`, `tc -j`) inside the
+// namespace and decodes its output into v; the test fails if the command
+// does or v cannot hold the output.
+func (n *NS) JSON(v any, args ...string) {
+	n.t.Helper()
+	out := n.Run(args...)
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		n.t.Fatalf("in netns %s: %s: %v: %s", n.Path(), strings.Join(args, " "), err, out)
+	}
+}
+
+// NewPair creates two namespaces (New) joined by a veth pair, veth0 in ns
+// and veth1 in peer, after setting each of sysctls (`sysctl -qw`) in both.
+// The links stay down: Up them with their addresses.
+func NewPair(t testing.TB, sysctls ...string) (ns, peer *NS) {
+	t.Helper()
+	ns, peer = New(t), New(t)
+	if len(sysctls) > 0 {
+		for _, n := range []*NS{ns, peer} {
+			n.Run(append([]string{"sysctl", "-qw"}, sysctls...)...)
+		}
+	}
+	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", peer.Name)
+	return ns, peer
+}
+
+// Up adds addrs (prefixes such as 10.0.0.1/24 or 2001:db8::1/64) to the link
+// dev and brings it up.
+func (n *NS) Up(dev string, addrs ...string) {
+	n.t.Helper()
+	for _, a := range addrs {
+		n.Run("ip", "addr", "add", a, "dev", dev)
+	}
+	n.Run("ip", "link", "set", dev, "up")
+}
+
 // Command returns an unstarted command that runs inside the namespace.
 func (n *NS) Command(args ...string) *exec.Cmd {
+	if n.PID != 0 {
+		return exec.Command("nsenter", append([]string{"-t", strconv.Itoa(n.PID), "-n"}, args...)...)
+	}
 	return exec.Command("ip", append([]string{"netns", "exec", n.Name}, args...)...)
 }
 
@@ -104,7 +210,7 @@ func (n *NS) Start(args ...string) *exec.Cmd {
 	cmd := n.Command(args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		n.t.Fatalf("in netns %s: start %s: %v", n.Name, strings.Join(args, " "), err)
+		n.t.Fatalf("in netns %s: start %s: %v", n.Path(), strings.Join(args, " "), err)
 	}
 	n.t.Cleanup(func() {
 		_ = cmd.Process.Kill()
@@ -116,9 +222,9 @@ func (n *NS) Start(args ...string) *exec.Cmd {
 // Open opens the namespace for netlinkx calls; the descriptor is closed when the test ends.
 func (n *NS) Open() netlinkx.NetNS {
 	n.t.Helper()
-	ns, err := netlinkx.OpenNetNS(n.Name)
+	ns, err := netlinkx.OpenNetNS(n.Path())
 	if err != nil {
-		n.t.Fatalf("open netns %s: %v", n.Name, err)
+		n.t.Fatalf("open netns %s: %v", n.Path(), err)
 	}
 	n.t.Cleanup(func() { _ = ns.Close() })
 	return ns

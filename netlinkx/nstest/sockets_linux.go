@@ -1,11 +1,27 @@
 package nstest
 
 import (
+	_ "embed"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 )
+
+// socketsPy is sockets.py: TCP, UDP and unix sockets in known states.
+//
+//go:embed sockets.py
+var socketsPy string
+
+// HoldSockets starts sockets.py in the namespace: TCP and UDP sockets in
+// every state on fixed ports, and unix sockets under a temporary directory,
+// held until the test ends (see the script for the list). It returns the
+// holder's pid once the sockets are open.
+func (n *NS) HoldSockets() int {
+	n.t.Helper()
+	NeedTool(n.t, "python3")
+	return n.StartReady("python3", "-c", socketsPy, n.t.TempDir())
+}
 
 // holdConnections opens n/2 established loopback TCP connections (n
 // sockets, plus a listener on the given port) in the namespace it runs in,
@@ -23,6 +39,20 @@ for _ in range(n):
     keep.extend([c, a])
 print("ready", flush=True)
 time.sleep(1e9)
+`
+
+// Listener is a python3 program that listens on TCP port argv[1] on every
+// IPv4 address, connects to itself once (an ESTABLISHED pair), prints
+// "ready" and waits: a namespace's known sockets, for StartReady.
+const Listener = `import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.listen(8)
+c = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+a = s.accept()
+print("ready", flush=True)
+time.sleep(600)
 `
 
 // perHolder is how many sockets one holder process keeps: without
@@ -43,6 +73,21 @@ func (n *NS) HoldTCPSockets(count int) {
 		k := min(count, perHolder)
 		count -= k
 		n.StartReady("python3", "-c", holdConnections, strconv.Itoa(k), strconv.Itoa(8000+i))
+	}
+}
+
+// EachHeldSize runs fn as a sub-benchmark "n=N" for each socket count N of
+// BenchSizes, in a fresh namespace holding N established loopback TCP
+// sockets (HoldTCPSockets).
+func EachHeldSize(b *testing.B, fn func(b *testing.B, ns *NS, n int)) {
+	b.Helper()
+	NeedTool(b, "python3")
+	for _, n := range BenchSizes(b) {
+		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
+			ns := New(b)
+			ns.HoldTCPSockets(n)
+			fn(b, ns, n)
+		})
 	}
 }
 

@@ -35,41 +35,37 @@ func BenchmarkPlanner(b *testing.B) {
 		{"tcp_info_join_sockets", "SELECT count(*) FROM tcp_info", "SELECT s.local_port, t.state FROM tcp_info t JOIN netlink_sockets s USING (cookie)"},
 		{"links_join_stats64", "SELECT count(*) FROM netlink_links", "SELECT l.interface, s.rx_bytes FROM netlink_links l JOIN link_stats64 s USING (interface)"},
 	}
-	for _, n := range nstest.BenchSizes(b) {
-		b.Run("n="+strconv.Itoa(n), func(b *testing.B) {
-			ns := nstest.New(b)
-			ns.HoldTCPSockets(n)
-			h := Start(b, ns, Options{})
-			ctx := context.Background()
-			timed := func(stmt string) (time.Duration, int, int) {
-				time.Sleep(snapshotWindow) // each query pays its own reads
-				before := h.Dumps(b)
-				start := time.Now()
-				_, _, calls, err := h.Query(ctx, stmt)
-				d := time.Since(start)
-				if err != nil {
-					b.Fatalf("%.80s: %v", stmt, err)
+	nstest.EachHeldSize(b, func(b *testing.B, ns *nstest.NS, n int) {
+		h := Start(b, ns, Options{})
+		ctx := context.Background()
+		timed := func(stmt string) (time.Duration, int, int) {
+			time.Sleep(snapshotWindow) // each query pays its own reads
+			before := h.Dumps(b)
+			start := time.Now()
+			_, _, calls, err := h.Query(ctx, stmt)
+			d := time.Since(start)
+			if err != nil {
+				b.Fatalf("%.80s: %v", stmt, err)
+			}
+			return d, len(calls), h.Dumps(b) - before
+		}
+		for _, q := range queries {
+			b.Run(q.name, func(b *testing.B) {
+				var xs, dumps, calls []float64
+				for b.Loop() {
+					b.StopTimer()
+					scan, _, _ := timed(q.scan)
+					b.StartTimer()
+					d, c, du := timed(q.stmt)
+					xs = append(xs, float64(d)/float64(scan))
+					calls, dumps = append(calls, float64(c)), append(dumps, float64(du))
 				}
-				return d, len(calls), h.Dumps(b) - before
-			}
-			for _, q := range queries {
-				b.Run(q.name, func(b *testing.B) {
-					var xs, dumps, calls []float64
-					for b.Loop() {
-						b.StopTimer()
-						scan, _, _ := timed(q.scan)
-						b.StartTimer()
-						d, c, du := timed(q.stmt)
-						xs = append(xs, float64(d)/float64(scan))
-						calls, dumps = append(calls, float64(c)), append(dumps, float64(du))
-					}
-					b.ReportMetric(median(xs), "x_scan")
-					b.ReportMetric(median(calls), "calls")
-					b.ReportMetric(median(dumps), "dumps")
-				})
-			}
-		})
-	}
+				b.ReportMetric(median(xs), "x_scan")
+				b.ReportMetric(median(calls), "calls")
+				b.ReportMetric(median(dumps), "dumps")
+			})
+		}
+	})
 }
 
 // median is the median of xs.

@@ -2,13 +2,10 @@ package osqueryplan
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +33,6 @@ print("ready", flush=True); signal.pause()
 type plannerFixture struct {
 	h          *Harness
 	a, b       *nstest.NS
-	cPid       int
 	ports      []int // a's listening ports
 	onePass    int   // dumps of one unconstrained netlink_sockets call
 	inodes     map[string]string
@@ -46,9 +42,7 @@ type plannerFixture struct {
 
 func newPlannerFixture(t *testing.T) *plannerFixture {
 	nstest.NeedRoot(t)
-	for _, tool := range []string{"python3", "unshare", "nsenter"} {
-		nstest.NeedTool(t, tool)
-	}
+	nstest.NeedTool(t, "python3", "unshare", "nsenter")
 	base := 7300 + os.Getpid()%200*10
 	f := &plannerFixture{a: nstest.New(t), b: nstest.New(t), inodes: map[string]string{}, portsOf: map[string]int{}, holderPids: map[string]int{}}
 	for i := range 5 {
@@ -62,40 +56,17 @@ func newPlannerFixture(t *testing.T) *plannerFixture {
 	f.holderPids["b"] = f.b.StartReady("python3", "-c", holder, strconv.Itoa(base+5))
 	f.portsOf["a"], f.portsOf["b"], f.portsOf["c"] = base, base+5, base+6
 
-	sleep := exec.Command("unshare", "-n", "sleep", "600")
-	sleep.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := sleep.Start(); err != nil {
-		t.Fatal(err)
+	c := nstest.NewUnshared(t)
+	f.holderPids["c"] = c.StartReady("python3", "-c", holder, strconv.Itoa(base+6))
+	for label, ns := range map[string]*nstest.NS{"a": f.a, "b": f.b, "c": c} {
+		f.inodes[label] = strconv.FormatUint(ns.Inode(), 10)
 	}
-	t.Cleanup(func() { sleep.Process.Kill(); sleep.Wait() })
-	f.cPid = sleep.Process.Pid
-	own := nsInode(t, "/proc/self/ns/net")
-	nstest.Eventually(t, func() error {
-		if nsInode(t, fmt.Sprintf("/proc/%d/ns/net", f.cPid)) == own {
-			return fmt.Errorf("unshare has not unshared yet")
-		}
-		return nil
-	})
-	exec.Command("nsenter", "-t", strconv.Itoa(f.cPid), "-n", "ip", "link", "set", "lo", "up").Run()
-	f.holderPids["c"] = nstest.StartReady(t, exec.Command("nsenter", "-t", strconv.Itoa(f.cPid), "-n", "python3", "-c", holder, strconv.Itoa(base+6)))
-	f.inodes["a"] = nsInode(t, "/run/netns/"+f.a.Name)
-	f.inodes["b"] = nsInode(t, "/run/netns/"+f.b.Name)
-	f.inodes["c"] = nsInode(t, fmt.Sprintf("/proc/%d/ns/net", f.cPid))
 
 	f.h = Start(t, f.a, Options{})
 	before := f.h.Dumps(t)
 	f.query(t, "SELECT count(*) FROM netlink_sockets")
 	f.onePass = f.h.Dumps(t) - before
 	return f
-}
-
-// nsInode is the inode of the namespace file at path, as text.
-func nsInode(t testing.TB, path string) string {
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return strconv.FormatUint(st.Ino, 10)
 }
 
 // snapshotWindow is a little more than the osquery host's snapshot window

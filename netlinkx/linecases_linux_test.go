@@ -1,0 +1,95 @@
+package netlinkx_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// This file holds how the tests of the rtnetlink decoders whose result they
+// render as one line (addresses, neighbours, qdiscs) check cases and fuzz.
+
+// lineMsg is a decoder of one message.
+type lineMsg[M any] interface {
+	*M
+	UnmarshalBinary([]byte) error
+}
+
+// lineCase is one case of a decoder's table: the bytes, and the line they
+// decode to or the error.
+type lineCase struct {
+	name, want, wantErr string
+	b                   []byte
+}
+
+// checkLineCases decodes each case into a fresh message and compares the
+// line it renders to with want, or the error with wantErr.
+func checkLineCases[M any, P lineMsg[M]](t *testing.T, line func(P) string, cases []lineCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			m := P(new(M))
+			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
+				return
+			}
+			if diff := cmp.Diff(tt.want, line(m)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// checkRecordedLines decodes each case recorded in testdata/<dir> (at least
+// least of them) and compares the line it renders to with the one the
+// recorder decoded, after "# decoded" in the .txt.
+func checkRecordedLines[M any, P lineMsg[M]](t *testing.T, dir string, least int, line func(P) string) {
+	t.Helper()
+	eachRecording(t, dir, least, func(t *testing.T, bin []byte, txt string) {
+		m := P(new(M))
+		if err := m.UnmarshalBinary(bin); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(strings.TrimSpace(section(t, txt, "# decoded\n")), line(m)); diff != "" {
+			t.Errorf("(-recorded +decoded):\n%s", diff)
+		}
+	})
+}
+
+// fuzzLine is the fuzz target of such a decoder, seeded from testdata/<dir>:
+// decoding must not panic, and depends on nothing but the bytes (a copy
+// decodes to the same line).
+func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string) {
+	fuzzFiles(f, dir)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m := P(new(M))
+		if m.UnmarshalBinary(b) != nil {
+			return
+		}
+		m2 := P(new(M))
+		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
+			t.Fatalf("copy fails: %v", err)
+		}
+		if l1, l2 := line(m), line(m2); l1 != l2 {
+			t.Fatalf("copy decodes %q, original %q", l2, l1)
+		}
+	})
+}
+
+// decoded checks a decoder's error in a table of cases: with wantErr set,
+// the error must contain it and the case ends (false); otherwise there must
+// be none, and the case goes on to check what was decoded (true).
+func decoded(t *testing.T, err error, wantErr string) bool {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err %v, want %q", err, wantErr)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return true
+}

@@ -1,0 +1,116 @@
+package tables
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/netlinkq/netlinkq/netlinkx"
+)
+
+// This file holds how the table tests run a table and state constraints.
+
+// runRows runs tb in ns with a query for cons and used (nil: every column)
+// and returns each row's cells by column name.
+func runRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
+	t.Helper()
+	spec := tb.Spec()
+	q := NewQuery(spec, cons, used)
+	q.NetNS = ns
+	var rows []map[string]Value
+	err := tb.Run(context.Background(), q, func(cells []Value) error {
+		r := make(map[string]Value, len(cells))
+		for i, c := range spec.Columns {
+			r[c.Name] = cells[i]
+		}
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("%s %v: %v", spec.Name, cons, err)
+	}
+	return rows
+}
+
+// tableRows is runRows with each row as column → text, with only the used
+// columns (all when used is nil) of the table's own and NULL as "<null>".
+func tableRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
+	t.Helper()
+	cols := tb.Spec().Columns
+	cols = cols[:len(cols)-len(namespaceColumns)]
+	var rows []map[string]string
+	for _, cells := range runRows(t, tb, ns, cons, used) {
+		r := map[string]string{}
+		for _, c := range cols {
+			if used != nil && !slices.Contains(used, c.Name) {
+				continue
+			}
+			if v := cells[c.Name]; v.Kind == KindNull {
+				r[c.Name] = "<null>"
+			} else {
+				r[c.Name] = v.String()
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// eventRows runs an event table in ns with the given constraints
+// ("eid" → "> 5") and returns each row as column name → text, NULLs left out.
+func eventRows(t testing.TB, table Interface, ns netlinkx.NetNS, cons map[string][]Constraint) []map[string]string {
+	t.Helper()
+	var rows []map[string]string
+	for _, cells := range runRows(t, table, ns, cons, nil) {
+		r := map[string]string{}
+		for name, v := range cells {
+			if v.Kind != KindNull {
+				r[name] = v.String()
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+// after is the constraint eid > n.
+func after(n uint64) map[string][]Constraint {
+	return map[string][]Constraint{colEID: {{Op: OpGreater, Expr: strconv.FormatUint(n, 10)}}}
+}
+
+// eq builds = constraints, several values making an IN list.
+func eq(col string, vals ...string) map[string][]Constraint {
+	m := map[string][]Constraint{}
+	for _, v := range vals {
+		m[col] = append(m[col], Constraint{Op: OpEquals, Expr: v})
+	}
+	return m
+}
+
+// and joins constraint maps.
+func and(ms ...map[string][]Constraint) map[string][]Constraint {
+	out := map[string][]Constraint{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = append(out[k], v...)
+		}
+	}
+	return out
+}
+
+// matches is what SQLite's own check of = and IN constraints would keep.
+func matches(r map[string]string, cons map[string][]Constraint) bool {
+	for col, cs := range cons {
+		ok := false
+		for _, c := range cs {
+			if c.Op == OpEquals && r[col] == c.Expr {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
