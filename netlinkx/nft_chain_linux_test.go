@@ -201,7 +201,7 @@ func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nf
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel := strings.TrimSpace(string(must1(exec.Command("uname", "-r").Output())))
+	rel := strings.TrimSpace(string(must(exec.Command("uname", "-r").Output())))
 	txt := fmt.Sprintf("uname -r: %s\n%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
 		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
 		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",

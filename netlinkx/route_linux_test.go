@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -100,7 +99,7 @@ func TestRouteMessageTestdata(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			var m netlinkx.RouteMessage
-			if err := m.UnmarshalBinary(lkMust(os.ReadFile(f))); err != nil {
+			if err := m.UnmarshalBinary(must(os.ReadFile(f))); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(decodedLine(t, f), routeLine(&m)); diff != "" {
@@ -136,7 +135,7 @@ func TestRouteDecoderAgreesWithRtnetlink(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			b := lkMust(os.ReadFile(f))
+			b := must(os.ReadFile(f))
 			var theirs rtnetlink.RouteMessage
 			if err := theirs.UnmarshalBinary(b); err != nil {
 				t.Skipf("rtnetlink cannot decode it: %v", err)
@@ -210,33 +209,33 @@ func TestRouteMessageUnmarshal(t *testing.T) {
 	v4 := func(s string) []byte { return netip.MustParseAddr(s).AsSlice() }
 	ci := make([]byte, 32)
 	binary.NativeEndian.PutUint32(ci[8:12], 30000) // rta_expires: 300 s
-	metrics := append(lkNLA(unix.RTAX_MTU, lkU32(1400)), lkNLA(unix.RTAX_CC_ALGO, []byte("reno\x00"))...)
-	metrics = append(metrics, lkNLA(40, lkU32(7))...) // an RTAX_* beyond what is kept
-	multipath := append(rtnh(unix.RTNH_F_ONLINK, 0, 3, lkNLA(unix.RTA_GATEWAY, v4("10.1.0.2")), lkNLA(unix.RTA_FLOW, lkU32(7))),
-		rtnh(0, 2, 4, lkNLA(unix.RTA_VIA, rtvia(netip.MustParseAddr("2001:db8::2"))), lkNLA(99, []byte{1}))...)
+	metrics := append(attr(unix.RTAX_MTU, u32(1400)...), attr(unix.RTAX_CC_ALGO, []byte("reno\x00")...)...)
+	metrics = append(metrics, attr(40, u32(7)...)...) // an RTAX_* beyond what is kept
+	multipath := append(rtnh(unix.RTNH_F_ONLINK, 0, 3, attr(unix.RTA_GATEWAY, v4("10.1.0.2")...), attr(unix.RTA_FLOW, u32(7)...)),
+		rtnh(0, 2, 4, attr(unix.RTA_VIA, rtvia(netip.MustParseAddr("2001:db8::2"))...), attr(99, []byte{1}...))...)
 	tests := []struct {
 		name, want, wantErr string
 		b                   []byte
 	}{
 		{name: "short", b: make([]byte, 11), wantErr: "rtmsg: 11 bytes"},
-		{name: "dst of 5 bytes", b: rtmsg(unix.AF_INET, 24, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_DST, []byte{1, 2, 3, 4, 5})), wantErr: "address of 5 bytes"},
-		{name: "short cacheinfo", b: rtmsg(unix.AF_INET6, 64, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_CACHEINFO, ci[:16])), wantErr: "attribute 12: 16 bytes, want at least 32"},
-		{name: "short via", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_VIA, []byte{2})), wantErr: "RTA_VIA: 1 bytes"},
-		{name: "rtnexthop too short", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, []byte{4, 0, 0, 0})), wantErr: "rtnexthop of 4 bytes"},
-		{name: "rtnh_len beyond the attribute", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, []byte{16, 0, 0, 0, 3, 0, 0, 0})), wantErr: "rtnh_len 16 with 8 bytes left"},
-		{name: "short metric", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_METRICS, lkNLA(unix.RTAX_MTU, []byte{1, 2}))), wantErr: "RTA_METRICS: attribute 2: 2 bytes, want 4"},
+		{name: "dst of 5 bytes", b: rtmsg(unix.AF_INET, 24, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_DST, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
+		{name: "short cacheinfo", b: rtmsg(unix.AF_INET6, 64, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_CACHEINFO, ci[:16]...)), wantErr: "attribute 12: 16 bytes, want at least 32"},
+		{name: "short via", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_VIA, []byte{2}...)), wantErr: "RTA_VIA: 1 bytes"},
+		{name: "rtnexthop too short", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_MULTIPATH, []byte{4, 0, 0, 0}...)), wantErr: "rtnexthop of 4 bytes"},
+		{name: "rtnh_len beyond the attribute", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_MULTIPATH, []byte{16, 0, 0, 0, 3, 0, 0, 0}...)), wantErr: "rtnh_len 16 with 8 bytes left"},
+		{name: "short metric", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_METRICS, attr(unix.RTAX_MTU, []byte{1, 2}...)...)), wantErr: "RTA_METRICS: attribute 2: 2 bytes, want 4"},
 		{name: "attribute beyond the message", b: append(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0), 12, 0, 1, 0, 10, 0), wantErr: "length 12 with 6 bytes left"},
-		{name: "bad path gateway", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, rtnh(0, 0, 3, lkNLA(unix.RTA_GATEWAY, []byte{1, 2, 3})))), wantErr: "RTA_MULTIPATH path 0"},
-		{name: "default route, table only in rtm_table", b: rtmsg(unix.AF_INET, 0, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_GATEWAY, v4("10.0.0.1")), lkNLA(unix.RTA_OIF, lkU32(2))),
+		{name: "bad path gateway", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_MULTIPATH, rtnh(0, 0, 3, attr(unix.RTA_GATEWAY, []byte{1, 2, 3}...))...)), wantErr: "RTA_MULTIPATH path 0"},
+		{name: "default route, table only in rtm_table", b: rtmsg(unix.AF_INET, 0, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_GATEWAY, v4("10.0.0.1")...), attr(unix.RTA_OIF, u32(2)...)),
 			want: "fam=2 table=main dst=-/0 type=unicast proto=static scope=global flags= gw=10.0.0.1 via=- oif=2 iif=0"},
 		{name: "table above 255 in RTA_TABLE, metrics, cacheinfo, flags, unknown attribute skipped", b: rtmsg(unix.AF_INET6, 64, unix.RT_TABLE_COMPAT, unix.RTN_UNICAST, unix.RTNH_F_LINKDOWN|unix.RTM_F_OFFLOAD|0x80000,
-			lkNLA(unix.RTA_TABLE, lkU32(1000)), lkNLA(unix.RTA_DST, netip.MustParseAddr("2001:db8:5::").AsSlice()), lkNLA(unix.RTA_PRIORITY, lkU32(50)),
-			lkNLA(unix.RTA_PREF, []byte{netlinkx.ICMPV6_ROUTER_PREF_HIGH}), lkNLA(unix.RTA_CACHEINFO, ci), lkNLA(unix.RTA_METRICS, metrics), lkNLA(200, []byte{1, 2})),
+			attr(unix.RTA_TABLE, u32(1000)...), attr(unix.RTA_DST, netip.MustParseAddr("2001:db8:5::").AsSlice()...), attr(unix.RTA_PRIORITY, u32(50)...),
+			attr(unix.RTA_PREF, []byte{netlinkx.ICMPV6_ROUTER_PREF_HIGH}...), attr(unix.RTA_CACHEINFO, ci...), attr(unix.RTA_METRICS, metrics...), attr(200, []byte{1, 2}...)),
 			want: "fam=10 table=1000 dst=2001:db8:5::/64 type=unicast proto=static scope=global flags=linkdown,rt_offload,0x80000 metric=50 pref=high expires mtu=1400 congctl=reno"},
 		{name: "multipath with onlink, realm, via and an unknown attribute", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0,
-			lkNLA(unix.RTA_DST, v4("10.50.0.0")), lkNLA(netlinkx.RTA_NH_ID, lkU32(30)), lkNLA(unix.RTA_MULTIPATH, multipath)),
+			attr(unix.RTA_DST, v4("10.50.0.0")...), attr(netlinkx.RTA_NH_ID, u32(30)...), attr(unix.RTA_MULTIPATH, multipath...)),
 			want: "fam=2 table=main dst=10.50.0.0/16 type=unicast proto=static scope=global flags= nhid=30 [0 gw=10.1.0.2 via=- if=3 weight=1 flags=onlink realms=7] [1 gw=- via=2001:db8::2 if=4 weight=3 flags=]"},
-		{name: "blackhole", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_BLACKHOLE, 0, lkNLA(unix.RTA_DST, v4("10.70.0.0")), lkNLA(unix.RTA_FLOW, lkU32(3<<16|4))),
+		{name: "blackhole", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_BLACKHOLE, 0, attr(unix.RTA_DST, v4("10.70.0.0")...), attr(unix.RTA_FLOW, u32(3<<16|4)...)),
 			want: "fam=2 table=main dst=10.70.0.0/16 type=blackhole proto=static scope=global flags= realms=3/4"},
 	}
 	for _, tt := range tests {
@@ -275,7 +274,7 @@ func FuzzRouteMessage(f *testing.F) {
 		// Decoding depends on nothing but b: a copy decodes the same, into a
 		// message reused from another decode too.
 		var m2 netlinkx.RouteMessage
-		_ = m2.UnmarshalBinary(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, lkNLA(unix.RTA_MULTIPATH, rtnh(0, 0, 3))))
+		_ = m2.UnmarshalBinary(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_MULTIPATH, rtnh(0, 0, 3)...)))
 		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
 			t.Fatalf("copy fails: %v", err)
 		}
@@ -295,9 +294,8 @@ func TestRecordRoutes(t *testing.T) {
 	ns := nstest.New(t)
 	cmds := ns.RouteLab()
 	fd := ns.Open()
-	uname := strings.TrimSpace(string(lkMust(exec.Command("uname", "-r").Output())))
-	header := fmt.Sprintf("uname -r: %s\nrecorded by `go test ./netlinkx -run TestRecordRoutes -record` in a namespace built with:\n  %s\n",
-		uname, strings.Join(cmds, "\n  "))
+	header := fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecordRoutes -record` in a namespace built with:\n  %s\n",
+		strings.Join(cmds, "\n  "))
 	shown := "ip -j route show table all:\n" + ns.Run("ip", "-j", "route", "show", "table", "all")
 	if err := os.MkdirAll(filepath.Join("testdata", "rtnl_route"), 0o755); err != nil {
 		t.Fatal(err)
@@ -321,9 +319,7 @@ func TestRecordRoutes(t *testing.T) {
 			name += fmt.Sprintf("_%d", seen[name])
 		}
 		txt := header + "\n" + shown + "\n# decoded\n" + routeLine(&m) + "\n"
-		if err := lkWriteCase(filepath.Join("testdata", "rtnl_route", name), b, txt); err != nil {
-			t.Fatal(err)
-		}
+		writeRecording(t, filepath.Join("rtnl_route", name), b, txt)
 	}
 }
 
@@ -369,8 +365,8 @@ func TestDumpRouteRequests(t *testing.T) {
 	t.Run("kernel filters by RTA_TABLE, RTA_OIF and rtm_protocol", func(t *testing.T) {
 		hdr := rtmsg(unix.AF_INET, 0, 100, 0, 0)
 		hdr[5], hdr[6], hdr[7] = 0, 0, 0 // strict checking refuses a protocol, scope or type it does not filter by
-		byTable := strictDump(t, fd, append(hdr, lkNLA(unix.RTA_TABLE, lkU32(100))...))
-		byOif := strictDump(t, fd, append(rtmsg(unix.AF_INET6, 0, 0, 0, 0)[:4:4], append(make([]byte, 8), lkNLA(unix.RTA_OIF, lkU32(r1))...)...))
+		byTable := strictDump(t, fd, append(hdr, attr(unix.RTA_TABLE, u32(100)...)...))
+		byOif := strictDump(t, fd, append(rtmsg(unix.AF_INET6, 0, 0, 0, 0)[:4:4], append(make([]byte, 8), attr(unix.RTA_OIF, u32(r1)...)...)...))
 		full := strictDump(t, fd, make([]byte, 12))
 		for _, b := range byTable {
 			var m netlinkx.RouteMessage

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,9 +98,8 @@ func TestRecordRules(t *testing.T) {
 	}
 	ns, cmds := ruleLab(t)
 	fd := ns.Open()
-	uname := strings.TrimSpace(string(lkMust(exec.Command("uname", "-r").Output())))
-	header := fmt.Sprintf("uname -r: %s\nrecorded by `go test ./netlinkx -run TestRecordRules -record` in a namespace built with:\n%s\n",
-		uname, strings.Join(cmds, "\n"))
+	header := fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecordRules -record` in a namespace built with:\n%s\n",
+		strings.Join(cmds, "\n"))
 	shown := map[uint8]map[string]string{}
 	for fam, flag := range map[uint8]string{unix.AF_INET: "-4", unix.AF_INET6: "-6"} {
 		shown[fam] = map[string]string{}
@@ -123,9 +121,7 @@ func TestRecordRules(t *testing.T) {
 			name = fmt.Sprintf("inet6_%d", m.Priority)
 		}
 		txt := header + "\nip -d rule show:\n" + shown[m.Family][fmt.Sprint(m.Priority)] + "\n# decoded\n" + ruleLine(&m) + "\n"
-		if err := lkWriteCase(filepath.Join("testdata", "rtnl_rule", name), b, txt); err != nil {
-			t.Fatal(err)
-		}
+		writeRecording(t, filepath.Join("rtnl_rule", name), b, txt)
 	}
 }
 
@@ -141,7 +137,7 @@ func TestRuleMessageTestdata(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			var m netlinkx.RuleMessage
-			if err := m.UnmarshalBinary(lkMust(os.ReadFile(f))); err != nil {
+			if err := m.UnmarshalBinary(must(os.ReadFile(f))); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(decodedLine(t, f), ruleLine(&m)); diff != "" {
@@ -170,35 +166,35 @@ func TestRuleMessageUnmarshal(t *testing.T) {
 		b                   []byte
 	}{
 		{name: "short", b: make([]byte, 11), wantErr: "fib_rule_hdr: 11 bytes"},
-		{name: "src of 3 bytes", b: fibRuleHdr(unix.AF_INET, 0, 8, unix.FR_ACT_TO_TBL, 0, lkNLA(unix.FRA_SRC, []byte{10, 0, 0})), wantErr: "address of 3 bytes"},
-		{name: "short uid range", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, lkNLA(unix.FRA_UID_RANGE, lkU32(1))), wantErr: "FRA_UID_RANGE: 4 bytes"},
-		{name: "short port range", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, lkNLA(unix.FRA_DPORT_RANGE, []byte{80, 0})), wantErr: "FRA_DPORT_RANGE: 2 bytes"},
-		{name: "short tun_id", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, lkNLA(unix.FRA_TUN_ID, lkU32(1))), wantErr: "FRA_TUN_ID: 4 bytes"},
-		{name: "short priority", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, lkNLA(unix.FRA_PRIORITY, []byte{1})), wantErr: "rule (family 2, priority 0)"},
+		{name: "src of 3 bytes", b: fibRuleHdr(unix.AF_INET, 0, 8, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_SRC, []byte{10, 0, 0}...)), wantErr: "address of 3 bytes"},
+		{name: "short uid range", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_UID_RANGE, u32(1)...)), wantErr: "FRA_UID_RANGE: 4 bytes"},
+		{name: "short port range", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_DPORT_RANGE, []byte{80, 0}...)), wantErr: "FRA_DPORT_RANGE: 2 bytes"},
+		{name: "short tun_id", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_TUN_ID, u32(1)...)), wantErr: "FRA_TUN_ID: 4 bytes"},
+		{name: "short priority", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_PRIORITY, []byte{1}...)), wantErr: "rule (family 2, priority 0)"},
 		{name: "header only: the 8-bit table, no suppression", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0),
 			want: "fam=2 pref=0 from all action=lookup table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0"},
 		{name: "v6 everything, unknown attribute skipped", b: fibRuleHdr(unix.AF_INET6, 48, 128, unix.FR_ACT_GOTO, unix.FIB_RULE_INVERT|unix.FIB_RULE_UNRESOLVED|unix.FIB_RULE_OIF_DETACHED|0x100,
-			lkNLA(unix.FRA_SRC, netip.MustParseAddr("2001:db8::1").AsSlice()), lkNLA(unix.FRA_DST, netip.MustParseAddr("2001:db8:2::").AsSlice()),
-			lkNLA(unix.FRA_IIFNAME, []byte("eth0\x00")), lkNLA(unix.FRA_OIFNAME, []byte("gone\x00")),
-			lkNLA(unix.FRA_PRIORITY, lkU32(77)), lkNLA(unix.FRA_TABLE, lkU32(0)), lkNLA(unix.FRA_GOTO, lkU32(90)),
-			lkNLA(unix.FRA_FWMARK, lkU32(0)), lkNLA(unix.FRA_FWMASK, lkU32(0xf0)),
-			lkNLA(unix.FRA_SUPPRESS_PREFIXLEN, lkU32(0xffffffff)), lkNLA(unix.FRA_SUPPRESS_IFGROUP, lkU32(3)),
-			lkNLA(unix.FRA_UID_RANGE, append(lkU32(0), lkU32(999)...)), lkNLA(unix.FRA_PROTOCOL, []byte{unix.RTPROT_STATIC}),
-			lkNLA(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_UDP}), lkNLA(unix.FRA_SPORT_RANGE, u16s(53, 53)), lkNLA(unix.FRA_DPORT_RANGE, u16s(1000, 2000)),
-			lkNLA(unix.FRA_TUN_ID, []byte{0, 0, 0, 0, 0, 0, 1, 0}), lkNLA(netlinkx.FRA_DSCP, []byte{46}), lkNLA(200, []byte{1, 2, 3, 4})),
+			attr(unix.FRA_SRC, netip.MustParseAddr("2001:db8::1").AsSlice()...), attr(unix.FRA_DST, netip.MustParseAddr("2001:db8:2::").AsSlice()...),
+			attr(unix.FRA_IIFNAME, []byte("eth0\x00")...), attr(unix.FRA_OIFNAME, []byte("gone\x00")...),
+			attr(unix.FRA_PRIORITY, u32(77)...), attr(unix.FRA_TABLE, u32(0)...), attr(unix.FRA_GOTO, u32(90)...),
+			attr(unix.FRA_FWMARK, u32(0)...), attr(unix.FRA_FWMASK, u32(0xf0)...),
+			attr(unix.FRA_SUPPRESS_PREFIXLEN, u32(0xffffffff)...), attr(unix.FRA_SUPPRESS_IFGROUP, u32(3)...),
+			attr(unix.FRA_UID_RANGE, append(u32(0), u32(999)...)...), attr(unix.FRA_PROTOCOL, []byte{unix.RTPROT_STATIC}...),
+			attr(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_UDP}...), attr(unix.FRA_SPORT_RANGE, u16s(53, 53)...), attr(unix.FRA_DPORT_RANGE, u16s(1000, 2000)...),
+			attr(unix.FRA_TUN_ID, []byte{0, 0, 0, 0, 0, 0, 1, 0}...), attr(netlinkx.FRA_DSCP, []byte{46}...), attr(200, []byte{1, 2, 3, 4}...)),
 			want: "fam=10 pref=77 not from 2001:db8::1 to 2001:db8:2::/48 dscp 46 fwmark 0/0xf0 iif eth0 oif gone [detached] uidrange 0-999 ipproto udp sport 53 dport 1000-2000 tun_id 256 " +
 				"action=goto table=0 hdr_table=254 flags=invert,unresolved,oif_detached,0x100 suppress_prefixlen=-1 suppress_ifgroup=3 l3mdev=0 goto=90 fwmark=true:0x0 fwmask=true:0xf0 proto=static"},
-		{name: "prefix length without address, a drop action", b: fibRuleHdr(unix.AF_INET, 8, 16, unix.FR_ACT_PROHIBIT, 0, lkNLA(unix.FRA_L3MDEV, []byte{1})),
+		{name: "prefix length without address, a drop action", b: fibRuleHdr(unix.AF_INET, 8, 16, unix.FR_ACT_PROHIBIT, 0, attr(unix.FRA_L3MDEV, []byte{1}...)),
 			want: "fam=2 pref=0 from 0/16 to 0/8 action=prohibit table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=1"},
 		{name: "masks of kernel 6.13-6.15 selectors", b: fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0,
-			lkNLA(unix.FRA_SPORT_RANGE, u16s(0x100, 0x100)), lkNLA(netlinkx.FRA_SPORT_MASK, u16s(0xff00, 0)[:2]),
-			lkNLA(unix.FRA_DPORT_RANGE, u16s(443, 443)), lkNLA(netlinkx.FRA_DPORT_MASK, u16s(0xffff, 0)[:2]),
-			lkNLA(netlinkx.FRA_DSCP, []byte{8}), lkNLA(netlinkx.FRA_DSCP_MASK, []byte{0x38}),
-			lkNLA(netlinkx.FRA_FLOWLABEL, []byte{0, 0x01, 0x23, 0x45}), lkNLA(netlinkx.FRA_FLOWLABEL_MASK, []byte{0, 0x0f, 0xff, 0xff})),
+			attr(unix.FRA_SPORT_RANGE, u16s(0x100, 0x100)...), attr(netlinkx.FRA_SPORT_MASK, u16s(0xff00, 0)[:2]...),
+			attr(unix.FRA_DPORT_RANGE, u16s(443, 443)...), attr(netlinkx.FRA_DPORT_MASK, u16s(0xffff, 0)[:2]...),
+			attr(netlinkx.FRA_DSCP, []byte{8}...), attr(netlinkx.FRA_DSCP_MASK, []byte{0x38}...),
+			attr(netlinkx.FRA_FLOWLABEL, []byte{0, 0x01, 0x23, 0x45}...), attr(netlinkx.FRA_FLOWLABEL_MASK, []byte{0, 0x0f, 0xff, 0xff}...)),
 			want: "fam=10 pref=0 from all dscp 8/0x38 flowlabel 0x12345 sport 0x100/0xff00 dport 443 action=lookup table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 " +
 				"sport_mask=0xff00 dport_mask=0xffff dscp_mask=0x38 flowlabel_mask=0xfffff"},
-		{name: "short flow label", b: fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0, lkNLA(netlinkx.FRA_FLOWLABEL, []byte{1, 2})), wantErr: "FRA_FLOWLABEL: 2 bytes"},
-		{name: "unknown action", b: fibRuleHdr(unix.AF_INET, 0, 0, 42, 0, lkNLA(unix.FRA_FWMARK, lkU32(7))),
+		{name: "short flow label", b: fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(netlinkx.FRA_FLOWLABEL, []byte{1, 2}...)), wantErr: "FRA_FLOWLABEL: 2 bytes"},
+		{name: "unknown action", b: fibRuleHdr(unix.AF_INET, 0, 0, 42, 0, attr(unix.FRA_FWMARK, u32(7)...)),
 			want: "fam=2 pref=0 from all fwmark 0x7 action=42 table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 fwmark=true:0x7 fwmask=false:0x0"},
 	}
 	for _, tt := range tests {
@@ -217,8 +213,8 @@ func TestRuleMessageUnmarshal(t *testing.T) {
 // TestRuleMessageReused checks that decoding into a message that held
 // another rule leaves nothing of it behind, as DumpRules reuses one.
 func TestRuleMessageReused(t *testing.T) {
-	full := fibRuleHdr(unix.AF_INET, 0, 32, unix.FR_ACT_TO_TBL, unix.FIB_RULE_INVERT, lkNLA(unix.FRA_SRC, []byte{10, 0, 0, 1}),
-		lkNLA(unix.FRA_FWMARK, lkU32(1)), lkNLA(unix.FRA_GOTO, lkU32(5)), lkNLA(unix.FRA_SUPPRESS_PREFIXLEN, lkU32(0)), lkNLA(unix.FRA_IIFNAME, []byte("lo\x00")))
+	full := fibRuleHdr(unix.AF_INET, 0, 32, unix.FR_ACT_TO_TBL, unix.FIB_RULE_INVERT, attr(unix.FRA_SRC, []byte{10, 0, 0, 1}...),
+		attr(unix.FRA_FWMARK, u32(1)...), attr(unix.FRA_GOTO, u32(5)...), attr(unix.FRA_SUPPRESS_PREFIXLEN, u32(0)...), attr(unix.FRA_IIFNAME, []byte("lo\x00")...))
 	bare := fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0)
 	var m, fresh netlinkx.RuleMessage
 	for _, b := range [][]byte{full, bare} {
@@ -310,7 +306,7 @@ func TestRuleDecoderAgreesWithRtnetlink(t *testing.T) {
 	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
-			b := lkMust(os.ReadFile(f))
+			b := must(os.ReadFile(f))
 			var theirs rtnetlink.RuleMessage
 			if err := theirs.UnmarshalBinary(b); err != nil {
 				// Kernel 6.15+ sends FRA_SPORT_MASK with a single source port.
@@ -402,10 +398,10 @@ func TestDumpRulesNewSelectors(t *testing.T) {
 		return b
 	}
 	req := fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0,
-		lkNLA(unix.FRA_PRIORITY, lkU32(50)), lkNLA(unix.FRA_TABLE, lkU32(100)),
-		lkNLA(netlinkx.FRA_DSCP, []byte{8}), lkNLA(netlinkx.FRA_DSCP_MASK, []byte{0x38}),
-		lkNLA(netlinkx.FRA_FLOWLABEL, binary.BigEndian.AppendUint32(nil, 0x12000)), lkNLA(netlinkx.FRA_FLOWLABEL_MASK, binary.BigEndian.AppendUint32(nil, 0xff000)),
-		lkNLA(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_TCP}), lkNLA(unix.FRA_SPORT_RANGE, u16(0x100, 0x100)), lkNLA(netlinkx.FRA_SPORT_MASK, u16(0xff00)))
+		attr(unix.FRA_PRIORITY, u32(50)...), attr(unix.FRA_TABLE, u32(100)...),
+		attr(netlinkx.FRA_DSCP, []byte{8}...), attr(netlinkx.FRA_DSCP_MASK, []byte{0x38}...),
+		attr(netlinkx.FRA_FLOWLABEL, binary.BigEndian.AppendUint32(nil, 0x12000)...), attr(netlinkx.FRA_FLOWLABEL_MASK, binary.BigEndian.AppendUint32(nil, 0xff000)...),
+		attr(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_TCP}...), attr(unix.FRA_SPORT_RANGE, u16(0x100, 0x100)...), attr(netlinkx.FRA_SPORT_MASK, u16(0xff00)...))
 	req[4] = 0 // the table is FRA_TABLE's
 	_, err = c.Execute(netlink.Message{
 		Header: netlink.Header{Type: unix.RTM_NEWRULE, Flags: netlink.Request | netlink.Acknowledge | netlink.Create | netlink.Excl},
