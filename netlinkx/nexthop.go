@@ -141,10 +141,7 @@ func NexthopGroupTypeName(t uint16) string {
 
 // rtnhFlagNames are the RTNH_F_* bits (linux/rtnetlink.h) in the order and
 // spelling of iproute2's print_rt_flags.
-var rtnhFlagNames = []struct {
-	bit  uint32
-	name string
-}{
+var rtnhFlagNames = []flagName[uint32]{
 	{0x1, "dead"},        // RTNH_F_DEAD
 	{0x4, "onlink"},      // RTNH_F_ONLINK
 	{0x2, "pervasive"},   // RTNH_F_PERVASIVE
@@ -158,17 +155,7 @@ var rtnhFlagNames = []struct {
 // (dead, onlink, pervasive, offload, trap, linkdown, unresolved), unknown
 // bits in hex.
 func NexthopFlags(flags uint32) string {
-	var parts []string
-	for _, n := range rtnhFlagNames {
-		if flags&n.bit != 0 {
-			flags &^= n.bit
-			parts = append(parts, n.name)
-		}
-	}
-	if flags != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(flags), 16))
-	}
-	return strings.Join(parts, ",")
+	return formatFlags(flags, rtnhFlagNames, ",", "0x")
 }
 
 // ClockTimeSeconds is a clock_t time (USER_HZ ticks) in seconds, fraction

@@ -3,7 +3,6 @@ package netlinkx
 import (
 	"net/netip"
 	"strconv"
-	"strings"
 )
 
 // Policy routing rule constants missing from golang.org/x/sys/unix.
@@ -140,10 +139,7 @@ func RuleActionName(a uint8) string {
 
 // fibRuleFlagNames are the FIB_RULE_* bits (linux/fib_rules.h), named
 // after the constants without prefix, in lower case.
-var fibRuleFlagNames = []struct {
-	bit  uint32
-	name string
-}{
+var fibRuleFlagNames = []flagName[uint32]{
 	{0x1, "permanent"},      // FIB_RULE_PERMANENT
 	{0x2, "invert"},         // FIB_RULE_INVERT, ip's "not"
 	{0x4, "unresolved"},     // FIB_RULE_UNRESOLVED: a goto whose target does not exist
@@ -156,15 +152,5 @@ var fibRuleFlagNames = []struct {
 // FIB_RULE_* names without prefix in lower case (permanent, invert,
 // unresolved, iif_detached, oif_detached, find_saddr), unknown bits in hex.
 func RuleFlags(flags uint32) string {
-	var parts []string
-	for _, n := range fibRuleFlagNames {
-		if flags&n.bit != 0 {
-			flags &^= n.bit
-			parts = append(parts, n.name)
-		}
-	}
-	if flags != 0 {
-		parts = append(parts, "0x"+strconv.FormatUint(uint64(flags), 16))
-	}
-	return strings.Join(parts, ",")
+	return formatFlags(flags, fibRuleFlagNames, ",", "0x")
 }

@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"slices"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
@@ -50,4 +51,57 @@ func ForEachLinkRequest(ctx context.Context, q *Query, fn func(netlinkx.LinkRequ
 		return nil
 	}
 	return fn(netlinkx.LinkRequest{NetNS: q.NetNS})
+}
+
+// linkScope is what a table that filters its dump by link (neighbours,
+// routes, nexthops) learns from RTM_GETLINK: the links the query's
+// constraints name, and the names of links.
+type linkScope struct {
+	// indexes are the links the interface or index constraints name (none
+	// when no link matches), or the single 0, every link, when the query
+	// constrains neither.
+	indexes []uint32
+	// names maps each link of the namespace to its name; nil unless asked.
+	names map[int32]string
+}
+
+// scopeLinks resolves q's interface and index constraints to link indexes
+// as ForEachLinkRequest reads them and, with names, names every link of the
+// namespace (a master, or another path's link, may be one the constraints do
+// not name): one RTM_GETLINK dump with names, a request per value without.
+func scopeLinks(ctx context.Context, q *Query, names bool) (linkScope, error) {
+	byIndex, hasIndex := q.IntEquals("index")
+	byName, hasName := q.Equals("interface")
+	s := linkScope{indexes: []uint32{0}}
+	if !names {
+		if !hasIndex && !hasName {
+			return s, nil
+		}
+		s.indexes = s.indexes[:0]
+		err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
+			req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
+			return netlinkx.DumpLinks(ctx, req, func(l *netlinkx.LinkMessage) error {
+				s.indexes = append(s.indexes, uint32(l.Index))
+				return nil
+			})
+		})
+		s.indexes = dedup(s.indexes)
+		return s, err
+	}
+	s.names = map[int32]string{}
+	err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: q.NetNS, ExtMask: netlinkx.RTEXT_FILTER_SKIP_STATS}, func(l *netlinkx.LinkMessage) error {
+		s.names[l.Index] = l.Name
+		return nil
+	})
+	if err != nil || !hasIndex && !hasName {
+		return s, err
+	}
+	s.indexes = s.indexes[:0]
+	for i, n := range s.names {
+		if hasIndex && slices.Contains(byIndex, int64(i)) || !hasIndex && slices.Contains(byName, n) {
+			s.indexes = append(s.indexes, uint32(i))
+		}
+	}
+	slices.Sort(s.indexes)
+	return s, nil
 }

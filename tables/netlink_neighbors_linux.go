@@ -141,44 +141,14 @@ var netlinkNeighbors = lazy("netlink_neighbors", func() *Table[neighRow] {
 					wantProxy = wantProxy || p == 1
 				}
 			}
-			_, byIndex := q.IntEquals("index")
-			_, byName := q.Equals("interface")
-			var row neighRow
-			if neighNeedNames.In(q) {
-				row.names = map[int32]string{}
-			}
 			// Which links to ask for: all (one dump with no NDA_IFINDEX), or
-			// those the constraints name, resolved through RTM_GETLINK.
-			indexes := []uint32{0}
-			if byIndex || byName || row.names != nil {
-				var named []uint32
-				err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-					req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
-					return netlinkx.DumpLinks(ctx, req, func(l *netlinkx.LinkMessage) error {
-						named = append(named, uint32(l.Index))
-						if row.names != nil {
-							row.names[l.Index] = l.Name
-						}
-						return nil
-					})
-				})
-				if err != nil {
-					return err
-				}
-				if byIndex || byName {
-					indexes = dedup(named)
-				}
-				if row.names != nil && (byIndex || byName) {
-					// master names a link the constraint did not: name them all.
-					err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: q.NetNS, ExtMask: netlinkx.RTEXT_FILTER_SKIP_STATS}, func(l *netlinkx.LinkMessage) error {
-						row.names[l.Index] = l.Name
-						return nil
-					})
-					if err != nil {
-						return err
-					}
-				}
+			// those the constraints name.
+			links, err := scopeLinks(ctx, q, neighNeedNames.In(q))
+			if err != nil {
+				return err
 			}
+			row := neighRow{names: links.names}
+			indexes := links.indexes
 			for _, proxy := range []bool{false, true} {
 				if proxy && !wantProxy || !proxy && !wantCache {
 					continue

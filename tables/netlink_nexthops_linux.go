@@ -122,34 +122,14 @@ var netlinkNexthops = lazy("netlink_nexthops", func() *Table[nexthopRow] {
 					}
 				}
 			}
-			var row nexthopRow
-			if nexthopNeedNames.In(q) {
-				row.names = map[int32]string{}
-			}
 			// Which devices to ask for: all (no NHA_OIF), or those the
-			// constraints name, resolved through RTM_GETLINK.
-			oifs := []uint32{0}
-			_, byIndex := q.IntEquals("index")
-			_, byName := q.Equals("interface")
-			if byIndex || byName || row.names != nil {
-				var named []uint32
-				err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-					req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
-					return netlinkx.DumpLinks(ctx, req, func(l *netlinkx.LinkMessage) error {
-						named = append(named, uint32(l.Index))
-						if row.names != nil {
-							row.names[l.Index] = l.Name
-						}
-						return nil
-					})
-				})
-				if err != nil {
-					return err
-				}
-				if byIndex || byName {
-					oifs = dedup(named)
-				}
+			// constraints name.
+			links, err := scopeLinks(ctx, q, nexthopNeedNames.In(q))
+			if err != nil {
+				return err
 			}
+			row := nexthopRow{names: links.names}
+			oifs := links.indexes
 			for _, id := range ids {
 				for _, oif := range oifs {
 					req := netlinkx.NexthopRequest{NetNS: q.NetNS, ID: id, Family: family, OIF: oif, Groups: groupsOnly}

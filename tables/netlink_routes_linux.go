@@ -199,34 +199,12 @@ func generateRoutes(ctx context.Context, q *Query, emit func(*routeRow) error) e
 	if !ok {
 		tables = []uint32{0}
 	}
-	var row routeRow
-	if routeNeedNames.In(q) {
-		row.names = map[int32]string{}
-		err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: q.NetNS, ExtMask: netlinkx.RTEXT_FILTER_SKIP_STATS}, func(l *netlinkx.LinkMessage) error {
-			row.names[l.Index] = l.Name
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	links, err := scopeLinks(ctx, q, routeNeedNames.In(q))
+	if err != nil {
+		return err
 	}
-	oifs := []uint32{0}
-	_, byIndex := q.IntEquals("index")
-	_, byName := q.Equals("interface")
-	if byIndex || byName {
-		oifs = oifs[:0]
-		err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
-			req.ExtMask = netlinkx.RTEXT_FILTER_SKIP_STATS
-			return netlinkx.DumpLinks(ctx, req, func(l *netlinkx.LinkMessage) error {
-				oifs = append(oifs, uint32(l.Index))
-				return nil
-			})
-		})
-		if err != nil {
-			return err
-		}
-		oifs = dedup(oifs)
-	}
+	row := routeRow{names: links.names}
+	oifs := links.indexes
 	protocols := routeProtocols(q)
 	// A dump per combination; a protocol list, which the kernel filters by
 	// a byte of the header, gives way when it would multiply the dumps past
