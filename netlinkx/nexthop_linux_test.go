@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -114,22 +113,7 @@ func TestRecordNexthops(t *testing.T) {
 // compares it with the line decoded at recording time (checked then against
 // `ip -d nexthop show`, kept beside it, and by the tables tests against `ip -j`).
 func TestNexthopMessageTestdata(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_nexthop/*.bin")
-	if len(files) < 8 {
-		t.Fatalf("%d files in testdata/rtnl_nexthop, want the recorded set", len(files))
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			var m netlinkx.NexthopMessage
-			if err := m.UnmarshalBinary(must(os.ReadFile(f))); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(decodedLine(t, f), nexthopLine(&m)); diff != "" {
-				t.Errorf("(-recorded +decoded):\n%s", diff)
-			}
-		})
-	}
+	checkRecordedLines[netlinkx.NexthopMessage](t, "rtnl_nexthop", 8, nexthopLine)
 }
 
 // nhmsg builds an RTM_NEWNEXTHOP payload.

@@ -218,11 +218,3 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
-
-// decodedLine is the line after "# decoded" in the .txt beside the
-// recorded file bin.
-func decodedLine(t *testing.T, bin string) string {
-	t.Helper()
-	txt := must(os.ReadFile(strings.TrimSuffix(bin, ".bin") + ".txt"))
-	return strings.TrimSpace(section(t, string(txt), "# decoded\n"))
-}

@@ -91,22 +91,7 @@ func routeLine(m *netlinkx.RouteMessage) string {
 // it with the line decoded at recording time (checked then against `ip -j
 // route show table all` by the tables tests).
 func TestRouteMessageTestdata(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_route/*.bin")
-	if len(files) < 10 {
-		t.Fatalf("%d files in testdata/rtnl_route, want the recorded set", len(files))
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			var m netlinkx.RouteMessage
-			if err := m.UnmarshalBinary(must(os.ReadFile(f))); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(decodedLine(t, f), routeLine(&m)); diff != "" {
-				t.Errorf("(-recorded +decoded):\n%s", diff)
-			}
-		})
-	}
+	checkRecordedLines[netlinkx.RouteMessage](t, "rtnl_route", 10, routeLine)
 }
 
 // diffRoute is what both our decoder and rtnetlink's read from an RTM_NEWROUTE.

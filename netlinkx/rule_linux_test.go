@@ -129,22 +129,7 @@ func TestRecordRules(t *testing.T) {
 // with the line decoded at recording time (checked then against `ip -d
 // rule show`, kept beside it, and by the tables tests against `ip -j`).
 func TestRuleMessageTestdata(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_rule/*.bin")
-	if len(files) < 20 {
-		t.Fatalf("%d files in testdata/rtnl_rule, want the recorded set", len(files))
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			var m netlinkx.RuleMessage
-			if err := m.UnmarshalBinary(must(os.ReadFile(f))); err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(decodedLine(t, f), ruleLine(&m)); diff != "" {
-				t.Errorf("(-recorded +decoded):\n%s", diff)
-			}
-		})
-	}
+	checkRecordedLines[netlinkx.RuleMessage](t, "rtnl_rule", 20, ruleLine)
 }
 
 // fibRuleHdr builds an RTM_NEWRULE payload.
