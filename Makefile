@@ -19,7 +19,7 @@ test:
 	@# generate concurrently, namespace switches must never leak, and a dump
 	@# reads its next datagram on another goroutine.
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 10m \
-		-run 'TestSnapshot|TestINList|TestConcurrentGenerate|TestPanicOverThrift|TestManagerGoesAwayMidCall|TestConnectionClosedMidCall|TestNamespaceConcurrent|TestRun|TestReadAhead|TestDump|TestDirectScan|TestStreaming' \
+		-run 'TestSnapshot|TestINList|TestServer|TestManagerClient|TestConcurrentGenerate|TestPanicOverThrift|TestManagerGoesAwayMidCall|TestConnectionClosedMidCall|TestNamespaceConcurrent|TestRun|TestReadAhead|TestDump|TestDirectScan|TestStreaming' \
 		./extension/... ./tables ./netlinkx
 
 lint:
