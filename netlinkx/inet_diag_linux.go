@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,8 +23,15 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 		// sdiag_protocol, the low byte (MPTCP's 262 would dump TCP again).
 		return nil
 	}
+	if req.Family == unix.AF_UNSPEC && req.Protocol != unix.IPPROTO_TCP {
+		return fmt.Errorf("dump inet sockets: both families in one dump is for TCP only, not %s", inetProtocolName(req.Protocol))
+	}
+	typ := netlink.HeaderType(unix.SOCK_DIAG_BY_FAMILY)
+	if req.Family == unix.AF_UNSPEC {
+		typ = TCPDIAG_GETSOCK
+	}
 	data, _ := req.MarshalBinary()
-	err := dumpDiag(ctx, req.NetNS, data, func(m *InetDiagMsg) error {
+	err := dumpDiag(ctx, req.NetNS, typ, data, func(m *InetDiagMsg) error {
 		m.Protocol = req.Protocol
 		return emit(m)
 	})
@@ -38,8 +46,9 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 
 // MarshalBinary builds the request's payload: struct inet_diag_req_v2, plus
 // INET_DIAG_REQ_PROTOCOL for a protocol above 255 (sdiag_protocol then holds
-// its low byte, as in ss), plus INET_DIAG_REQ_BYTECODE for port lists. NetNS
-// is not part of it. It never fails.
+// its low byte, as in ss), plus INET_DIAG_REQ_BYTECODE for port lists; for
+// Family AF_UNSPEC, the compat struct inet_diag_req (TCP both families) and
+// the same bytecode. NetNS is not part of it. It never fails.
 func (req InetDiagReq) MarshalBinary() ([]byte, error) {
 	var sports, dports []uint16
 	if req.SPort == 0 {
@@ -49,6 +58,9 @@ func (req InetDiagReq) MarshalBinary() ([]byte, error) {
 		dports = req.DPorts
 	}
 	bc := portFilter(sports, dports)
+	if req.Family == unix.AF_UNSPEC {
+		return req.marshalCompat(bc), nil
+	}
 	n := sizeofInetDiagReqV2
 	if req.Protocol > 255 {
 		n += unix.NLA_HDRLEN + 4
@@ -77,6 +89,29 @@ func (req InetDiagReq) MarshalBinary() ([]byte, error) {
 		copy(a[unix.NLA_HDRLEN:], bc)
 	}
 	return b, nil
+}
+
+// marshalCompat builds struct inet_diag_req, the request of TCPDIAG_GETSOCK,
+// which inet_diag answers for both families in one walk of the TCP hash
+// tables (inet_diag_dump_compat sets sdiag_family AF_UNSPEC), then bc as
+// INET_DIAG_REQ_BYTECODE when there is one.
+func (req InetDiagReq) marshalCompat(bc []byte) []byte {
+	n := sizeofInetDiagReq
+	if bc != nil {
+		n += unix.NLA_HDRLEN + len(bc)
+	}
+	b := make([]byte, n)
+	b[3] = req.Ext // idiag_family, idiag_src_len and idiag_dst_len stay 0
+	binary.BigEndian.PutUint16(b[4:6], req.SPort)
+	binary.BigEndian.PutUint16(b[6:8], req.DPort)
+	binary.NativeEndian.PutUint32(b[52:56], req.States) // idiag_dbs stays 0
+	if bc != nil {
+		a := b[sizeofInetDiagReq:]
+		binary.NativeEndian.PutUint16(a[0:2], uint16(unix.NLA_HDRLEN+len(bc)))
+		binary.NativeEndian.PutUint16(a[2:4], INET_DIAG_REQ_BYTECODE)
+		copy(a[unix.NLA_HDRLEN:], bc)
+	}
+	return b
 }
 
 // UnmarshalBinary decodes one inet_diag_msg and the attributes after it into
@@ -201,6 +236,8 @@ func inetFamilyName(f uint8) string {
 		return "AF_INET"
 	case unix.AF_INET6:
 		return "AF_INET6"
+	case unix.AF_UNSPEC:
+		return "AF_INET and AF_INET6"
 	}
 	return fmt.Sprintf("family %d", f)
 }

@@ -15,7 +15,7 @@ import (
 // without netlink_diag (ENOENT: CONFIG_NETLINK_DIAG off or the module not
 // loaded) yields no messages and no error.
 func DumpNetlink(ctx context.Context, req NetlinkDiagReq, emit func(*NetlinkDiagMsg) error) error {
-	if err := dumpDiag(ctx, req.NetNS, req.marshal(), emit); err != nil {
+	if err := dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), emit); err != nil {
 		return fmt.Errorf("dump netlink sockets (protocol %s): %w", NetlinkProtocolName(req.Protocol), err)
 	}
 	return nil

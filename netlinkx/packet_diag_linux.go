@@ -14,7 +14,7 @@ import (
 // A kernel without packet_diag (ENOENT: CONFIG_PACKET_DIAG off or the module
 // not loaded) yields no messages and no error.
 func DumpPacket(ctx context.Context, req PacketDiagReq, emit func(*PacketDiagMsg) error) error {
-	if err := dumpDiag(ctx, req.NetNS, req.marshal(), emit); err != nil {
+	if err := dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), emit); err != nil {
 		return fmt.Errorf("dump packet sockets: %w", err)
 	}
 	return nil

@@ -14,22 +14,23 @@ import (
 // netlink_diag_linux.go, packet_diag_linux.go) share: the dump, the decoding
 // of each reply into one reused message, and the attribute walk.
 
-// dumpSockDiag runs one SOCK_DIAG_BY_FAMILY dump with the request header
-// data (a struct *_diag_req starting with sdiag_family) and calls fn with the
-// payload of each reply. No Key is passed to Dump: inet_diag, unix_diag,
+// dumpSockDiag runs one dump of message type typ (SOCK_DIAG_BY_FAMILY, or
+// TCPDIAG_GETSOCK for inet_diag's compat request) with the request header
+// data (a struct *_diag_req starting with the family) and calls fn with the
+// payload of each reply, which comes back with the request's type. No Key is passed to Dump: inet_diag, unix_diag,
 // netlink_diag and packet_diag keep no generation count and never set
 // NLM_F_DUMP_INTR, and a set of every cookie would cost a map insert per
 // socket; like ss, an interrupted dump would be read as it is.
 // A family the kernel has no sock_diag handler for (ENOENT) is no error.
-func dumpSockDiag(ctx context.Context, ns NetNS, data []byte, fn func(payload []byte) error) error {
+func dumpSockDiag(ctx context.Context, ns NetNS, typ netlink.HeaderType, data []byte, fn func(payload []byte) error) error {
 	err := Dump(ctx, DumpRequest{
 		Protocol: unix.NETLINK_SOCK_DIAG,
 		NetNS:    ns,
-		Type:     unix.SOCK_DIAG_BY_FAMILY,
+		Type:     uint16(typ),
 		Flags:    unix.NLM_F_DUMP,
 		Data:     data,
 	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.SOCK_DIAG_BY_FAMILY {
+		if h.Type != typ {
 			return nil
 		}
 		return fn(b)
@@ -50,9 +51,9 @@ type diagMsg[M any] interface {
 // dumpDiag runs dumpSockDiag and calls emit with each reply decoded into one
 // M, reused for the next: the message and its byte slices point into the
 // dump's buffer, so emit must not keep them.
-func dumpDiag[M any, P diagMsg[M]](ctx context.Context, ns NetNS, data []byte, emit func(P) error) error {
+func dumpDiag[M any, P diagMsg[M]](ctx context.Context, ns NetNS, typ netlink.HeaderType, data []byte, emit func(P) error) error {
 	var m M
-	return dumpSockDiag(ctx, ns, data, func(b []byte) error {
+	return dumpSockDiag(ctx, ns, typ, data, func(b []byte) error {
 		if err := P(&m).UnmarshalBinary(b); err != nil {
 			return err
 		}

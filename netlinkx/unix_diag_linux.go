@@ -14,7 +14,7 @@ import (
 // keep them. A kernel without unix_diag (ENOENT: CONFIG_UNIX_DIAG off or
 // the module not loaded) yields no messages and no error.
 func DumpUnix(ctx context.Context, req UnixDiagReq, emit func(*UnixDiagMsg) error) error {
-	if err := dumpDiag(ctx, req.NetNS, req.marshal(), emit); err != nil {
+	if err := dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), emit); err != nil {
 		return fmt.Errorf("dump unix sockets: %w", err)
 	}
 	return nil

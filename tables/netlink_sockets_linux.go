@@ -150,6 +150,7 @@ var netlinkSockets = lazy("netlink_sockets", func() *Table[socket] {
 			"from inet_diag, and AF_UNIX, AF_NETLINK and AF_PACKET sockets from unix_diag, netlink_diag and packet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
 			"a protocol the kernel has no diag module for gives no rows). " +
 			"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
+			"TCP of both families is one dump (inet_diag's compat TCPDIAG_GETSOCK request), so the kernel walks its TCP hash tables once, not once per family, and IPv4 and IPv6 rows come interleaved; " +
 			"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
 			"and are listed only when the query asks for state = 'BOUND'. " +
 			"The owning process (pid, fd, process_name) costs a walk of /proc/*/fd, done only when one of those columns is used.",
@@ -494,7 +495,9 @@ func (p socketPlan) inetStates(conn bool, tcp bool) (mask uint32, bound bool) {
 
 // forInetDumps calls fn with each inet_diag request p calls for, asking for
 // the attributes in ext; onlyTCP restricts them to IPPROTO_TCP (tcp_info).
+// TCP of both families is one request (netlinkx.InetDiagReq, AF_UNSPEC).
 func forInetDumps(p socketPlan, ext uint8, onlyTCP bool, fn func(req netlinkx.InetDiagReq, bound bool) error) error {
+	bothFamilies := p.family("inet") && p.family("inet6")
 	for _, f := range []struct {
 		af   uint8
 		name string
@@ -510,6 +513,14 @@ func forInetDumps(p socketPlan, ext uint8, onlyTCP bool, fn func(req netlinkx.In
 				continue
 			}
 			req := netlinkx.InetDiagReq{Family: f.af, Protocol: ip.proto, Ext: ext}
+			if ip.proto == unix.IPPROTO_TCP && bothFamilies {
+				// One dump for both: the kernel walks its TCP hash
+				// tables once instead of once per family.
+				if f.af == unix.AF_INET6 {
+					continue
+				}
+				req.Family = unix.AF_UNSPEC
+			}
 			if ip.proto != unix.IPPROTO_RAW { // a raw socket's "port" is its protocol; keep the kernel out of it
 				req.SPort, req.DPort = p.sport, p.dport
 				req.SPorts, req.DPorts = p.sports, p.dports

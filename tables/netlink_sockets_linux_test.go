@@ -302,6 +302,8 @@ func TestNetlinkSocketsPushdown(t *testing.T) {
 			[]req{{unix.AF_INET, unix.IPPROTO_TCP, listen, 22, 0}}},
 		{"udp NONE", and(eq("state", "NONE"), eq("protocol", "udp")),
 			[]req{{unix.AF_INET, unix.IPPROTO_UDP, 1 << netlinkx.TCP_CLOSE, 0, 0}, {unix.AF_INET6, unix.IPPROTO_UDP, 1 << netlinkx.TCP_CLOSE, 0, 0}}},
+		{"tcp of both families is one dump", and(eq("state", "LISTEN"), eq("protocol", "tcp")),
+			[]req{{unix.AF_UNSPEC, unix.IPPROTO_TCP, listen, 0, 0}}},
 		{"tcp NONE dumps nothing", and(eq("state", "NONE"), eq("protocol", "tcp")), nil},
 		{"BOUND", and(eq("state", "BOUND"), eq("protocol", "tcp"), eq("family", "inet6")),
 			[]req{{unix.AF_INET6, unix.IPPROTO_TCP, 1 << netlinkx.TCP_BOUND_INACTIVE, 0, 0}}},
@@ -316,8 +318,12 @@ func TestNetlinkSocketsPushdown(t *testing.T) {
 	}
 	t.Run("unconstrained", func(t *testing.T) {
 		got := run(netlinkSockets, nil, nil)
-		if len(got) != 2*len(inetProtocols) {
-			t.Errorf("%d inet dumps, want %d", len(got), 2*len(inetProtocols))
+		// One per family and protocol, but one for TCP of both families.
+		if len(got) != 2*len(inetProtocols)-1 {
+			t.Errorf("%d inet dumps, want %d", len(got), 2*len(inetProtocols)-1)
+		}
+		if !slices.Contains(got, req{unix.AF_UNSPEC, unix.IPPROTO_TCP, ssAllStates, 0, 0}) {
+			t.Errorf("requests %+v: want TCP of both families in one (AF_UNSPEC)", got)
 		}
 		for _, r := range got {
 			if r.States != ssAllStates || r.Ext != 0 {
