@@ -512,11 +512,11 @@ func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func
 	stream := streamRows(ctx, s.table, q, s.match, func(c *rowChunk[byte], vals []tables.Value) {
 		for _, i := range s.cols {
 			if isNull(vals[i]) {
-				c.ends = append(c.ends, -len(c.vals)-1) // a NULL: an end below zero
+				c.ends = append(c.ends, int32(-len(c.vals)-1)) // a NULL: an end below zero
 				continue
 			}
 			c.vals = appendValue(c.vals, vals[i])
-			c.ends = append(c.ends, len(c.vals))
+			c.ends = append(c.ends, int32(len(c.vals)))
 		}
 	})
 	defer stream.Stop()
@@ -525,7 +525,7 @@ func (s *directScan) runPipelined(ctx context.Context, q *tables.Query, row func
 	for c := range stream.C {
 		for k, start := 0, 0; k < len(c.ends); k += width {
 			for j := range width {
-				end := c.ends[k+j]
+				end := int(c.ends[k+j])
 				if end < 0 {
 					cells[j] = nil
 					continue
