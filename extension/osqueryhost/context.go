@@ -66,6 +66,16 @@ func parseQueryContext(s string) (*queryContext, error) {
 	if len(s) > maxContextJSON {
 		return nil, fmt.Errorf("%d bytes, more than the %d accepted", len(s), maxContextJSON)
 	}
+	if qc, ok := parseContextFast(s); ok {
+		return qc, nil
+	}
+	return decodeContextJSON(s)
+}
+
+// decodeContextJSON is parseQueryContext's decoding with encoding/json, for
+// a context the fast path does not take.
+func decodeContextJSON(s string) (*queryContext, error) {
+	qc := &queryContext{Constraints: map[string][]tables.Constraint{}}
 	var raw contextJSON
 	dec := json.NewDecoder(bytes.NewReader([]byte(s)))
 	dec.UseNumber()

@@ -170,6 +170,17 @@ func FuzzQueryContext(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		fast, fastOK := parseContextFast(s)
+		slow, slowErr := decodeContextJSON(s)
+		if fastOK {
+			// The fast path takes only what encoding/json reads the same way.
+			if slowErr != nil {
+				t.Fatalf("fast path accepts %q, encoding/json refuses it: %v", s, slowErr)
+			}
+			if diff := cmp.Diff(slow, fast); diff != "" {
+				t.Fatalf("%q: fast path differs (-encoding/json +fast):\n%s", s, diff)
+			}
+		}
 		qc, err := parseQueryContext(s)
 		if err != nil {
 			return
@@ -196,4 +207,32 @@ func FuzzQueryContext(f *testing.F) {
 			t.Errorf("round trip of %q (-first +second):\n%s", s, diff)
 		}
 	})
+}
+
+// TestContextFastPathTakesOsquerysShape checks that the contexts osqueryd
+// writes (the seeds, built as TablePlugin::setRequestFromContext does) go
+// through the fast path, and give what encoding/json gives.
+func TestContextFastPathTakesOsquerysShape(t *testing.T) {
+	n := 0
+	for _, s := range contextSeeds(t) {
+		if !strings.Contains(s, "constraints") || strings.Contains(s, `\`) || strings.Contains(s, `"op":"`) {
+			continue // edge cases and osquery 2.x's string ops take the slow path
+		}
+		n++
+		fast, ok := parseContextFast(s)
+		if !ok {
+			t.Errorf("fast path refuses %.200s", s)
+			continue
+		}
+		slow, err := decodeContextJSON(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(slow, fast); diff != "" {
+			t.Errorf("%.200s (-encoding/json +fast):\n%s", s, diff)
+		}
+	}
+	if n < 3 {
+		t.Errorf("%d contexts of osqueryd's shape among the seeds, want several", n)
+	}
 }
