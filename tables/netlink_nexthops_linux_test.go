@@ -237,30 +237,12 @@ func TestNetlinkNexthopsConstraints(t *testing.T) {
 // run: x_ip is our time per query over ip's per process (ip's includes its
 // process start, ours a Go call and an RTM_GETLINK dump for the names).
 func BenchmarkNexthops(b *testing.B) {
-	nstest.NeedTool(b, "ip")
-	ns := nstest.New(b)
-	fd := ns.Open()
-	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
-	ns.Run("ip", "addr", "add", "10.64.0.1/10", "dev", "nb0")
-	ns.Run("ip", "link", "set", "nb0", "up")
-	ns.Run("ip", "link", "set", "nb1", "up")
-	have := 0
-	for _, n := range []int{1000, 10000} {
-		var batch strings.Builder
-		for ; have < n; have++ {
-			h := have + 2 // past 10.64.0.1, nb0's own
-			fmt.Fprintf(&batch, "nexthop add id %d via 10.%d.%d.%d dev nb0\n", have+1, 64+h>>16, h>>8&0xff, h&0xff)
-		}
-		feed(b, ns, batch.String(), "ip", "-batch", "-")
-		b.Run(fmt.Sprintf("nexthops=%d", have), func(b *testing.B) {
-			ours, rows := benchRead(b, netlinkNexthops, fd)
-			if rows < have {
-				b.Fatalf("%d rows, want at least %d", rows, have)
-			}
-			b.StopTimer()
-			theirs := toolTime(b, 10, "ip", "-n", ns.Name, "-j", "nexthop", "show")
-			b.ReportMetric(float64(ours)/float64(theirs), "x_ip")
-			b.ReportMetric(float64(theirs.Microseconds()), "ip_us/op")
-		})
+	ns, fd := vethBench(b, "nb0", "nb1", "10.64.0.1/10")
+	nexthop := func(i int) string {
+		h := i + 2 // past 10.64.0.1, nb0's own
+		return fmt.Sprintf("nexthop add id %d via 10.%d.%d.%d dev nb0", i+1, 64+h>>16, h>>8&0xff, h&0xff)
 	}
+	benchSteps(b, ns, steps{"nexthops", []int{1000, 10000}, nexthop, ipBatch}, func(b *testing.B, have int) {
+		benchVsTool(b, netlinkNexthops, fd, have, true, "ip", 10, "ip", "-n", ns.Name, "-j", "nexthop", "show")
+	})
 }

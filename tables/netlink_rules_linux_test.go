@@ -317,22 +317,10 @@ func BenchmarkRules(b *testing.B) {
 	nstest.NeedTool(b, "ip")
 	ns := nstest.New(b)
 	fd := ns.Open()
-	have := 0
-	for _, n := range []int{100, 1000, 10000} {
-		var batch strings.Builder
-		for ; have < n; have++ {
-			fmt.Fprintf(&batch, "rule add from 10.%d.%d.0/24 fwmark %d table %d pref %d\n", have>>8&0xff, have&0xff, have+1, 1000+have, 1000+have)
-		}
-		feed(b, ns, batch.String(), "ip", "-batch", "-")
-		b.Run(fmt.Sprintf("rules=%d", have), func(b *testing.B) {
-			ours, rows := benchRead(b, netlinkRules, fd)
-			if rows < have {
-				b.Fatalf("%d rows, want at least %d", rows, have)
-			}
-			b.StopTimer()
-			theirs := toolTime(b, 10, "ip", "-n", ns.Name, "-j", "rule", "show")
-			b.ReportMetric(float64(ours)/float64(theirs), "x_ip")
-			b.ReportMetric(float64(theirs.Microseconds()), "ip_us/op")
-		})
+	rule := func(i int) string {
+		return fmt.Sprintf("rule add from 10.%d.%d.0/24 fwmark %d table %d pref %d", i>>8&0xff, i&0xff, i+1, 1000+i, 1000+i)
 	}
+	benchSteps(b, ns, steps{"rules", []int{100, 1000, 10000}, rule, ipBatch}, func(b *testing.B, have int) {
+		benchVsTool(b, netlinkRules, fd, have, true, "ip", 10, "ip", "-n", ns.Name, "-j", "rule", "show")
+	})
 }
