@@ -274,12 +274,7 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var want, got []string
-			for _, r := range all {
-				if matches(r, tt.cons) {
-					want = append(want, routeLine(r))
-				}
-			}
+			want := matchingLines(all, tt.cons, routeLine)
 			var mu sync.Mutex
 			var reqs []netlinkx.DumpRequest
 			ctx := netlinkx.WithTrace(context.Background(), &netlinkx.Trace{Dump: func(req netlinkx.DumpRequest) {
@@ -288,12 +283,7 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 				reqs = append(reqs, req)
 			}})
 			rows := tableRowsCtx(t, ctx, netlinkRoutes, fd, tt.cons)
-			for _, r := range rows {
-				if matches(r, tt.cons) {
-					got = append(got, routeLine(r))
-				}
-			}
-			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+			if diff := cmp.Diff(want, matchingLines(rows, tt.cons, routeLine), cmpSorted); diff != "" {
 				t.Errorf("(-unconstrained +constrained):\n%s", diff)
 			}
 			if tt.narrow && len(rows) >= len(all) {

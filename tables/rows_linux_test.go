@@ -114,3 +114,15 @@ func matches(r map[string]string, cons map[string][]Constraint) bool {
 	}
 	return true
 }
+
+// matchingLines renders with line each of rows that SQLite's check of cons
+// would keep (every row when cons is nil).
+func matchingLines(rows []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) []string {
+	var lines []string
+	for _, r := range rows {
+		if matches(r, cons) {
+			lines = append(lines, line(r))
+		}
+	}
+	return lines
+}
