@@ -2,6 +2,8 @@ package netlinkx_test
 
 import (
 	"bytes"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,20 +61,23 @@ func checkRecordedLines[M any, P lineMsg[M]](t *testing.T, dir string, least int
 
 // fuzzLine is the fuzz target of such a decoder, seeded from testdata/<dir>:
 // decoding must not panic, and depends on nothing but the bytes (a copy
-// decodes to the same line).
-func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string) {
+// decodes to the same line, in a fresh message and in each that used
+// returns, one that held another decode).
+func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string, used ...func() P) {
 	fuzzFiles(f, dir)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m := P(new(M))
 		if m.UnmarshalBinary(b) != nil {
 			return
 		}
-		m2 := P(new(M))
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l1, l2 := line(m), line(m2); l1 != l2 {
-			t.Fatalf("copy decodes %q, original %q", l2, l1)
+		for _, m2 := range append([]func() P{func() P { return P(new(M)) }}, used...) {
+			m2 := m2()
+			if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
+				t.Fatalf("copy fails: %v", err)
+			}
+			if l1, l2 := line(m), line(m2); l1 != l2 {
+				t.Fatalf("copy decodes %q, original %q", l2, l1)
+			}
 		}
 	})
 }
@@ -92,4 +97,31 @@ func decoded(t *testing.T, err error, wantErr string) bool {
 		t.Fatal(err)
 	}
 	return true
+}
+
+// recordLines writes each of msgs, the payloads of a dump in a namespace
+// built with cmds, to testdata/<dir>/<name>.bin, where name and what a
+// tool shows of it come from about. The .txt says how it was recorded,
+// then shown, then, after "# decoded", the line it decodes to, which
+// checkRecordedLines compares with. A message about does not keep is left out.
+func recordLines[M any, P lineMsg[M]](t *testing.T, dir string, cmds []string, msgs [][]byte, line func(P) string,
+	about func(P) (name, shown string, keep bool)) {
+	t.Helper()
+	header := fmt.Sprintf("recorded by `go test ./netlinkx -run %s -record` in a namespace built with:\n  %s\n", t.Name(), strings.Join(cmds, "\n  "))
+	seen := map[string]int{}
+	for _, b := range msgs {
+		m := P(new(M))
+		if err := m.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		name, shown, keep := about(m)
+		if !keep {
+			continue
+		}
+		name = strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
+		if seen[name]++; seen[name] > 1 {
+			name += fmt.Sprintf("_%d", seen[name])
+		}
+		writeRecording(t, filepath.Join(dir, name), b, header+"\n"+shown+"\n# decoded\n"+line(m)+"\n")
+	}
 }
