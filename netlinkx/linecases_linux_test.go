@@ -2,6 +2,7 @@ package netlinkx_test
 
 import (
 	"bytes"
+	"encoding"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -123,5 +124,35 @@ func recordLines[M any, P lineMsg[M]](t *testing.T, dir string, cmds []string, m
 			name += fmt.Sprintf("_%d", seen[name])
 		}
 		writeRecording(t, filepath.Join(dir, name), b, header+"\n"+shown+"\n# decoded\n"+line(m)+"\n")
+	}
+}
+
+// checkReused decodes held and then b into one message, and b into a fresh
+// one: the reused message must render as the fresh one, keeping nothing of
+// held (the dumps reuse one message). It returns the reused message.
+func checkReused[M any, P lineMsg[M]](t *testing.T, line func(P) string, held, b []byte) P {
+	t.Helper()
+	m, fresh := P(new(M)), P(new(M))
+	for _, err := range []error{m.UnmarshalBinary(held), m.UnmarshalBinary(b), fresh.UnmarshalBinary(b)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(line(fresh), line(m)); diff != "" {
+		t.Errorf("(-fresh +reused):\n%s", diff)
+	}
+	return m
+}
+
+// decodeBoth decodes b with jsimonetti/rtnetlink's decoder into theirs,
+// skipping the case when it fails (why says what that means), and with ours
+// into ours, which must not fail.
+func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler, why string) {
+	t.Helper()
+	if err := theirs.UnmarshalBinary(b); err != nil {
+		t.Skipf("rtnetlink cannot decode it (%v)%s", err, why)
+	}
+	if err := ours.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -124,19 +124,7 @@ func TestNexthopMessageReused(t *testing.T) {
 	group := nhmsg(0, 0, 0, 0, attr(unix.NHA_ID, u32(10)...), attr(unix.NHA_GROUP, append(nhGrp(1, 0, 0), nhGrp(2, 0, 0)...)...),
 		attr(unix.NLA_F_NESTED|netlinkx.NHA_RES_GROUP, attr(netlinkx.NHA_RES_GROUP_BUCKETS, []byte{8, 0}...)...))
 	single := nhmsg(unix.AF_INET, 0, 0, 0, attr(unix.NHA_ID, u32(1)...), attr(unix.NHA_OIF, u32(2)...))
-	var m, fresh netlinkx.NexthopMessage
-	if err := m.UnmarshalBinary(group); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.UnmarshalBinary(single); err != nil {
-		t.Fatal(err)
-	}
-	if err := fresh.UnmarshalBinary(single); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(nexthopLine(&fresh), nexthopLine(&m)); diff != "" {
-		t.Errorf("(-fresh +reused):\n%s", diff)
-	}
+	m := checkReused(t, nexthopLine, group, single)
 	if err := m.UnmarshalBinary(group); err != nil {
 		t.Fatal(err)
 	}

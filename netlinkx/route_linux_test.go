@@ -113,13 +113,8 @@ func TestRouteDecoderAgreesWithRtnetlink(t *testing.T) {
 	}
 	eachRecording(t, "rtnl_route", 10, func(t *testing.T, b []byte, _ string) {
 		var theirs rtnetlink.RouteMessage
-		if err := theirs.UnmarshalBinary(b); err != nil {
-			t.Skipf("rtnetlink cannot decode it: %v", err)
-		}
 		var ours netlinkx.RouteMessage
-		if err := ours.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
+		decodeBoth(t, b, &theirs, &ours, "")
 		a := theirs.Attributes
 		want := diffRoute{Family: theirs.Family, DstLen: theirs.DstLength, Protocol: theirs.Protocol, Type: theirs.Type,
 			Table: a.Table, Oif: a.OutIface, Priority: a.Priority, Dst: str(a.Dst), PrefSrc: str(a.Src), Gateway: str(a.Gateway)}
@@ -212,16 +207,7 @@ func TestRouteMessageUnmarshal(t *testing.T) {
 	}
 	checkLineCases(t, routeLine, tests)
 	t.Run("reused message keeps nothing of the last", func(t *testing.T) {
-		var m netlinkx.RouteMessage
-		if err := m.UnmarshalBinary(tests[len(tests)-2].b); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.UnmarshalBinary(tests[len(tests)-1].b); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(tests[len(tests)-1].want, routeLine(&m)); diff != "" {
-			t.Errorf("(-want +got):\n%s", diff)
-		}
+		checkReused(t, routeLine, tests[len(tests)-2].b, tests[len(tests)-1].b)
 	})
 }
 
