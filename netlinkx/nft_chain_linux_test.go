@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -142,11 +141,7 @@ func TestNftChainRecorded(t *testing.T) {
 }
 
 func TestNftChainLive(t *testing.T) {
-	ns := nftNamespace(t, nftChainRuleset)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, rs := nftLive(t, nftChainRuleset)
 	checkNftChains(t, rs.Chains, ns.Run("nft", "-j", "-a", "list", "chains"))
 }
 

@@ -171,3 +171,15 @@ func fuzzNft[T any](f *testing.F, name string, decode func([]byte) (T, error), l
 		}
 	})
 }
+
+// nftLive is a namespace loaded as nftNamespace loads it, and the ruleset
+// ReadNftRuleset reads there.
+func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlinkx.NftRuleset) {
+	t.Helper()
+	ns := nftNamespace(t, ruleset, ipt...)
+	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, rs
+}

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"regexp"
@@ -100,11 +99,7 @@ func TestNftRuleRecorded(t *testing.T) {
 }
 
 func TestNftRuleLive(t *testing.T) {
-	ns := nftNamespace(t, nftRuleRuleset, nftRuleArgs...)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, rs := nftLive(t, nftRuleRuleset, nftRuleArgs...)
 	var got []string
 	for i := range rs.Rules {
 		got = append(got, nftRuleLine(&rs.Rules[i]))

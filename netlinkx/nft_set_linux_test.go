@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -112,11 +111,7 @@ func TestNftSetRecorded(t *testing.T) {
 }
 
 func TestNftSetLive(t *testing.T) {
-	ns := nftNamespace(t, nftSetRuleset)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, rs := nftLive(t, nftSetRuleset)
 	checkNftSets(t, rs.Sets, ns.Run("nft", "-j", "list", "ruleset"))
 	var elems []string
 	for i := range rs.Sets {

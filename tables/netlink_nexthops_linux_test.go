@@ -10,15 +10,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
-// nexthopsLab is a namespace filled by nstest's NexthopLab: nexthops of
-// every kind on links veth0 and nh0.
-func nexthopsLab(t *testing.T) *nstest.NS {
-	t.Helper()
-	ns := nstest.New(t)
-	ns.NexthopLab()
-	return ns
-}
-
 // nexthopCols are the netlink_nexthops columns nexthopLine compares with ip.
 var nexthopCols = []string{"id", "gateway", "interface", "scope", "blackhole", "fdb", "protocol", "flags", "group", "group_type",
 	"buckets", "idle_timer", "unbalanced_timer", "unbalanced_time"}
@@ -96,7 +87,8 @@ func ipNexthopLines(t *testing.T, ns *nstest.NS) []string {
 }
 
 func TestNetlinkNexthopsMatchesIP(t *testing.T) {
-	ns := nexthopsLab(t)
+	ns := nstest.New(t)
+	ns.NexthopLab()
 	fd := ns.Open()
 	rows := tableRows(t, netlinkNexthops, fd, nil, nil)
 	var got []string
@@ -143,7 +135,8 @@ func TestNetlinkNexthopsMatchesIP(t *testing.T) {
 // TestNetlinkNexthopsConstraints checks that the constraints sent to the
 // kernel (NHA_ID gets, family, NHA_OIF, NHA_GROUPS) keep every matching row.
 func TestNetlinkNexthopsConstraints(t *testing.T) {
-	ns := nexthopsLab(t)
+	ns := nstest.New(t)
+	ns.NexthopLab()
 	fd := ns.Open()
 	all := tableRows(t, netlinkNexthops, fd, nil, nil)
 	veth0, nh0 := fmt.Sprint(ns.Ifindex("veth0")), fmt.Sprint(ns.Ifindex("nh0"))
