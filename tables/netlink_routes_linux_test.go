@@ -282,7 +282,7 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 				defer mu.Unlock()
 				reqs = append(reqs, req)
 			}})
-			rows := tableRowsCtx(t, ctx, netlinkRoutes, fd, tt.cons)
+			rows := tableRowsCtx(t, ctx, netlinkRoutes, fd, tt.cons, nil)
 			if diff := cmp.Diff(want, matchingLines(rows, tt.cons, routeLine), cmpSorted); diff != "" {
 				t.Errorf("(-unconstrained +constrained):\n%s", diff)
 			}
@@ -324,30 +324,6 @@ func hasAttr(b []byte, typ uint16) bool {
 		b = b[min((l+3)&^3, len(b)):]
 	}
 	return false
-}
-
-// tableRowsCtx is tableRows under ctx, every column used.
-func tableRowsCtx(t *testing.T, ctx context.Context, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint) []map[string]string {
-	t.Helper()
-	spec := tb.Spec()
-	q := NewQuery(spec, cons, nil)
-	q.NetNS = ns
-	var rows []map[string]string
-	err := tb.Run(ctx, q, func(cells []Value) error {
-		r := map[string]string{}
-		for i, c := range spec.Columns[:len(spec.Columns)-len(namespaceColumns)] {
-			r[c.Name] = cells[i].String()
-			if cells[i].Kind == KindNull {
-				r[c.Name] = "<null>"
-			}
-		}
-		rows = append(rows, r)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("%s %v: %v", spec.Name, cons, err)
-	}
-	return rows
 }
 
 // TestNetlinkRoutesHidesCache makes path MTU exceptions (cloned routes,

@@ -15,11 +15,17 @@ import (
 // and returns each row's cells by column name.
 func runRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
 	t.Helper()
+	return runRowsCtx(t, context.Background(), tb, ns, cons, used)
+}
+
+// runRowsCtx is runRows under ctx.
+func runRowsCtx(t testing.TB, ctx context.Context, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
+	t.Helper()
 	spec := tb.Spec()
 	q := NewQuery(spec, cons, used)
 	q.NetNS = ns
 	var rows []map[string]Value
-	err := tb.Run(context.Background(), q, func(cells []Value) error {
+	err := tb.Run(ctx, q, func(cells []Value) error {
 		r := make(map[string]Value, len(cells))
 		for i, c := range spec.Columns {
 			r[c.Name] = cells[i]
@@ -37,10 +43,16 @@ func runRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Co
 // columns (all when used is nil) of the table's own and NULL as "<null>".
 func tableRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
 	t.Helper()
+	return tableRowsCtx(t, context.Background(), tb, ns, cons, used)
+}
+
+// tableRowsCtx is tableRows under ctx.
+func tableRowsCtx(t testing.TB, ctx context.Context, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
+	t.Helper()
 	cols := tb.Spec().Columns
 	cols = cols[:len(cols)-len(namespaceColumns)]
 	var rows []map[string]string
-	for _, cells := range runRows(t, tb, ns, cons, used) {
+	for _, cells := range runRowsCtx(t, ctx, tb, ns, cons, used) {
 		r := map[string]string{}
 		for _, c := range cols {
 			if used != nil && !slices.Contains(used, c.Name) {
