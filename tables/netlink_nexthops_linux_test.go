@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -28,18 +27,11 @@ func nexthopLine(r map[string]string) string {
 func ipNexthopLines(t *testing.T, ns *nstest.NS) []string {
 	t.Helper()
 	var nhs []map[string]any
-	if err := json.Unmarshal([]byte(ns.Run("ip", "-d", "-j", "nexthop", "show")), &nhs); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&nhs, "ip", "-d", "-j", "nexthop", "show")
 	var lines []string
 	for _, e := range nhs {
 		has := func(k string) bool { _, ok := e[k]; return ok }
-		str := func(k string) string {
-			if v, ok := e[k]; ok {
-				return jsonText(v)
-			}
-			return "<null>"
-		}
+		str := func(k string) string { return jsonCell(e, k) }
 		cells := map[string]string{
 			"id": str("id"), "gateway": str("gateway"), "interface": str("dev"), "scope": str("scope"),
 			"blackhole": map[bool]string{false: "0", true: "1"}[has("blackhole")],

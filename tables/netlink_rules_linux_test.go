@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -100,18 +99,11 @@ func ipRuleLines(t *testing.T, ns *nstest.NS, family string) []string {
 		hostLen = "128"
 	}
 	var rules []map[string]any
-	if err := json.Unmarshal([]byte(ns.Run(args...)), &rules); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&rules, args...)
 	var lines []string
 	for _, e := range rules {
 		has := func(k string) bool { _, ok := e[k]; return ok }
-		str := func(k string) string {
-			if v, ok := e[k]; ok {
-				return jsonText(v)
-			}
-			return "<null>"
-		}
+		str := func(k string) string { return jsonCell(e, k) }
 		flag := func(k string) string { return map[bool]string{false: "0", true: "1"}[has(k)] }
 		prefix := func(addr, plen string) (string, string) {
 			switch {

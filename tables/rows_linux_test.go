@@ -138,3 +138,12 @@ func matchingLines(rows []map[string]string, cons map[string][]Constraint, line 
 	}
 	return lines
 }
+
+// jsonCell is key k of o, an object of a tool's JSON output, as a cell's
+// text (jsonText), or "<null>" when o has no k.
+func jsonCell(o map[string]any, k string) string {
+	if v, ok := o[k]; ok {
+		return jsonText(v)
+	}
+	return "<null>"
+}
