@@ -126,10 +126,7 @@ func checkNftChains(t *testing.T, chains []netlinkx.NftChain, nftJSON string) {
 		}
 		extras[key] = nftChainExtra(c)
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftJSONChainLines(t, nftJSON), got); diff != "" {
-		t.Errorf("chains vs nft -j -a list chains (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "chains vs nft -j -a list chains", nftJSONChainLines(t, nftJSON), got)
 	if diff := cmp.Diff(nftChainExtras, extras); diff != "" {
 		t.Errorf("comments, devices, flags (-want +got):\n%s", diff)
 	}

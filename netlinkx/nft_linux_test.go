@@ -53,10 +53,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 			chains = append(chains, nftChainLine(&rs.Chains[i]))
 		}
 	}
-	slices.Sort(chains)
-	if diff := cmp.Diff(nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains); diff != "" {
-		t.Errorf("chains vs nft -j -a list chains after the change (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "chains vs nft -j -a list chains after the change", nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains)
 	var rules []string
 	for _, r := range rs.Rules {
 		rules = append(rules, fmt.Sprintf("%s %s %s", r.Table, r.Chain, netlinkx.RenderNftExprs(r.Exprs, nil)))
@@ -182,4 +179,14 @@ func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlin
 		t.Fatal(err)
 	}
 	return ns, rs
+}
+
+// checkNftLines sorts got and compares it with want (sorted already):
+// what nft printed, or what a test expects; what names the comparison.
+func checkNftLines(t *testing.T, what string, want, got []string) {
+	t.Helper()
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
 }

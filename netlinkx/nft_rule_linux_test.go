@@ -4,11 +4,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
 )
@@ -92,10 +90,7 @@ func TestNftRuleRecorded(t *testing.T) {
 	for i := range rules {
 		got = append(got, nftRuleLine(&rules[i]))
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftRuleLines(nft), got); diff != "" {
-		t.Errorf("decoded recording vs nft -a list ruleset (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
 }
 
 func TestNftRuleLive(t *testing.T) {
@@ -104,10 +99,7 @@ func TestNftRuleLive(t *testing.T) {
 	for i := range rs.Rules {
 		got = append(got, nftRuleLine(&rs.Rules[i]))
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got); diff != "" {
-		t.Errorf("ReadNftRuleset vs nft -a list ruleset (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
 }
 
 // TestRecordNftRules re-records testdata/nft/rules with -record.

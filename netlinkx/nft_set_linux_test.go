@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
 )
@@ -96,10 +95,7 @@ func checkNftSets(t *testing.T, sets []netlinkx.NftSet, nftJSON string) {
 			anonymous++
 		}
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftJSONSetLines(t, nftJSON), got); diff != "" {
-		t.Errorf("sets vs nft -j list ruleset (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "sets vs nft -j list ruleset", nftJSONSetLines(t, nftJSON), got)
 	if anonymous != 1 {
 		t.Errorf("%d anonymous sets, want 1 (tcp dport { 1, 2 })", anonymous)
 	}
@@ -121,10 +117,7 @@ func TestNftSetLive(t *testing.T) {
 			}
 		}
 	}
-	slices.Sort(elems)
-	if diff := cmp.Diff([]string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems); diff != "" {
-		t.Errorf("verdict map and concatenation elements (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "verdict map and concatenation elements", []string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems)
 }
 
 // TestRecordNftSets re-records testdata/nft/sets with -record.
