@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jsimonetti/rtnetlink/v2"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -245,16 +243,11 @@ func TestRecordRoutes(t *testing.T) {
 func strictDump(t *testing.T, ns netlinkx.NetNS, data []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETROUTE,
-		Flags: unix.NLM_F_DUMP, Data: data, Strict: true},
-		func(h netlink.Header, b []byte) error {
-			if h.Type == unix.RTM_NEWROUTE {
-				out = append(out, bytes.Clone(b))
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	for _, m := range dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETROUTE,
+		Flags: unix.NLM_F_DUMP, Data: data, Strict: true}) {
+		if m.Header.Type == unix.RTM_NEWROUTE {
+			out = append(out, m.Data)
+		}
 	}
 	return out
 }
