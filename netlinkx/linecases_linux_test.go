@@ -2,6 +2,7 @@ package netlinkx_test
 
 import (
 	"bytes"
+	"context"
 	"encoding"
 	"fmt"
 	"path/filepath"
@@ -155,4 +156,21 @@ func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler,
 	if err := ours.UnmarshalBinary(b); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// dumpLines runs dump (DumpRoutes, DumpRules) for req and returns the line
+// of each message keep keeps (nil: every one).
+func dumpLines[R, M any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, line func(*M) string, keep func(*M) bool) []string {
+	t.Helper()
+	var lines []string
+	err := dump(context.Background(), req, func(m *M) error {
+		if keep == nil || keep(m) {
+			lines = append(lines, line(m))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }

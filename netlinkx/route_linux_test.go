@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -261,14 +260,6 @@ func TestDumpRouteRequests(t *testing.T) {
 	ns.RouteLab()
 	fd := ns.Open()
 	r1 := ns.Ifindex("r1")
-	var all []string
-	err := netlinkx.DumpRoutes(context.Background(), netlinkx.RouteRequest{NetNS: fd}, func(m *netlinkx.RouteMessage) error {
-		all = append(all, routeLine(m))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Run("kernel filters by RTA_TABLE, RTA_OIF and rtm_protocol", func(t *testing.T) {
 		hdr := rtmsg(unix.AF_INET, 0, 100, 0, 0)
 		hdr[5], hdr[6], hdr[7] = 0, 0, 0 // strict checking refuses a protocol, scope or type it does not filter by
@@ -335,24 +326,9 @@ func TestDumpRouteRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var want, got []string
-			err := netlinkx.DumpRoutes(context.Background(), netlinkx.RouteRequest{NetNS: fd}, func(m *netlinkx.RouteMessage) error {
-				if tt.keep(m) {
-					want = append(want, routeLine(m))
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := dumpLines(t, netlinkx.DumpRoutes, netlinkx.RouteRequest{NetNS: fd}, routeLine, tt.keep)
 			tt.req.NetNS = fd
-			err = netlinkx.DumpRoutes(context.Background(), tt.req, func(m *netlinkx.RouteMessage) error {
-				got = append(got, routeLine(m))
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := dumpLines(t, netlinkx.DumpRoutes, tt.req, routeLine, nil)
 			if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 				t.Errorf("(-full dump filtered +narrowed dump):\n%s", diff)
 			}

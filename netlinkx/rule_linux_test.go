@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net"
@@ -173,25 +172,15 @@ func FuzzRuleMessage(f *testing.F) {
 func TestDumpRulesFamily(t *testing.T) {
 	ns, _ := ruleLab(t)
 	fd := ns.Open()
-	dump := func(family uint8) map[uint8][]string {
-		got := map[uint8][]string{}
-		err := netlinkx.DumpRules(context.Background(), netlinkx.RuleRequest{NetNS: fd, Family: family}, func(m *netlinkx.RuleMessage) error {
-			got[m.Family] = append(got[m.Family], ruleLine(m))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
-	all := dump(unix.AF_UNSPEC)
 	for _, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
-		got := dump(fam)
-		if diff := cmp.Diff(map[uint8][]string{fam: all[fam]}, got); diff != "" {
+		// Each line starts with the rule's family.
+		all := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
+		got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
+		if diff := cmp.Diff(all, got); diff != "" {
 			t.Errorf("family %d (-from the AF_UNSPEC dump +dumped alone):\n%s", fam, diff)
 		}
-		if len(got[fam]) < 3 {
-			t.Errorf("family %d: %d rules", fam, len(got[fam]))
+		if len(got) < 3 {
+			t.Errorf("family %d: %d rules", fam, len(got))
 		}
 	}
 }
@@ -309,16 +298,7 @@ func TestDumpRulesNewSelectors(t *testing.T) {
 		}
 		t.Skipf("kernel refuses the rule (DSCP, flow label and port mask selectors need kernel 6.15+): %v", err)
 	}
-	var got []string
-	err := netlinkx.DumpRules(context.Background(), netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, func(m *netlinkx.RuleMessage) error {
-		if m.Priority == 50 {
-			got = append(got, ruleLine(m))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
 	want := []string{"fam=10 pref=50 from all dscp 8/0x38 flowlabel 0x12000/0xff000 ipproto tcp sport 0x100/0xff00 action=lookup table=100 hdr_table=100 flags= " +
 		"suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 proto=unspec sport_mask=0xff00 dscp_mask=0x38 flowlabel_mask=0xff000"}
 	if diff := cmp.Diff(want, got); diff != "" {
