@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -146,4 +147,16 @@ func jsonCell(o map[string]any, k string) string {
 		return jsonText(v)
 	}
 	return "<null>"
+}
+
+// checkSeen fails the test for each of parts that no line of got contains:
+// a lab's cases, each seen at least once, so that a lab change cannot empty
+// a comparison.
+func checkSeen(t *testing.T, got []string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.Contains(g, p) }) {
+			t.Errorf("no row contains %q", p)
+		}
+	}
 }
