@@ -2,8 +2,5 @@
 # the nft text renderer (netlinkx/nft_render.go, nft_set.go).
 # bench-nft loads 1,000 and 10,000 rules in a namespace (root) and reports x_nft:
 # our table's time over `nft -j list ruleset`'s in the same run.
-.PHONY: bench-nft
+BENCH_nft := -bench '^BenchmarkNftablesRules$$' -benchtime 2x ./tables
 bench: bench-nft
-
-bench-nft:
-	$(GO) test -run '^$$' -bench '^BenchmarkNftablesRules$$' -benchtime 2x ./tables

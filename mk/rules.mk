@@ -4,15 +4,7 @@
 # bench-rules fills a namespace with 100, 1,000 and 10,000 rules, then with
 # 1,000 and 10,000 nexthops (root), and reports x_ip: our table's time over
 # `ip -j rule show`'s and `ip -j nexthop show`'s in the same run.
-FUZZTIME ?= 30s
-
-.PHONY: bench-rules fuzz-rules
+BENCH_rules := -bench '^Benchmark(Rules|Nexthops)$$' -benchtime 2s ./tables
+FUZZ_rules := FuzzRuleMessage FuzzNexthopMessage
 bench: bench-rules
 fuzz: fuzz-rules
-
-bench-rules:
-	$(GO) test -run '^$$' -bench '^Benchmark(Rules|Nexthops)$$' -benchtime 2s ./tables
-
-fuzz-rules:
-	$(GO) test -run '^$$' -fuzz '^FuzzRuleMessage$$' -fuzztime $(FUZZTIME) ./netlinkx
-	$(GO) test -run '^$$' -fuzz '^FuzzNexthopMessage$$' -fuzztime $(FUZZTIME) ./netlinkx

@@ -2,6 +2,10 @@ package netlinkx_test
 
 import (
 	"bytes"
+	"context"
+	"encoding"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -59,20 +63,23 @@ func checkRecordedLines[M any, P lineMsg[M]](t *testing.T, dir string, least int
 
 // fuzzLine is the fuzz target of such a decoder, seeded from testdata/<dir>:
 // decoding must not panic, and depends on nothing but the bytes (a copy
-// decodes to the same line).
-func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string) {
+// decodes to the same line, in a fresh message and in each that used
+// returns, one that held another decode).
+func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string, used ...func() P) {
 	fuzzFiles(f, dir)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m := P(new(M))
 		if m.UnmarshalBinary(b) != nil {
 			return
 		}
-		m2 := P(new(M))
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l1, l2 := line(m), line(m2); l1 != l2 {
-			t.Fatalf("copy decodes %q, original %q", l2, l1)
+		for _, m2 := range append([]func() P{func() P { return P(new(M)) }}, used...) {
+			m2 := m2()
+			if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
+				t.Fatalf("copy fails: %v", err)
+			}
+			if l1, l2 := line(m), line(m2); l1 != l2 {
+				t.Fatalf("copy decodes %q, original %q", l2, l1)
+			}
 		}
 	})
 }
@@ -92,4 +99,78 @@ func decoded(t *testing.T, err error, wantErr string) bool {
 		t.Fatal(err)
 	}
 	return true
+}
+
+// recordLines writes each of msgs, the payloads of a dump in a namespace
+// built with cmds, to testdata/<dir>/<name>.bin, where name and what a
+// tool shows of it come from about. The .txt says how it was recorded,
+// then shown, then, after "# decoded", the line it decodes to, which
+// checkRecordedLines compares with. A message about does not keep is left out.
+func recordLines[M any, P lineMsg[M]](t *testing.T, dir string, cmds []string, msgs [][]byte, line func(P) string,
+	about func(P) (name, shown string, keep bool)) {
+	t.Helper()
+	header := fmt.Sprintf("recorded by `go test ./netlinkx -run %s -record` in a namespace built with:\n  %s\n", t.Name(), strings.Join(cmds, "\n  "))
+	seen := map[string]int{}
+	for _, b := range msgs {
+		m := P(new(M))
+		if err := m.UnmarshalBinary(b); err != nil {
+			t.Fatal(err)
+		}
+		name, shown, keep := about(m)
+		if !keep {
+			continue
+		}
+		name = strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
+		if seen[name]++; seen[name] > 1 {
+			name += fmt.Sprintf("_%d", seen[name])
+		}
+		writeRecording(t, filepath.Join(dir, name), b, header+"\n"+shown+"\n# decoded\n"+line(m)+"\n")
+	}
+}
+
+// checkReused decodes held and then b into one message, and b into a fresh
+// one: the reused message must render as the fresh one, keeping nothing of
+// held (the dumps reuse one message). It returns the reused message.
+func checkReused[M any, P lineMsg[M]](t *testing.T, line func(P) string, held, b []byte) P {
+	t.Helper()
+	m, fresh := P(new(M)), P(new(M))
+	for _, err := range []error{m.UnmarshalBinary(held), m.UnmarshalBinary(b), fresh.UnmarshalBinary(b)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(line(fresh), line(m)); diff != "" {
+		t.Errorf("(-fresh +reused):\n%s", diff)
+	}
+	return m
+}
+
+// decodeBoth decodes b with jsimonetti/rtnetlink's decoder into theirs,
+// skipping the case when it fails (why says what that means), and with ours
+// into ours, which must not fail.
+func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler, why string) {
+	t.Helper()
+	if err := theirs.UnmarshalBinary(b); err != nil {
+		t.Skipf("rtnetlink cannot decode it (%v)%s", err, why)
+	}
+	if err := ours.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dumpLines runs dump (DumpRoutes, DumpRules) for req and returns the line
+// of each message keep keeps (nil: every one).
+func dumpLines[R, M any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, line func(*M) string, keep func(*M) bool) []string {
+	t.Helper()
+	var lines []string
+	err := dump(context.Background(), req, func(m *M) error {
+		if keep == nil || keep(m) {
+			lines = append(lines, line(m))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }

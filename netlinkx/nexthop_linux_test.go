@@ -6,13 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -41,72 +39,28 @@ func nexthopLine(m *netlinkx.NexthopMessage) string {
 	return s
 }
 
-// nexthopLab is a namespace with links veth0 (10.0.0.1/24,
-// 2001:db8:9::1/64) and nh0 (10.8.0.1/24), and nexthops of each kind:
-// gateways of both families, device-only, onlink, blackholes, fdb, weighted
-// mpath groups and a resilient group. It returns the commands.
+// nexthopLab is a namespace filled by nstest's NexthopLab: nexthops of
+// every kind on links veth0 and nh0. It returns the commands.
 func nexthopLab(t *testing.T) (*nstest.NS, []string) {
 	t.Helper()
 	ns := nstest.New(t)
-	var cmds []string
-	run := func(args ...string) {
-		ns.Run(args...)
-		cmds = append(cmds, "  "+strings.Join(args, " "))
-	}
-	run("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-	run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
-	run("ip", "link", "add", "nh0", "type", "veth", "peer", "name", "nh1")
-	run("ip", "addr", "add", "10.0.0.1/24", "dev", "veth0")
-	run("ip", "-6", "addr", "add", "2001:db8:9::1/64", "dev", "veth0", "nodad")
-	run("ip", "addr", "add", "10.8.0.1/24", "dev", "nh0")
-	for _, l := range []string{"veth0", "veth1", "nh0", "nh1"} {
-		run("ip", "link", "set", l, "up")
-	}
-	for _, nh := range []string{
-		"id 1 via 10.0.0.2 dev veth0",
-		"id 2 blackhole",
-		"id 4 via 2001:db8:9::2 dev veth0",
-		"id 5 dev veth0",
-		"id 6 via 10.0.0.9 dev veth0 onlink",
-		"id 7 via 10.8.0.2 dev nh0 proto zebra",
-		"-6 id 9 blackhole",
-		"id 10 group 1,3/7",
-		"id 11 group 1/7 type resilient buckets 8 idle_timer 60",
-		"id 14 via 10.0.0.5 fdb",
-	} {
-		args := strings.Fields(nh)
-		if args[0] == "-6" {
-			run(append([]string{"ip", "-6", "nexthop", "add"}, args[1:]...)...)
-		} else {
-			run(append([]string{"ip", "nexthop", "add"}, args...)...)
-		}
-	}
-	return ns, cmds
+	return ns, ns.NexthopLab()
 }
 
 // TestRecordNexthops re-records testdata/rtnl_nexthop with -record, from
 // nexthopLab's namespace: one file per nexthop, named by id.
 func TestRecordNexthops(t *testing.T) {
-	if !*record {
-		t.Skip("run with -record to re-record testdata")
-	}
+	needRecord(t)
 	ns, cmds := nexthopLab(t)
-	fd := ns.Open()
-	header := fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecordNexthops -record` in a namespace built with:\n%s\n",
-		strings.Join(cmds, "\n"))
 	shown := map[string]string{}
 	for _, l := range strings.Split(strings.TrimSpace(ns.Run("ip", "-d", "nexthop", "show")), "\n") {
 		f := strings.Fields(l)
 		shown[f[1]] = strings.TrimSpace(l)
 	}
-	for _, b := range rawDump(t, fd, unix.RTM_GETNEXTHOP, unix.RTM_NEWNEXTHOP, make([]byte, 8)) {
-		var m netlinkx.NexthopMessage
-		if err := m.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		txt := header + "\nip -d nexthop show:\n" + shown[fmt.Sprint(m.ID)] + "\n# decoded\n" + nexthopLine(&m) + "\n"
-		writeRecording(t, filepath.Join("rtnl_nexthop", fmt.Sprintf("id_%d", m.ID)), b, txt)
-	}
+	msgs := rawDump(t, ns.Open(), unix.RTM_GETNEXTHOP, unix.RTM_NEWNEXTHOP, make([]byte, 8))
+	recordLines(t, "rtnl_nexthop", cmds, msgs, nexthopLine, func(m *netlinkx.NexthopMessage) (string, string, bool) {
+		return fmt.Sprintf("id_%d", m.ID), "ip -d nexthop show:\n" + shown[fmt.Sprint(m.ID)], true
+	})
 }
 
 // TestNexthopMessageTestdata decodes each recorded RTM_NEWNEXTHOP and
@@ -133,10 +87,7 @@ func nhGrp(id uint32, weight, weightHigh uint8) []byte {
 func TestNexthopMessageUnmarshal(t *testing.T) {
 	u16 := func(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
 	u64 := func(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, nexthopLine, []lineCase{
 		{name: "short", b: make([]byte, 7), wantErr: "nhmsg: 7 bytes"},
 		{name: "gateway of 5 bytes", b: nhmsg(unix.AF_INET, 0, 0, 0, attr(unix.NHA_ID, u32(1)...), attr(unix.NHA_GATEWAY, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
 		{name: "group of 12 bytes", b: nhmsg(0, 0, 0, 0, attr(unix.NHA_ID, u32(3)...), attr(unix.NHA_GROUP, append(nhGrp(1, 0, 0), 1, 2, 3, 4)...)), wantErr: "NHA_GROUP: 12 bytes"},
@@ -164,18 +115,7 @@ func TestNexthopMessageUnmarshal(t *testing.T) {
 				attr(netlinkx.NHA_RES_GROUP_UNBALANCED_TIMER, u32(150)...), attr(netlinkx.NHA_RES_GROUP_UNBALANCED_TIME, u64(25)...),
 			}, nil)...)),
 			want: "id=11 fam=0 scope=global proto=unspec flags= via=- oif=0 blackhole=false fdb=false encap=0 group=1 type=resilient buckets=8 idle_timer=60 unbalanced_timer=1.5 unbalanced_time=0.25"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.NexthopMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, nexthopLine(&m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // TestNexthopMessageReused checks that decoding into a message that held a
@@ -184,19 +124,7 @@ func TestNexthopMessageReused(t *testing.T) {
 	group := nhmsg(0, 0, 0, 0, attr(unix.NHA_ID, u32(10)...), attr(unix.NHA_GROUP, append(nhGrp(1, 0, 0), nhGrp(2, 0, 0)...)...),
 		attr(unix.NLA_F_NESTED|netlinkx.NHA_RES_GROUP, attr(netlinkx.NHA_RES_GROUP_BUCKETS, []byte{8, 0}...)...))
 	single := nhmsg(unix.AF_INET, 0, 0, 0, attr(unix.NHA_ID, u32(1)...), attr(unix.NHA_OIF, u32(2)...))
-	var m, fresh netlinkx.NexthopMessage
-	if err := m.UnmarshalBinary(group); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.UnmarshalBinary(single); err != nil {
-		t.Fatal(err)
-	}
-	if err := fresh.UnmarshalBinary(single); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(nexthopLine(&fresh), nexthopLine(&m)); diff != "" {
-		t.Errorf("(-fresh +reused):\n%s", diff)
-	}
+	m := checkReused(t, nexthopLine, group, single)
 	if err := m.UnmarshalBinary(group); err != nil {
 		t.Fatal(err)
 	}
@@ -209,23 +137,10 @@ func TestNexthopMessageReused(t *testing.T) {
 	}
 }
 
+// FuzzNexthopMessage decodes the copy into a message that held a group too.
 func FuzzNexthopMessage(f *testing.F) {
-	fuzzFiles(f, "rtnl_nexthop")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.NexthopMessage
-		if m.UnmarshalBinary(b) != nil {
-			return
-		}
-		line := nexthopLine(&m)
-		// Decoding depends on nothing but b: a copy decodes the same, and
-		// so does a message that held a group.
-		m2 := netlinkx.NexthopMessage{ID: 5, Group: []netlinkx.NexthopGrp{{ID: 1}}, HasResGroup: true, Blackhole: true}
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l2 := nexthopLine(&m2); l2 != line {
-			t.Fatalf("copy decodes %q, original %q", l2, line)
-		}
+	fuzzLine(f, "rtnl_nexthop", nexthopLine, func() *netlinkx.NexthopMessage {
+		return &netlinkx.NexthopMessage{ID: 5, Group: []netlinkx.NexthopGrp{{ID: 1}}, HasResGroup: true, Blackhole: true}
 	})
 }
 
@@ -235,10 +150,7 @@ func FuzzNexthopMessage(f *testing.F) {
 func TestDumpNexthopRequests(t *testing.T) {
 	ns, _ := nexthopLab(t)
 	fd := ns.Open()
-	var nh0 uint32
-	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/nh0/ifindex"), "%d", &nh0); err != nil {
-		t.Fatal(err)
-	}
+	nh0 := ns.Ifindex("nh0")
 	ids := func(msgs [][]byte) []uint32 {
 		var out []uint32
 		for _, b := range msgs {
@@ -261,8 +173,8 @@ func TestDumpNexthopRequests(t *testing.T) {
 			req  []byte
 			want []uint32
 		}{
-			{"NHA_OIF", oif, []uint32{7}},
-			{"NHA_GROUPS", groups, []uint32{10, 11}},
+			{"NHA_OIF", oif, []uint32{7, 8}},
+			{"NHA_GROUPS", groups, []uint32{10, 11, 12, 13, 15}},
 			{"AF_INET6", inet6, []uint32{4, 9}},
 		} {
 			if diff := cmp.Diff(k.want, ids(rawDump(t, fd, unix.RTM_GETNEXTHOP, unix.RTM_NEWNEXTHOP, k.req)), sorted); diff != "" {
@@ -275,16 +187,16 @@ func TestDumpNexthopRequests(t *testing.T) {
 		req  netlinkx.NexthopRequest
 		want []uint32
 	}{
-		{"all", netlinkx.NexthopRequest{}, []uint32{1, 2, 4, 5, 6, 7, 9, 10, 11, 14}},
+		{"all", netlinkx.NexthopRequest{}, []uint32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}},
 		{"id", netlinkx.NexthopRequest{ID: 10}, []uint32{10}},
 		{"no such id", netlinkx.NexthopRequest{ID: 99}, nil},
 		{"id of another family", netlinkx.NexthopRequest{ID: 1, Family: unix.AF_INET6}, nil},
 		{"id of a group, groups only", netlinkx.NexthopRequest{ID: 11, Groups: true}, []uint32{11}},
 		{"id not a group, groups only", netlinkx.NexthopRequest{ID: 1, Groups: true}, nil},
 		{"group id on a device", netlinkx.NexthopRequest{ID: 10, OIF: nh0}, nil},
-		{"oif", netlinkx.NexthopRequest{OIF: nh0}, []uint32{7}},
-		{"inet", netlinkx.NexthopRequest{Family: unix.AF_INET}, []uint32{1, 2, 5, 6, 7, 14}},
-		{"groups", netlinkx.NexthopRequest{Groups: true}, []uint32{10, 11}},
+		{"oif", netlinkx.NexthopRequest{OIF: nh0}, []uint32{7, 8}},
+		{"inet", netlinkx.NexthopRequest{Family: unix.AF_INET}, []uint32{1, 2, 3, 5, 6, 7, 8, 14}},
+		{"groups", netlinkx.NexthopRequest{Groups: true}, []uint32{10, 11, 12, 13, 15}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
@@ -309,26 +221,17 @@ func TestDumpNexthopRequests(t *testing.T) {
 func TestDumpNexthopsWideWeight(t *testing.T) {
 	ns, _ := nexthopLab(t)
 	fd := ns.Open()
-	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: int(fd)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	w := uint32(1000 - 1) // the kernel takes and sends the weight minus one
 	req := nhmsg(unix.AF_UNSPEC, 0, 0, 0, attr(unix.NHA_ID, u32(20)...),
 		attr(unix.NHA_GROUP, append(nhGrp(1, uint8(w), uint8(w>>8)), nhGrp(7, 0, 0)...)...))
-	_, err = c.Execute(netlink.Message{
-		Header: netlink.Header{Type: unix.RTM_NEWNEXTHOP, Flags: netlink.Request | netlink.Acknowledge | netlink.Create | netlink.Excl},
-		Data:   req,
-	})
-	if err != nil {
+	if err := create(t, fd, unix.RTM_NEWNEXTHOP, req); err != nil {
 		if netlinkx.KernelAtLeast(6, 12) {
 			t.Fatalf("kernel 6.12+ refuses a nexthop weight of 1000: %v", err)
 		}
 		t.Skipf("kernel refuses a nexthop weight of 1000 (16-bit weights need kernel 6.12+): %v", err)
 	}
 	var got []string
-	err = netlinkx.DumpNexthops(context.Background(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
+	err := netlinkx.DumpNexthops(context.Background(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
 		got = append(got, m.GroupString())
 		return nil
 	})

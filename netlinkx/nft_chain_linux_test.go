@@ -1,19 +1,15 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -130,93 +126,44 @@ func checkNftChains(t *testing.T, chains []netlinkx.NftChain, nftJSON string) {
 		}
 		extras[key] = nftChainExtra(c)
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftJSONChainLines(t, nftJSON), got); diff != "" {
-		t.Errorf("chains vs nft -j -a list chains (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "chains vs nft -j -a list chains", nftJSONChainLines(t, nftJSON), got)
 	if diff := cmp.Diff(nftChainExtras, extras); diff != "" {
 		t.Errorf("comments, devices, flags (-want +got):\n%s", diff)
 	}
 }
 
-func nftChainNamespace(t *testing.T) *nstest.NS {
-	t.Helper()
-	nstest.NeedTool(t, "nft")
-	ns := nstest.New(t)
-	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+nftChainRuleset+"\nEOF")
-	return ns
-}
-
 func TestNftChainRecorded(t *testing.T) {
-	payloads, nftJSON := recorded(t, "nft", "chains")
-	var chains []netlinkx.NftChain
-	for _, p := range payloads {
-		c, err := netlinkx.DecodeNftChain(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		chains = append(chains, c)
-	}
+	chains, nftJSON := nftRecorded(t, "chains", netlinkx.DecodeNftChain)
 	checkNftChains(t, chains, strings.Join(nftJSON, "\n"))
 }
 
 func TestNftChainLive(t *testing.T) {
-	ns := nftChainNamespace(t)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, rs := nftLive(t, nftChainRuleset)
 	checkNftChains(t, rs.Chains, ns.Run("nft", "-j", "-a", "list", "chains"))
 }
 
 // TestRecordNft re-records testdata/nft/chains with -record.
 func TestRecordNft(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
-	}
-	recordNft(t, nftChainNamespace(t), unix.NFT_MSG_GETCHAIN, "chains", "nftChainRuleset", "nft", "-j", "-a", "list", "chains")
+	needRecord(t)
+	recordNft(t, nftNamespace(t, nftChainRuleset), unix.NFT_MSG_GETCHAIN, "chains", "nftChainRuleset", "nft", "-j", "-a", "list", "chains")
 }
 
-// recordNft writes testdata/nft/<name>.bin, the messages of an nf_tables dump
-// (msg: NFT_MSG_GET*, every family) in ns, and <name>.txt, saying how they
-// were made (ruleset names the test's constant) with the output of nftArgs
-// below `ss:`, the section name the reader shares with sock_diag.
+// recordNft records testdata/nft/<name>: the messages of an nf_tables dump
+// (msg: NFT_MSG_GET*, every family) in ns, and what says how they were made
+// (ruleset names the test's constant) with the output of nftArgs below
+// `ss:`, the section name the reader shares with sock_diag.
 func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nftArgs ...string) {
 	t.Helper()
-	var bin []byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{
+	msgs := dumpMessages(t, netlinkx.DumpRequest{
 		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | msg,
 		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
-	}, func(h netlink.Header, b []byte) error {
-		var hdr [unix.NLMSG_HDRLEN]byte
-		binary.NativeEndian.PutUint32(hdr[0:4], uint32(unix.NLMSG_HDRLEN+len(b)))
-		binary.NativeEndian.PutUint16(hdr[4:6], uint16(h.Type))
-		binary.NativeEndian.PutUint16(hdr[6:8], uint16(h.Flags))
-		bin = append(append(bin, hdr[:]...), b...)
-		for len(bin)%4 != 0 {
-			bin = append(bin, 0)
-		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel := strings.TrimSpace(string(must(exec.Command("uname", "-r").Output())))
-	txt := fmt.Sprintf("uname -r: %s\n%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
+	txt := fmt.Sprintf("%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
 		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
 		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
-		rel, strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
+		strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
 			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
-	base := filepath.Join("testdata", "nft", name)
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(base+".bin", bin, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(base+".txt", []byte(txt), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeRecording(t, filepath.Join("nft", name), framed(msgs), txt)
 }
 
 // nftUdata is libnftnl userdata: a u8 type, a u8 length, the value.
@@ -230,12 +177,13 @@ func TestDecodeNftChain(t *testing.T) {
 	if _, err := netlinkx.DecodeNftChain(hdr[:3]); err == nil || err.Error() != "nfgenmsg: 3 bytes, want at least 4" {
 		t.Errorf("short nfgenmsg: error %v", err)
 	}
-	tests := []struct {
-		name    string
-		b       []byte // the attributes after hdr
-		want    netlinkx.NftChain
-		wantErr string
-	}{
+	checkNftDecode(t, hdr, netlinkx.DecodeNftChain, func(t *testing.T, c netlinkx.NftChain) netlinkx.NftChain {
+		if c.Family != unix.NFPROTO_NETDEV {
+			t.Errorf("family %d", c.Family)
+		}
+		c.Family = 0
+		return c
+	}, []nftCase[netlinkx.NftChain]{
 		{name: "header only"},
 		{name: "regular chain with comment, unknown attribute skipped",
 			b: cat(str(unix.NFTA_CHAIN_TABLE, "t"), u64(unix.NFTA_CHAIN_HANDLE, 7), str(unix.NFTA_CHAIN_NAME, "c"),
@@ -256,25 +204,7 @@ func TestDecodeNftChain(t *testing.T) {
 			wantErr: `nf_tables chain "" "c": netlink: attribute 2 is not a uint64; length: 4`},
 		{name: "priority short", b: attr(unix.NFTA_CHAIN_HOOK, attr(unix.NFTA_HOOK_PRIORITY, 1, 2)...),
 			wantErr: `nf_tables chain "" "": netlink: attribute 2 is not a int32; length: 2`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := netlinkx.DecodeNftChain(cat(hdr, tt.b))
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			tt.want.Family = unix.NFPROTO_NETDEV
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 func TestNftChainFlagNames(t *testing.T) {
@@ -313,26 +243,10 @@ func TestNftUserdataString(t *testing.T) {
 	}
 }
 
+// FuzzDecodeNftChain reads any bytes as userdata too.
 func FuzzDecodeNftChain(f *testing.F) {
-	payloads, _ := recorded(f, "nft", "chains")
-	for _, p := range payloads {
-		f.Add(p)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		c, err := netlinkx.DecodeNftChain(b)
-		if err != nil {
-			return
-		}
-		_, _ = c.Comment()
-		_ = c.FlagNames()
-		_, _ = netlinkx.NftUserdataString(b, 0) // any bytes as userdata
-		// The decoder keeps nothing of b: scribbling on it changes nothing.
-		want := nftChainLine(&c) + " " + nftChainExtra(&c)
-		for i := range b {
-			b[i] ^= 0xff
-		}
-		if got := nftChainLine(&c) + " " + nftChainExtra(&c); got != want {
-			t.Fatalf("decoded chain aliases its input: %q became %q", want, got)
-		}
-	})
+	fuzzNft(f, "chains", func(b []byte) (netlinkx.NftChain, error) {
+		_, _ = netlinkx.NftUserdataString(b, 0)
+		return netlinkx.DecodeNftChain(b)
+	}, func(c *netlinkx.NftChain) string { return nftChainLine(c) + " " + nftChainExtra(c) })
 }

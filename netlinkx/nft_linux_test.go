@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
 // setNftMidRead makes ReadNftRuleset call f in the middle of each read until the test ends.
@@ -22,7 +23,7 @@ func setNftMidRead(t *testing.T, f func(try int)) {
 // chain and a rule are added after the chains were listed): the read is
 // thrown away and the new ruleset read again, whole and under one generation.
 func TestReadNftRulesetRereads(t *testing.T) {
-	ns := nftChainNamespace(t)
+	ns := nftNamespace(t, nftChainRuleset)
 	var tries []int
 	setNftMidRead(t, func(try int) {
 		tries = append(tries, try)
@@ -52,10 +53,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 			chains = append(chains, nftChainLine(&rs.Chains[i]))
 		}
 	}
-	slices.Sort(chains)
-	if diff := cmp.Diff(nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains); diff != "" {
-		t.Errorf("chains vs nft -j -a list chains after the change (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "chains vs nft -j -a list chains after the change", nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains)
 	var rules []string
 	for _, r := range rs.Rules {
 		rules = append(rules, fmt.Sprintf("%s %s %s", r.Table, r.Chain, netlinkx.RenderNftExprs(r.Exprs, nil)))
@@ -68,7 +66,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 // TestReadNftRulesetGivesUp changes the ruleset during every read:
 // ReadNftRuleset stops after NftReadTries reads with ErrNftGenMoved.
 func TestReadNftRulesetGivesUp(t *testing.T) {
-	ns := nftChainNamespace(t)
+	ns := nftNamespace(t, nftChainRuleset)
 	var tries []int
 	setNftMidRead(t, func(try int) {
 		tries = append(tries, try)
@@ -81,5 +79,114 @@ func TestReadNftRulesetGivesUp(t *testing.T) {
 	t.Logf("error: %v", err)
 	if len(tries) != netlinkx.NftReadTries {
 		t.Errorf("%d reads, want %d", len(tries), netlinkx.NftReadTries)
+	}
+}
+
+// nftNamespace is a fresh namespace loaded with ruleset (`nft -f`) and then
+// with each of ipt, the arguments of an iptables-nft rule.
+func nftNamespace(t *testing.T, ruleset string, ipt ...[]string) *nstest.NS {
+	t.Helper()
+	nstest.NeedTool(t, "nft")
+	if len(ipt) > 0 {
+		nstest.NeedTool(t, "iptables-nft")
+	}
+	ns := nstest.New(t)
+	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+ruleset+"\nEOF")
+	for _, a := range ipt {
+		ns.Run(append([]string{"iptables-nft"}, a...)...)
+	}
+	return ns
+}
+
+// nftRecorded decodes each message recorded in testdata/nft/<name> and
+// returns them, with the lines of what nft printed at recording time.
+func nftRecorded[T any](t *testing.T, name string, decode func([]byte) (T, error)) ([]T, []string) {
+	t.Helper()
+	payloads, nft := recorded(t, "nft", name)
+	var out []T
+	for _, p := range payloads {
+		v, err := decode(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out, nft
+}
+
+// nftCase is one case of an nf_tables decoder's table.
+type nftCase[W any] struct {
+	name    string
+	b       []byte // the attributes after the nfgenmsg
+	want    W      // what view makes of the decoded value
+	wantErr string // the whole error
+}
+
+// checkNftDecode decodes hdr and each case's attributes, and compares what
+// view makes of the result with want, or the error with wantErr.
+func checkNftDecode[T, W any](t *testing.T, hdr []byte, decode func([]byte) (T, error), view func(*testing.T, T) W, cases []nftCase[W]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := decode(cat(hdr, tt.b))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, view(t, v)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// fuzzNft is the fuzz target of an nf_tables decoder, seeded from
+// testdata/nft/<name> and with seeds: what decodes renders (line) without
+// panicking, and keeps nothing of its input (scribbling on the bytes
+// changes nothing).
+func fuzzNft[T any](f *testing.F, name string, decode func([]byte) (T, error), line func(*T) string, seeds ...[]byte) {
+	payloads, _ := recorded(f, "nft", name)
+	for _, p := range append(payloads, seeds...) {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := decode(b)
+		if err != nil {
+			return
+		}
+		want := line(&v)
+		for i := range b {
+			b[i] ^= 0xff
+		}
+		if got := line(&v); got != want {
+			t.Fatalf("decoded %s alias their input: %q became %q", name, want, got)
+		}
+	})
+}
+
+// nftLive is a namespace loaded as nftNamespace loads it, and the ruleset
+// ReadNftRuleset reads there.
+func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlinkx.NftRuleset) {
+	t.Helper()
+	ns := nftNamespace(t, ruleset, ipt...)
+	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ns, rs
+}
+
+// checkNftLines sorts got and compares it with want (sorted already):
+// what nft printed, or what a test expects; what names the comparison.
+func checkNftLines(t *testing.T, what string, want, got []string) {
+	t.Helper()
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
 	}
 }

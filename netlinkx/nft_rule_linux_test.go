@@ -1,18 +1,13 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/nftables/expr"
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -90,59 +85,31 @@ func nftRuleLine(r *netlinkx.NftRule) string {
 }
 
 func TestNftRuleRecorded(t *testing.T) {
-	payloads, nft := recorded(t, "nft", "rules")
+	rules, nft := nftRecorded(t, "rules", netlinkx.DecodeNftRule)
 	var got []string
-	for _, p := range payloads {
-		r, err := netlinkx.DecodeNftRule(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, nftRuleLine(&r))
+	for i := range rules {
+		got = append(got, nftRuleLine(&rules[i]))
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftRuleLines(nft), got); diff != "" {
-		t.Errorf("decoded recording vs nft -a list ruleset (-want +got):\n%s", diff)
-	}
-}
-
-func nftRuleNamespace(t *testing.T) *nstest.NS {
-	t.Helper()
-	nstest.NeedTool(t, "nft")
-	nstest.NeedTool(t, "iptables-nft")
-	ns := nstest.New(t)
-	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+nftRuleRuleset+"\nEOF")
-	for _, a := range nftRuleArgs {
-		ns.Run(append([]string{"iptables-nft"}, a...)...)
-	}
-	return ns
+	checkNftLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
 }
 
 func TestNftRuleLive(t *testing.T) {
-	ns := nftRuleNamespace(t)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, rs := nftLive(t, nftRuleRuleset, nftRuleArgs...)
 	var got []string
 	for i := range rs.Rules {
 		got = append(got, nftRuleLine(&rs.Rules[i]))
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got); diff != "" {
-		t.Errorf("ReadNftRuleset vs nft -a list ruleset (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
 }
 
 // TestRecordNftRules re-records testdata/nft/rules with -record.
 func TestRecordNftRules(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
-	}
+	needRecord(t)
 	var ipt []string
 	for _, a := range nftRuleArgs {
 		ipt = append(ipt, "`iptables-nft "+strings.Join(a, " ")+"`")
 	}
-	recordNft(t, nftRuleNamespace(t), unix.NFT_MSG_GETRULE, "rules", "nftRuleRuleset, "+strings.Join(ipt, ", "),
+	recordNft(t, nftNamespace(t, nftRuleRuleset, nftRuleArgs...), unix.NFT_MSG_GETRULE, "rules", "nftRuleRuleset, "+strings.Join(ipt, ", "),
 		"nft", "-a", "list", "ruleset")
 }
 
@@ -166,12 +133,16 @@ func TestDecodeNftRule(t *testing.T) {
 	accept = cat(accept, attr(unix.NFTA_IMMEDIATE_DATA|unix.NLA_F_NESTED, attr(unix.NFTA_DATA_VERDICT|unix.NLA_F_NESTED, attr(unix.NFTA_VERDICT_CODE, be32(1)...)...)...))
 	envelope := cat(str(unix.NFTA_RULE_TABLE, "filter"), str(unix.NFTA_RULE_CHAIN, "INPUT"),
 		attr(unix.NFTA_RULE_HANDLE, binary.BigEndian.AppendUint64(nil, 4)...))
-	tests := []struct {
-		name    string
-		b       []byte // after hdr
-		want    string // "table chain handle | rendered | userdata"
-		wantErr string
-	}{
+	if _, err := netlinkx.DecodeNftRule(hdr[:2]); err == nil {
+		t.Errorf("short nfgenmsg: no error")
+	}
+	// want is "table chain handle | rendered | userdata".
+	checkNftDecode(t, hdr, netlinkx.DecodeNftRule, func(t *testing.T, r netlinkx.NftRule) string {
+		if r.Family != unix.NFPROTO_IPV4 {
+			t.Errorf("family %d", r.Family)
+		}
+		return fmt.Sprintf("%s %s %d | %s | %v", r.Table, r.Chain, r.Handle, netlinkx.RenderNftExprs(r.Exprs, nil), r.UserData)
+	}, []nftCase[string]{
 		{name: "header only", want: "  0 |  | []"},
 		{name: "counter accept, comment, unknown attribute skipped",
 			b: cat(envelope, attr(200, 1), exprs(nftExprElem("counter", counter), nftExprElem("immediate", accept)),
@@ -186,60 +157,16 @@ func TestDecodeNftRule(t *testing.T) {
 			want: `filter INPUT 4 | unknown(log) accept | []`},
 		{name: "handle not 64 bits", b: cat(str(unix.NFTA_RULE_TABLE, "filter"), attr(unix.NFTA_RULE_HANDLE, be32(4)...)),
 			wantErr: `nf_tables rule "filter" "" handle 0: netlink: attribute 3 is not a uint64; length: 4`},
-	}
-	if _, err := netlinkx.DecodeNftRule(hdr[:2]); err == nil {
-		t.Errorf("short nfgenmsg: no error")
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r, err := netlinkx.DecodeNftRule(cat(hdr, tt.b))
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := fmt.Sprintf("%s %s %d | %s | %v", r.Table, r.Chain, r.Handle, netlinkx.RenderNftExprs(r.Exprs, nil), r.UserData)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-			if r.Family != unix.NFPROTO_IPV4 {
-				t.Errorf("family %d", r.Family)
-			}
-		})
-	}
+	})
 }
 
+// FuzzDecodeNftRule is seeded also with each decoded expression with short
+// data, for the fuzzer to grow.
 func FuzzDecodeNftRule(f *testing.F) {
-	payloads, _ := recorded(f, "nft", "rules")
-	for _, p := range payloads {
-		f.Add(p)
-	}
-	// Each decoded expression with short data, for the fuzzer to grow.
+	var seeds [][]byte
 	for _, name := range []string{"meta", "ct", "payload", "bitwise", "cmp", "range", "lookup", "immediate", "counter", "nat",
 		"masq", "redir", "reject", "log", "limit", "quota", "match", "target"} {
-		f.Add(cat([]byte{unix.NFPROTO_IPV4, 0, 0, 0}, attr(unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED, nftExprElem(name, attr(1, 0, 0, 0, 1))...)))
+		seeds = append(seeds, cat([]byte{unix.NFPROTO_IPV4, 0, 0, 0}, attr(unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED, nftExprElem(name, attr(1, 0, 0, 0, 1))...)))
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := netlinkx.DecodeNftRule(b)
-		if err != nil {
-			return
-		}
-		want := nftRuleLine(&r) // renders whatever decoded, never panics
-		for _, e := range r.Exprs {
-			if c, ok := e.Expr.(*expr.Counter); ok {
-				_ = c.Packets
-			}
-		}
-		// The decoder keeps nothing of b: scribbling on it changes nothing.
-		for i := range b {
-			b[i] ^= 0xff
-		}
-		if got := nftRuleLine(&r); got != want {
-			t.Fatalf("decoded rule aliases its input: %q became %q", want, got)
-		}
-	})
+	fuzzNft(f, "rules", netlinkx.DecodeNftRule, nftRuleLine, seeds...)
 }

@@ -1,16 +1,13 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,42 +95,19 @@ func checkNftSets(t *testing.T, sets []netlinkx.NftSet, nftJSON string) {
 			anonymous++
 		}
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(nftJSONSetLines(t, nftJSON), got); diff != "" {
-		t.Errorf("sets vs nft -j list ruleset (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "sets vs nft -j list ruleset", nftJSONSetLines(t, nftJSON), got)
 	if anonymous != 1 {
 		t.Errorf("%d anonymous sets, want 1 (tcp dport { 1, 2 })", anonymous)
 	}
 }
 
 func TestNftSetRecorded(t *testing.T) {
-	payloads, nftJSON := recorded(t, "nft", "sets")
-	var sets []netlinkx.NftSet
-	for _, p := range payloads {
-		s, err := netlinkx.DecodeNftSet(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sets = append(sets, s)
-	}
+	sets, nftJSON := nftRecorded(t, "sets", netlinkx.DecodeNftSet)
 	checkNftSets(t, sets, strings.Join(nftJSON, "\n"))
 }
 
-func nftSetNamespace(t *testing.T) *nstest.NS {
-	t.Helper()
-	nstest.NeedTool(t, "nft")
-	ns := nstest.New(t)
-	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+nftSetRuleset+"\nEOF")
-	return ns
-}
-
 func TestNftSetLive(t *testing.T) {
-	ns := nftSetNamespace(t)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns, rs := nftLive(t, nftSetRuleset)
 	checkNftSets(t, rs.Sets, ns.Run("nft", "-j", "list", "ruleset"))
 	var elems []string
 	for i := range rs.Sets {
@@ -143,29 +117,22 @@ func TestNftSetLive(t *testing.T) {
 			}
 		}
 	}
-	slices.Sort(elems)
-	if diff := cmp.Diff([]string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems); diff != "" {
-		t.Errorf("verdict map and concatenation elements (-want +got):\n%s", diff)
-	}
+	checkNftLines(t, "verdict map and concatenation elements", []string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems)
 }
 
 // TestRecordNftSets re-records testdata/nft/sets with -record.
 func TestRecordNftSets(t *testing.T) {
-	if !*record {
-		t.Skip("re-records testdata: go test -run TestRecord -record (root)")
-	}
-	recordNft(t, nftSetNamespace(t), unix.NFT_MSG_GETSET, "sets", "nftSetRuleset", "nft", "-j", "list", "ruleset")
+	needRecord(t)
+	recordNft(t, nftNamespace(t, nftSetRuleset), unix.NFT_MSG_GETSET, "sets", "nftSetRuleset", "nft", "-j", "list", "ruleset")
 }
 
 func TestDecodeNftSet(t *testing.T) {
 	hdr := []byte{unix.NFPROTO_INET, 0, 0, 1}
 	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
-	tests := []struct {
-		name    string
-		b       []byte // after hdr
-		want    netlinkx.NftSet
-		wantErr string
-	}{
+	if _, err := netlinkx.DecodeNftSet(hdr[:1]); err == nil {
+		t.Errorf("short nfgenmsg: no error")
+	}
+	checkNftDecode(t, hdr, netlinkx.DecodeNftSet, func(_ *testing.T, s netlinkx.NftSet) netlinkx.NftSet { return s }, []nftCase[netlinkx.NftSet]{
 		{name: "header only", want: netlinkx.NftSet{Family: unix.NFPROTO_INET}},
 		{name: "verdict map, unknown attribute skipped",
 			b: cat(str(unix.NFTA_SET_TABLE, "t"), str(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, be32(unix.NFT_SET_MAP)...),
@@ -174,27 +141,7 @@ func TestDecodeNftSet(t *testing.T) {
 			want: netlinkx.NftSet{Family: unix.NFPROTO_INET, Table: "t", Name: "m", Flags: unix.NFT_SET_MAP, KeyType: 41, DataType: unix.NFT_DATA_VERDICT}},
 		{name: "flags short", b: cat(str(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, 1, 2)),
 			wantErr: `nf_tables set "" "m": netlink: attribute 3 is not a uint32; length: 2`},
-	}
-	if _, err := netlinkx.DecodeNftSet(hdr[:1]); err == nil {
-		t.Errorf("short nfgenmsg: no error")
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, err := netlinkx.DecodeNftSet(cat(hdr, tt.b))
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, s); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 	m := netlinkx.NftSet{Flags: unix.NFT_SET_MAP, KeyType: 41, DataType: unix.NFT_DATA_VERDICT}
 	if k, d := m.KeyTypeName(), m.DataTypeName(); k != "ifname" || d != "verdict" {
 		t.Errorf("verdict map types %q : %q, want ifname : verdict", k, d)
@@ -202,21 +149,5 @@ func TestDecodeNftSet(t *testing.T) {
 }
 
 func FuzzDecodeNftSet(f *testing.F) {
-	payloads, _ := recorded(f, "nft", "sets")
-	for _, p := range payloads {
-		f.Add(p)
-	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := netlinkx.DecodeNftSet(b)
-		if err != nil {
-			return
-		}
-		want := nftSetLine(&s)
-		for i := range b {
-			b[i] ^= 0xff
-		}
-		if got := nftSetLine(&s); got != want {
-			t.Fatalf("decoded set aliases its input: %q became %q", want, got)
-		}
-	})
+	fuzzNft(f, "sets", netlinkx.DecodeNftSet, nftSetLine)
 }

@@ -218,3 +218,20 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// create sends an rtnetlink request of type typ (RTM_NEW*) with payload
+// data to the namespace ns, to make what ip has no syntax for, and returns
+// the kernel's answer (nil: made).
+func create(t testing.TB, ns netlinkx.NetNS, typ netlink.HeaderType, data []byte) error {
+	t.Helper()
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: int(ns)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Execute(netlink.Message{
+		Header: netlink.Header{Type: typ, Flags: netlink.Request | netlink.Acknowledge | netlink.Create | netlink.Excl},
+		Data:   data,
+	})
+	return err
+}

@@ -1,21 +1,16 @@
 package netlinkx_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/jsimonetti/rtnetlink/v2"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -107,50 +102,37 @@ type diffRoute struct {
 // with ours and with jsimonetti/rtnetlink v2 (which the event stream used
 // before) and compares what both read.
 func TestRouteDecoderAgreesWithRtnetlink(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_route/*.bin")
-	if len(files) == 0 {
-		t.Fatal("no recorded routes")
-	}
 	str := func(ip net.IP) string {
 		if ip == nil {
 			return "-"
 		}
 		return addrOfIP(ip).String()
 	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			b := must(os.ReadFile(f))
-			var theirs rtnetlink.RouteMessage
-			if err := theirs.UnmarshalBinary(b); err != nil {
-				t.Skipf("rtnetlink cannot decode it: %v", err)
-			}
-			var ours netlinkx.RouteMessage
-			if err := ours.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			a := theirs.Attributes
-			want := diffRoute{Family: theirs.Family, DstLen: theirs.DstLength, Protocol: theirs.Protocol, Type: theirs.Type,
-				Table: a.Table, Oif: a.OutIface, Priority: a.Priority, Dst: str(a.Dst), PrefSrc: str(a.Src), Gateway: str(a.Gateway)}
-			if a.Metrics != nil {
-				want.MTU, want.AdvMSS, want.InitCwnd = a.Metrics.MTU, a.Metrics.AdvMSS, a.Metrics.InitCwnd
-			}
-			for _, nh := range a.Multipath {
-				want.Paths = append(want.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", str(nh.Gateway), nh.Hop.IfIndex, nh.Hop.Hops, nh.Hop.Flags))
-			}
-			got := diffRoute{Family: ours.Family, DstLen: ours.DstLen, Protocol: ours.Protocol, Type: ours.Type,
-				Table: ours.TableID(), Oif: ours.Oif, Priority: ours.Priority, Dst: routeAddr(ours.Dst), PrefSrc: routeAddr(ours.PrefSrc), Gateway: routeAddr(ours.Gateway)}
-			got.MTU, _ = ours.Metric(unix.RTAX_MTU)
-			got.AdvMSS, _ = ours.Metric(unix.RTAX_ADVMSS)
-			got.InitCwnd, _ = ours.Metric(unix.RTAX_INITCWND)
-			for _, nh := range ours.Multipath {
-				got.Paths = append(got.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", routeAddr(nh.Gateway), nh.Ifindex, nh.Hops, nh.Flags))
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("(-rtnetlink +ours):\n%s", diff)
-			}
-		})
-	}
+	eachRecording(t, "rtnl_route", 10, func(t *testing.T, b []byte, _ string) {
+		var theirs rtnetlink.RouteMessage
+		var ours netlinkx.RouteMessage
+		decodeBoth(t, b, &theirs, &ours, "")
+		a := theirs.Attributes
+		want := diffRoute{Family: theirs.Family, DstLen: theirs.DstLength, Protocol: theirs.Protocol, Type: theirs.Type,
+			Table: a.Table, Oif: a.OutIface, Priority: a.Priority, Dst: str(a.Dst), PrefSrc: str(a.Src), Gateway: str(a.Gateway)}
+		if a.Metrics != nil {
+			want.MTU, want.AdvMSS, want.InitCwnd = a.Metrics.MTU, a.Metrics.AdvMSS, a.Metrics.InitCwnd
+		}
+		for _, nh := range a.Multipath {
+			want.Paths = append(want.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", str(nh.Gateway), nh.Hop.IfIndex, nh.Hop.Hops, nh.Hop.Flags))
+		}
+		got := diffRoute{Family: ours.Family, DstLen: ours.DstLen, Protocol: ours.Protocol, Type: ours.Type,
+			Table: ours.TableID(), Oif: ours.Oif, Priority: ours.Priority, Dst: routeAddr(ours.Dst), PrefSrc: routeAddr(ours.PrefSrc), Gateway: routeAddr(ours.Gateway)}
+		got.MTU, _ = ours.Metric(unix.RTAX_MTU)
+		got.AdvMSS, _ = ours.Metric(unix.RTAX_ADVMSS)
+		got.InitCwnd, _ = ours.Metric(unix.RTAX_INITCWND)
+		for _, nh := range ours.Multipath {
+			got.Paths = append(got.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", routeAddr(nh.Gateway), nh.Ifindex, nh.Hops, nh.Flags))
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-rtnetlink +ours):\n%s", diff)
+		}
+	})
 }
 
 // addrOfIP is a net.IP as a netip.Addr of its own length.
@@ -198,10 +180,7 @@ func TestRouteMessageUnmarshal(t *testing.T) {
 	metrics = append(metrics, attr(40, u32(7)...)...) // an RTAX_* beyond what is kept
 	multipath := append(rtnh(unix.RTNH_F_ONLINK, 0, 3, attr(unix.RTA_GATEWAY, v4("10.1.0.2")...), attr(unix.RTA_FLOW, u32(7)...)),
 		rtnh(0, 2, 4, attr(unix.RTA_VIA, rtvia(netip.MustParseAddr("2001:db8::2"))...), attr(99, []byte{1}...))...)
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	tests := []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "rtmsg: 11 bytes"},
 		{name: "dst of 5 bytes", b: rtmsg(unix.AF_INET, 24, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_DST, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
 		{name: "short cacheinfo", b: rtmsg(unix.AF_INET6, 64, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_CACHEINFO, ci[:16]...)), wantErr: "attribute 12: 16 bytes, want at least 32"},
@@ -223,49 +202,19 @@ func TestRouteMessageUnmarshal(t *testing.T) {
 		{name: "blackhole", b: rtmsg(unix.AF_INET, 16, 254, unix.RTN_BLACKHOLE, 0, attr(unix.RTA_DST, v4("10.70.0.0")...), attr(unix.RTA_FLOW, u32(3<<16|4)...)),
 			want: "fam=2 table=main dst=10.70.0.0/16 type=blackhole proto=static scope=global flags= realms=3/4"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.RouteMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, routeLine(&m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkLineCases(t, routeLine, tests)
 	t.Run("reused message keeps nothing of the last", func(t *testing.T) {
-		var m netlinkx.RouteMessage
-		if err := m.UnmarshalBinary(tests[len(tests)-2].b); err != nil {
-			t.Fatal(err)
-		}
-		if err := m.UnmarshalBinary(tests[len(tests)-1].b); err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(tests[len(tests)-1].want, routeLine(&m)); diff != "" {
-			t.Errorf("(-want +got):\n%s", diff)
-		}
+		checkReused(t, routeLine, tests[len(tests)-2].b, tests[len(tests)-1].b)
 	})
 }
 
+// FuzzRouteMessage decodes the copy into a message that held a multipath
+// route too.
 func FuzzRouteMessage(f *testing.F) {
-	fuzzFiles(f, "rtnl_route")
-	f.Fuzz(func(t *testing.T, b []byte) {
+	fuzzLine(f, "rtnl_route", routeLine, func() *netlinkx.RouteMessage {
 		var m netlinkx.RouteMessage
-		if m.UnmarshalBinary(b) != nil {
-			return
-		}
-		line := routeLine(&m)
-		// Decoding depends on nothing but b: a copy decodes the same, into a
-		// message reused from another decode too.
-		var m2 netlinkx.RouteMessage
-		_ = m2.UnmarshalBinary(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_MULTIPATH, rtnh(0, 0, 3)...)))
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l2 := routeLine(&m2); l2 != line {
-			t.Fatalf("copy decodes %q, original %q", l2, line)
-		}
+		_ = m.UnmarshalBinary(rtmsg(unix.AF_INET, 16, 254, unix.RTN_UNICAST, 0, attr(unix.RTA_MULTIPATH, rtnh(0, 0, 3)...)))
+		return &m
 	})
 }
 
@@ -273,39 +222,19 @@ func FuzzRouteMessage(f *testing.F) {
 // namespace filled by nstest's RouteLab. Link-local routes, whose
 // addresses are random, are left out.
 func TestRecordRoutes(t *testing.T) {
-	if !*record {
-		t.Skip("run with -record to re-record testdata")
-	}
+	needRecord(t)
 	ns := nstest.New(t)
 	cmds := ns.RouteLab()
-	fd := ns.Open()
-	header := fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecordRoutes -record` in a namespace built with:\n  %s\n",
-		strings.Join(cmds, "\n  "))
 	shown := "ip -j route show table all:\n" + ns.Run("ip", "-j", "route", "show", "table", "all")
-	if err := os.MkdirAll(filepath.Join("testdata", "rtnl_route"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	seen := map[string]int{}
-	for _, b := range rawDump(t, fd, unix.RTM_GETROUTE, unix.RTM_NEWROUTE, make([]byte, 12)) {
-		var m netlinkx.RouteMessage
-		if err := m.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		if m.Family != unix.AF_INET && m.Family != unix.AF_INET6 || m.Dst.IsLinkLocalUnicast() || m.Dst.IsMulticast() {
-			continue
-		}
+	msgs := rawDump(t, ns.Open(), unix.RTM_GETROUTE, unix.RTM_NEWROUTE, make([]byte, 12))
+	recordLines(t, "rtnl_route", cmds, msgs, routeLine, func(m *netlinkx.RouteMessage) (string, string, bool) {
 		dst := fmt.Sprintf("%s_%d", m.Dst, m.DstLen)
 		if !m.Dst.IsValid() {
 			dst = fmt.Sprintf("default%d", m.Family)
 		}
-		name := fmt.Sprintf("%s_%s_%s", netlinkx.RouteTableName(m.TableID()), netlinkx.RouteTypeName(m.Type), dst)
-		name = strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
-		if seen[name]++; seen[name] > 1 {
-			name += fmt.Sprintf("_%d", seen[name])
-		}
-		txt := header + "\n" + shown + "\n# decoded\n" + routeLine(&m) + "\n"
-		writeRecording(t, filepath.Join("rtnl_route", name), b, txt)
-	}
+		keep := (m.Family == unix.AF_INET || m.Family == unix.AF_INET6) && !m.Dst.IsLinkLocalUnicast() && !m.Dst.IsMulticast()
+		return fmt.Sprintf("%s_%s_%s", netlinkx.RouteTableName(m.TableID()), netlinkx.RouteTypeName(m.Type), dst), shown, keep
+	})
 }
 
 // strictDump returns the payloads of the RTM_NEWROUTE replies to a
@@ -313,16 +242,11 @@ func TestRecordRoutes(t *testing.T) {
 func strictDump(t *testing.T, ns netlinkx.NetNS, data []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
-	err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETROUTE,
-		Flags: unix.NLM_F_DUMP, Data: data, Strict: true},
-		func(h netlink.Header, b []byte) error {
-			if h.Type == unix.RTM_NEWROUTE {
-				out = append(out, bytes.Clone(b))
-			}
-			return nil
-		})
-	if err != nil {
-		t.Fatal(err)
+	for _, m := range dumpMessages(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETROUTE,
+		Flags: unix.NLM_F_DUMP, Data: data, Strict: true}) {
+		if m.Header.Type == unix.RTM_NEWROUTE {
+			out = append(out, m.Data)
+		}
 	}
 	return out
 }
@@ -335,18 +259,7 @@ func TestDumpRouteRequests(t *testing.T) {
 	ns := nstest.New(t)
 	ns.RouteLab()
 	fd := ns.Open()
-	var r1 uint32
-	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/r1/ifindex"), "%d", &r1); err != nil {
-		t.Fatal(err)
-	}
-	var all []string
-	err := netlinkx.DumpRoutes(context.Background(), netlinkx.RouteRequest{NetNS: fd}, func(m *netlinkx.RouteMessage) error {
-		all = append(all, routeLine(m))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r1 := ns.Ifindex("r1")
 	t.Run("kernel filters by RTA_TABLE, RTA_OIF and rtm_protocol", func(t *testing.T) {
 		hdr := rtmsg(unix.AF_INET, 0, 100, 0, 0)
 		hdr[5], hdr[6], hdr[7] = 0, 0, 0 // strict checking refuses a protocol, scope or type it does not filter by
@@ -413,24 +326,9 @@ func TestDumpRouteRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var want, got []string
-			err := netlinkx.DumpRoutes(context.Background(), netlinkx.RouteRequest{NetNS: fd}, func(m *netlinkx.RouteMessage) error {
-				if tt.keep(m) {
-					want = append(want, routeLine(m))
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			want := dumpLines(t, netlinkx.DumpRoutes, netlinkx.RouteRequest{NetNS: fd}, routeLine, tt.keep)
 			tt.req.NetNS = fd
-			err = netlinkx.DumpRoutes(context.Background(), tt.req, func(m *netlinkx.RouteMessage) error {
-				got = append(got, routeLine(m))
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := dumpLines(t, netlinkx.DumpRoutes, tt.req, routeLine, nil)
 			if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 				t.Errorf("(-full dump filtered +narrowed dump):\n%s", diff)
 			}

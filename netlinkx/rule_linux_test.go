@@ -1,20 +1,15 @@
 package netlinkx_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jsimonetti/rtnetlink/v2"
-	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -52,54 +47,36 @@ func ruleLine(m *netlinkx.RuleMessage) string {
 func ruleLab(t *testing.T) (*nstest.NS, []string) {
 	t.Helper()
 	ns := nstest.New(t)
-	var cmds []string
-	run := func(args ...string) {
-		ns.Run(args...)
-		cmds = append(cmds, "  "+strings.Join(args, " "))
-	}
-	run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
-	for _, r := range []string{
-		"from 10.1.0.0/16 table 100 pref 100",
-		"to 10.2.0.0/16 table 101 pref 101",
-		"iif lo oif veth0 table 102 pref 102",
-		"fwmark 0x10/0xff table 104 pref 104",
-		"fwmark 0x20 table 104 pref 105",
-		"uidrange 1000-2000 table 105 pref 107",
-		"ipproto tcp dport 80-90 sport 1000 table 106 pref 108",
-		"not from 10.3.0.0/16 table 107 pref 110",
-		"from 10.4.0.1 goto 113 pref 111",
-		"goto 999 pref 112",
-		"from 10.5.0.0/16 blackhole pref 113",
-		"unreachable pref 114",
-		"prohibit pref 115",
-		"table main suppress_prefixlength 0 pref 116",
-		"iif nosuch0 table 108 pref 117",
-		"tos 0x10 table 109 pref 118",
-		"nop pref 119",
-		"from 10.8.0.0/16 table 4000000 pref 120 protocol static",
-		"-6 from 2001:db8::/32 to 2001:db8:1::1 table 100 pref 100",
-		"-6 not iif veth0 fwmark 1 ipproto 58 table 200 pref 101",
-	} {
-		args := strings.Fields(r)
-		if args[0] == "-6" {
-			run(append([]string{"ip", "-6", "rule", "add"}, args[1:]...)...)
-		} else {
-			run(append([]string{"ip", "rule", "add"}, args...)...)
-		}
-	}
-	return ns, cmds
+	return ns, ns.Script(
+		"ip link add veth0 type veth peer name veth1",
+		"ip rule add from 10.1.0.0/16 table 100 pref 100",
+		"ip rule add to 10.2.0.0/16 table 101 pref 101",
+		"ip rule add iif lo oif veth0 table 102 pref 102",
+		"ip rule add fwmark 0x10/0xff table 104 pref 104",
+		"ip rule add fwmark 0x20 table 104 pref 105",
+		"ip rule add uidrange 1000-2000 table 105 pref 107",
+		"ip rule add ipproto tcp dport 80-90 sport 1000 table 106 pref 108",
+		"ip rule add not from 10.3.0.0/16 table 107 pref 110",
+		"ip rule add from 10.4.0.1 goto 113 pref 111",
+		"ip rule add goto 999 pref 112",
+		"ip rule add from 10.5.0.0/16 blackhole pref 113",
+		"ip rule add unreachable pref 114",
+		"ip rule add prohibit pref 115",
+		"ip rule add table main suppress_prefixlength 0 pref 116",
+		"ip rule add iif nosuch0 table 108 pref 117",
+		"ip rule add tos 0x10 table 109 pref 118",
+		"ip rule add nop pref 119",
+		"ip rule add from 10.8.0.0/16 table 4000000 pref 120 protocol static",
+		"ip -6 rule add from 2001:db8::/32 to 2001:db8:1::1 table 100 pref 100",
+		"ip -6 rule add not iif veth0 fwmark 1 ipproto 58 table 200 pref 101",
+	)
 }
 
 // TestRecordRules re-records testdata/rtnl_rule with -record, from
 // ruleLab's namespace: one file per rule, named by family and priority.
 func TestRecordRules(t *testing.T) {
-	if !*record {
-		t.Skip("run with -record to re-record testdata")
-	}
+	needRecord(t)
 	ns, cmds := ruleLab(t)
-	fd := ns.Open()
-	header := fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecordRules -record` in a namespace built with:\n%s\n",
-		strings.Join(cmds, "\n"))
 	shown := map[uint8]map[string]string{}
 	for fam, flag := range map[uint8]string{unix.AF_INET: "-4", unix.AF_INET6: "-6"} {
 		shown[fam] = map[string]string{}
@@ -108,21 +85,14 @@ func TestRecordRules(t *testing.T) {
 			shown[fam][prio] = l
 		}
 	}
-	for _, b := range rawDump(t, fd, unix.RTM_GETRULE, unix.RTM_NEWRULE, make([]byte, 12)) {
-		var m netlinkx.RuleMessage
-		if err := m.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-		if m.Family != unix.AF_INET && m.Family != unix.AF_INET6 {
-			continue
-		}
+	msgs := rawDump(t, ns.Open(), unix.RTM_GETRULE, unix.RTM_NEWRULE, make([]byte, 12))
+	recordLines(t, "rtnl_rule", cmds, msgs, ruleLine, func(m *netlinkx.RuleMessage) (string, string, bool) {
 		name := fmt.Sprintf("inet_%d", m.Priority)
 		if m.Family == unix.AF_INET6 {
 			name = fmt.Sprintf("inet6_%d", m.Priority)
 		}
-		txt := header + "\nip -d rule show:\n" + shown[m.Family][fmt.Sprint(m.Priority)] + "\n# decoded\n" + ruleLine(&m) + "\n"
-		writeRecording(t, filepath.Join("rtnl_rule", name), b, txt)
-	}
+		return name, "ip -d rule show:\n" + shown[m.Family][fmt.Sprint(m.Priority)], m.Family == unix.AF_INET || m.Family == unix.AF_INET6
+	})
 }
 
 // TestRuleMessageTestdata decodes each recorded RTM_NEWRULE and compares it
@@ -146,10 +116,7 @@ func TestRuleMessageUnmarshal(t *testing.T) {
 	u16s := func(a, b uint16) []byte {
 		return binary.NativeEndian.AppendUint16(binary.NativeEndian.AppendUint16(nil, a), b)
 	}
-	tests := []struct {
-		name, want, wantErr string
-		b                   []byte
-	}{
+	checkLineCases(t, ruleLine, []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "fib_rule_hdr: 11 bytes"},
 		{name: "src of 3 bytes", b: fibRuleHdr(unix.AF_INET, 0, 8, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_SRC, []byte{10, 0, 0}...)), wantErr: "address of 3 bytes"},
 		{name: "short uid range", b: fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_UID_RANGE, u32(1)...)), wantErr: "FRA_UID_RANGE: 4 bytes"},
@@ -181,18 +148,7 @@ func TestRuleMessageUnmarshal(t *testing.T) {
 		{name: "short flow label", b: fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0, attr(netlinkx.FRA_FLOWLABEL, []byte{1, 2}...)), wantErr: "FRA_FLOWLABEL: 2 bytes"},
 		{name: "unknown action", b: fibRuleHdr(unix.AF_INET, 0, 0, 42, 0, attr(unix.FRA_FWMARK, u32(7)...)),
 			want: "fam=2 pref=0 from all fwmark 0x7 action=42 table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 fwmark=true:0x7 fwmask=false:0x0"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var m netlinkx.RuleMessage
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, ruleLine(&m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	})
 }
 
 // TestRuleMessageReused checks that decoding into a message that held
@@ -201,37 +157,13 @@ func TestRuleMessageReused(t *testing.T) {
 	full := fibRuleHdr(unix.AF_INET, 0, 32, unix.FR_ACT_TO_TBL, unix.FIB_RULE_INVERT, attr(unix.FRA_SRC, []byte{10, 0, 0, 1}...),
 		attr(unix.FRA_FWMARK, u32(1)...), attr(unix.FRA_GOTO, u32(5)...), attr(unix.FRA_SUPPRESS_PREFIXLEN, u32(0)...), attr(unix.FRA_IIFNAME, []byte("lo\x00")...))
 	bare := fibRuleHdr(unix.AF_INET, 0, 0, unix.FR_ACT_TO_TBL, 0)
-	var m, fresh netlinkx.RuleMessage
-	for _, b := range [][]byte{full, bare} {
-		if err := m.UnmarshalBinary(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := fresh.UnmarshalBinary(bare); err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(ruleLine(&fresh), ruleLine(&m)); diff != "" {
-		t.Errorf("(-fresh +reused):\n%s", diff)
-	}
+	checkReused(t, ruleLine, full, bare)
 }
 
+// FuzzRuleMessage decodes the copy into a message that held another rule too.
 func FuzzRuleMessage(f *testing.F) {
-	fuzzFiles(f, "rtnl_rule")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var m netlinkx.RuleMessage
-		if m.UnmarshalBinary(b) != nil {
-			return
-		}
-		line := ruleLine(&m)
-		// Decoding depends on nothing but b: a copy decodes the same, and
-		// so does a message that held another rule.
-		m2 := netlinkx.RuleMessage{Priority: 9, HasGoto: true, IIfName: []byte("x"), SuppressPrefixLen: 3}
-		if err := m2.UnmarshalBinary(bytes.Clone(b)); err != nil {
-			t.Fatalf("copy fails: %v", err)
-		}
-		if l2 := ruleLine(&m2); l2 != line {
-			t.Fatalf("copy decodes %q, original %q", l2, line)
-		}
+	fuzzLine(f, "rtnl_rule", ruleLine, func() *netlinkx.RuleMessage {
+		return &netlinkx.RuleMessage{Priority: 9, HasGoto: true, IIfName: []byte("x"), SuppressPrefixLen: 3}
 	})
 }
 
@@ -240,25 +172,15 @@ func FuzzRuleMessage(f *testing.F) {
 func TestDumpRulesFamily(t *testing.T) {
 	ns, _ := ruleLab(t)
 	fd := ns.Open()
-	dump := func(family uint8) map[uint8][]string {
-		got := map[uint8][]string{}
-		err := netlinkx.DumpRules(context.Background(), netlinkx.RuleRequest{NetNS: fd, Family: family}, func(m *netlinkx.RuleMessage) error {
-			got[m.Family] = append(got[m.Family], ruleLine(m))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
-	all := dump(unix.AF_UNSPEC)
 	for _, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
-		got := dump(fam)
-		if diff := cmp.Diff(map[uint8][]string{fam: all[fam]}, got); diff != "" {
+		// Each line starts with the rule's family.
+		all := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
+		got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
+		if diff := cmp.Diff(all, got); diff != "" {
 			t.Errorf("family %d (-from the AF_UNSPEC dump +dumped alone):\n%s", fam, diff)
 		}
-		if len(got[fam]) < 3 {
-			t.Errorf("family %d: %d rules", fam, len(got[fam]))
+		if len(got) < 3 {
+			t.Errorf("family %d: %d rules", fam, len(got))
 		}
 	}
 }
@@ -271,11 +193,6 @@ func TestDumpRulesFamily(t *testing.T) {
 // It also fails on an attribute it does not know (FRA_DSCP, FRA_SPORT_MASK):
 // such a rule is skipped here.
 func TestRuleDecoderAgreesWithRtnetlink(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	files, _ := filepath.Glob("testdata/rtnl_rule/*.bin")
-	if len(files) == 0 {
-		t.Fatal("no recorded rules")
-	}
 	type fields struct {
 		Family, SrcLen, DstLen, TOS, Action, L3MDev, Protocol, IPProto uint8
 		Flags, Priority, Table, Goto, FwMark, FwMask                   uint32
@@ -289,78 +206,70 @@ func TestRuleDecoderAgreesWithRtnetlink(t *testing.T) {
 		}
 		return *p
 	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			b := must(os.ReadFile(f))
-			var theirs rtnetlink.RuleMessage
-			if err := theirs.UnmarshalBinary(b); err != nil {
-				// Kernel 6.15+ sends FRA_SPORT_MASK with a single source port.
-				t.Skipf("rtnetlink cannot decode it (%v): the failure ours removes from netlink_events", err)
+	eachRecording(t, "rtnl_rule", 20, func(t *testing.T, b []byte, _ string) {
+		var theirs rtnetlink.RuleMessage
+		var ours netlinkx.RuleMessage
+		// Kernel 6.15+ sends FRA_SPORT_MASK with a single source port.
+		decodeBoth(t, b, &theirs, &ours, ": the failure ours removes from netlink_events")
+		a := theirs.Attributes
+		want := fields{Family: theirs.Family, SrcLen: theirs.SrcLength, DstLen: theirs.DstLength, TOS: theirs.TOS, Action: theirs.Action, Flags: theirs.Flags,
+			Priority: deref(a.Priority), Table: uint32(theirs.Table), Goto: deref(a.Goto), FwMark: deref(a.FwMark), FwMask: deref(a.FwMask),
+			SuppressPrefixLen: int32(deref(a.SuppressPrefixLen)), SuppressIfGroup: int32(deref(a.SuppressIFGroup))}
+		if a.Table != nil {
+			want.Table = *a.Table
+		}
+		if a.SuppressPrefixLen == nil {
+			want.SuppressPrefixLen = -1
+		}
+		if a.SuppressIFGroup == nil {
+			want.SuppressIfGroup = -1
+		}
+		for _, p := range []struct {
+			ip  *net.IP
+			dst *string
+		}{{a.Src, &want.Src}, {a.Dst, &want.Dst}} {
+			if p.ip != nil {
+				*p.dst = p.ip.String()
 			}
-			var ours netlinkx.RuleMessage
-			if err := ours.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
+		}
+		for _, s := range []struct {
+			name *string
+			dst  *string
+		}{{a.IIFName, &want.IIf}, {a.OIFName, &want.OIf}} {
+			if s.name != nil {
+				*s.dst = *s.name
 			}
-			a := theirs.Attributes
-			want := fields{Family: theirs.Family, SrcLen: theirs.SrcLength, DstLen: theirs.DstLength, TOS: theirs.TOS, Action: theirs.Action, Flags: theirs.Flags,
-				Priority: deref(a.Priority), Table: uint32(theirs.Table), Goto: deref(a.Goto), FwMark: deref(a.FwMark), FwMask: deref(a.FwMask),
-				SuppressPrefixLen: int32(deref(a.SuppressPrefixLen)), SuppressIfGroup: int32(deref(a.SuppressIFGroup))}
-			if a.Table != nil {
-				want.Table = *a.Table
+		}
+		for _, u := range []struct {
+			v   *uint8
+			dst *uint8
+		}{{a.L3MDev, &want.L3MDev}, {a.Protocol, &want.Protocol}, {a.IPProto, &want.IPProto}} {
+			if u.v != nil {
+				*u.dst = *u.v
 			}
-			if a.SuppressPrefixLen == nil {
-				want.SuppressPrefixLen = -1
+		}
+		if a.SPortRange != nil {
+			want.SPort = [2]uint16{a.SPortRange.Start, a.SPortRange.End}
+		}
+		if a.DPortRange != nil {
+			want.DPort = [2]uint16{a.DPortRange.Start, a.DPortRange.End}
+		}
+		str := func(ip netip.Addr) string {
+			if !ip.IsValid() {
+				return ""
 			}
-			if a.SuppressIFGroup == nil {
-				want.SuppressIfGroup = -1
-			}
-			for _, p := range []struct {
-				ip  *net.IP
-				dst *string
-			}{{a.Src, &want.Src}, {a.Dst, &want.Dst}} {
-				if p.ip != nil {
-					*p.dst = p.ip.String()
-				}
-			}
-			for _, s := range []struct {
-				name *string
-				dst  *string
-			}{{a.IIFName, &want.IIf}, {a.OIFName, &want.OIf}} {
-				if s.name != nil {
-					*s.dst = *s.name
-				}
-			}
-			for _, u := range []struct {
-				v   *uint8
-				dst *uint8
-			}{{a.L3MDev, &want.L3MDev}, {a.Protocol, &want.Protocol}, {a.IPProto, &want.IPProto}} {
-				if u.v != nil {
-					*u.dst = *u.v
-				}
-			}
-			if a.SPortRange != nil {
-				want.SPort = [2]uint16{a.SPortRange.Start, a.SPortRange.End}
-			}
-			if a.DPortRange != nil {
-				want.DPort = [2]uint16{a.DPortRange.Start, a.DPortRange.End}
-			}
-			str := func(ip netip.Addr) string {
-				if !ip.IsValid() {
-					return ""
-				}
-				return ip.String()
-			}
-			got := fields{Family: ours.Family, SrcLen: ours.SrcLen, DstLen: ours.DstLen, TOS: ours.TOS, Action: ours.Action, Flags: ours.Flags,
-				Priority: ours.Priority, Table: ours.TableID, Goto: ours.Goto, FwMark: ours.FwMark, FwMask: ours.FwMask,
-				SuppressPrefixLen: ours.SuppressPrefixLen, SuppressIfGroup: ours.SuppressIfGroup,
-				Src: str(ours.Src), Dst: str(ours.Dst), IIf: string(ours.IIfName), OIf: string(ours.OIfName),
-				L3MDev: ours.L3MDev, Protocol: ours.Protocol, IPProto: ours.IPProto,
-				SPort: [2]uint16{ours.SPortRange.Start, ours.SPortRange.End}, DPort: [2]uint16{ours.DPortRange.Start, ours.DPortRange.End}}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("(-rtnetlink +ours):\n%s", diff)
-			}
-		})
-	}
+			return ip.String()
+		}
+		got := fields{Family: ours.Family, SrcLen: ours.SrcLen, DstLen: ours.DstLen, TOS: ours.TOS, Action: ours.Action, Flags: ours.Flags,
+			Priority: ours.Priority, Table: ours.TableID, Goto: ours.Goto, FwMark: ours.FwMark, FwMask: ours.FwMask,
+			SuppressPrefixLen: ours.SuppressPrefixLen, SuppressIfGroup: ours.SuppressIfGroup,
+			Src: str(ours.Src), Dst: str(ours.Dst), IIf: string(ours.IIfName), OIf: string(ours.OIfName),
+			L3MDev: ours.L3MDev, Protocol: ours.Protocol, IPProto: ours.IPProto,
+			SPort: [2]uint16{ours.SPortRange.Start, ours.SPortRange.End}, DPort: [2]uint16{ours.DPortRange.Start, ours.DPortRange.End}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-rtnetlink +ours):\n%s", diff)
+		}
+	})
 }
 
 // TestDumpRulesNewSelectors adds, over netlink (iproute2 6.1 has no syntax
@@ -370,11 +279,6 @@ func TestRuleDecoderAgreesWithRtnetlink(t *testing.T) {
 func TestDumpRulesNewSelectors(t *testing.T) {
 	ns := nstest.New(t)
 	fd := ns.Open()
-	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: int(fd)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	u16 := func(v ...uint16) []byte {
 		var b []byte
 		for _, x := range v {
@@ -388,26 +292,13 @@ func TestDumpRulesNewSelectors(t *testing.T) {
 		attr(netlinkx.FRA_FLOWLABEL, binary.BigEndian.AppendUint32(nil, 0x12000)...), attr(netlinkx.FRA_FLOWLABEL_MASK, binary.BigEndian.AppendUint32(nil, 0xff000)...),
 		attr(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_TCP}...), attr(unix.FRA_SPORT_RANGE, u16(0x100, 0x100)...), attr(netlinkx.FRA_SPORT_MASK, u16(0xff00)...))
 	req[4] = 0 // the table is FRA_TABLE's
-	_, err = c.Execute(netlink.Message{
-		Header: netlink.Header{Type: unix.RTM_NEWRULE, Flags: netlink.Request | netlink.Acknowledge | netlink.Create | netlink.Excl},
-		Data:   req,
-	})
-	if err != nil {
+	if err := create(t, fd, unix.RTM_NEWRULE, req); err != nil {
 		if netlinkx.KernelAtLeast(6, 15) {
 			t.Fatalf("kernel 6.15+ refuses the rule: %v", err)
 		}
 		t.Skipf("kernel refuses the rule (DSCP, flow label and port mask selectors need kernel 6.15+): %v", err)
 	}
-	var got []string
-	err = netlinkx.DumpRules(context.Background(), netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, func(m *netlinkx.RuleMessage) error {
-		if m.Priority == 50 {
-			got = append(got, ruleLine(m))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
 	want := []string{"fam=10 pref=50 from all dscp 8/0x38 flowlabel 0x12000/0xff000 ipproto tcp sport 0x100/0xff00 action=lookup table=100 hdr_table=100 flags= " +
 		"suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 proto=unspec sport_mask=0xff00 dscp_mask=0x38 flowlabel_mask=0xff000"}
 	if diff := cmp.Diff(want, got); diff != "" {

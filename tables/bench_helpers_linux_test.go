@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -83,4 +84,39 @@ func benchVsTool(b *testing.B, tb Interface, ns netlinkx.NetNS, want int, atLeas
 	b.ReportMetric(float64(ours)/float64(theirs), "x_"+name)
 	b.ReportMetric(float64(theirs.Microseconds()), name+"_us/op")
 	return ours
+}
+
+// steps is how a benchmark grows its namespace's state: one input line an
+// item, fed in one run of a command up to each of the sizes in turn.
+type steps struct {
+	unit  string             // names the sub-benchmarks: <unit>=<n>
+	sizes []int              // the item counts to time at
+	line  func(i int) string // the input line that adds the i-th item
+	feed  []string           // the command that reads the lines: ip -batch -, nft -f -
+}
+
+// ipBatch is the command that feeds ip's lines.
+var ipBatch = []string{"ip", "-batch", "-"}
+
+// benchSteps fills ns up to each of s.sizes in turn (feedUpTo) and runs
+// bench, with the count reached, as the sub-benchmark <unit>=<count>.
+func benchSteps(b *testing.B, ns *nstest.NS, s steps, bench func(b *testing.B, have int)) {
+	b.Helper()
+	have := 0
+	for _, n := range s.sizes {
+		have = feedUpTo(b, ns, have, n, 1, s.line, s.feed...)
+		b.Run(fmt.Sprintf("%s=%d", s.unit, have), func(b *testing.B) { bench(b, have) })
+	}
+}
+
+// vethBench is a fresh namespace for a benchmark, ip needed, with a veth
+// pair dev and peer, both up, addr on dev.
+func vethBench(b *testing.B, dev, peer, addr string) (*nstest.NS, netlinkx.NetNS) {
+	b.Helper()
+	nstest.NeedTool(b, "ip")
+	ns := nstest.New(b)
+	ns.Run("ip", "link", "add", dev, "type", "veth", "peer", "name", peer)
+	ns.Up(dev, addr)
+	ns.Up(peer)
+	return ns, ns.Open()
 }

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -9,49 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
-
-// nexthopsLab is a namespace with two veth pairs, veth0 (10.0.0.1/24,
-// 2001:db8:9::1/64) and nh0 (10.8.0.1/24), and nexthops of every kind: gateways of both
-// families, device-only, onlink, blackholes, an fdb nexthop, weighted
-// mpath groups and a resilient group.
-func nexthopsLab(t *testing.T) *nstest.NS {
-	t.Helper()
-	ns := nstest.New(t)
-	ns.Run("sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
-	ns.Run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
-	ns.Run("ip", "link", "add", "nh0", "type", "veth", "peer", "name", "nh1")
-	ns.Run("ip", "addr", "add", "10.0.0.1/24", "dev", "veth0")
-	ns.Run("ip", "-6", "addr", "add", "2001:db8:9::1/64", "dev", "veth0", "nodad")
-	ns.Run("ip", "addr", "add", "10.8.0.1/24", "dev", "nh0")
-	for _, l := range []string{"veth0", "veth1", "nh0", "nh1"} {
-		ns.Run("ip", "link", "set", l, "up")
-	}
-	for _, nh := range []string{
-		"id 1 via 10.0.0.2 dev veth0",
-		"id 2 blackhole",
-		"id 3 via 10.0.0.3 dev veth0",
-		"id 4 via 2001:db8:9::2 dev veth0",
-		"id 5 dev veth0",
-		"id 6 via 10.0.0.9 dev veth0 onlink",
-		"id 7 via 10.8.0.2 dev nh0",
-		"id 8 via 10.8.0.3 dev nh0 proto zebra",
-		"-6 id 9 blackhole",
-		"id 10 group 1,3/3",
-		"id 11 group 1/3 type resilient buckets 8 idle_timer 60",
-		"id 12 group 4",
-		"id 13 group 7/8,200",
-		"id 14 via 10.0.0.5 fdb",
-		"id 15 group 14 fdb",
-	} {
-		args := strings.Fields(nh)
-		if args[0] == "-6" {
-			ns.Run(append([]string{"ip", "-6", "nexthop", "add"}, args[1:]...)...)
-		} else {
-			ns.Run(append([]string{"ip", "nexthop", "add"}, args...)...)
-		}
-	}
-	return ns
-}
 
 // nexthopCols are the netlink_nexthops columns nexthopLine compares with ip.
 var nexthopCols = []string{"id", "gateway", "interface", "scope", "blackhole", "fdb", "protocol", "flags", "group", "group_type",
@@ -71,18 +27,11 @@ func nexthopLine(r map[string]string) string {
 func ipNexthopLines(t *testing.T, ns *nstest.NS) []string {
 	t.Helper()
 	var nhs []map[string]any
-	if err := json.Unmarshal([]byte(ns.Run("ip", "-d", "-j", "nexthop", "show")), &nhs); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&nhs, "ip", "-d", "-j", "nexthop", "show")
 	var lines []string
 	for _, e := range nhs {
 		has := func(k string) bool { _, ok := e[k]; return ok }
-		str := func(k string) string {
-			if v, ok := e[k]; ok {
-				return jsonText(v)
-			}
-			return "<null>"
-		}
+		str := func(k string) string { return jsonCell(e, k) }
 		cells := map[string]string{
 			"id": str("id"), "gateway": str("gateway"), "interface": str("dev"), "scope": str("scope"),
 			"blackhole": map[bool]string{false: "0", true: "1"}[has("blackhole")],
@@ -130,7 +79,8 @@ func ipNexthopLines(t *testing.T, ns *nstest.NS) []string {
 }
 
 func TestNetlinkNexthopsMatchesIP(t *testing.T) {
-	ns := nexthopsLab(t)
+	ns := nstest.New(t)
+	ns.NexthopLab()
 	fd := ns.Open()
 	rows := tableRows(t, netlinkNexthops, fd, nil, nil)
 	var got []string
@@ -144,7 +94,7 @@ func TestNetlinkNexthopsMatchesIP(t *testing.T) {
 	// group and flag spellings the comparison above takes from ip.
 	for _, tt := range []struct{ id, col, want string }{
 		{"1", "family", "inet"},
-		{"1", "index", indexOfLink(t, ns, "veth0")},
+		{"1", "index", fmt.Sprint(ns.Ifindex("veth0"))},
 		{"2", "family", "inet"},
 		{"2", "index", "<null>"},
 		{"4", "family", "inet6"},
@@ -174,19 +124,14 @@ func TestNetlinkNexthopsMatchesIP(t *testing.T) {
 	}
 }
 
-// indexOfLink is the ifindex of link name in ns.
-func indexOfLink(t *testing.T, ns *nstest.NS, name string) string {
-	t.Helper()
-	return strings.TrimSpace(ns.Run("cat", "/sys/class/net/"+name+"/ifindex"))
-}
-
 // TestNetlinkNexthopsConstraints checks that the constraints sent to the
 // kernel (NHA_ID gets, family, NHA_OIF, NHA_GROUPS) keep every matching row.
 func TestNetlinkNexthopsConstraints(t *testing.T) {
-	ns := nexthopsLab(t)
+	ns := nstest.New(t)
+	ns.NexthopLab()
 	fd := ns.Open()
 	all := tableRows(t, netlinkNexthops, fd, nil, nil)
-	veth0, nh0 := indexOfLink(t, ns, "veth0"), indexOfLink(t, ns, "nh0")
+	veth0, nh0 := fmt.Sprint(ns.Ifindex("veth0")), fmt.Sprint(ns.Ifindex("nh0"))
 	for _, tt := range []struct {
 		name string
 		cons map[string][]Constraint
@@ -210,17 +155,8 @@ func TestNetlinkNexthopsConstraints(t *testing.T) {
 		{"id and group_type", and(eq("id", "11", "1"), eq("group_type", "resilient")), 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var want, got []string
-			for _, r := range all {
-				if matches(r, tt.cons) {
-					want = append(want, nexthopLine(r))
-				}
-			}
-			for _, r := range tableRows(t, netlinkNexthops, fd, tt.cons, nil) {
-				if matches(r, tt.cons) {
-					got = append(got, nexthopLine(r))
-				}
-			}
+			want := matchingLines(all, tt.cons, nexthopLine)
+			got := matchingLines(tableRows(t, netlinkNexthops, fd, tt.cons, nil), tt.cons, nexthopLine)
 			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
 				t.Errorf("(-unconstrained +constrained):\n%s", diff)
 			}
@@ -237,30 +173,12 @@ func TestNetlinkNexthopsConstraints(t *testing.T) {
 // run: x_ip is our time per query over ip's per process (ip's includes its
 // process start, ours a Go call and an RTM_GETLINK dump for the names).
 func BenchmarkNexthops(b *testing.B) {
-	nstest.NeedTool(b, "ip")
-	ns := nstest.New(b)
-	fd := ns.Open()
-	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
-	ns.Run("ip", "addr", "add", "10.64.0.1/10", "dev", "nb0")
-	ns.Run("ip", "link", "set", "nb0", "up")
-	ns.Run("ip", "link", "set", "nb1", "up")
-	have := 0
-	for _, n := range []int{1000, 10000} {
-		var batch strings.Builder
-		for ; have < n; have++ {
-			h := have + 2 // past 10.64.0.1, nb0's own
-			fmt.Fprintf(&batch, "nexthop add id %d via 10.%d.%d.%d dev nb0\n", have+1, 64+h>>16, h>>8&0xff, h&0xff)
-		}
-		feed(b, ns, batch.String(), "ip", "-batch", "-")
-		b.Run(fmt.Sprintf("nexthops=%d", have), func(b *testing.B) {
-			ours, rows := benchRead(b, netlinkNexthops, fd)
-			if rows < have {
-				b.Fatalf("%d rows, want at least %d", rows, have)
-			}
-			b.StopTimer()
-			theirs := toolTime(b, 10, "ip", "-n", ns.Name, "-j", "nexthop", "show")
-			b.ReportMetric(float64(ours)/float64(theirs), "x_ip")
-			b.ReportMetric(float64(theirs.Microseconds()), "ip_us/op")
-		})
+	ns, fd := vethBench(b, "nb0", "nb1", "10.64.0.1/10")
+	nexthop := func(i int) string {
+		h := i + 2 // past 10.64.0.1, nb0's own
+		return fmt.Sprintf("nexthop add id %d via 10.%d.%d.%d dev nb0", i+1, 64+h>>16, h>>8&0xff, h&0xff)
 	}
+	benchSteps(b, ns, steps{"nexthops", []int{1000, 10000}, nexthop, ipBatch}, func(b *testing.B, have int) {
+		benchVsTool(b, netlinkNexthops, fd, have, true, "ip", 10, "ip", "-n", ns.Name, "-j", "nexthop", "show")
+	})
 }

@@ -2,7 +2,6 @@ package tables
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
@@ -16,20 +15,10 @@ func BenchmarkNftablesRules(b *testing.B) {
 	ns := nstest.New(b)
 	fd := ns.Open()
 	ns.Run("nft", "add table inet bench; add chain inet bench input { type filter hook input priority 0; }")
-	have := 0
-	for _, n := range []int{1000, 10000} {
-		var batch strings.Builder
-		for ; have < n; have++ {
-			fmt.Fprintf(&batch, "add rule inet bench input tcp dport %d counter accept\n", have%65536)
-		}
-		feed(b, ns, batch.String(), "nft", "-f", "-")
-		b.Run(fmt.Sprintf("rules=%d", have), func(b *testing.B) {
-			ours, rows := benchRead(b, nftablesRules, fd)
-			if rows != have {
-				b.Fatalf("%d rows, want %d", rows, have)
-			}
-			nft := toolTime(b, 5, "ip", "netns", "exec", ns.Name, "nft", "-j", "list", "ruleset")
-			b.ReportMetric(float64(ours)/float64(nft), "x_nft")
-		})
+	rule := func(i int) string {
+		return fmt.Sprintf("add rule inet bench input tcp dport %d counter accept", i%65536)
 	}
+	benchSteps(b, ns, steps{"rules", []int{1000, 10000}, rule, []string{"nft", "-f", "-"}}, func(b *testing.B, have int) {
+		benchVsTool(b, nftablesRules, fd, have, false, "nft", 5, "ip", "netns", "exec", ns.Name, "nft", "-j", "list", "ruleset")
+	})
 }

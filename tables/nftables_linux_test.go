@@ -231,12 +231,7 @@ func TestNftablesChainsMatchNftJSON(t *testing.T) {
 		if !ok {
 			continue
 		}
-		cell := func(k string) string {
-			if v, ok := c[k]; ok {
-				return jsonText(v)
-			}
-			return "<null>"
-		}
+		cell := func(k string) string { return jsonCell(c, k) }
 		flags := ""
 		if _, ok := c["hook"]; ok {
 			flags = "base"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -15,11 +16,17 @@ import (
 // and returns each row's cells by column name.
 func runRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
 	t.Helper()
+	return runRowsCtx(t, context.Background(), tb, ns, cons, used)
+}
+
+// runRowsCtx is runRows under ctx.
+func runRowsCtx(t testing.TB, ctx context.Context, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
+	t.Helper()
 	spec := tb.Spec()
 	q := NewQuery(spec, cons, used)
 	q.NetNS = ns
 	var rows []map[string]Value
-	err := tb.Run(context.Background(), q, func(cells []Value) error {
+	err := tb.Run(ctx, q, func(cells []Value) error {
 		r := make(map[string]Value, len(cells))
 		for i, c := range spec.Columns {
 			r[c.Name] = cells[i]
@@ -37,10 +44,16 @@ func runRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Co
 // columns (all when used is nil) of the table's own and NULL as "<null>".
 func tableRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
 	t.Helper()
+	return tableRowsCtx(t, context.Background(), tb, ns, cons, used)
+}
+
+// tableRowsCtx is tableRows under ctx.
+func tableRowsCtx(t testing.TB, ctx context.Context, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
+	t.Helper()
 	cols := tb.Spec().Columns
 	cols = cols[:len(cols)-len(namespaceColumns)]
 	var rows []map[string]string
-	for _, cells := range runRows(t, tb, ns, cons, used) {
+	for _, cells := range runRowsCtx(t, ctx, tb, ns, cons, used) {
 		r := map[string]string{}
 		for _, c := range cols {
 			if used != nil && !slices.Contains(used, c.Name) {
@@ -113,4 +126,37 @@ func matches(r map[string]string, cons map[string][]Constraint) bool {
 		}
 	}
 	return true
+}
+
+// matchingLines renders with line each of rows that SQLite's check of cons
+// would keep (every row when cons is nil).
+func matchingLines(rows []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) []string {
+	var lines []string
+	for _, r := range rows {
+		if matches(r, cons) {
+			lines = append(lines, line(r))
+		}
+	}
+	return lines
+}
+
+// jsonCell is key k of o, an object of a tool's JSON output, as a cell's
+// text (jsonText), or "<null>" when o has no k.
+func jsonCell(o map[string]any, k string) string {
+	if v, ok := o[k]; ok {
+		return jsonText(v)
+	}
+	return "<null>"
+}
+
+// checkSeen fails the test for each of parts that no line of got contains:
+// a lab's cases, each seen at least once, so that a lab change cannot empty
+// a comparison.
+func checkSeen(t *testing.T, got []string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !slices.ContainsFunc(got, func(g string) bool { return strings.Contains(g, p) }) {
+			t.Errorf("no row contains %q", p)
+		}
+	}
 }

@@ -298,3 +298,25 @@ func CheckThreads(t testing.TB, want uint64) {
 		}
 	}
 }
+
+// Script runs each of lines, a command with its arguments separated by
+// spaces (no quoting), inside the namespace, and returns lines: a lab's
+// commands, for a recording's header.
+func (n *NS) Script(lines ...string) []string {
+	n.t.Helper()
+	for _, l := range lines {
+		n.Run(strings.Fields(l)...)
+	}
+	return lines
+}
+
+// Ifindex is the index of the link dev in the namespace.
+func (n *NS) Ifindex(dev string) uint32 {
+	n.t.Helper()
+	s := strings.TrimSpace(n.Run("cat", "/sys/class/net/"+dev+"/ifindex"))
+	i, err := strconv.ParseUint(s, 10, 32)
+	if err != nil {
+		n.t.Fatalf("in netns %s: ifindex of %s: %q", n.Path(), dev, s)
+	}
+	return uint32(i)
+}

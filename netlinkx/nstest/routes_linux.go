@@ -19,8 +19,7 @@ import (
 func (n *NS) RouteLab() []string {
 	n.t.Helper()
 	NeedTool(n.t, "ip")
-	var cmds []string
-	for _, c := range []string{
+	cmds := n.Script(
 		// No link-local addresses: their routes would come and go (DAD) and
 		// their addresses are random.
 		"sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0",
@@ -66,10 +65,7 @@ func (n *NS) RouteLab() []string {
 		"ip -6 route add blackhole 2001:db8:c::/64",
 		"ip -6 route add unreachable 2001:db8:d::/64 table 100",
 		"ip -6 route add 2001:db8:e::/64 via 2001:db8:2::2 table 100 metric 9",
-	} {
-		n.Run(strings.Fields(c)...)
-		cmds = append(cmds, c)
-	}
+	)
 	// The kernel adds an address's local route from a work queue, nodad or not.
 	Eventually(n.t, func() error {
 		out := n.Run("ip", "-6", "route", "show", "table", "local")
@@ -81,4 +77,40 @@ func (n *NS) RouteLab() []string {
 		return nil
 	})
 	return cmds
+}
+
+// NexthopLab fills the namespace with nexthop objects of every kind: on
+// links veth0 (10.0.0.1/24, 2001:db8:9::1/64) and nh0 (10.8.0.1/24), both
+// veth pairs up, gateways of both families (id 1, 3, 4, 7, 8), device-only
+// (5), onlink (6), protocol zebra (8), blackholes (2, and 9 in IPv6), an fdb
+// nexthop (14) and an fdb group (15), weighted mpath groups (10, 12, 13) and
+// a resilient group (11). It returns the commands, one a line, for a
+// recording's header.
+func (n *NS) NexthopLab() []string {
+	n.t.Helper()
+	NeedTool(n.t, "ip")
+	return n.Script(
+		"sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0",
+		"ip link add veth0 type veth peer name veth1",
+		"ip link add nh0 type veth peer name nh1",
+		"ip addr add 10.0.0.1/24 dev veth0",
+		"ip -6 addr add 2001:db8:9::1/64 dev veth0 nodad",
+		"ip addr add 10.8.0.1/24 dev nh0",
+		"ip link set veth0 up", "ip link set veth1 up", "ip link set nh0 up", "ip link set nh1 up",
+		"ip nexthop add id 1 via 10.0.0.2 dev veth0",
+		"ip nexthop add id 2 blackhole",
+		"ip nexthop add id 3 via 10.0.0.3 dev veth0",
+		"ip nexthop add id 4 via 2001:db8:9::2 dev veth0",
+		"ip nexthop add id 5 dev veth0",
+		"ip nexthop add id 6 via 10.0.0.9 dev veth0 onlink",
+		"ip nexthop add id 7 via 10.8.0.2 dev nh0",
+		"ip nexthop add id 8 via 10.8.0.3 dev nh0 proto zebra",
+		"ip -6 nexthop add id 9 blackhole",
+		"ip nexthop add id 10 group 1,3/3",
+		"ip nexthop add id 11 group 1/3 type resilient buckets 8 idle_timer 60",
+		"ip nexthop add id 12 group 4",
+		"ip nexthop add id 13 group 7/8,200",
+		"ip nexthop add id 14 via 10.0.0.5 fdb",
+		"ip nexthop add id 15 group 14 fdb",
+	)
 }
