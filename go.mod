@@ -15,12 +15,14 @@ require (
 	modernc.org/sqlite v1.62.0
 )
 
-require github.com/google/nftables v0.3.0
+require (
+	github.com/google/nftables v0.3.0
+	github.com/peterh/liner v1.2.3
+)
 
 require (
 	github.com/clipperhouse/uax29/v2 v2.7.0 // indirect
 	github.com/mattn/go-runewidth v0.0.31 // indirect
-	github.com/peterh/liner v1.2.3 // indirect
 )
 
 require (
@@ -102,7 +104,7 @@ require (
 	golang.org/x/tools v0.52.0 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
-	modernc.org/libc v1.80.1 // indirect
+	modernc.org/libc v1.80.1
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )

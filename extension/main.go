@@ -15,12 +15,17 @@ import (
 
 	"github.com/netlinkq/netlinkq/extension/osqueryhost"
 	"github.com/netlinkq/netlinkq/extension/shell"
+	"github.com/netlinkq/netlinkq/extension/sqlhost"
 )
 
 // version is stamped at build time: -ldflags "-X main.version=$(git describe)".
 var version = "dev"
 
 func main() {
+	// This process runs one embedded host at most, on one goroutine at a
+	// time: SQLite needs no mutexes (run is also called by tests, several
+	// at once, so this is here and not there).
+	sqlhost.SingleThread()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
