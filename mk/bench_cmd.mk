@@ -14,12 +14,15 @@ bench-cmd:
 	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkCommand$$' -benchtime $(BENCHTIME) -timeout 30m ./extension
 
 # bench-thrift: netlink_sockets of NLQ_BENCH_SOCKETS sockets through the
-# Thrift path in one generate call, with the peak heap (issue 9, large answers).
+# Thrift path in one generate call, with the peak heap (issue 9, large answers);
+# then one call with a one-row answer (BenchmarkThriftCall, 2,000 calls): what
+# osqueryd pays per outer row of a join it runs as one call per row (issue 13).
 .PHONY: bench-thrift
 bench: bench-thrift
 
 bench-thrift:
 	NLQ_BENCH_SOCKETS=$(NLQ_BENCH_SOCKETS) $(GO) test -run '^$$' -bench '^BenchmarkThriftSockets$$' -benchtime $(BENCHTIME) -timeout 30m ./extension/osqueryhost
+	$(GO) test -run '^$$' -bench '^BenchmarkThriftCall$$' -benchtime 2000x ./extension/osqueryhost
 
 # bench-startup: `netlinkq --version` against a Go hello-world built the
 # same way, paired runs in one process: x_hello and delta_ms.
