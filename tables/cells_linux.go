@@ -45,3 +45,12 @@ func b2i(b bool) int64 {
 	}
 	return 0
 }
+
+// optUint is a cell for an optional unsigned value: NULL unless ok (the
+// kernel sent it).
+func optUint(v uint32, ok bool) Value {
+	if !ok {
+		return Null
+	}
+	return IntValue(int64(v))
+}

@@ -84,7 +84,7 @@ var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrac
 			}),
 			Col("nat_sport", TypeInteger, "the port the original source port is rewritten to: reply_dport where it differs from orig_sport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
 				_, _, p, ok := c.NATSource()
-				return natPort(p, ok)
+				return optUint(uint32(p), ok)
 			}),
 			Col("nat_dst", TypeText, "the address the original destination is rewritten to (DNAT, redirect): reply_src where it differs from orig_dst; NULL otherwise", func(c *netlinkx.Conntrack) Value {
 				a, ok, _, _ := c.NATDestination()
@@ -92,7 +92,7 @@ var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrac
 			}),
 			Col("nat_dport", TypeInteger, "the port the original destination port is rewritten to: reply_sport where it differs from orig_dport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
 				_, _, p, ok := c.NATDestination()
-				return natPort(p, ok)
+				return optUint(uint32(p), ok)
 			}),
 			Col("helper", TypeText, "CTA_HELP CTA_HELP_NAME: the conntrack helper attached (ftp, sip, ...); NULL for none", func(c *netlinkx.Conntrack) Value {
 				if c.Helper.Name == "" {
@@ -214,11 +214,4 @@ func natAddr(a netip.Addr, ok bool) Value {
 		return Null
 	}
 	return addrValue(a)
-}
-
-func natPort(p uint16, ok bool) Value {
-	if !ok {
-		return Null
-	}
-	return IntValue(int64(p))
 }

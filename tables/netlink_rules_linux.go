@@ -55,28 +55,16 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return IntValue(int64(m.TOS))
 			}),
 			Col("dscp", TypeInteger, "FRA_DSCP: the DSCP matched, 0-63 (kernel 6.13+, `ip rule add dscp`); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasDSCP {
-					return Null
-				}
-				return IntValue(int64(m.DSCP))
+				return optUint(uint32(m.DSCP), m.HasDSCP)
 			}),
 			Col("dscp_mask", TypeInteger, "FRA_DSCP_MASK: the mask applied to the DSCP before comparing, 63 (0x3f) for all bits (kernel 6.15+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasDSCPMask {
-					return Null
-				}
-				return IntValue(int64(m.DSCPMask))
+				return optUint(uint32(m.DSCPMask), m.HasDSCPMask)
 			}),
 			Col("flowlabel", TypeBigInt, "FRA_FLOWLABEL: the IPv6 flow label matched (kernel 6.14+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasFlowLabel {
-					return Null
-				}
-				return IntValue(int64(m.FlowLabel))
+				return optUint(uint32(m.FlowLabel), m.HasFlowLabel)
 			}),
 			Col("flowlabel_mask", TypeBigInt, "FRA_FLOWLABEL_MASK: the mask applied to the flow label, 1048575 (0xfffff) for all bits; NULL when not sent", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasFlowLabelMask {
-					return Null
-				}
-				return IntValue(int64(m.FlowLabelMask))
+				return optUint(uint32(m.FlowLabelMask), m.HasFlowLabelMask)
 			}),
 			Col("fwmark", TypeBigInt, "FRA_FWMARK: the packet mark matched (skb->mark AND fwmask); NULL when the rule matches no mark", func(m *netlinkx.RuleMessage) Value {
 				if !m.HasFwMark && !m.HasFwMask {
@@ -85,10 +73,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return IntValue(int64(m.FwMark))
 			}),
 			Col("fwmask", TypeBigInt, "FRA_FWMASK: the mask applied to the packet mark, 4294967295 (0xffffffff) for all bits; NULL when the rule matches no mark", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasFwMask {
-					return Null
-				}
-				return IntValue(int64(m.FwMask))
+				return optUint(uint32(m.FwMask), m.HasFwMask)
 			}),
 			Col("iif", TypeText, "FRA_IIFNAME: the input interface matched, by name (it need not exist: flags then has iif_detached); NULL for any", func(m *netlinkx.RuleMessage) Value {
 				return bytesValue(m.IIfName)
@@ -115,22 +100,22 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return TextValue(netlinkx.ProtocolName(m.IPProto))
 			}),
 			Col("sport_start", TypeInteger, "FRA_SPORT_RANGE start: the first source port matched; NULL for any", func(m *netlinkx.RuleMessage) Value {
-				return rulePort(m.HasSPortRange, m.SPortRange.Start)
+				return optUint(uint32(m.SPortRange.Start), m.HasSPortRange)
 			}),
 			Col("sport_end", TypeInteger, "FRA_SPORT_RANGE end: the last source port matched (sport_start for a single port); NULL for any", func(m *netlinkx.RuleMessage) Value {
-				return rulePort(m.HasSPortRange, m.SPortRange.End)
+				return optUint(uint32(m.SPortRange.End), m.HasSPortRange)
 			}),
 			Col("dport_start", TypeInteger, "FRA_DPORT_RANGE start: the first destination port matched; NULL for any", func(m *netlinkx.RuleMessage) Value {
-				return rulePort(m.HasDPortRange, m.DPortRange.Start)
+				return optUint(uint32(m.DPortRange.Start), m.HasDPortRange)
 			}),
 			Col("dport_end", TypeInteger, "FRA_DPORT_RANGE end: the last destination port matched (dport_start for a single port); NULL for any", func(m *netlinkx.RuleMessage) Value {
-				return rulePort(m.HasDPortRange, m.DPortRange.End)
+				return optUint(uint32(m.DPortRange.End), m.HasDPortRange)
 			}),
 			Col("sport_mask", TypeInteger, "FRA_SPORT_MASK: the mask applied to the source port before comparing with sport_start, 65535 for all bits (kernel 6.15+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
-				return rulePort(m.HasSPortMask, m.SPortMask)
+				return optUint(uint32(m.SPortMask), m.HasSPortMask)
 			}),
 			Col("dport_mask", TypeInteger, "FRA_DPORT_MASK: the mask applied to the destination port before comparing with dport_start, 65535 for all bits (kernel 6.15+); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
-				return rulePort(m.HasDPortMask, m.DPortMask)
+				return optUint(uint32(m.DPortMask), m.HasDPortMask)
 			}),
 			Col("tun_id", TypeUnsignedBigInt, "FRA_TUN_ID: the tunnel id matched (metadata of a collect_md tunnel); NULL for any", func(m *netlinkx.RuleMessage) Value {
 				if !m.HasTunID {
@@ -157,10 +142,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return IntValue(int64(m.TableID))
 			}),
 			Col("goto", TypeBigInt, "FRA_GOTO: the priority of the rule a goto rule jumps to (flags has unresolved when no rule has it); NULL for other actions", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasGoto {
-					return Null
-				}
-				return IntValue(int64(m.Goto))
+				return optUint(uint32(m.Goto), m.HasGoto)
 			}),
 			Col("suppress_prefixlen", TypeInteger, "FRA_SUPPRESS_PREFIXLEN: a route found in the table with a prefix this long or shorter is ignored (ip's suppress_prefixlength); NULL for none (-1)", func(m *netlinkx.RuleMessage) Value {
 				if m.SuppressPrefixLen == -1 {
@@ -230,12 +212,4 @@ func bytesValue(b []byte) Value {
 		return Null
 	}
 	return TextValue(string(b))
-}
-
-// rulePort is a port range bound or mask cell: NULL when it was not sent.
-func rulePort(ok bool, port uint16) Value {
-	if !ok {
-		return Null
-	}
-	return IntValue(int64(port))
 }

@@ -786,14 +786,6 @@ func (s *packetSock) inode() int64        { return int64(s.Inode) }
 func (s *packetSock) cookieValue() uint64 { return s.Cookie }
 func (s *packetSock) ifIndex() uint32     { return s.Info.Index }
 
-// optUint is a cell for an optional unsigned value.
-func optUint(v uint32, ok bool) Value {
-	if !ok {
-		return Null
-	}
-	return IntValue(int64(v))
-}
-
 // The docs of the cgroup columns of netlink_sockets and tcp_info.
 const (
 	cgroupIDDoc = "INET_DIAG_CGROUP_ID (kernel 5.7+, sent unasked): the id of the cgroup v2 the socket's creator was in " +
