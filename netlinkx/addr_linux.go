@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"net/netip"
 
 	"github.com/mdlayher/netlink"
@@ -17,24 +16,13 @@ import (
 func DumpAddrs(ctx context.Context, req AddrRequest, emit func(*AddrMessage) error) error {
 	hdr := make([]byte, sizeofIfAddrMsg)
 	hdr[0] = req.Family
-	var m AddrMessage
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_ROUTE,
-		NetNS:    req.NetNS,
-		Type:     unix.RTM_GETADDR,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     hdr,
-		Key:      addrKey,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.RTM_NEWADDR {
-			return nil
-		}
-		m = AddrMessage{}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		return emit(&m)
-	})
+	err := dumpRtnl(ctx, DumpRequest{
+		NetNS: req.NetNS,
+		Type:  unix.RTM_GETADDR,
+		Flags: unix.NLM_F_DUMP,
+		Data:  hdr,
+		Key:   addrKey,
+	}, nil, emit)
 	if err != nil {
 		return fmt.Errorf("dump addresses (family %d): %w", req.Family, err)
 	}
@@ -44,29 +32,14 @@ func DumpAddrs(ctx context.Context, req AddrRequest, emit func(*AddrMessage) err
 // addrKey names an RTM_NEWADDR by its family, ifindex, prefix length and
 // addresses (not its lifetimes, which change), for restarted dumps.
 func addrKey(b []byte) (uint64, bool) {
-	if len(b) < sizeofIfAddrMsg {
-		return 0, false
-	}
-	h := fnv.New64a()
-	h.Write(b[0:2])
-	h.Write(b[4:8])
-	ad, err := netlink.NewAttributeDecoder(b[sizeofIfAddrMsg:])
-	if err != nil {
-		return 0, false
-	}
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.IFA_ADDRESS, unix.IFA_LOCAL:
-			ad.Do(func(p []byte) error { h.Write(p); return nil })
-		}
-	}
-	return h.Sum64(), ad.Err() == nil
+	return fnvKey(b, sizeofIfAddrMsg, []span{{0, 2}, {4, 8}}, unix.IFA_ADDRESS, unix.IFA_LOCAL)
 }
 
 // UnmarshalBinary decodes one RTM_NEWADDR payload: ifaddrmsg, then the
-// attributes. Unknown attributes are skipped; an address whose length does
-// not fit its family, or a short IFA_CACHEINFO, is an error.
+// attributes. It resets m first. Unknown attributes are skipped; an address
+// whose length does not fit its family, or a short IFA_CACHEINFO, is an error.
 func (m *AddrMessage) UnmarshalBinary(b []byte) error {
+	*m = AddrMessage{}
 	if len(b) < sizeofIfAddrMsg {
 		return fmt.Errorf("ifaddrmsg: %d bytes, want at least %d", len(b), sizeofIfAddrMsg)
 	}
@@ -95,10 +68,7 @@ func (m *AddrMessage) UnmarshalBinary(b []byte) error {
 		case unix.IFA_FLAGS:
 			m.AllFlags = ad.Uint32()
 		case unix.IFA_CACHEINFO:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofIfaCacheInfo {
-					return fmt.Errorf("IFA_CACHEINFO: %d bytes, want %d", len(p), sizeofIfaCacheInfo)
-				}
+			ad.Do(structAttr("IFA_CACHEINFO", sizeofIfaCacheInfo, func(p []byte) {
 				m.CacheInfo = IfaCacheInfo{
 					Prefered: binary.NativeEndian.Uint32(p[0:4]),
 					Valid:    binary.NativeEndian.Uint32(p[4:8]),
@@ -106,8 +76,7 @@ func (m *AddrMessage) UnmarshalBinary(b []byte) error {
 					TStamp:   binary.NativeEndian.Uint32(p[12:16]),
 				}
 				m.HasCacheInfo = true
-				return nil
-			})
+			}))
 		}
 	}
 	if err := ad.Err(); err != nil {

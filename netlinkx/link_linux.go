@@ -105,10 +105,7 @@ func (m *LinkMessage) UnmarshalBinary(b []byte) error {
 		case unix.IFLA_AF_SPEC:
 			ad.Do(func(p []byte) error { m.AFSpec = p; return nil })
 		case unix.IFLA_MAP:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofRtnlLinkIfmap {
-					return fmt.Errorf("IFLA_MAP: %d bytes, want %d", len(p), sizeofRtnlLinkIfmap)
-				}
+			ad.Do(structAttr("IFLA_MAP", sizeofRtnlLinkIfmap, func(p []byte) {
 				m.Map = &IfMap{
 					MemStart: binary.NativeEndian.Uint64(p[0:8]),
 					MemEnd:   binary.NativeEndian.Uint64(p[8:16]),
@@ -117,8 +114,7 @@ func (m *LinkMessage) UnmarshalBinary(b []byte) error {
 					DMA:      p[26],
 					Port:     p[27],
 				}
-				return nil
-			})
+			}))
 		case unix.IFLA_ADDRESS:
 			ad.Do(rawAttr(&m.Address))
 		case unix.IFLA_BROADCAST:

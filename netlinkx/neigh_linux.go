@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
@@ -25,59 +24,37 @@ func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) e
 		data = append(data, 8, 0, unix.NDA_IFINDEX, 0)
 		data = binary.NativeEndian.AppendUint32(data, req.Ifindex)
 	}
-	var m NeighMessage
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_ROUTE,
-		NetNS:    req.NetNS,
-		Type:     unix.RTM_GETNEIGH,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     data,
-		Key:      neighKey,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.RTM_NEWNEIGH {
-			return nil
-		}
-		m = NeighMessage{}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		// Kernels before 4.20 ignore NDA_IFINDEX: keep the promise here.
-		if req.Ifindex != 0 && uint32(m.Ifindex) != req.Ifindex || req.Family != 0 && m.Family != req.Family {
-			return nil
-		}
-		return emit(&m)
-	})
+	err := dumpRtnl(ctx, DumpRequest{
+		NetNS: req.NetNS,
+		Type:  unix.RTM_GETNEIGH,
+		Flags: unix.NLM_F_DUMP,
+		Data:  data,
+		Key:   neighKey,
+	}, req.matches, emit)
 	if err != nil {
 		return fmt.Errorf("dump neighbours (family %d, proxy %t): %w", req.Family, req.Proxy, err)
 	}
 	return nil
 }
 
+// matches reports whether m is of the link and family req names: kernels
+// before 4.20 ignore NDA_IFINDEX, and DumpNeigh keeps the promise here.
+func (req NeighRequest) matches(m *NeighMessage) bool {
+	return (req.Ifindex == 0 || uint32(m.Ifindex) == req.Ifindex) &&
+		(req.Family == 0 || m.Family == req.Family)
+}
+
 // neighKey names an RTM_NEWNEIGH by its family, ifindex and NDA_DST (not its
 // state or ages, which change), for restarted dumps.
 func neighKey(b []byte) (uint64, bool) {
-	if len(b) < sizeofNdMsg {
-		return 0, false
-	}
-	h := fnv.New64a()
-	h.Write(b[0:1])
-	h.Write(b[4:8])
-	ad, err := netlink.NewAttributeDecoder(b[sizeofNdMsg:])
-	if err != nil {
-		return 0, false
-	}
-	for ad.Next() {
-		if ad.Type() == unix.NDA_DST {
-			ad.Do(func(p []byte) error { h.Write(p); return nil })
-		}
-	}
-	return h.Sum64(), ad.Err() == nil
+	return fnvKey(b, sizeofNdMsg, []span{{0, 1}, {4, 8}}, unix.NDA_DST)
 }
 
 // UnmarshalBinary decodes one RTM_NEWNEIGH payload: ndmsg, then the
-// attributes. Unknown attributes are skipped; an address whose length fits
-// no family, or a short NDA_CACHEINFO, is an error.
+// attributes. It resets m first. Unknown attributes are skipped; an address
+// whose length fits no family, or a short NDA_CACHEINFO, is an error.
 func (m *NeighMessage) UnmarshalBinary(b []byte) error {
+	*m = NeighMessage{}
 	if len(b) < sizeofNdMsg {
 		return fmt.Errorf("ndmsg: %d bytes, want at least %d", len(b), sizeofNdMsg)
 	}
@@ -99,10 +76,7 @@ func (m *NeighMessage) UnmarshalBinary(b []byte) error {
 		case unix.NDA_PROBES:
 			m.Probes, m.HasProbes = ad.Uint32(), true
 		case unix.NDA_CACHEINFO:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofNdaCacheInfo {
-					return fmt.Errorf("NDA_CACHEINFO: %d bytes, want %d", len(p), sizeofNdaCacheInfo)
-				}
+			ad.Do(structAttr("NDA_CACHEINFO", sizeofNdaCacheInfo, func(p []byte) {
 				m.CacheInfo = NdaCacheInfo{
 					Confirmed: binary.NativeEndian.Uint32(p[0:4]),
 					Used:      binary.NativeEndian.Uint32(p[4:8]),
@@ -110,8 +84,7 @@ func (m *NeighMessage) UnmarshalBinary(b []byte) error {
 					RefCnt:    binary.NativeEndian.Uint32(p[12:16]),
 				}
 				m.HasCacheInfo = true
-				return nil
-			})
+			}))
 		case unix.NDA_VLAN:
 			m.Vlan = ad.Uint16()
 		case unix.NDA_MASTER:

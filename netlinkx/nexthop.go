@@ -2,6 +2,7 @@ package netlinkx
 
 import (
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -139,17 +140,10 @@ func NexthopGroupTypeName(t uint16) string {
 	return strconv.Itoa(int(t))
 }
 
-// rtnhFlagNames are the RTNH_F_* bits (linux/rtnetlink.h) in the order and
-// spelling of iproute2's print_rt_flags.
-var rtnhFlagNames = []flagName[uint32]{
-	{0x1, "dead"},        // RTNH_F_DEAD
-	{0x4, "onlink"},      // RTNH_F_ONLINK
-	{0x2, "pervasive"},   // RTNH_F_PERVASIVE
-	{0x8, "offload"},     // RTNH_F_OFFLOAD
-	{0x40, "trap"},       // RTNH_F_TRAP
-	{0x10, "linkdown"},   // RTNH_F_LINKDOWN
-	{0x20, "unresolved"}, // RTNH_F_UNRESOLVED
-}
+// rtnhFlagNames are the RTNH_F_* bits (linux/rtnetlink.h: the low byte) of
+// routeFlagNames, in the order and spelling of iproute2's print_rt_flags.
+var rtnhFlagNames = slices.DeleteFunc(slices.Clone(routeFlagNames),
+	func(f flagName[uint32]) bool { return f.bit > 0xff })
 
 // NexthopFlags formats nh_flags as a comma-separated list of ip's names
 // (dead, onlink, pervasive, offload, trap, linkdown, unresolved), unknown

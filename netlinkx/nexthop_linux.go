@@ -34,26 +34,13 @@ func DumpNexthops(ctx context.Context, req NexthopRequest, emit func(*NexthopMes
 			data = append(data, 4, 0, unix.NHA_GROUPS, 0)
 		}
 	}
-	var m NexthopMessage
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_ROUTE,
-		NetNS:    req.NetNS,
-		Type:     unix.RTM_GETNEXTHOP,
-		Flags:    flags,
-		Data:     data,
-		Key:      nexthopKey,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.RTM_NEWNEXTHOP {
-			return nil
-		}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		if !req.matches(&m) {
-			return nil
-		}
-		return emit(&m)
-	})
+	err := dumpRtnl(ctx, DumpRequest{
+		NetNS: req.NetNS,
+		Type:  unix.RTM_GETNEXTHOP,
+		Flags: flags,
+		Data:  data,
+		Key:   nexthopKey,
+	}, req.matches, emit)
 	if req.ID != 0 && errors.Is(err, unix.ENOENT) {
 		return nil // no nexthop with that id
 	}

@@ -8,7 +8,6 @@ import (
 	"hash/fnv"
 	"net/netip"
 
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,32 +50,14 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		data = append(data, 8, 0, unix.RTA_OIF, 0)
 		data = binary.NativeEndian.AppendUint32(data, req.Oif)
 	}
-	var m RouteMessage
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_ROUTE,
-		NetNS:    req.NetNS,
-		Type:     unix.RTM_GETROUTE,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     data,
-		Strict:   true,
-		Key:      routeKey,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.RTM_NEWROUTE {
-			return nil
-		}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		// Kernels before 4.20 dump everything: keep the promise here.
-		if m.Flags&unix.RTM_F_CLONED != 0 ||
-			m.Family != req.Family ||
-			req.Table != 0 && m.TableID() != req.Table ||
-			req.Oif != 0 && !m.UsesLink(req.Oif) ||
-			req.Protocol != 0 && m.Protocol != req.Protocol {
-			return nil
-		}
-		return emit(&m)
-	})
+	err := dumpRtnl(ctx, DumpRequest{
+		NetNS:  req.NetNS,
+		Type:   unix.RTM_GETROUTE,
+		Flags:  unix.NLM_F_DUMP,
+		Data:   data,
+		Strict: true,
+		Key:    routeKey,
+	}, req.matches, emit)
 	if errors.Is(err, unix.ENODEV) && req.Oif != 0 || errors.Is(err, unix.ENOENT) && req.Table != 0 {
 		return nil
 	}
@@ -84,6 +65,16 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		return fmt.Errorf("dump routes (family %d, table %d, oif %d, protocol %d): %w", req.Family, req.Table, req.Oif, req.Protocol, err)
 	}
 	return nil
+}
+
+// matches reports whether m is a route req asks for, and not a cached one:
+// kernels before 4.20 dump everything, and DumpRoutes keeps the promise here.
+func (req RouteRequest) matches(m *RouteMessage) bool {
+	return m.Flags&unix.RTM_F_CLONED == 0 &&
+		m.Family == req.Family &&
+		(req.Table == 0 || m.TableID() == req.Table) &&
+		(req.Oif == 0 || m.UsesLink(req.Oif)) &&
+		(req.Protocol == 0 || m.Protocol == req.Protocol)
 }
 
 // routeKey names an RTM_NEWROUTE for restarted dumps by its header (without

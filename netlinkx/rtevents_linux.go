@@ -39,23 +39,23 @@ func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) 
 	switch typ {
 	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
 		e.Kind = "link"
-		var m LinkMessage
-		if err := m.UnmarshalBinary(b); err != nil {
+		m, err := decodeRtnl[LinkMessage](b)
+		if err != nil {
 			return e, false, err
 		}
 		m.detach()
-		e.Link, e.Family, e.IfIndex = &m, m.Family, m.Index
+		e.Link, e.Family, e.IfIndex = m, m.Family, m.Index
 		if e.Action == "new" && m.Change != ifiChangeAll {
 			e.Action = "change"
 		}
 	case unix.RTM_NEWADDR, unix.RTM_DELADDR:
 		e.Kind = "address"
-		var m AddrMessage
-		if err := m.UnmarshalBinary(b); err != nil {
+		m, err := decodeRtnl[AddrMessage](b)
+		if err != nil {
 			return e, false, err
 		}
 		m.Label = append([]byte(nil), m.Label...)
-		e.Addr, e.Family, e.IfIndex = &m, m.Family, int32(m.Index)
+		e.Addr, e.Family, e.IfIndex = m, m.Family, int32(m.Index)
 		e.Address, e.PrefixLen, e.Scope = m.LocalAddr(), int(m.PrefixLen), m.Scope
 	case unix.RTM_NEWROUTE, unix.RTM_DELROUTE:
 		e.Kind = "route"

@@ -21,26 +21,15 @@ func DumpRules(ctx context.Context, req RuleRequest, emit func(*RuleMessage) err
 	// strict checking the rest of the header must be zero and no attribute sent.
 	data := make([]byte, sizeofFibRuleHdr)
 	data[0] = req.Family
-	var m RuleMessage
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_ROUTE,
-		NetNS:    req.NetNS,
-		Type:     unix.RTM_GETRULE,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     data,
-		Key:      ruleKey,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.RTM_NEWRULE {
-			return nil
-		}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		if req.Family != unix.AF_UNSPEC && m.Family != req.Family {
-			return nil
-		}
-		return emit(&m)
-	})
+	err := dumpRtnl(ctx, DumpRequest{
+		NetNS: req.NetNS,
+		Type:  unix.RTM_GETRULE,
+		Flags: unix.NLM_F_DUMP,
+		Data:  data,
+		Key:   ruleKey,
+	}, func(m *RuleMessage) bool {
+		return req.Family == unix.AF_UNSPEC || m.Family == req.Family
+	}, emit)
 	if err != nil {
 		return fmt.Errorf("dump rules (family %d): %w", req.Family, err)
 	}
@@ -104,14 +93,10 @@ func (m *RuleMessage) UnmarshalBinary(b []byte) error {
 		case unix.FRA_L3MDEV:
 			m.L3MDev = ad.Uint8()
 		case unix.FRA_UID_RANGE:
-			ad.Do(func(p []byte) error {
-				if len(p) < 8 {
-					return fmt.Errorf("FRA_UID_RANGE: %d bytes, want 8", len(p))
-				}
+			ad.Do(structAttr("FRA_UID_RANGE", 8, func(p []byte) {
 				m.UIDRange = FibRuleUIDRange{Start: binary.NativeEndian.Uint32(p[0:4]), End: binary.NativeEndian.Uint32(p[4:8])}
 				m.HasUIDRange = true
-				return nil
-			})
+			}))
 		case unix.FRA_PROTOCOL:
 			m.Protocol, m.HasProtocol = ad.Uint8(), true
 		case unix.FRA_IP_PROTO:
@@ -150,14 +135,10 @@ func (m *RuleMessage) UnmarshalBinary(b []byte) error {
 
 // portRangeAttr decodes a struct fib_rule_port_range attribute.
 func portRangeAttr(name string, dst *FibRulePortRange, ok *bool) func([]byte) error {
-	return func(p []byte) error {
-		if len(p) < 4 {
-			return fmt.Errorf("%s: %d bytes, want 4", name, len(p))
-		}
+	return structAttr(name, 4, func(p []byte) {
 		*dst = FibRulePortRange{Start: binary.NativeEndian.Uint16(p[0:2]), End: binary.NativeEndian.Uint16(p[2:4])}
 		*ok = true
-		return nil
-	}
+	})
 }
 
 // be32Attr decodes a big-endian 32-bit attribute.

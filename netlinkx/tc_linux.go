@@ -21,31 +21,19 @@ import (
 func DumpTc(ctx context.Context, req TcRequest, emit func(*TcMessage) error) error {
 	data := make([]byte, sizeofTcMsg)
 	binary.NativeEndian.PutUint32(data[4:8], uint32(req.Ifindex))
-	typ, reply, what := uint16(unix.RTM_GETQDISC), uint16(unix.RTM_NEWQDISC), "qdiscs"
+	typ, what := uint16(unix.RTM_GETQDISC), "qdiscs"
 	if req.Class {
-		typ, reply, what = unix.RTM_GETTCLASS, unix.RTM_NEWTCLASS, "classes"
+		typ, what = unix.RTM_GETTCLASS, "classes"
 	}
-	var m TcMessage
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_ROUTE,
-		NetNS:    req.NetNS,
-		Type:     typ,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     data,
-		Key:      tcKey,
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != netlink.HeaderType(reply) {
-			return nil
-		}
-		m = TcMessage{}
-		if err := m.UnmarshalBinary(b); err != nil {
-			return err
-		}
-		if req.Ifindex != 0 && m.Ifindex != req.Ifindex {
-			return nil
-		}
-		return emit(&m)
-	})
+	err := dumpRtnl(ctx, DumpRequest{
+		NetNS: req.NetNS,
+		Type:  typ,
+		Flags: unix.NLM_F_DUMP,
+		Data:  data,
+		Key:   tcKey,
+	}, func(m *TcMessage) bool {
+		return req.Ifindex == 0 || m.Ifindex == req.Ifindex
+	}, emit)
 	if err != nil {
 		return fmt.Errorf("dump tc %s (link %d): %w", what, req.Ifindex, err)
 	}
@@ -61,9 +49,10 @@ func tcKey(b []byte) (uint64, bool) {
 }
 
 // UnmarshalBinary decodes one RTM_NEWQDISC or RTM_NEWTCLASS payload: tcmsg,
-// then the attributes. Unknown attributes and options of other kinds are
-// skipped; a short statistics or options struct is an error.
+// then the attributes. It resets m first. Unknown attributes and options of
+// other kinds are skipped; a short statistics or options struct is an error.
 func (m *TcMessage) UnmarshalBinary(b []byte) error {
+	*m = TcMessage{}
 	if len(b) < sizeofTcMsg {
 		return fmt.Errorf("tcmsg: %d bytes, want at least %d", len(b), sizeofTcMsg)
 	}
@@ -91,7 +80,7 @@ func (m *TcMessage) UnmarshalBinary(b []byte) error {
 			if stats2 {
 				continue
 			}
-			ad.Do(m.decodeStats)
+			ad.Do(structAttr("TCA_STATS", sizeofTcStats, m.decodeStats))
 		}
 	}
 	if err := ad.Err(); err != nil {
@@ -112,21 +101,14 @@ func (m *TcMessage) decodeStats2(ad *netlink.AttributeDecoder) error {
 	for ad.Next() {
 		switch ad.Type() {
 		case TCA_STATS_BASIC:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofGnetStatsBasic {
-					return fmt.Errorf("TCA_STATS_BASIC: %d bytes, want %d", len(p), sizeofGnetStatsBasic)
-				}
+			ad.Do(structAttr("TCA_STATS_BASIC", sizeofGnetStatsBasic, func(p []byte) {
 				m.Basic = GnetStatsBasic{Bytes: binary.NativeEndian.Uint64(p[0:8]), Packets: uint64(binary.NativeEndian.Uint32(p[8:12]))}
 				m.HasBasic = true
-				return nil
-			})
+			}))
 		case TCA_STATS_PKT64:
 			pkt64, hasPkt64 = ad.Uint64(), true
 		case TCA_STATS_QUEUE:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofGnetStatsQueue {
-					return fmt.Errorf("TCA_STATS_QUEUE: %d bytes, want %d", len(p), sizeofGnetStatsQueue)
-				}
+			ad.Do(structAttr("TCA_STATS_QUEUE", sizeofGnetStatsQueue, func(p []byte) {
 				m.Queue = GnetStatsQueue{
 					Qlen:       binary.NativeEndian.Uint32(p[0:4]),
 					Backlog:    binary.NativeEndian.Uint32(p[4:8]),
@@ -135,8 +117,7 @@ func (m *TcMessage) decodeStats2(ad *netlink.AttributeDecoder) error {
 					Overlimits: binary.NativeEndian.Uint32(p[16:20]),
 				}
 				m.HasQueue = true
-				return nil
-			})
+			}))
 		}
 	}
 	if hasPkt64 && m.HasBasic {
@@ -146,11 +127,8 @@ func (m *TcMessage) decodeStats2(ad *netlink.AttributeDecoder) error {
 }
 
 // decodeStats reads the old struct tc_stats (TCA_STATS), sent by kernels
-// that do not send TCA_STATS2.
-func (m *TcMessage) decodeStats(p []byte) error {
-	if len(p) < sizeofTcStats {
-		return fmt.Errorf("TCA_STATS: %d bytes, want %d", len(p), sizeofTcStats)
-	}
+// that do not send TCA_STATS2; p holds at least sizeofTcStats bytes.
+func (m *TcMessage) decodeStats(p []byte) {
 	m.Basic = GnetStatsBasic{Bytes: binary.NativeEndian.Uint64(p[0:8]), Packets: uint64(binary.NativeEndian.Uint32(p[8:12]))}
 	m.Queue = GnetStatsQueue{
 		Drops:      binary.NativeEndian.Uint32(p[12:16]),
@@ -159,7 +137,6 @@ func (m *TcMessage) decodeStats(p []byte) error {
 		Backlog:    binary.NativeEndian.Uint32(p[32:36]),
 	}
 	m.HasBasic, m.HasQueue = true, true
-	return nil
 }
 
 // decodeOptions reads TCA_OPTIONS of the kinds netlinkq shows: the limit of
@@ -184,25 +161,17 @@ func (m *TcMessage) decodeOptions(p []byte) error {
 	for ad.Next() {
 		switch {
 		case m.Kind == "tbf" && ad.Type() == TCA_TBF_PARMS:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofTcTbfQopt {
-					return fmt.Errorf("tc_tbf_qopt: %d bytes, want %d", len(p), sizeofTcTbfQopt)
-				}
+			ad.Do(structAttr("tc_tbf_qopt", sizeofTcTbfQopt, func(p []byte) {
 				m.Rate = uint64(binary.NativeEndian.Uint32(p[offsetTcRateSpecRate:]))
 				m.Limit, m.HasLimit = binary.NativeEndian.Uint32(p[offsetTcTbfQoptLimit:]), true
-				return nil
-			})
+			}))
 		case m.Kind == "tbf" && ad.Type() == TCA_TBF_RATE64:
 			rate64 = ad.Uint64()
 		case m.Kind == "htb" && ad.Type() == TCA_HTB_PARMS:
-			ad.Do(func(p []byte) error {
-				if len(p) < sizeofTcHtbOpt {
-					return fmt.Errorf("tc_htb_opt: %d bytes, want %d", len(p), sizeofTcHtbOpt)
-				}
+			ad.Do(structAttr("tc_htb_opt", sizeofTcHtbOpt, func(p []byte) {
 				m.Rate = uint64(binary.NativeEndian.Uint32(p[offsetTcRateSpecRate:]))
 				m.Ceil = uint64(binary.NativeEndian.Uint32(p[sizeofTcRateSpec+offsetTcRateSpecRate:]))
-				return nil
-			})
+			}))
 		case m.Kind == "htb" && ad.Type() == TCA_HTB_RATE64:
 			rate64 = ad.Uint64()
 		case m.Kind == "htb" && ad.Type() == TCA_HTB_CEIL64:

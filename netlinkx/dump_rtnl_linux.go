@@ -1,0 +1,86 @@
+package netlinkx
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// rtnlMessage is a pointer to an rtnetlink message type M that decodes
+// itself from a payload, resetting what an earlier decode left in it.
+type rtnlMessage[M any] interface {
+	*M
+	UnmarshalBinary(b []byte) error
+}
+
+// dumpRtnl sends req (its Type an RTM_GET*) over NETLINK_ROUTE and calls
+// emit with each reply of the matching RTM_NEW* type, decoded into one reused
+// M, that keep (when not nil) accepts: keep applies the filters an older
+// kernel ignores. Replies of other types are skipped. The error is Dump's.
+func dumpRtnl[M any, P rtnlMessage[M]](ctx context.Context, req DumpRequest, keep func(P) bool, emit func(P) error) error {
+	req.Protocol = unix.NETLINK_ROUTE
+	// RTM_* types come in families of four, RTM_NEW* first (RTM_FAM in
+	// linux/rtnetlink.h): RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR, ...
+	reply := netlink.HeaderType(req.Type &^ 3)
+	var m M
+	return Dump(ctx, req, func(h netlink.Header, b []byte) error {
+		if h.Type != reply {
+			return nil
+		}
+		p := P(&m)
+		if err := p.UnmarshalBinary(b); err != nil {
+			return err
+		}
+		if keep != nil && !keep(p) {
+			return nil
+		}
+		return emit(p)
+	})
+}
+
+// decodeRtnl decodes b into a new M.
+func decodeRtnl[M any, P rtnlMessage[M]](b []byte) (P, error) {
+	p := P(new(M))
+	return p, p.UnmarshalBinary(b)
+}
+
+// span is the bytes [lo, hi) of a message's fixed header.
+type span struct{ lo, hi int }
+
+// fnvKey names a message for dumps restarted after NLM_F_DUMP_INTR
+// (DumpRequest.Key): the FNV-1a hash of the header bytes in id, those that
+// name the object, then of its attributes (after a header of hdrLen bytes)
+// of the types in attrs. ok is false for a message too short or malformed.
+func fnvKey(b []byte, hdrLen int, id []span, attrs ...uint16) (key uint64, ok bool) {
+	if len(b) < hdrLen {
+		return 0, false
+	}
+	h := fnv.New64a()
+	for _, s := range id {
+		h.Write(b[s.lo:s.hi])
+	}
+	a := diagAttrs{b: b[hdrLen:]}
+	for a.next() {
+		for _, t := range attrs {
+			if a.typ == t {
+				h.Write(a.data)
+			}
+		}
+	}
+	return h.Sum64(), a.err == nil
+}
+
+// structAttr decodes an attribute holding a C struct of at least size bytes
+// with decode; a shorter one is an error naming the attribute.
+func structAttr(name string, size int, decode func(p []byte)) func([]byte) error {
+	return func(p []byte) error {
+		if len(p) < size {
+			return fmt.Errorf("%s: %d bytes, want %d", name, len(p), size)
+		}
+		decode(p)
+		return nil
+	}
+}
