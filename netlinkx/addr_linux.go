@@ -36,19 +36,20 @@ func addrKey(b []byte) (uint64, bool) {
 }
 
 // UnmarshalBinary decodes one RTM_NEWADDR payload: ifaddrmsg, then the
-// attributes. It resets m first. Unknown attributes are skipped; an address
-// whose length does not fit its family, or a short IFA_CACHEINFO, is an error.
+// attributes, keeping nothing of an earlier decode into m. Unknown attributes
+// are skipped; an address whose length does not fit its family, or a short
+// IFA_CACHEINFO, is an error.
 func (m *AddrMessage) UnmarshalBinary(b []byte) error {
-	*m = AddrMessage{}
 	if len(b) < sizeofIfAddrMsg {
 		return fmt.Errorf("ifaddrmsg: %d bytes, want at least %d", len(b), sizeofIfAddrMsg)
 	}
-	m.Family = b[0]
-	m.PrefixLen = b[1]
-	m.Flags = b[2]
-	m.Scope = b[3]
-	m.Index = binary.NativeEndian.Uint32(b[4:8])
-	m.AllFlags = uint32(m.Flags)
+	*m = AddrMessage{
+		IfAddrMsg: IfAddrMsg{
+			Family: b[0], PrefixLen: b[1], Flags: b[2], Scope: b[3],
+			Index: binary.NativeEndian.Uint32(b[4:8]),
+		},
+		AllFlags: uint32(b[2]),
+	}
 	ad, err := netlink.NewAttributeDecoder(b[sizeofIfAddrMsg:])
 	if err != nil {
 		return fmt.Errorf("address on link %d: %w", m.Index, err)

@@ -2,6 +2,7 @@ package netlinkx
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 
@@ -45,6 +46,20 @@ func dumpRtnl[M any, P rtnlMessage[M]](ctx context.Context, req DumpRequest, kee
 func decodeRtnl[M any, P rtnlMessage[M]](b []byte) (P, error) {
 	p := P(new(M))
 	return p, p.UnmarshalBinary(b)
+}
+
+// appendU32Attr appends a netlink attribute of type typ holding v: struct
+// nlattr and a native-endian u32, 8 bytes (already aligned).
+func appendU32Attr(b []byte, typ uint16, v uint32) []byte {
+	b = appendAttrHeader(b, typ, 4)
+	return binary.NativeEndian.AppendUint32(b, v)
+}
+
+// appendAttrHeader appends the struct nlattr of an attribute of type typ
+// whose payload of n bytes the caller appends next (none for a flag).
+func appendAttrHeader(b []byte, typ uint16, n uint16) []byte {
+	b = binary.NativeEndian.AppendUint16(b, unix.NLA_HDRLEN+n)
+	return binary.NativeEndian.AppendUint16(b, typ)
 }
 
 // span is the bytes [lo, hi) of a message's fixed header.

@@ -21,8 +21,7 @@ func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) e
 	}
 	if req.Ifindex != 0 {
 		// neigh_valid_dump_req reads NDA_IFINDEX with or without strict checking.
-		data = append(data, 8, 0, unix.NDA_IFINDEX, 0)
-		data = binary.NativeEndian.AppendUint32(data, req.Ifindex)
+		data = appendU32Attr(data, unix.NDA_IFINDEX, req.Ifindex)
 	}
 	err := dumpRtnl(ctx, DumpRequest{
 		NetNS: req.NetNS,
@@ -51,18 +50,18 @@ func neighKey(b []byte) (uint64, bool) {
 }
 
 // UnmarshalBinary decodes one RTM_NEWNEIGH payload: ndmsg, then the
-// attributes. It resets m first. Unknown attributes are skipped; an address
-// whose length fits no family, or a short NDA_CACHEINFO, is an error.
+// attributes, keeping nothing of an earlier decode into m. Unknown attributes
+// are skipped; an address whose length fits no family, or a short
+// NDA_CACHEINFO, is an error.
 func (m *NeighMessage) UnmarshalBinary(b []byte) error {
-	*m = NeighMessage{}
 	if len(b) < sizeofNdMsg {
 		return fmt.Errorf("ndmsg: %d bytes, want at least %d", len(b), sizeofNdMsg)
 	}
-	m.Family = b[0]
-	m.Ifindex = int32(binary.NativeEndian.Uint32(b[4:8]))
-	m.State = binary.NativeEndian.Uint16(b[8:10])
-	m.Flags = b[10]
-	m.Type = b[11]
+	*m = NeighMessage{NdMsg: NdMsg{
+		Family: b[0], Flags: b[10], Type: b[11],
+		Ifindex: int32(binary.NativeEndian.Uint32(b[4:8])),
+		State:   binary.NativeEndian.Uint16(b[8:10]),
+	}}
 	ad, err := netlink.NewAttributeDecoder(b[sizeofNdMsg:])
 	if err != nil {
 		return fmt.Errorf("neighbour on link %d: %w", m.Ifindex, err)

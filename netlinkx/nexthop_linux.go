@@ -22,16 +22,14 @@ func DumpNexthops(ctx context.Context, req NexthopRequest, emit func(*NexthopMes
 		// A dump refuses NHA_ID (rtm_nh_policy_dump); a get takes it and
 		// wants the rest of nhmsg zero (nh_valid_get_del_req).
 		flags = 0
-		data = append(data, 8, 0, unix.NHA_ID, 0)
-		data = binary.NativeEndian.AppendUint32(data, req.ID)
+		data = appendU32Attr(data, unix.NHA_ID, req.ID)
 	} else {
 		data[0] = req.Family
 		if req.OIF != 0 {
-			data = append(data, 8, 0, unix.NHA_OIF, 0)
-			data = binary.NativeEndian.AppendUint32(data, req.OIF)
+			data = appendU32Attr(data, unix.NHA_OIF, req.OIF)
 		}
 		if req.Groups {
-			data = append(data, 4, 0, unix.NHA_GROUPS, 0)
+			data = appendAttrHeader(data, unix.NHA_GROUPS, 0)
 		}
 	}
 	err := dumpRtnl(ctx, DumpRequest{

@@ -2,7 +2,6 @@ package netlinkx
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/mdlayher/netlink"
@@ -40,10 +39,7 @@ func getNSIDReply(ctx context.Context, req NSIDRequest) ([]byte, error) {
 	} else if req.PID < 0 {
 		return nil, fmt.Errorf("get netnsid of pid %d: not a process id", req.PID)
 	}
-	// One struct nlattr {nla_len, nla_type} and its u32: 8 bytes, aligned.
-	data = binary.NativeEndian.AppendUint16(data, 8)
-	data = binary.NativeEndian.AppendUint16(data, attr)
-	data = binary.NativeEndian.AppendUint32(data, val)
+	data = appendU32Attr(data, attr, val)
 	var reply []byte
 	err := Dump(ctx, DumpRequest{
 		Protocol: unix.NETLINK_ROUTE,

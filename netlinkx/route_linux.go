@@ -43,12 +43,10 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		if req.Table < 256 {
 			data[4] = uint8(req.Table)
 		}
-		data = append(data, 8, 0, unix.RTA_TABLE, 0)
-		data = binary.NativeEndian.AppendUint32(data, req.Table)
+		data = appendU32Attr(data, unix.RTA_TABLE, req.Table)
 	}
 	if req.Oif != 0 {
-		data = append(data, 8, 0, unix.RTA_OIF, 0)
-		data = binary.NativeEndian.AppendUint32(data, req.Oif)
+		data = appendU32Attr(data, unix.RTA_OIF, req.Oif)
 	}
 	err := dumpRtnl(ctx, DumpRequest{
 		NetNS:  req.NetNS,

@@ -49,18 +49,20 @@ func tcKey(b []byte) (uint64, bool) {
 }
 
 // UnmarshalBinary decodes one RTM_NEWQDISC or RTM_NEWTCLASS payload: tcmsg,
-// then the attributes. It resets m first. Unknown attributes and options of
-// other kinds are skipped; a short statistics or options struct is an error.
+// then the attributes, keeping nothing of an earlier decode into m. Unknown
+// attributes and options of other kinds are skipped; a short statistics or
+// options struct is an error.
 func (m *TcMessage) UnmarshalBinary(b []byte) error {
-	*m = TcMessage{}
 	if len(b) < sizeofTcMsg {
 		return fmt.Errorf("tcmsg: %d bytes, want at least %d", len(b), sizeofTcMsg)
 	}
-	m.Family = b[0]
-	m.Ifindex = int32(binary.NativeEndian.Uint32(b[4:8]))
-	m.Handle = binary.NativeEndian.Uint32(b[8:12])
-	m.Parent = binary.NativeEndian.Uint32(b[12:16])
-	m.Info = binary.NativeEndian.Uint32(b[16:20])
+	*m = TcMessage{TcMsg: TcMsg{
+		Family:  b[0],
+		Ifindex: int32(binary.NativeEndian.Uint32(b[4:8])),
+		Handle:  binary.NativeEndian.Uint32(b[8:12]),
+		Parent:  binary.NativeEndian.Uint32(b[12:16]),
+		Info:    binary.NativeEndian.Uint32(b[16:20]),
+	}}
 	ad, err := netlink.NewAttributeDecoder(b[sizeofTcMsg:])
 	if err != nil {
 		return fmt.Errorf("tc %s on link %d: %w", TcHandle(m.Handle), m.Ifindex, err)
