@@ -235,7 +235,8 @@ func (m *LinkMessage) AltNames() []string {
 }
 
 // arphrdNames maps ifi_type to the name `ip link` prints after "link/" (and
-// `ip -j` as link_type): iproute2's lib/ll_types.c, in its order.
+// `ip -j` as link_type): iproute2's lib/ll_types.c, in its order, but for
+// its ARPHRD_FCFABRIC+0 to +12, fcfb0 to fcfb12, which ARPHRDName names.
 var arphrdNames = map[uint16]string{
 	unix.ARPHRD_NETROM:             "generic",
 	unix.ARPHRD_ETHER:              "ether",
@@ -285,19 +286,6 @@ var arphrdNames = map[uint16]string{
 	unix.ARPHRD_FCPP:               "fcpp",
 	unix.ARPHRD_FCAL:               "fcal",
 	unix.ARPHRD_FCPL:               "fcpl",
-	unix.ARPHRD_FCFABRIC:           "fcfb0",
-	unix.ARPHRD_FCFABRIC + 1:       "fcfb1",
-	unix.ARPHRD_FCFABRIC + 2:       "fcfb2",
-	unix.ARPHRD_FCFABRIC + 3:       "fcfb3",
-	unix.ARPHRD_FCFABRIC + 4:       "fcfb4",
-	unix.ARPHRD_FCFABRIC + 5:       "fcfb5",
-	unix.ARPHRD_FCFABRIC + 6:       "fcfb6",
-	unix.ARPHRD_FCFABRIC + 7:       "fcfb7",
-	unix.ARPHRD_FCFABRIC + 8:       "fcfb8",
-	unix.ARPHRD_FCFABRIC + 9:       "fcfb9",
-	unix.ARPHRD_FCFABRIC + 10:      "fcfb10",
-	unix.ARPHRD_FCFABRIC + 11:      "fcfb11",
-	unix.ARPHRD_FCFABRIC + 12:      "fcfb12",
 	unix.ARPHRD_IEEE802_TR:         "tr",
 	unix.ARPHRD_IEEE80211:          "ieee802.11",
 	unix.ARPHRD_IEEE80211_PRISM:    "ieee802.11/prism",
@@ -319,6 +307,9 @@ var arphrdNames = map[uint16]string{
 func ARPHRDName(typ uint16) string {
 	if n, ok := arphrdNames[typ]; ok {
 		return n
+	}
+	if fc := typ - unix.ARPHRD_FCFABRIC; fc <= 12 {
+		return "fcfb" + strconv.Itoa(int(fc))
 	}
 	return "[" + strconv.Itoa(int(typ)) + "]"
 }
