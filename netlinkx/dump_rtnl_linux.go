@@ -11,7 +11,7 @@ import (
 )
 
 // rtnlMessage is a pointer to an rtnetlink message type M that decodes
-// itself from a payload, resetting what an earlier decode left in it.
+// itself from a payload.
 type rtnlMessage[M any] interface {
 	*M
 	UnmarshalBinary(b []byte) error
@@ -19,8 +19,9 @@ type rtnlMessage[M any] interface {
 
 // dumpRtnl sends req (its Type an RTM_GET*) over NETLINK_ROUTE and calls
 // emit with each reply of the matching RTM_NEW* type, decoded into one reused
-// M, that keep (when not nil) accepts: keep applies the filters an older
-// kernel ignores. Replies of other types are skipped. The error is Dump's.
+// M (whose UnmarshalBinary must keep nothing of the message before), that
+// keep (when not nil) accepts: keep applies the filters an older kernel
+// ignores. Replies of other types are skipped. The error is Dump's.
 func dumpRtnl[M any, P rtnlMessage[M]](ctx context.Context, req DumpRequest, keep func(P) bool, emit func(P) error) error {
 	req.Protocol = unix.NETLINK_ROUTE
 	// RTM_* types come in families of four, RTM_NEW* first (RTM_FAM in
