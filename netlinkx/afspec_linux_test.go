@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -438,7 +437,7 @@ func TestRecordAFSpec(t *testing.T) {
 	a.Run("ping", "-6", "-c", "3", "-i", "0.05", "-W", "2", "fd00::2")
 	ns := a.Open()
 	date := time.Now().UTC().Format("2006-01-02")
-	ctx := context.Background()
+	ctx := t.Context()
 
 	write := func(dir, name string, payload []byte, how string, decoded []string) {
 		writeRecording(t, dir+"/"+name, payload, fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecord -record`\n%s\n# decoded\n%s\n",

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -117,7 +116,7 @@ func conntrackL(ns *nstest.NS) string {
 func TestConntrackLive(t *testing.T) {
 	ns := ctNamespace(t)
 	var got []string
-	err := netlinkx.DumpConntrack(context.Background(), netlinkx.ConntrackRequest{NetNS: ns.Open()}, func(c *netlinkx.Conntrack) error {
+	err := netlinkx.DumpConntrack(t.Context(), netlinkx.ConntrackRequest{NetNS: ns.Open()}, func(c *netlinkx.Conntrack) error {
 		got = append(got, ctLine(c))
 		return nil
 	})

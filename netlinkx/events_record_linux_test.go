@@ -74,7 +74,7 @@ func recordEvents(t *testing.T, n *nstest.NS, cfg events.Config, dir, how string
 		mu  sync.Mutex
 		evs []recordedEvent
 	)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
 		done <- sock.Run(ctx, events.Handler{Message: func(typ, flags uint16, b []byte, _ time.Time) {

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -42,7 +41,7 @@ func dumpAll(t *testing.T, ns netlinkx.NetNS, ext uint8, fn func(*netlinkx.InetD
 	for _, p := range []uint32{unix.IPPROTO_TCP, unix.IPPROTO_UDP} {
 		for _, f := range []uint8{unix.AF_INET, unix.AF_INET6} {
 			req := netlinkx.InetDiagReq{NetNS: ns, Family: f, Protocol: p, States: ssAllStates, Ext: ext}
-			err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error { fn(m); return nil })
+			err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error { fn(m); return nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +132,7 @@ func TestDumpInetAbsentProtocol(t *testing.T) {
 	ns := nstest.New(t).Open()
 	// This kernel may lack raw_diag or sctp_diag (ENOENT): no rows, no error.
 	for _, p := range []uint32{unix.IPPROTO_RAW, unix.IPPROTO_SCTP, unix.IPPROTO_MPTCP, unix.IPPROTO_UDPLITE, 200} {
-		err := netlinkx.DumpInet(context.Background(), netlinkx.InetDiagReq{NetNS: ns, Family: unix.AF_INET, Protocol: p, States: ^uint32(0)},
+		err := netlinkx.DumpInet(t.Context(), netlinkx.InetDiagReq{NetNS: ns, Family: unix.AF_INET, Protocol: p, States: ^uint32(0)},
 			func(*netlinkx.InetDiagMsg) error { return nil })
 		if err != nil {
 			t.Errorf("protocol %d: %v", p, err)
@@ -151,7 +150,7 @@ func TestDumpInetPortFilter(t *testing.T) {
 		t.Helper()
 		req.NetNS, req.States = nsfd, ssAllStates
 		var out []string
-		err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error {
+		err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error {
 			out = append(out, fmt.Sprintf("%d>%d", m.ID.SPort, m.ID.DPort))
 			return nil
 		})
@@ -391,7 +390,7 @@ func TestDumpInetBothFamilies(t *testing.T) {
 		t.Helper()
 		req.NetNS, req.Protocol = nsfd, unix.IPPROTO_TCP
 		var out []string
-		err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error {
+		err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error {
 			out = append(out, fmt.Sprintf("%d %s %s:%d>%s:%d inode %d cookie %d info %t",
 				m.Family, netlinkx.TCPStateName(m.State), m.SrcAddr(), m.ID.SPort, m.DstAddr(), m.ID.DPort, m.Inode, m.ID.Cookie, m.Info != nil))
 			return nil
@@ -434,7 +433,7 @@ func TestDumpInetBothFamilies(t *testing.T) {
 		!slices.ContainsFunc(got, func(s string) bool { return s[:2] == "10" }) {
 		t.Errorf("the lab should hold TCP sockets of both families: %q", got)
 	}
-	err := netlinkx.DumpInet(context.Background(), netlinkx.InetDiagReq{NetNS: nsfd, Protocol: unix.IPPROTO_UDP, States: ssAllStates}, func(*netlinkx.InetDiagMsg) error { return nil })
+	err := netlinkx.DumpInet(t.Context(), netlinkx.InetDiagReq{NetNS: nsfd, Protocol: unix.IPPROTO_UDP, States: ssAllStates}, func(*netlinkx.InetDiagMsg) error { return nil })
 	if err == nil {
 		t.Error("AF_UNSPEC for UDP: no error")
 	}

@@ -163,7 +163,7 @@ func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler,
 func dumpLines[R, M any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, line func(*M) string, keep func(*M) bool) []string {
 	t.Helper()
 	var lines []string
-	err := dump(context.Background(), req, func(m *M) error {
+	err := dump(t.Context(), req, func(m *M) error {
 		if keep == nil || keep(m) {
 			lines = append(lines, line(m))
 		}

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"strings"
@@ -52,7 +51,7 @@ func TestRecordLinks(t *testing.T) {
 	for _, c := range linkLabCommands {
 		how += "  " + strings.Join(c, " ") + "\n"
 	}
-	err := netlinkx.DumpLinksRaw(context.Background(), netlinkx.LinkRequest{NetNS: fd}, func(b []byte) error {
+	err := netlinkx.DumpLinksRaw(t.Context(), netlinkx.LinkRequest{NetNS: fd}, func(b []byte) error {
 		var m netlinkx.LinkMessage
 		if err := m.UnmarshalBinary(b); err != nil {
 			return err

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -251,7 +250,7 @@ func TestDumpNeighRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
 			var got []string
-			err := netlinkx.DumpNeigh(context.Background(), tt.req, func(m *netlinkx.NeighMessage) error {
+			err := netlinkx.DumpNeigh(t.Context(), tt.req, func(m *netlinkx.NeighMessage) error {
 				if !m.Dst.IsMulticast() {
 					got = append(got, m.Dst.String()+" "+netlinkx.NeighState(m.State))
 				}

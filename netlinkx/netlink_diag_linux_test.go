@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -76,7 +75,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 	nsfd, ssOut := helperSockets(t, "ss", "-A", "netlink", "-aHn")
 	var got []string
 	kinds := map[string]bool{}
-	err := netlinkx.DumpNetlink(context.Background(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: netlinkx.NDIAG_PROTO_ALL, Show: netlinkx.NDIAG_SHOW_MEMINFO},
+	err := netlinkx.DumpNetlink(t.Context(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: netlinkx.NDIAG_PROTO_ALL, Show: netlinkx.NDIAG_SHOW_MEMINFO},
 		func(m *netlinkx.NetlinkDiagMsg) error {
 			if l := ssNetlinkLine(m); l != "" {
 				got = append(got, l)
@@ -99,7 +98,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 	}
 
 	// One protocol only.
-	err = netlinkx.DumpNetlink(context.Background(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: unix.NETLINK_GENERIC}, func(m *netlinkx.NetlinkDiagMsg) error {
+	err = netlinkx.DumpNetlink(t.Context(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: unix.NETLINK_GENERIC}, func(m *netlinkx.NetlinkDiagMsg) error {
 		if m.Protocol != unix.NETLINK_GENERIC || m.Has(netlinkx.NETLINK_DIAG_MEMINFO) {
 			t.Errorf("asked for NETLINK_GENERIC without MEMINFO, got protocol %d, meminfo %v", m.Protocol, m.Has(netlinkx.NETLINK_DIAG_MEMINFO))
 		}

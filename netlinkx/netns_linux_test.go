@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -206,7 +205,7 @@ func TestScanNetNS(t *testing.T) {
 	pid := unshared.PID
 
 	fds := openFDs(t)
-	scan, err := netlinkx.ScanNetNS(context.Background())
+	scan, err := netlinkx.ScanNetNS(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +264,7 @@ func TestGetNSID(t *testing.T) {
 	inB := b.Start("sleep", "600")
 	waitInNetNS(t, inB.Process.Pid, b.Inode())
 	nsA, nsB := a.Open(), b.Open()
-	ctx := context.Background()
+	ctx := t.Context()
 	before := openFDs(t)
 	tests := []struct {
 		name string
@@ -399,7 +398,7 @@ func BenchmarkScanNetNS(b *testing.B) {
 			for range n {
 				nstest.New(b)
 			}
-			ctx := context.Background()
+			ctx := b.Context()
 			var ours, theirs time.Duration
 			for b.Loop() {
 				start := time.Now()

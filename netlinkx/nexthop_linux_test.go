@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -201,7 +200,7 @@ func TestDumpNexthopRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
 			var got []uint32
-			err := netlinkx.DumpNexthops(context.Background(), tt.req, func(m *netlinkx.NexthopMessage) error {
+			err := netlinkx.DumpNexthops(t.Context(), tt.req, func(m *netlinkx.NexthopMessage) error {
 				got = append(got, m.ID)
 				return nil
 			})
@@ -231,7 +230,7 @@ func TestDumpNexthopsWideWeight(t *testing.T) {
 		t.Skipf("kernel refuses a nexthop weight of 1000 (16-bit weights need kernel 6.12+): %v", err)
 	}
 	var got []string
-	err := netlinkx.DumpNexthops(context.Background(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
+	err := netlinkx.DumpNexthops(t.Context(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
 		got = append(got, m.GroupString())
 		return nil
 	})

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -32,7 +31,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 			ns.Run("nft", "add rule inet t extra counter accept")
 		}
 	})
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +71,7 @@ func TestReadNftRulesetGivesUp(t *testing.T) {
 		tries = append(tries, try)
 		ns.Run("nft", "add rule inet t c counter")
 	})
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if !errors.Is(err, netlinkx.ErrNftGenMoved) {
 		t.Fatalf("ReadNftRuleset = %v, %v; want ErrNftGenMoved", rs, err)
 	}
@@ -174,7 +173,7 @@ func fuzzNft[T any](f *testing.F, name string, decode func([]byte) (T, error), l
 func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlinkx.NftRuleset) {
 	t.Helper()
 	ns := nftNamespace(t, ruleset, ipt...)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -35,7 +34,7 @@ func TestPacketDiagLive(t *testing.T) {
 	nsfd, want := helperSockets(t, "ss", "-0", "-aH")
 	var got []string
 	var uids []uint32
-	err := netlinkx.DumpPacket(context.Background(), netlinkx.PacketDiagReq{NetNS: nsfd, Show: netlinkx.PACKET_SHOW_INFO | netlinkx.PACKET_SHOW_MEMINFO},
+	err := netlinkx.DumpPacket(t.Context(), netlinkx.PacketDiagReq{NetNS: nsfd, Show: netlinkx.PACKET_SHOW_INFO | netlinkx.PACKET_SHOW_MEMINFO},
 		func(m *netlinkx.PacketDiagMsg) error {
 			got = append(got, ssPacketLine(m))
 			if m.Has(netlinkx.PACKET_DIAG_UID) {

@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
@@ -139,7 +138,7 @@ func jsonNum(v any) uint64 {
 func dumpMessages(t testing.TB, req netlinkx.DumpRequest) []netlink.Message {
 	t.Helper()
 	var msgs []netlink.Message
-	err := netlinkx.Dump(context.Background(), req, func(h netlink.Header, b []byte) error {
+	err := netlinkx.Dump(t.Context(), req, func(h netlink.Header, b []byte) error {
 		msgs = append(msgs, netlink.Message{Header: h, Data: bytes.Clone(b)})
 		return nil
 	})

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"path/filepath"
@@ -121,7 +120,7 @@ func TestUnixDiagLive(t *testing.T) {
 	nsfd, want := helperSockets(t, "ss", "-xaH")
 	var got []string
 	names := map[string]bool{}
-	err := netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
+	err := netlinkx.DumpUnix(t.Context(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
 		got = append(got, ssUnixLine(m))
 		names[m.StateName()+" "+m.TypeName()+" "+filepath.Base(m.Path())] = true
 		return nil
@@ -140,7 +139,7 @@ func TestUnixDiagLive(t *testing.T) {
 	}
 
 	// Only the states asked for come back.
-	err = netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, States: 1 << 10}, func(m *netlinkx.UnixDiagMsg) error {
+	err = netlinkx.DumpUnix(t.Context(), netlinkx.UnixDiagReq{NetNS: nsfd, States: 1 << 10}, func(m *netlinkx.UnixDiagMsg) error {
 		if m.StateName() != "LISTEN" || m.Has(netlinkx.UNIX_DIAG_NAME) {
 			t.Errorf("States LISTEN, no show bits: got %s with name %q", m.StateName(), m.Name)
 		}
