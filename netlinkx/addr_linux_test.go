@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -80,18 +79,11 @@ func addrLine(m netlinkx.AddrMessage) string {
 }
 
 func ifaddr(family, prefix, flags, scope uint8, index uint32, attrs ...[]byte) []byte {
-	b := []byte{family, prefix, flags, scope, 0, 0, 0, 0}
-	binary.NativeEndian.PutUint32(b[4:8], index)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, prefix, flags, scope}, u32(index)), attrs...)
 }
 
 func TestAddrMessageUnmarshal(t *testing.T) {
-	ci := make([]byte, 16)
-	binary.NativeEndian.PutUint32(ci[0:4], 100)
-	binary.NativeEndian.PutUint32(ci[4:8], 0xFFFFFFFF)
+	ci := u32(100, 0xFFFFFFFF, 0, 0) // ifa_cacheinfo: prefered, valid, cstamp, tstamp
 	checkLineCases(t, func(m *netlinkx.AddrMessage) string {
 		return addrLine(*m) + " " + itoa64(uint64(m.CacheInfo.Prefered)) + " " + itoa64(uint64(m.CacheInfo.Valid))
 	}, []lineCase{

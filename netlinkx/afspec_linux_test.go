@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -208,12 +207,12 @@ func TestDecodeAFSpecBad(t *testing.T) {
 		{
 			// The count in element 0 limits the array: 2 elements, one counter.
 			name: "stats count smaller than attribute",
-			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, afU64s(2, 5, 6, 7))),
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, u64(2, 5, 6, 7))),
 			want: []string{"inet6 present", "inet6.stats.in_receives=5"},
 		},
 		{
 			name: "stats count zero",
-			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, afU64s(0, 5, 6, 7))),
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, u64(0, 5, 6, 7))),
 			want: []string{"inet6 present"},
 		},
 	}
@@ -233,14 +232,6 @@ func TestDecodeAFSpecBad(t *testing.T) {
 	}
 }
 
-func afU64s(vs ...uint64) []byte {
-	var b []byte
-	for _, v := range vs {
-		b = binary.NativeEndian.AppendUint64(b, v)
-	}
-	return b
-}
-
 // TestIPStatsLayouts checks both IPSTATS_MIB_* orders on an array whose
 // element k holds k: each name must read the element its kernel put it at.
 func TestIPStatsLayouts(t *testing.T) {
@@ -248,7 +239,7 @@ func TestIPStatsLayouts(t *testing.T) {
 	for k := 1; k < 38; k++ {
 		arr = append(arr, uint64(k))
 	}
-	stats := netlinkx.MIBArray(afU64s(arr...))
+	stats := netlinkx.MIBArray(u64(arr...))
 	want := map[netlinkx.IPStatsLayout]map[string]uint64{
 		netlinkx.IPStats615: {
 			"in_receives": netlinkx.IPSTATS_MIB_INPKTS, "in_no_ect_pkts": netlinkx.IPSTATS_MIB_NOECTPKTS,
@@ -526,14 +517,14 @@ func afOlderKernel(t *testing.T, b []byte, from netlinkx.IPStatsLayout) []byte {
 		"out_mcast_octets", "in_bcast_octets", "out_bcast_octets", "in_csum_errors",
 		"in_no_ect_pkts", "in_ect1_pkts", "in_ect0_pkts", "in_ce_pkts", "reasm_overlaps",
 	}
-	stats := afU64s(ipstats)
+	stats := u64(ipstats)
 	for _, n := range old {
 		i := slices.Index(netlinkx.Inet6StatsNames, n)
 		v, _ := s.Inet6.Stats.Stat(from, i)
-		stats = binary.NativeEndian.AppendUint64(stats, v)
+		stats = append(stats, u64(v)...)
 	}
 	icmp := slices.Clone([]byte(s.Inet6.ICMP6Stats[:8*icmp6]))
-	binary.NativeEndian.PutUint64(icmp, icmp6)
+	copy(icmp, u64(icmp6))
 
 	outer := netlink.NewAttributeEncoder()
 	ad, err := netlink.NewAttributeDecoder(b)

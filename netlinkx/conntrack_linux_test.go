@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -167,8 +166,8 @@ func TestConntrackUnmarshal(t *testing.T) {
 	snat := ctTuple(netlinkx.CTA_TUPLE_REPLY, unix.IPPROTO_TCP, "10.0.0.9", "10.0.0.2", 80, 41000)
 	dnat := ctTuple(netlinkx.CTA_TUPLE_REPLY, unix.IPPROTO_TCP, "10.0.0.8", "10.0.0.1", 8080, 40000)
 	tcp := ctaNest(netlinkx.CTA_PROTOINFO, ctaNest(netlinkx.CTA_PROTOINFO_TCP, attr(netlinkx.CTA_PROTOINFO_TCP_STATE, 7)))
-	counters := cat(ctaNest(netlinkx.CTA_COUNTERS_ORIG, attr(netlinkx.CTA_COUNTERS_PACKETS, binary.BigEndian.AppendUint64(nil, 3)...), attr(netlinkx.CTA_COUNTERS_BYTES, binary.BigEndian.AppendUint64(nil, 180)...)),
-		ctaNest(netlinkx.CTA_COUNTERS_REPLY, attr(netlinkx.CTA_COUNTERS_PACKETS, binary.BigEndian.AppendUint64(nil, 2)...), attr(netlinkx.CTA_COUNTERS_BYTES, binary.BigEndian.AppendUint64(nil, 120)...)))
+	counters := cat(ctaNest(netlinkx.CTA_COUNTERS_ORIG, attr(netlinkx.CTA_COUNTERS_PACKETS, be64(3)...), attr(netlinkx.CTA_COUNTERS_BYTES, be64(180)...)),
+		ctaNest(netlinkx.CTA_COUNTERS_REPLY, attr(netlinkx.CTA_COUNTERS_PACKETS, be64(2)...), attr(netlinkx.CTA_COUNTERS_BYTES, be64(120)...)))
 	type nat struct {
 		Src     string
 		SrcPort int

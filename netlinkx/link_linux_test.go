@@ -140,15 +140,8 @@ func TestLinkMessageTestdata(t *testing.T) {
 }
 
 func lkIfinfo(index int32, attrs ...[]byte) []byte {
-	b := make([]byte, 16)
-	b[0] = unix.AF_UNSPEC
-	binary.NativeEndian.PutUint16(b[2:4], unix.ARPHRD_ETHER)
-	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
-	binary.NativeEndian.PutUint32(b[8:12], unix.IFF_UP|unix.IFF_BROADCAST|unix.IFF_RUNNING|unix.IFF_LOWER_UP)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{unix.AF_UNSPEC, 0}, u16(unix.ARPHRD_ETHER),
+		u32(uint32(index), unix.IFF_UP|unix.IFF_BROADCAST|unix.IFF_RUNNING|unix.IFF_LOWER_UP, 0)), attrs...)
 }
 
 func TestLinkMessageUnmarshal(t *testing.T) {

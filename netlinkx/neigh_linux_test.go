@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -52,24 +51,11 @@ func TestNeighMessageTestdata(t *testing.T) {
 
 // ndmsg builds an RTM_NEWNEIGH payload.
 func ndmsg(family uint8, index int32, state uint16, flags uint8, attrs ...[]byte) []byte {
-	b := make([]byte, 12)
-	b[0] = family
-	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
-	binary.NativeEndian.PutUint16(b[8:10], state)
-	b[10] = flags
-	b[11] = unix.RTN_UNICAST
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, 0, 0, 0}, u32(uint32(index)), u16(state), []byte{flags, unix.RTN_UNICAST}), attrs...)
 }
 
 func TestNeighMessageUnmarshal(t *testing.T) {
-	ci := make([]byte, 16)
-	binary.NativeEndian.PutUint32(ci[0:4], 6050) // confirmed 60.5 s
-	binary.NativeEndian.PutUint32(ci[4:8], 199)
-	binary.NativeEndian.PutUint32(ci[8:12], 100)
-	binary.NativeEndian.PutUint32(ci[12:16], 2)
+	ci := u32(6050, 199, 100, 2) // nda_cacheinfo: confirmed 60.5 s, used, updated, refcnt
 	checkLineCases(t, neighLine, []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "ndmsg: 11 bytes"},
 		{name: "dst of 5 bytes", b: ndmsg(unix.AF_INET, 2, unix.NUD_REACHABLE, 0, attr(unix.NDA_DST, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
@@ -187,7 +173,7 @@ func TestRecordNeighTc(t *testing.T) {
 		shown := "tc -s -j qdisc show:\n" + ns.Run("tc", "-s", "-j", "qdisc", "show")
 		if class {
 			typ, reply, what = unix.RTM_GETTCLASS, unix.RTM_NEWTCLASS, "class"
-			binary.NativeEndian.PutUint32(hdr[4:8], uint32(veth0Index(t, ns)))
+			copy(hdr[4:8], u32(uint32(veth0Index(t, ns)))) // tcm_ifindex
 			shown = "tc -s class show dev veth0:\n" + ns.Run("tc", "-s", "class", "show", "dev", "veth0")
 		}
 		for _, b := range rawDump(t, fd, typ, reply, hdr) {
@@ -235,11 +221,11 @@ func TestDumpNeighRequests(t *testing.T) {
 		{"inet", netlinkx.NeighRequest{Family: unix.AF_INET}, []string{"10.7.0.10 STALE", "10.7.0.2 REACHABLE", "10.7.0.9 PERMANENT", "10.8.0.9 PERMANENT"}},
 	}
 	t.Run("kernel filters by NDA_IFINDEX", func(t *testing.T) {
-		req := append(make([]byte, 12), 8, 0, unix.NDA_IFINDEX, 0)
-		msgs := rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, binary.NativeEndian.AppendUint32(req, nb0))
+		msgs := rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, cat(make([]byte, 12), attr(unix.NDA_IFINDEX, u32(nb0)...)))
 		for _, b := range msgs {
-			if idx := binary.NativeEndian.Uint32(b[4:8]); idx != nb0 {
-				t.Errorf("the kernel sent an entry of link %d for NDA_IFINDEX %d", idx, nb0)
+			var m netlinkx.NeighMessage
+			if err := m.UnmarshalBinary(b); err != nil || m.Ifindex != int32(nb0) {
+				t.Errorf("the kernel sent an entry of link %d (%v) for NDA_IFINDEX %d", m.Ifindex, err, nb0)
 			}
 		}
 		if len(msgs) == 0 {

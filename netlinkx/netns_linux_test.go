@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -378,9 +377,7 @@ func TestRecordNSID(t *testing.T) {
 		{"assigned", "RTM_GETNSID with NETNSA_FD, asked in a namespace that ran `ip netns set PEER 7`", nsA, nsB},
 		{"not_assigned", "RTM_GETNSID with NETNSA_FD, asked in a namespace that gave the peer no id", nsB, nsA},
 	} {
-		req := binary.NativeEndian.AppendUint16(make([]byte, 4), 8)
-		req = binary.NativeEndian.AppendUint16(req, unix.NETNSA_FD)
-		req = binary.NativeEndian.AppendUint32(req, uint32(c.peer))
+		req := cat(make([]byte, 4), attr(unix.NETNSA_FD, u32(uint32(c.peer))...)) // rtgenmsg, NETNSA_FD
 		reply := dumpOne(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req})
 		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
 			"content: the RTM_NEWNSID payload (rtgenmsg + NETNSA_NSID) of %s\n",

@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -71,11 +70,7 @@ func TestNexthopMessageTestdata(t *testing.T) {
 
 // nhmsg builds an RTM_NEWNEXTHOP payload.
 func nhmsg(family, scope, protocol uint8, flags uint32, attrs ...[]byte) []byte {
-	b := binary.NativeEndian.AppendUint32([]byte{family, scope, protocol, 0}, flags)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, scope, protocol, 0}, u32(flags)), attrs...)
 }
 
 // nhGrp builds one struct nexthop_grp.
@@ -84,8 +79,6 @@ func nhGrp(id uint32, weight, weightHigh uint8) []byte {
 }
 
 func TestNexthopMessageUnmarshal(t *testing.T) {
-	u16 := func(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
-	u64 := func(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
 	checkLineCases(t, nexthopLine, []lineCase{
 		{name: "short", b: make([]byte, 7), wantErr: "nhmsg: 7 bytes"},
 		{name: "gateway of 5 bytes", b: nhmsg(unix.AF_INET, 0, 0, 0, attr(unix.NHA_ID, u32(1)...), attr(unix.NHA_GATEWAY, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
@@ -163,8 +156,8 @@ func TestDumpNexthopRequests(t *testing.T) {
 	}
 	sorted := cmpopts.SortSlices(func(a, b uint32) bool { return a < b })
 	t.Run("kernel filters", func(t *testing.T) {
-		oif := binary.NativeEndian.AppendUint32(append(make([]byte, 8), 8, 0, unix.NHA_OIF, 0), nh0)
-		groups := append(make([]byte, 8), 4, 0, unix.NHA_GROUPS, 0)
+		oif := cat(make([]byte, 8), attr(unix.NHA_OIF, u32(nh0)...))
+		groups := cat(make([]byte, 8), attr(unix.NHA_GROUPS))
 		inet6 := make([]byte, 8)
 		inet6[0] = unix.AF_INET6
 		for _, k := range []struct {

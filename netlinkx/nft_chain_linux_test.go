@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -172,7 +171,7 @@ func nftUdata(typ byte, v string) []byte { return append([]byte{typ, byte(len(v)
 func TestDecodeNftChain(t *testing.T) {
 	hdr := []byte{unix.NFPROTO_NETDEV, 0, 0x12, 0x34}
 	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
-	u64 := func(typ uint16, v uint64) []byte { return attr(typ, binary.BigEndian.AppendUint64(nil, v)...) }
+	u64 := func(typ uint16, v uint64) []byte { return attr(typ, be64(v)...) }
 	drop := uint32(netlinkx.NF_DROP)
 	if _, err := netlinkx.DecodeNftChain(hdr[:3]); err == nil || err.Error() != "nfgenmsg: 3 bytes, want at least 4" {
 		t.Errorf("short nfgenmsg: error %v", err)

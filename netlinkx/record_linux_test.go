@@ -201,15 +201,33 @@ func pad4(b []byte) []byte {
 	return b
 }
 
-func u32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+// u16, u32 and u64 encode each of vs in host order, as netlink's own
+// headers and most attributes carry them; be16, be32 and be64 in network
+// order, as netfilter's attributes and ports do.
+func u16(vs ...uint16) []byte { return appendEach(binary.NativeEndian.AppendUint16, vs) }
 
-func u64(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
+func u32(vs ...uint32) []byte { return appendEach(binary.NativeEndian.AppendUint32, vs) }
 
-func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func u64(vs ...uint64) []byte { return appendEach(binary.NativeEndian.AppendUint64, vs) }
 
-func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+func be16(vs ...uint16) []byte { return appendEach(binary.BigEndian.AppendUint16, vs) }
+
+func be32(vs ...uint32) []byte { return appendEach(binary.BigEndian.AppendUint32, vs) }
+
+func be64(vs ...uint64) []byte { return appendEach(binary.BigEndian.AppendUint64, vs) }
+
+func appendEach[T any](put func([]byte, T) []byte, vs []T) []byte {
+	var b []byte
+	for _, v := range vs {
+		b = put(b, v)
+	}
+	return b
+}
 
 func cat(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+
+// withAttrs is a message's payload: its fixed header, then its attributes.
+func withAttrs(hdr []byte, attrs ...[]byte) []byte { return cat(hdr, cat(attrs...)) }
 
 func must[T any](v T, err error) T {
 	if err != nil {

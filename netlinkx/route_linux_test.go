@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -143,24 +142,13 @@ func addrOfIP(ip net.IP) netip.Addr {
 
 // rtmsg builds an RTM_NEWROUTE payload.
 func rtmsg(family, dstLen, table, typ uint8, flags uint32, attrs ...[]byte) []byte {
-	b := []byte{family, dstLen, 0, 0, table, unix.RTPROT_STATIC, unix.RT_SCOPE_UNIVERSE, typ}
-	b = binary.NativeEndian.AppendUint32(b, flags)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, dstLen, 0, 0, table, unix.RTPROT_STATIC, unix.RT_SCOPE_UNIVERSE, typ}, u32(flags)), attrs...)
 }
 
 // rtnh builds one struct rtnexthop with its attributes.
 func rtnh(flags, hops uint8, ifindex int32, attrs ...[]byte) []byte {
-	var body []byte
-	for _, a := range attrs {
-		body = append(body, a...)
-	}
-	b := binary.NativeEndian.AppendUint16(nil, uint16(8+len(body)))
-	b = append(b, flags, hops)
-	b = binary.NativeEndian.AppendUint32(b, uint32(ifindex))
-	return append(b, body...)
+	body := cat(attrs...)
+	return withAttrs(cat(u16(uint16(8+len(body))), []byte{flags, hops}, u32(uint32(ifindex))), body)
 }
 
 // rtvia builds struct rtvia.
@@ -169,13 +157,12 @@ func rtvia(a netip.Addr) []byte {
 	if a.Is6() {
 		fam = unix.AF_INET6
 	}
-	return append(binary.NativeEndian.AppendUint16(nil, fam), a.AsSlice()...)
+	return cat(u16(fam), a.AsSlice())
 }
 
 func TestRouteMessageUnmarshal(t *testing.T) {
 	v4 := func(s string) []byte { return netip.MustParseAddr(s).AsSlice() }
-	ci := make([]byte, 32)
-	binary.NativeEndian.PutUint32(ci[8:12], 30000) // rta_expires: 300 s
+	ci := u32(0, 0, 30000, 0, 0, 0, 0, 0) // rta_cacheinfo: rta_expires 300 s
 	metrics := append(attr(unix.RTAX_MTU, u32(1400)...), attr(unix.RTAX_CC_ALGO, []byte("reno\x00")...)...)
 	metrics = append(metrics, attr(40, u32(7)...)...) // an RTAX_* beyond what is kept
 	multipath := append(rtnh(unix.RTNH_F_ONLINK, 0, 3, attr(unix.RTA_GATEWAY, v4("10.1.0.2")...), attr(unix.RTA_FLOW, u32(7)...)),

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"testing"
 
@@ -37,15 +36,7 @@ func TestTcMessageTestdata(t *testing.T) {
 
 // tcmsg builds an RTM_NEWQDISC payload.
 func tcmsg(index int32, handle, parent uint32, attrs ...[]byte) []byte {
-	b := make([]byte, 20)
-	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
-	binary.NativeEndian.PutUint32(b[8:12], handle)
-	binary.NativeEndian.PutUint32(b[12:16], parent)
-	binary.NativeEndian.PutUint32(b[16:20], 1)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat(make([]byte, 4), u32(uint32(index), handle, parent, 1)), attrs...)
 }
 
 func TestTcMessageUnmarshal(t *testing.T) {

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -54,9 +53,9 @@ func TestRecordSockDiag(t *testing.T) {
 func diagReq(family, protocol uint8, size, showOff int, show, states uint32) []byte {
 	b := make([]byte, size)
 	b[0], b[1] = family, protocol
-	binary.NativeEndian.PutUint32(b[showOff:], show)
+	copy(b[showOff:], u32(show))
 	if family == unix.AF_UNIX {
-		binary.NativeEndian.PutUint32(b[4:8], states)
+		copy(b[4:8], u32(states))
 	}
 	return b
 }
