@@ -58,12 +58,6 @@ func itoa64(u uint64) string { return strconv.FormatUint(u, 10) }
 
 // addrLine is an address as the ip JSON lines above are built.
 func addrLine(m netlinkx.AddrMessage) string {
-	str := func(a netip.Addr) string {
-		if !a.IsValid() {
-			return "-"
-		}
-		return a.String()
-	}
 	fam := "inet"
 	if m.Family == unix.AF_INET6 {
 		fam = "inet6"
@@ -74,7 +68,7 @@ func addrLine(m netlinkx.AddrMessage) string {
 	}
 	flags := strings.Split(netlinkx.AddrFlags(m.AllFlags, m.Family), ",")
 	sort.Strings(flags)
-	return strings.Join([]string{itoa64(uint64(m.Index)), fam, str(m.LocalAddr()), itoa64(uint64(m.PrefixLen)), str(m.Peer()), str(m.Broadcast),
+	return strings.Join([]string{itoa64(uint64(m.Index)), fam, addrOrDash(m.LocalAddr()), itoa64(uint64(m.PrefixLen)), addrOrDash(m.Peer()), addrOrDash(m.Broadcast),
 		netlinkx.ScopeName(m.Scope), label, strings.Join(flags, ",")}, " ")
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -18,36 +17,25 @@ import (
 // ctLine renders c as `conntrack -L -o extended,id` prints it
 // (libnetfilter_conntrack's snprintf_default.c), without the timeout.
 func ctLine(c *netlinkx.Conntrack) string {
-	f := []string{map[uint8]string{unix.AF_INET: "ipv4 2", unix.AF_INET6: "ipv6 10"}[c.Family],
-		c.ProtocolName(), strconv.Itoa(int(c.TupleOrig.Proto.Protocol))}
-	if s, ok := c.State(); ok {
-		f = append(f, s)
-	}
+	var l line
+	l.add("%s %s %d", map[uint8]string{unix.AF_INET: "ipv4 2", unix.AF_INET6: "ipv6 10"}[c.Family], c.ProtocolName(), c.TupleOrig.Proto.Protocol)
+	s, ok := c.State()
+	l.opt(ok, " %s", s)
 	tuple := func(t *conntrack.Tuple, ctr *conntrack.Counter) {
-		f = append(f, "src="+t.IP.SourceAddress.String(), "dst="+t.IP.DestinationAddress.String())
-		switch p := t.Proto; {
-		case netlinkx.HasPorts(p.Protocol):
-			f = append(f, fmt.Sprintf("sport=%d", p.SourcePort), fmt.Sprintf("dport=%d", p.DestinationPort))
-		case netlinkx.IsICMP(p.Protocol):
-			f = append(f, fmt.Sprintf("type=%d", p.ICMPType), fmt.Sprintf("code=%d", p.ICMPCode), fmt.Sprintf("id=%d", p.ICMPID))
-		}
-		if c.HasCounters {
-			f = append(f, fmt.Sprintf("packets=%d", ctr.Packets), fmt.Sprintf("bytes=%d", ctr.Bytes))
-		}
+		l.add(" src=%s dst=%s", t.IP.SourceAddress, t.IP.DestinationAddress)
+		p := t.Proto
+		l.opt(netlinkx.HasPorts(p.Protocol), " sport=%d dport=%d", p.SourcePort, p.DestinationPort)
+		l.opt(netlinkx.IsICMP(p.Protocol), " type=%d code=%d id=%d", p.ICMPType, p.ICMPCode, p.ICMPID)
+		l.opt(c.HasCounters, " packets=%d bytes=%d", ctr.Packets, ctr.Bytes)
 	}
 	tuple(&c.TupleOrig, &c.CountersOrig)
-	if !c.Status.SeenReply() {
-		f = append(f, "[UNREPLIED]")
-	}
+	l.opt(!c.Status.SeenReply(), " [UNREPLIED]")
 	tuple(&c.TupleReply, &c.CountersReply)
-	if c.Status.Assured() {
-		f = append(f, "[ASSURED]")
-	}
-	f = append(f, fmt.Sprintf("mark=%d", c.Mark))
-	if c.Zone != 0 {
-		f = append(f, fmt.Sprintf("zone=%d", c.Zone))
-	}
-	return strings.Join(append(f, fmt.Sprintf("use=%d", c.Use), fmt.Sprintf("id=%d", c.ID)), " ")
+	l.opt(c.Status.Assured(), " [ASSURED]")
+	l.add(" mark=%d", c.Mark)
+	l.opt(c.Zone != 0, " zone=%d", c.Zone)
+	l.add(" use=%d id=%d", c.Use, c.ID)
+	return l.String()
 }
 
 // dropTimeout removes the timeout (5th field) from conntrack -L lines: it

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding"
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,28 @@ import (
 
 // This file holds how the tests of the rtnetlink decoders whose result they
 // render as one line (addresses, neighbours, qdiscs) check cases and fuzz.
+
+// line builds the line a decoded message renders to: printf-style pieces,
+// each optional one added only when the message carries its field.
+type line struct{ strings.Builder }
+
+// add appends a piece.
+func (l *line) add(format string, args ...any) { fmt.Fprintf(&l.Builder, format, args...) }
+
+// opt appends a piece when has is true.
+func (l *line) opt(has bool, format string, args ...any) {
+	if has {
+		l.add(format, args...)
+	}
+}
+
+// addrOrDash is an address on a decoded line, "-" when not sent.
+func addrOrDash(a netip.Addr) string {
+	if !a.IsValid() {
+		return "-"
+	}
+	return a.String()
+}
 
 // lineMsg is a decoder of one message.
 type lineMsg[M any] interface {

@@ -15,31 +15,20 @@ import (
 
 // neighLine is a decoded RTM_NEWNEIGH on one line, as the .txt files keep it.
 func neighLine(m *netlinkx.NeighMessage) string {
-	dst := "-"
-	if m.Dst.IsValid() {
-		dst = m.Dst.String()
-	}
 	ll := "-"
 	if m.LLAddr != nil {
 		ll = netlinkx.HexColon(m.LLAddr)
 	}
-	s := fmt.Sprintf("fam=%d if=%d dst=%s lladdr=%s state=%s flags=%s type=%s", m.Family, m.Ifindex, dst, ll,
+	var l line
+	l.add("fam=%d if=%d dst=%s lladdr=%s state=%s flags=%s type=%s", m.Family, m.Ifindex, addrOrDash(m.Dst), ll,
 		netlinkx.NeighState(m.State), netlinkx.NeighFlags(m.Flags, m.FlagsExt), netlinkx.RouteTypeName(m.Type))
-	if m.HasProbes {
-		s += fmt.Sprintf(" probes=%d", m.Probes)
-	}
-	if m.HasCacheInfo {
-		c := m.CacheInfo
-		s += fmt.Sprintf(" used=%d confirmed=%d updated=%d refcnt=%d", netlinkx.ClockSeconds(c.Used), netlinkx.ClockSeconds(c.Confirmed),
-			netlinkx.ClockSeconds(c.Updated), c.RefCnt)
-	}
-	if m.HasProtocol {
-		s += fmt.Sprintf(" protocol=%d", m.Protocol)
-	}
-	if m.Vlan != 0 || m.Master != 0 {
-		s += fmt.Sprintf(" vlan=%d master=%d", m.Vlan, m.Master)
-	}
-	return s
+	l.opt(m.HasProbes, " probes=%d", m.Probes)
+	c := m.CacheInfo
+	l.opt(m.HasCacheInfo, " used=%d confirmed=%d updated=%d refcnt=%d", netlinkx.ClockSeconds(c.Used), netlinkx.ClockSeconds(c.Confirmed),
+		netlinkx.ClockSeconds(c.Updated), c.RefCnt)
+	l.opt(m.HasProtocol, " protocol=%d", m.Protocol)
+	l.opt(m.Vlan != 0 || m.Master != 0, " vlan=%d master=%d", m.Vlan, m.Master)
+	return l.String()
 }
 
 // TestNeighMessageTestdata decodes each recorded RTM_NEWNEIGH and compares

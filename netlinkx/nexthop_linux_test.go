@@ -16,25 +16,16 @@ import (
 
 // nexthopLine is a decoded RTM_NEWNEXTHOP on one line, as the .txt files keep it.
 func nexthopLine(m *netlinkx.NexthopMessage) string {
-	gw := "-"
-	if m.Gateway.IsValid() {
-		gw = m.Gateway.String()
-	}
-	s := fmt.Sprintf("id=%d fam=%d scope=%s proto=%s flags=%s via=%s oif=%d blackhole=%t fdb=%t encap=%d",
+	var l line
+	l.add("id=%d fam=%d scope=%s proto=%s flags=%s via=%s oif=%d blackhole=%t fdb=%t encap=%d",
 		m.ID, m.Family, netlinkx.ScopeName(m.Scope), netlinkx.RouteProtocolName(m.Protocol), netlinkx.NexthopFlags(m.Flags),
-		gw, m.OIF, m.Blackhole, m.FDB, m.EncapType)
-	if len(m.Group) > 0 {
-		s += " group=" + m.GroupString()
-	}
-	if m.HasGroupType {
-		s += " type=" + netlinkx.NexthopGroupTypeName(m.GroupType)
-	}
-	if m.HasResGroup {
-		r := m.ResGroup
-		s += fmt.Sprintf(" buckets=%d idle_timer=%g unbalanced_timer=%g unbalanced_time=%g", r.Buckets, netlinkx.ClockTimeSeconds(uint64(r.IdleTimer)),
-			netlinkx.ClockTimeSeconds(uint64(r.UnbalancedTimer)), netlinkx.ClockTimeSeconds(r.UnbalancedTime))
-	}
-	return s
+		addrOrDash(m.Gateway), m.OIF, m.Blackhole, m.FDB, m.EncapType)
+	l.opt(len(m.Group) > 0, " group=%s", m.GroupString())
+	l.opt(m.HasGroupType, " type=%s", netlinkx.NexthopGroupTypeName(m.GroupType))
+	r := m.ResGroup
+	l.opt(m.HasResGroup, " buckets=%d idle_timer=%g unbalanced_timer=%g unbalanced_time=%g", r.Buckets, netlinkx.ClockTimeSeconds(uint64(r.IdleTimer)),
+		netlinkx.ClockTimeSeconds(uint64(r.UnbalancedTimer)), netlinkx.ClockTimeSeconds(r.UnbalancedTime))
+	return l.String()
 }
 
 // nexthopLab is a namespace filled by nstest's NexthopLab: nexthops of

@@ -16,29 +16,18 @@ import (
 
 // ruleLine is a decoded RTM_NEWRULE on one line, as the .txt files keep it.
 func ruleLine(m *netlinkx.RuleMessage) string {
-	s := fmt.Sprintf("fam=%d pref=%d %s action=%s table=%d hdr_table=%d flags=%s suppress_prefixlen=%d suppress_ifgroup=%d l3mdev=%d",
+	var l line
+	l.add("fam=%d pref=%d %s action=%s table=%d hdr_table=%d flags=%s suppress_prefixlen=%d suppress_ifgroup=%d l3mdev=%d",
 		m.Family, m.Priority, m.Selector(), netlinkx.RuleActionName(m.Action), m.TableID, m.Table, netlinkx.RuleFlags(m.Flags),
 		m.SuppressPrefixLen, m.SuppressIfGroup, m.L3MDev)
-	if m.HasGoto {
-		s += fmt.Sprintf(" goto=%d", m.Goto)
-	}
-	if m.HasFwMark || m.HasFwMask {
-		s += fmt.Sprintf(" fwmark=%v:%#x fwmask=%v:%#x", m.HasFwMark, m.FwMark, m.HasFwMask, m.FwMask)
-	}
-	if m.HasProtocol {
-		s += " proto=" + netlinkx.RouteProtocolName(m.Protocol)
-	}
-	for _, mask := range []struct {
-		name string
-		has  bool
-		v    uint32
-	}{{"sport_mask", m.HasSPortMask, uint32(m.SPortMask)}, {"dport_mask", m.HasDPortMask, uint32(m.DPortMask)},
-		{"dscp_mask", m.HasDSCPMask, uint32(m.DSCPMask)}, {"flowlabel_mask", m.HasFlowLabelMask, m.FlowLabelMask}} {
-		if mask.has {
-			s += fmt.Sprintf(" %s=%#x", mask.name, mask.v)
-		}
-	}
-	return s
+	l.opt(m.HasGoto, " goto=%d", m.Goto)
+	l.opt(m.HasFwMark || m.HasFwMask, " fwmark=%v:%#x fwmask=%v:%#x", m.HasFwMark, m.FwMark, m.HasFwMask, m.FwMask)
+	l.opt(m.HasProtocol, " proto=%s", netlinkx.RouteProtocolName(m.Protocol))
+	l.opt(m.HasSPortMask, " sport_mask=%#x", m.SPortMask)
+	l.opt(m.HasDPortMask, " dport_mask=%#x", m.DPortMask)
+	l.opt(m.HasDSCPMask, " dscp_mask=%#x", m.DSCPMask)
+	l.opt(m.HasFlowLabelMask, " flowlabel_mask=%#x", m.FlowLabelMask)
+	return l.String()
 }
 
 // ruleLab is a namespace with a link veth0 and rules of every selector and
