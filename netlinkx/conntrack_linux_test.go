@@ -192,15 +192,8 @@ func TestConntrackUnmarshal(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var c netlinkx.Conntrack
-			err := c.UnmarshalBinary(tt.b)
-			if tt.wantErr != "" {
-				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one starting %q", err, tt.wantErr)
-				}
+			if !decoded(t, c.UnmarshalBinary(tt.b), tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.line, ctLine(&c)); diff != "" {
 				t.Errorf("line (-want +got):\n%s", diff)

@@ -77,11 +77,11 @@ func recordLab(t *testing.T) (*nstest.NS, []string) {
 	var cmds []string
 	run := func(n *nstest.NS, args ...string) {
 		n.Run(args...)
-		if n == ns {
-			cmds = append(cmds, "  "+strings.Join(args, " "))
-		} else {
-			cmds = append(cmds, "  (peer) "+strings.Join(args, " "))
+		c := strings.Join(args, " ")
+		if n != ns {
+			c = "(peer) " + c
 		}
+		cmds = append(cmds, c)
 	}
 	for _, n := range []*nstest.NS{ns, peer} {
 		run(n, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
@@ -129,11 +129,6 @@ func TestRecordNeighTc(t *testing.T) {
 	needRecord(t)
 	ns, cmds := recordLab(t)
 	fd := ns.Open()
-	header := "recorded by `go test ./netlinkx -run TestRecordNeighTc -record` in a namespace built with:\n" + strings.Join(cmds, "\n") + "\n"
-	write := func(dir, name string, b []byte, shown, decoded string) {
-		base := dir + "/" + strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
-		writeRecording(t, base, b, header+"\n"+shown+"\n# decoded\n"+decoded+"\n")
-	}
 	for _, proxy := range []bool{false, true} {
 		hdr := make([]byte, 12)
 		shown := "ip -j -s neigh show nud all:\n" + ns.Run("ip", "-j", "-s", "neigh", "show", "nud", "all")
@@ -141,20 +136,14 @@ func TestRecordNeighTc(t *testing.T) {
 			hdr[10] = unix.NTF_PROXY
 			shown = "ip -j neigh show proxy:\n" + ns.Run("ip", "-j", "neigh", "show", "proxy")
 		}
-		for _, b := range rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, hdr) {
-			var m netlinkx.NeighMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			if m.Dst.IsMulticast() {
-				continue
-			}
-			name := fmt.Sprintf("%s_%s", netlinkx.NeighState(m.State), m.Dst)
-			if proxy {
-				name = "proxy_" + m.Dst.String()
-			}
-			write("rtnl_neigh", name, b, shown, neighLine(&m))
-		}
+		recordLines(t, "rtnl_neigh", cmds, rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, hdr), neighLine,
+			func(m *netlinkx.NeighMessage) (string, string, bool) {
+				name := netlinkx.NeighState(m.State) + "_" + m.Dst.String()
+				if proxy {
+					name = "proxy_" + m.Dst.String()
+				}
+				return name, shown, !m.Dst.IsMulticast()
+			})
 	}
 	for _, class := range []bool{false, true} {
 		hdr := make([]byte, 20)
@@ -162,26 +151,13 @@ func TestRecordNeighTc(t *testing.T) {
 		shown := "tc -s -j qdisc show:\n" + ns.Run("tc", "-s", "-j", "qdisc", "show")
 		if class {
 			typ, reply, what = unix.RTM_GETTCLASS, unix.RTM_NEWTCLASS, "class"
-			copy(hdr[4:8], u32(uint32(veth0Index(t, ns)))) // tcm_ifindex
+			copy(hdr[4:8], u32(ns.Ifindex("veth0"))) // tcm_ifindex
 			shown = "tc -s class show dev veth0:\n" + ns.Run("tc", "-s", "class", "show", "dev", "veth0")
 		}
-		for _, b := range rawDump(t, fd, typ, reply, hdr) {
-			var m netlinkx.TcMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			write("tc", fmt.Sprintf("%s_%d_%s_%s", what, m.Ifindex, m.Kind, netlinkx.TcHandle(m.Handle)), b, shown, tcLine(&m))
-		}
+		recordLines(t, "tc", cmds, rawDump(t, fd, typ, reply, hdr), tcLine, func(m *netlinkx.TcMessage) (string, string, bool) {
+			return fmt.Sprintf("%s_%d_%s_%s", what, m.Ifindex, m.Kind, netlinkx.TcHandle(m.Handle)), shown, true
+		})
 	}
-}
-
-// veth0Index is the ifindex of veth0 in ns.
-func veth0Index(t *testing.T, ns *nstest.NS) int {
-	var idx int
-	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/veth0/ifindex"), "%d", &idx); err != nil {
-		t.Fatal(err)
-	}
-	return idx
 }
 
 // TestDumpNeighRequests checks each narrowing of a neighbour dump against
@@ -193,11 +169,7 @@ func TestDumpNeighRequests(t *testing.T) {
 	ns.Run("ip", "link", "set", "nb0", "up")
 	ns.Run("ip", "neigh", "add", "10.8.0.9", "lladdr", "02:00:00:00:00:29", "dev", "nb0", "nud", "permanent")
 	ns.Run("ip", "neigh", "add", "proxy", "10.8.0.77", "dev", "nb0")
-	veth0 := uint32(veth0Index(t, ns))
-	var nb0 uint32
-	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/nb0/ifindex"), "%d", &nb0); err != nil {
-		t.Fatal(err)
-	}
+	veth0, nb0 := ns.Ifindex("veth0"), ns.Ifindex("nb0")
 	tests := []struct {
 		name string
 		req  netlinkx.NeighRequest
