@@ -19,16 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openFDs counts the process's open descriptors.
-func openFDs(t testing.TB) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
 func TestOpenNetNSRefuses(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
@@ -55,7 +45,7 @@ func TestOpenNetNSRefuses(t *testing.T) {
 		{"device", "/dev/null", "not a network namespace"},
 		{"other namespace type", "/proc/self/ns/uts", "not a network namespace"},
 	}
-	before := openFDs(t)
+	before := nstest.OpenFDs(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ns, err := netlinkx.OpenNetNS(tt.spec)
@@ -68,7 +58,7 @@ func TestOpenNetNSRefuses(t *testing.T) {
 			}
 		})
 	}
-	if after := openFDs(t); after != before {
+	if after := nstest.OpenFDs(t); after != before {
 		t.Errorf("open descriptors: %d before, %d after", before, after)
 	}
 }
@@ -203,12 +193,12 @@ func TestScanNetNS(t *testing.T) {
 	unshared := nstest.NewUnshared(t)
 	pid := unshared.PID
 
-	fds := openFDs(t)
+	fds := nstest.OpenFDs(t)
 	scan, err := netlinkx.ScanNetNS(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := openFDs(t); after != fds {
+	if after := nstest.OpenFDs(t); after != fds {
 		t.Errorf("open descriptors: %d before ScanNetNS, %d after", fds, after)
 	}
 	byInode := map[uint64]netlinkx.NetNSEntry{}
@@ -264,7 +254,7 @@ func TestGetNSID(t *testing.T) {
 	waitInNetNS(t, inB.Process.Pid, b.Inode())
 	nsA, nsB := a.Open(), b.Open()
 	ctx := t.Context()
-	before := openFDs(t)
+	before := nstest.OpenFDs(t)
 	tests := []struct {
 		name string
 		req  netlinkx.NSIDRequest
@@ -296,7 +286,7 @@ func TestGetNSID(t *testing.T) {
 	if _, err := netlinkx.GetNSID(ctx, netlinkx.NSIDRequest{NetNS: nsA}); err == nil {
 		t.Error("GetNSID without a peer: no error")
 	}
-	if after := openFDs(t); after != before {
+	if after := nstest.OpenFDs(t); after != before {
 		t.Errorf("open descriptors: %d before, %d after", before, after)
 	}
 }
