@@ -61,10 +61,7 @@ func TestConntrackRecorded(t *testing.T) {
 		}
 		got = append(got, ctLine(&c))
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(dropTimeout(lines), got); diff != "" {
-		t.Errorf("decoded recording vs conntrack -L -o extended,id (-want +got):\n%s", diff)
-	}
+	checkLines(t, "decoded recording vs conntrack -L -o extended,id", dropTimeout(lines), got)
 }
 
 // ctEntries are conntrack -I arguments for entries of every shape the
@@ -110,10 +107,7 @@ func TestConntrackLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(dropTimeout(strings.Split(conntrackL(ns), "\n")), got); diff != "" {
-		t.Errorf("DumpConntrack vs conntrack -L -o extended,id (-want +got):\n%s", diff)
-	}
+	checkLines(t, "DumpConntrack vs conntrack -L -o extended,id", dropTimeout(strings.Split(conntrackL(ns), "\n")), got)
 }
 
 func TestRecordConntrack(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -105,6 +106,17 @@ func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string
 			}
 		}
 	})
+}
+
+// checkLines sorts got and compares it with want (sorted already): what a
+// tool (ss, nft, conntrack) printed, or what a test expects; what names the
+// comparison.
+func checkLines(t *testing.T, what string, want, got []string) {
+	t.Helper()
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
 }
 
 // decoded checks a decoder's error in a table of cases: with wantErr set,

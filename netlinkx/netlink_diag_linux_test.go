@@ -62,9 +62,7 @@ func TestNetlinkDiagRecorded(t *testing.T) {
 		}
 		return ssNetlinkLine(m)
 	})
-	if diff := cmp.Diff(ssNetlinkFilter(want), got); diff != "" {
-		t.Errorf("decoded recording vs ss -A netlink -aHn (-want +got):\n%s", diff)
-	}
+	checkLines(t, "decoded recording vs ss -A netlink -aHn", ssNetlinkFilter(want), got)
 	// The helper's route socket joined RTMGRP_LINK (group 1) and RTMGRP_IPV4_IFADDR (group 5).
 	if diff := cmp.Diff(map[string][]uint32{"route": {1, 5}}, groups); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)
@@ -86,11 +84,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(got)
-	want := ssNetlinkFilter(ssOut)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("DumpNetlink vs ss -A netlink -aHn (-want +got):\n%s", diff)
-	}
+	checkLines(t, "DumpNetlink vs ss -A netlink -aHn", ssNetlinkFilter(ssOut), got)
 	for _, k := range []string{"route raw NONE", "generic dgram ESTABLISHED", "sock_diag raw NONE"} {
 		if !kinds[k] {
 			t.Errorf("no netlink socket %q among %v", k, kinds)

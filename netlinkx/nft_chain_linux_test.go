@@ -125,7 +125,7 @@ func checkNftChains(t *testing.T, chains []netlinkx.NftChain, nftJSON string) {
 		}
 		extras[key] = nftChainExtra(c)
 	}
-	checkNftLines(t, "chains vs nft -j -a list chains", nftJSONChainLines(t, nftJSON), got)
+	checkLines(t, "chains vs nft -j -a list chains", nftJSONChainLines(t, nftJSON), got)
 	if diff := cmp.Diff(nftChainExtras, extras); diff != "" {
 		t.Errorf("comments, devices, flags (-want +got):\n%s", diff)
 	}

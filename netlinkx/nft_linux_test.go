@@ -52,7 +52,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 			chains = append(chains, nftChainLine(&rs.Chains[i]))
 		}
 	}
-	checkNftLines(t, "chains vs nft -j -a list chains after the change", nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains)
+	checkLines(t, "chains vs nft -j -a list chains after the change", nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains)
 	var rules []string
 	for _, r := range rs.Rules {
 		rules = append(rules, fmt.Sprintf("%s %s %s", r.Table, r.Chain, netlinkx.RenderNftExprs(r.Exprs, nil)))
@@ -178,14 +178,4 @@ func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlin
 		t.Fatal(err)
 	}
 	return ns, rs
-}
-
-// checkNftLines sorts got and compares it with want (sorted already):
-// what nft printed, or what a test expects; what names the comparison.
-func checkNftLines(t *testing.T, what string, want, got []string) {
-	t.Helper()
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
 }

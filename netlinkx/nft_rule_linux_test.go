@@ -89,7 +89,7 @@ func TestNftRuleRecorded(t *testing.T) {
 	for i := range rules {
 		got = append(got, nftRuleLine(&rules[i]))
 	}
-	checkNftLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
+	checkLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
 }
 
 func TestNftRuleLive(t *testing.T) {
@@ -98,7 +98,7 @@ func TestNftRuleLive(t *testing.T) {
 	for i := range rs.Rules {
 		got = append(got, nftRuleLine(&rs.Rules[i]))
 	}
-	checkNftLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
+	checkLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
 }
 
 // TestRecordNftRules re-records testdata/nft/rules with -record.

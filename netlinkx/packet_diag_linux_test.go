@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -25,9 +24,7 @@ func ssPacketLine(m *netlinkx.PacketDiagMsg) string {
 
 func TestPacketDiagRecorded(t *testing.T) {
 	got, want := decodeRecordedSockets(t, "packet_diag", ssPacketLine)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("decoded recording vs ss -0 -aH (-want +got):\n%s", diff)
-	}
+	checkLines(t, "decoded recording vs ss -0 -aH", want, got)
 }
 
 func TestPacketDiagLive(t *testing.T) {
@@ -45,10 +42,7 @@ func TestPacketDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("DumpPacket vs ss -0 -aH (-want +got):\n%s", diff)
-	}
+	checkLines(t, "DumpPacket vs ss -0 -aH", want, got)
 	if diff := cmp.Diff([]uint32{0, 0}, uids); diff != "" {
 		t.Errorf("PACKET_DIAG_UID of root's sockets (-want +got):\n%s", diff)
 	}
