@@ -193,19 +193,20 @@ func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler,
 	}
 }
 
-// dumpLines runs dump (DumpRoutes, DumpRules) for req and returns the line
-// of each message keep keeps (nil: every one).
-func dumpLines[R, M any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, line func(*M) string, keep func(*M) bool) []string {
+// dumped runs dump (DumpRoutes, DumpRules, DumpNeigh, DumpNexthops) for req
+// and returns what view makes of each message keep keeps (nil: every one):
+// its line, or the field a test compares.
+func dumped[R, M, V any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, view func(*M) V, keep func(*M) bool) []V {
 	t.Helper()
-	var lines []string
+	var out []V
 	err := dump(t.Context(), req, func(m *M) error {
 		if keep == nil || keep(m) {
-			lines = append(lines, line(m))
+			out = append(out, view(m))
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lines
+	return out
 }

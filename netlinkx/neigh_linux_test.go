@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -196,19 +194,10 @@ func TestDumpNeighRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
-			var got []string
-			err := netlinkx.DumpNeigh(t.Context(), tt.req, func(m *netlinkx.NeighMessage) error {
-				if !m.Dst.IsMulticast() {
-					got = append(got, m.Dst.String()+" "+netlinkx.NeighState(m.State))
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			got := dumped(t, netlinkx.DumpNeigh, tt.req, func(m *netlinkx.NeighMessage) string {
+				return m.Dst.String() + " " + netlinkx.NeighState(m.State)
+			}, func(m *netlinkx.NeighMessage) bool { return !m.Dst.IsMulticast() })
+			checkLines(t, "entries", tt.want, got)
 		})
 	}
 }

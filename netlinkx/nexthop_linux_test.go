@@ -183,14 +183,7 @@ func TestDumpNexthopRequests(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
-			var got []uint32
-			err := netlinkx.DumpNexthops(t.Context(), tt.req, func(m *netlinkx.NexthopMessage) error {
-				got = append(got, m.ID)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := dumped(t, netlinkx.DumpNexthops, tt.req, func(m *netlinkx.NexthopMessage) uint32 { return m.ID }, nil)
 			if diff := cmp.Diff(tt.want, got, sorted); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -213,15 +206,6 @@ func TestDumpNexthopsWideWeight(t *testing.T) {
 		}
 		t.Skipf("kernel refuses a nexthop weight of 1000 (16-bit weights need kernel 6.12+): %v", err)
 	}
-	var got []string
-	err := netlinkx.DumpNexthops(t.Context(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
-		got = append(got, m.GroupString())
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"1,1000/7"}, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	got := dumped(t, netlinkx.DumpNexthops, netlinkx.NexthopRequest{NetNS: fd, ID: 20}, (*netlinkx.NexthopMessage).GroupString, nil)
+	checkLines(t, "groups", []string{"1,1000/7"}, got)
 }

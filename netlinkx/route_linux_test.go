@@ -279,9 +279,9 @@ func TestDumpRouteRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := dumpLines(t, netlinkx.DumpRoutes, netlinkx.RouteRequest{NetNS: fd}, routeLine, tt.keep)
+			want := dumped(t, netlinkx.DumpRoutes, netlinkx.RouteRequest{NetNS: fd}, routeLine, tt.keep)
 			tt.req.NetNS = fd
-			got := dumpLines(t, netlinkx.DumpRoutes, tt.req, routeLine, nil)
+			got := dumped(t, netlinkx.DumpRoutes, tt.req, routeLine, nil)
 			if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 				t.Errorf("(-full dump filtered +narrowed dump):\n%s", diff)
 			}

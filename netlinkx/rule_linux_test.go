@@ -154,8 +154,8 @@ func TestDumpRulesFamily(t *testing.T) {
 	fd := ns.Open()
 	for _, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
 		// Each line starts with the rule's family.
-		all := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
-		got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
+		all := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
+		got := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
 		if diff := cmp.Diff(all, got); diff != "" {
 			t.Errorf("family %d (-from the AF_UNSPEC dump +dumped alone):\n%s", fam, diff)
 		}
@@ -271,7 +271,7 @@ func TestDumpRulesNewSelectors(t *testing.T) {
 		}
 		t.Skipf("kernel refuses the rule (DSCP, flow label and port mask selectors need kernel 6.15+): %v", err)
 	}
-	got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
+	got := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
 	want := []string{"fam=10 pref=50 from all dscp 8/0x38 flowlabel 0x12000/0xff000 ipproto tcp sport 0x100/0xff00 action=lookup table=100 hdr_table=100 flags= " +
 		"suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 proto=unspec sport_mask=0xff00 dscp_mask=0x38 flowlabel_mask=0xff000"}
 	if diff := cmp.Diff(want, got); diff != "" {
