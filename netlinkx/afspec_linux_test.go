@@ -149,13 +149,7 @@ func afDecodeFile(t *testing.T, base string) netlinkx.AFSpec {
 }
 
 func TestDecodeAFSpecBad(t *testing.T) {
-	nest := func(typ uint16, inner []byte) []byte {
-		ae := netlink.NewAttributeEncoder()
-		ae.Bytes(typ, inner)
-		b, _ := ae.Encode()
-		return b
-	}
-	attr := func(typ uint16, p []byte) []byte { return nest(typ, p) }
+	nest := func(family uint16, inner []byte) []byte { return attr(family, inner...) }
 	tests := []struct {
 		name    string
 		b       []byte
@@ -172,30 +166,30 @@ func TestDecodeAFSpecBad(t *testing.T) {
 		// fail the table).
 		{
 			name: "cacheinfo short",
-			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, []byte{0xff, 0xff, 0, 0, 7, 0, 0, 0})),
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, []byte{0xff, 0xff, 0, 0, 7, 0, 0, 0}...)),
 			want: []string{"inet6 present", "inet6.cacheinfo max_reasm_len=65535 reachable_time=0 retrans_time=0", "inet6.cacheinfo_sent=8"},
 		},
 		{
 			name: "cacheinfo long",
-			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, []byte{1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0})),
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_CACHEINFO, []byte{1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5, 0, 0, 0}...)),
 			want: []string{"inet6 present", "inet6.cacheinfo max_reasm_len=1 reachable_time=3 retrans_time=4"},
 		},
-		{name: "token short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_TOKEN, make([]byte, 4))), want: []string{"inet6 present"}},
-		{name: "flags short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_FLAGS, make([]byte, 2))), want: []string{"inet6 present"}},
+		{name: "token short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_TOKEN, make([]byte, 4)...)), want: []string{"inet6 present"}},
+		{name: "flags short", b: nest(unix.AF_INET6, attr(unix.IFLA_INET6_FLAGS, make([]byte, 2)...)), want: []string{"inet6 present"}},
 		{
 			name: "flags long, then addr_gen_mode",
-			b: nest(unix.AF_INET6, append(attr(unix.IFLA_INET6_FLAGS, []byte{0x00, 0, 0, 0x80, 0xff, 0xff, 0xff, 0xff}),
-				attr(unix.IFLA_INET6_ADDR_GEN_MODE, []byte{1, 0})...)),
+			b: nest(unix.AF_INET6, cat(attr(unix.IFLA_INET6_FLAGS, []byte{0x00, 0, 0, 0x80, 0xff, 0xff, 0xff, 0xff}...),
+				attr(unix.IFLA_INET6_ADDR_GEN_MODE, []byte{1, 0}...))),
 			want: []string{"inet6 present", "inet6.flags=ready", "inet6.addr_gen_mode=none"},
 		},
 		{
 			name: "conf with partial element",
-			b:    nest(unix.AF_INET, attr(unix.IFLA_INET_CONF, []byte{1, 0, 0, 0, 7, 0, 0, 0, 9})),
+			b:    nest(unix.AF_INET, attr(unix.IFLA_INET_CONF, []byte{1, 0, 0, 0, 7, 0, 0, 0, 9}...)),
 			want: []string{"inet present", "inet.forwarding=1", "inet.mc_forwarding=7"},
 		},
 		{
 			name: "conf longer than the name list",
-			b:    nest(unix.AF_INET, attr(unix.IFLA_INET_CONF, make([]byte, 4*(len(netlinkx.InetDevconfNames)+2)))),
+			b:    nest(unix.AF_INET, attr(unix.IFLA_INET_CONF, make([]byte, 4*(len(netlinkx.InetDevconfNames)+2))...)),
 			want: func() []string {
 				w := []string{"inet present"}
 				for _, n := range netlinkx.InetDevconfNames {
@@ -207,12 +201,12 @@ func TestDecodeAFSpecBad(t *testing.T) {
 		{
 			// The count in element 0 limits the array: 2 elements, one counter.
 			name: "stats count smaller than attribute",
-			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, u64(2, 5, 6, 7))),
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, u64(2, 5, 6, 7)...)),
 			want: []string{"inet6 present", "inet6.stats.in_receives=5"},
 		},
 		{
 			name: "stats count zero",
-			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, u64(0, 5, 6, 7))),
+			b:    nest(unix.AF_INET6, attr(unix.IFLA_INET6_STATS, u64(0, 5, 6, 7)...)),
 			want: []string{"inet6 present"},
 		},
 	}
@@ -481,12 +475,9 @@ func TestRecordAFSpec(t *testing.T) {
 			i    int32
 			name string
 		}{{netlinkx.NETCONFA_IFINDEX_ALL, "all"}, {netlinkx.NETCONFA_IFINDEX_DEFAULT, "default"}} {
-			ae := netlink.NewAttributeEncoder()
-			ae.Int32(netlinkx.NETCONFA_IFINDEX, idx.i)
-			attrs, _ := ae.Encode()
 			raw := dumpOne(t, netlinkx.DumpRequest{
 				Protocol: unix.NETLINK_ROUTE, NetNS: ns, Type: unix.RTM_GETNETCONF,
-				Data: append([]byte{f.family, 0, 0, 0}, attrs...),
+				Data: cat([]byte{f.family, 0, 0, 0}, attr(netlinkx.NETCONFA_IFINDEX, u32(uint32(idx.i))...)),
 			})
 			n, err := netlinkx.DecodeNetconf(raw)
 			if err != nil {
