@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -339,7 +340,13 @@ func FuzzDecodeNSID(f *testing.F) {
 			return
 		}
 		// Round trip: the id re-encoded after a rtgenmsg decodes the same.
-		again, err := netlinkx.DecodeNSID(cat(make([]byte, 4), attr(unix.NETNSA_NSID, u32(uint32(nsid))...)))
+		ae := netlink.NewAttributeEncoder()
+		ae.Int32(unix.NETNSA_NSID, nsid)
+		attrs, err := ae.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := netlinkx.DecodeNSID(append(make([]byte, 4), attrs...))
 		if err != nil || again != nsid {
 			t.Fatalf("round trip: %d, %v; want %d", again, err, nsid)
 		}
