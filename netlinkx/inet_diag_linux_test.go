@@ -279,20 +279,38 @@ func TestRecord(t *testing.T) {
 // decodedMarker starts the expected decoding in a testdata .txt file.
 const decodedMarker = "# decoded, one line per message (checked by TestInetDiagRecorded):\n"
 
-// decodeRecorded decodes a recorded .bin and prints each message on a line.
-func decodeRecorded(bin []byte) (string, error) {
-	var sb strings.Builder
-	var m netlinkx.InetDiagMsg
+// inetRecords splits a recorded .bin into its inet_diag_msg payloads, each
+// prefixed there by its length as a native-endian uint32. After an error it
+// returns the payloads before it.
+func inetRecords(bin []byte) ([][]byte, error) {
+	var out [][]byte
 	for len(bin) >= 4 {
 		n := int(binary.NativeEndian.Uint32(bin))
 		if 4+n > len(bin) {
-			return "", fmt.Errorf("record of %d bytes with %d left", n, len(bin)-4)
+			return out, fmt.Errorf("record of %d bytes with %d left", n, len(bin)-4)
 		}
-		if err := m.UnmarshalBinary(bin[4 : 4+n]); err != nil {
+		out = append(out, bin[4:4+n])
+		bin = bin[4+n:]
+	}
+	if len(bin) != 0 {
+		return out, fmt.Errorf("%d trailing bytes", len(bin))
+	}
+	return out, nil
+}
+
+// decodeRecorded decodes a recorded .bin and prints each message on a line.
+func decodeRecorded(bin []byte) (string, error) {
+	recs, err := inetRecords(bin)
+	if err != nil {
+		return "", err
+	}
+	var l line
+	var m netlinkx.InetDiagMsg
+	for _, r := range recs {
+		if err := m.UnmarshalBinary(r); err != nil {
 			return "", err
 		}
-		bin = bin[4+n:]
-		fmt.Fprintf(&sb, "family=%d state=%s src=%s:%d dst=%s:%d if=%d rq=%d wq=%d uid=%d inode=%d timer=%d",
+		l.add("family=%d state=%s src=%s:%d dst=%s:%d if=%d rq=%d wq=%d uid=%d inode=%d timer=%d",
 			m.Family, netlinkx.TCPStateName(m.State), m.SrcAddr(), m.ID.SPort, m.DstAddr(), m.ID.DPort, m.ID.If, m.RQueue, m.WQueue, m.UID, m.Inode, m.Timer)
 		if m.Info != nil {
 			var ti netlinkx.TCPInfo
@@ -300,32 +318,17 @@ func decodeRecorded(bin []byte) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			fmt.Fprintf(&sb, " info=%d tcpi_state=%d snd_mss=%d rcv_mss=%d advmss=%d pmtu=%d bytes_received=%d", sent, ti.State, ti.SndMSS, ti.RcvMSS, ti.AdvMSS, ti.PMTU, ti.BytesReceived)
+			l.add(" info=%d tcpi_state=%d snd_mss=%d rcv_mss=%d advmss=%d pmtu=%d bytes_received=%d", sent, ti.State, ti.SndMSS, ti.RcvMSS, ti.AdvMSS, ti.PMTU, ti.BytesReceived)
 		}
-		if m.Cong != nil {
-			fmt.Fprintf(&sb, " cong=%s", m.Cong)
-		}
-		if m.SKMemInfo != nil {
-			fmt.Fprintf(&sb, " skmeminfo=%d", len(m.SKMemInfo)/4)
-		}
-		if m.Has(netlinkx.INET_DIAG_SHUTDOWN) {
-			fmt.Fprintf(&sb, " shutdown=%d", m.Shutdown)
-		}
-		if m.Has(netlinkx.INET_DIAG_TOS) {
-			fmt.Fprintf(&sb, " tos=%d", m.TOS)
-		}
-		if m.Has(netlinkx.INET_DIAG_TCLASS) {
-			fmt.Fprintf(&sb, " tclass=%d", m.TClass)
-		}
-		if m.Has(netlinkx.INET_DIAG_SKV6ONLY) {
-			fmt.Fprintf(&sb, " v6only=%d", m.V6Only)
-		}
-		sb.WriteByte('\n')
+		l.opt(m.Cong != nil, " cong=%s", m.Cong)
+		l.opt(m.SKMemInfo != nil, " skmeminfo=%d", len(m.SKMemInfo)/4)
+		l.opt(m.Has(netlinkx.INET_DIAG_SHUTDOWN), " shutdown=%d", m.Shutdown)
+		l.opt(m.Has(netlinkx.INET_DIAG_TOS), " tos=%d", m.TOS)
+		l.opt(m.Has(netlinkx.INET_DIAG_TCLASS), " tclass=%d", m.TClass)
+		l.opt(m.Has(netlinkx.INET_DIAG_SKV6ONLY), " v6only=%d", m.V6Only)
+		l.add("\n")
 	}
-	if len(bin) != 0 {
-		return "", fmt.Errorf("%d trailing bytes", len(bin))
-	}
-	return sb.String(), nil
+	return l.String(), nil
 }
 
 func TestInetDiagRecorded(t *testing.T) {
@@ -346,13 +349,9 @@ func TestInetDiagRecorded(t *testing.T) {
 func FuzzInetDiagMsg(f *testing.F) {
 	for _, name := range recordingNames("inet_diag") {
 		b, _ := readRecording(f, name)
-		for len(b) >= 4 {
-			n := int(binary.NativeEndian.Uint32(b))
-			if 4+n > len(b) {
-				break
-			}
-			f.Add(b[4 : 4+n])
-			b = b[4+n:]
+		recs, _ := inetRecords(b)
+		for _, r := range recs {
+			f.Add(r)
 		}
 	}
 	f.Add(make([]byte, 72))
