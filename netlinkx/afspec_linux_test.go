@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mdlayher/netlink"
@@ -421,12 +420,11 @@ func TestRecordAFSpec(t *testing.T) {
 	b.Run("ip", "link", "set", "veth1", "up")
 	a.Run("ping", "-6", "-c", "3", "-i", "0.05", "-W", "2", "fd00::2")
 	ns := a.Open()
-	date := time.Now().UTC().Format("2006-01-02")
 	ctx := t.Context()
 
 	write := func(dir, name string, payload []byte, how string, decoded []string) {
-		writeRecording(t, dir+"/"+name, payload, fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecord -record`\n%s\n# decoded\n%s\n",
-			date, how, strings.Join(decoded, "\n")))
+		writeRecording(t, dir+"/"+name, payload, fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecord -record`\n%s\n# decoded\n%s\n",
+			how, strings.Join(decoded, "\n")))
 	}
 	layout := netlinkx.KernelIPStatsLayout()
 	err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: ns}, func(m *netlinkx.LinkMessage) error {

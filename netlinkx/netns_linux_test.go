@@ -369,9 +369,9 @@ func TestRecordNSID(t *testing.T) {
 	} {
 		req := cat(make([]byte, 4), attr(unix.NETNSA_FD, u32(uint32(c.peer))...)) // rtgenmsg, NETNSA_FD
 		reply := dumpOne(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req})
-		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
+		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s)\n"+
 			"content: the RTM_NEWNSID payload (rtgenmsg + NETNSA_NSID) of %s\n",
-			runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how))
+			runtime.GOARCH, c.how))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -18,7 +19,8 @@ import (
 
 // This file holds what the tests share to record testdata from the kernel
 // and to read it back: each case is testdata/<dir>/<name>.bin, the bytes,
-// and beside it a .txt that starts with `uname -r` and says how it was made.
+// and beside it a .txt that starts with `uname -r` and the date, and says
+// how it was made.
 
 // record is the -record flag: `go test -run TestRecord -record` re-records
 // the testdata from the running kernel, as root, in a namespace.
@@ -33,7 +35,8 @@ func needRecord(t *testing.T) {
 }
 
 // writeRecording writes testdata/<base>.bin and, beside it, the .txt: the
-// line "uname -r: <release>" and then txt. It makes the directory.
+// lines "uname -r: <release>" and "recorded: <date, UTC>", then txt. It
+// makes the directory.
 func writeRecording(t testing.TB, base string, bin []byte, txt string) {
 	t.Helper()
 	path := filepath.Join("testdata", base)
@@ -44,7 +47,7 @@ func writeRecording(t testing.TB, base string, bin []byte, txt string) {
 	if err := os.WriteFile(path+".bin", bin, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path+".txt", []byte("uname -r: "+release+"\n"+txt), 0o644); err != nil {
+	if err := os.WriteFile(path+".txt", []byte("uname -r: "+release+"\nrecorded: "+time.Now().UTC().Format(time.DateOnly)+"\n"+txt), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
