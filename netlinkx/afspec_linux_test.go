@@ -14,8 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// afRecording reports whether the test binary runs with -record (the flag is
-// declared once for the package's tests, in whichever file declares it).
 // afSpecCase is one recorded IFLA_AF_SPEC under testdata/afspec.
 type afSpecCase struct {
 	name   string // file stem
@@ -96,13 +94,8 @@ func TestDecodeAFSpecRecorded(t *testing.T) {
 	nstest.NeedLittleEndian(t)
 	for _, tc := range afSpecCases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, txt := readRecording(t, "afspec/"+tc.name)
-			s, err := netlinkx.DecodeAFSpec(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := afDecodedLines(t, txt)
-			if diff := cmp.Diff(want, flattenAFSpec(s, tc.layout)); diff != "" {
+			s, txt := afDecodeFile(t, "afspec/"+tc.name)
+			if diff := cmp.Diff(afDecodedLines(t, txt), flattenAFSpec(s, tc.layout)); diff != "" {
 				t.Errorf("decoded (-want +got):\n%s", diff)
 			}
 		})
@@ -115,8 +108,8 @@ func TestDecodeAFSpecRecorded(t *testing.T) {
 // did not have left unset.
 func TestDecodeAFSpecOlderKernel(t *testing.T) {
 	nstest.NeedLittleEndian(t)
-	full := afDecodeFile(t, "afspec/veth0")
-	old := afDecodeFile(t, "afspec/veth0_5.15")
+	full, _ := afDecodeFile(t, "afspec/veth0")
+	old, _ := afDecodeFile(t, "afspec/veth0_5.15")
 	want := map[string]bool{}
 	for _, l := range flattenAFSpec(full, netlinkx.IPStats615) {
 		name, _, _ := strings.Cut(l, "=")
@@ -137,14 +130,16 @@ func TestDecodeAFSpecOlderKernel(t *testing.T) {
 	}
 }
 
-func afDecodeFile(t *testing.T, base string) netlinkx.AFSpec {
+// afDecodeFile decodes the AF_SPEC recorded in testdata/<base>, and returns
+// it with the text of its .txt.
+func afDecodeFile(t *testing.T, base string) (netlinkx.AFSpec, string) {
 	t.Helper()
-	b, _ := readRecording(t, base)
+	b, txt := readRecording(t, base)
 	s, err := netlinkx.DecodeAFSpec(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return s, txt
 }
 
 func TestDecodeAFSpecBad(t *testing.T) {
@@ -321,20 +316,15 @@ func TestInet6FlagsString(t *testing.T) {
 }
 
 func TestDecodeNetconfRecorded(t *testing.T) {
-	nstest.NeedLittleEndian(t)
-	for _, name := range []string{"inet_all", "inet_default", "inet6_all", "inet6_default"} {
-		t.Run(name, func(t *testing.T) {
-			b, txt := readRecording(t, "netconf/"+name)
-			n, err := netlinkx.DecodeNetconf(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := afDecodedLines(t, txt)
-			if diff := cmp.Diff(want, afFlattenNetconf(n)); diff != "" {
-				t.Errorf("decoded (-want +got):\n%s", diff)
-			}
-		})
-	}
+	eachRecording(t, "netconf", 4, func(t *testing.T, b []byte, txt string) {
+		n, err := netlinkx.DecodeNetconf(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(afDecodedLines(t, txt), afFlattenNetconf(n)); diff != "" {
+			t.Errorf("decoded (-want +got):\n%s", diff)
+		}
+	})
 }
 
 func TestDecodeNetconfBad(t *testing.T) {
