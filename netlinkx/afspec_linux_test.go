@@ -350,12 +350,7 @@ func afFlattenNetconf(n netlinkx.Netconf) []string {
 }
 
 func FuzzDecodeAFSpec(f *testing.F) {
-	fuzzFiles(f, "afspec")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := netlinkx.DecodeAFSpec(b)
-		if err != nil {
-			return
-		}
+	fuzzDecode(f, "afspec", netlinkx.DecodeAFSpec, func(t *testing.T, s netlinkx.AFSpec, b []byte) {
 		// Every accessor must stay in bounds whatever the lengths.
 		for _, l := range []netlinkx.IPStatsLayout{netlinkx.IPStats615, netlinkx.IPStatsBefore615, 7} {
 			_ = flattenAFSpec(s, l)
@@ -378,12 +373,7 @@ func FuzzDecodeAFSpec(f *testing.F) {
 }
 
 func FuzzDecodeNetconf(f *testing.F) {
-	fuzzFiles(f, "netconf")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		n, err := netlinkx.DecodeNetconf(b)
-		if err != nil {
-			return
-		}
+	fuzzDecode(f, "netconf", netlinkx.DecodeNetconf, func(_ *testing.T, n netlinkx.Netconf, _ []byte) {
 		for i := -1; i < 40; i++ {
 			n.Get(i)
 		}

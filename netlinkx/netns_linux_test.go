@@ -333,12 +333,7 @@ func TestDecodeNSID(t *testing.T) {
 }
 
 func FuzzDecodeNSID(f *testing.F) {
-	fuzzFiles(f, "nsid")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		nsid, err := netlinkx.DecodeNSID(b)
-		if err != nil {
-			return
-		}
+	fuzzDecode(f, "nsid", netlinkx.DecodeNSID, func(t *testing.T, nsid int32, _ []byte) {
 		// Round trip: the id re-encoded after a rtgenmsg decodes the same.
 		ae := netlink.NewAttributeEncoder()
 		ae.Int32(unix.NETNSA_NSID, nsid)

@@ -105,6 +105,17 @@ func fuzzFiles(f *testing.F, dir string) {
 	}
 }
 
+// fuzzDecode is the fuzz target of a Decode* function, seeded from
+// testdata/<dir>: check runs on what each input that decodes gives.
+func fuzzDecode[T any](f *testing.F, dir string, decode func([]byte) (T, error), check func(t *testing.T, v T, b []byte)) {
+	fuzzFiles(f, dir)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if v, err := decode(b); err == nil {
+			check(t, v, b)
+		}
+	})
+}
+
 // section returns what follows the line marker in a recording's .txt,
 // where the recorder put what it was compared with.
 func section(t testing.TB, txt, marker string) string {
