@@ -14,8 +14,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// This file holds how the tests of the rtnetlink decoders whose result they
-// render as one line (addresses, neighbours, qdiscs) check cases and fuzz.
+// This file holds how the tests of the decoders whose result they render as
+// one line (addresses, neighbours, routes, qdiscs, conntrack entries, ...)
+// build that line, check cases and fuzz, and how they compare lines with
+// what a tool printed.
 
 // line builds the line a decoded message renders to: printf-style pieces,
 // each optional one added only when the message carries its field.
