@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -59,12 +58,6 @@ func itoa64(u uint64) string { return strconv.FormatUint(u, 10) }
 
 // addrLine is an address as the ip JSON lines above are built.
 func addrLine(m netlinkx.AddrMessage) string {
-	str := func(a netip.Addr) string {
-		if !a.IsValid() {
-			return "-"
-		}
-		return a.String()
-	}
 	fam := "inet"
 	if m.Family == unix.AF_INET6 {
 		fam = "inet6"
@@ -75,23 +68,16 @@ func addrLine(m netlinkx.AddrMessage) string {
 	}
 	flags := strings.Split(netlinkx.AddrFlags(m.AllFlags, m.Family), ",")
 	sort.Strings(flags)
-	return strings.Join([]string{itoa64(uint64(m.Index)), fam, str(m.LocalAddr()), itoa64(uint64(m.PrefixLen)), str(m.Peer()), str(m.Broadcast),
+	return strings.Join([]string{itoa64(uint64(m.Index)), fam, addrOrDash(m.LocalAddr()), itoa64(uint64(m.PrefixLen)), addrOrDash(m.Peer()), addrOrDash(m.Broadcast),
 		netlinkx.ScopeName(m.Scope), label, strings.Join(flags, ",")}, " ")
 }
 
 func ifaddr(family, prefix, flags, scope uint8, index uint32, attrs ...[]byte) []byte {
-	b := []byte{family, prefix, flags, scope, 0, 0, 0, 0}
-	binary.NativeEndian.PutUint32(b[4:8], index)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, prefix, flags, scope}, u32(index)), attrs...)
 }
 
 func TestAddrMessageUnmarshal(t *testing.T) {
-	ci := make([]byte, 16)
-	binary.NativeEndian.PutUint32(ci[0:4], 100)
-	binary.NativeEndian.PutUint32(ci[4:8], 0xFFFFFFFF)
+	ci := u32(100, 0xFFFFFFFF, 0, 0) // ifa_cacheinfo: prefered, valid, cstamp, tstamp
 	checkLineCases(t, func(m *netlinkx.AddrMessage) string {
 		return addrLine(*m) + " " + itoa64(uint64(m.CacheInfo.Prefered)) + " " + itoa64(uint64(m.CacheInfo.Valid))
 	}, []lineCase{

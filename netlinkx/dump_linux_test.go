@@ -198,7 +198,7 @@ func TestDumpRetriesAreBounded(t *testing.T) {
 				return nil
 			}
 			req := DumpRequest{Key: func([]byte) (uint64, bool) { return 0, false }}
-			err := dumpRetrying(context.Background(), req, once, nil)
+			err := dumpRetrying(t.Context(), req, once, nil)
 			if runs != tt.wantRuns || !errors.Is(err, tt.wantErr) {
 				t.Errorf("runs = %d, err = %v; want %d, %v", runs, err, tt.wantRuns, tt.wantErr)
 			}
@@ -220,10 +220,10 @@ func TestDumpHonoursContext(t *testing.T) {
 		want error
 	}{
 		{"deadline", func() (context.Context, context.CancelFunc) {
-			return context.WithTimeout(context.Background(), 100*time.Millisecond)
+			return context.WithTimeout(t.Context(), 100*time.Millisecond)
 		}, context.DeadlineExceeded},
 		{"cancel", func() (context.Context, context.CancelFunc) {
-			ctx, cancel := context.WithCancel(context.Background())
+			ctx, cancel := context.WithCancel(t.Context())
 			time.AfterFunc(50*time.Millisecond, cancel)
 			return ctx, cancel
 		}, context.Canceled},
@@ -249,7 +249,7 @@ func TestDumpHonoursContext(t *testing.T) {
 // TestDumpLinksOwnNamespace reads a real dump: every namespace has lo.
 func TestDumpLinksOwnNamespace(t *testing.T) {
 	var names []string
-	err := DumpLinks(context.Background(), LinkRequest{}, func(m *LinkMessage) error {
+	err := DumpLinks(t.Context(), LinkRequest{}, func(m *LinkMessage) error {
 		names = append(names, m.Name)
 		return nil
 	})

@@ -39,7 +39,7 @@ func TestEthtoolGetDriverErrors(t *testing.T) {
 		for _, l := range links {
 			out[l.Index] = &EthtoolSettings{}
 		}
-		err := ethtoolGet(context.Background(), EthtoolRequest{Links: links, All: all}, out, "link state", abortedDump, perLink,
+		err := ethtoolGet(t.Context(), EthtoolRequest{Links: links, All: all}, out, "link state", abortedDump, perLink,
 			func(s *EthtoolSettings, ls *ethtool.LinkState) { s.HasLink, s.Link = true, ls.Link },
 			func(ls *ethtool.LinkState) int { return ls.Interface.Index })
 		if err != nil {
@@ -51,7 +51,7 @@ func TestEthtoolGetDriverErrors(t *testing.T) {
 		}
 	}
 	// A request the caller cancelled is still an error.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	err := ethtoolGet(ctx, EthtoolRequest{Links: links}, map[int32]*EthtoolSettings{}, "link state", abortedDump, perLink,
 		func(*EthtoolSettings, *ethtool.LinkState) {}, func(ls *ethtool.LinkState) int { return ls.Interface.Index })

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -19,7 +18,7 @@ func TestReadEthtool(t *testing.T) {
 	ns.Run("ip", "link", "set", "e1", "up")
 	fd := ns.Open()
 	var links []netlinkx.EthtoolLink
-	err := netlinkx.DumpLinks(context.Background(), netlinkx.LinkRequest{NetNS: fd}, func(m *netlinkx.LinkMessage) error {
+	err := netlinkx.DumpLinks(t.Context(), netlinkx.LinkRequest{NetNS: fd}, func(m *netlinkx.LinkMessage) error {
 		links = append(links, netlinkx.EthtoolLink{Index: m.Index, Name: m.Name})
 		return nil
 	})
@@ -30,7 +29,7 @@ func TestReadEthtool(t *testing.T) {
 		t.Helper()
 		*netlinkx.ForceEthtoolIoctl = ioctl
 		defer func() { *netlinkx.ForceEthtoolIoctl = false }()
-		got, err := netlinkx.ReadEthtool(context.Background(), netlinkx.EthtoolRequest{NetNS: fd, Links: links, All: all, Modes: true, Info: true, State: true, DrvInfo: true})
+		got, err := netlinkx.ReadEthtool(t.Context(), netlinkx.EthtoolRequest{NetNS: fd, Links: links, All: all, Modes: true, Info: true, State: true, DrvInfo: true})
 		if err != nil {
 			t.Fatal(err)
 		}

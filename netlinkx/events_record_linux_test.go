@@ -74,7 +74,7 @@ func recordEvents(t *testing.T, n *nstest.NS, cfg events.Config, dir, how string
 		mu  sync.Mutex
 		evs []recordedEvent
 	)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {
 		done <- sock.Run(ctx, events.Handler{Message: func(typ, flags uint16, b []byte, _ time.Time) {
@@ -89,9 +89,9 @@ func recordEvents(t *testing.T, n *nstest.NS, cfg events.Config, dir, how string
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	writeRecording(t, dir+"/events", encodeEvents(evs), fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecordEvents -record`\n%s\n"+
+	writeRecording(t, dir+"/events", encodeEvents(evs), fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecordEvents -record`\n%s\n"+
 		"Format: each message as its nlmsg_type and nlmsg_flags (native-endian uint16s), the payload's length (native-endian uint32), then the payload.\n",
-		time.Now().Format(time.DateOnly), how))
+		how))
 	t.Logf("%s: %d messages", dir, len(evs))
 }
 

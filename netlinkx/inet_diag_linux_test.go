@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"encoding/binary"
 	"fmt"
 	"net/netip"
@@ -9,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -42,7 +40,7 @@ func dumpAll(t *testing.T, ns netlinkx.NetNS, ext uint8, fn func(*netlinkx.InetD
 	for _, p := range []uint32{unix.IPPROTO_TCP, unix.IPPROTO_UDP} {
 		for _, f := range []uint8{unix.AF_INET, unix.AF_INET6} {
 			req := netlinkx.InetDiagReq{NetNS: ns, Family: f, Protocol: p, States: ssAllStates, Ext: ext}
-			err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error { fn(m); return nil })
+			err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error { fn(m); return nil })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +131,7 @@ func TestDumpInetAbsentProtocol(t *testing.T) {
 	ns := nstest.New(t).Open()
 	// This kernel may lack raw_diag or sctp_diag (ENOENT): no rows, no error.
 	for _, p := range []uint32{unix.IPPROTO_RAW, unix.IPPROTO_SCTP, unix.IPPROTO_MPTCP, unix.IPPROTO_UDPLITE, 200} {
-		err := netlinkx.DumpInet(context.Background(), netlinkx.InetDiagReq{NetNS: ns, Family: unix.AF_INET, Protocol: p, States: ^uint32(0)},
+		err := netlinkx.DumpInet(t.Context(), netlinkx.InetDiagReq{NetNS: ns, Family: unix.AF_INET, Protocol: p, States: ^uint32(0)},
 			func(*netlinkx.InetDiagMsg) error { return nil })
 		if err != nil {
 			t.Errorf("protocol %d: %v", p, err)
@@ -151,7 +149,7 @@ func TestDumpInetPortFilter(t *testing.T) {
 		t.Helper()
 		req.NetNS, req.States = nsfd, ssAllStates
 		var out []string
-		err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error {
+		err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error {
 			out = append(out, fmt.Sprintf("%d>%d", m.ID.SPort, m.ID.DPort))
 			return nil
 		})
@@ -265,10 +263,10 @@ func TestRecord(t *testing.T) {
 			bin = binary.NativeEndian.AppendUint32(bin, uint32(len(m.Data)))
 			bin = append(bin, m.Data...)
 		}
-		txt := fmt.Sprintf("recorded: %s by `go test ./netlinkx -run TestRecord -record` (sockets.py in a fresh namespace),\n"+
+		txt := fmt.Sprintf("recorded by `go test ./netlinkx -run TestRecord -record` (sockets.py in a fresh namespace),\n"+
 			"one SOCK_DIAG_BY_FAMILY dump, family %d protocol %d, idiag_states %#x, idiag_ext %#x.\n"+
 			"Format: each inet_diag_msg payload (attributes included) prefixed by its length as a native-endian uint32.\n",
-			time.Now().UTC().Format(time.DateOnly), c.family, c.proto, uint32(ssAllStates), c.ext)
+			c.family, c.proto, uint32(ssAllStates), c.ext)
 		dec, err := decodeRecorded(bin)
 		if err != nil {
 			t.Fatal(err)
@@ -280,20 +278,38 @@ func TestRecord(t *testing.T) {
 // decodedMarker starts the expected decoding in a testdata .txt file.
 const decodedMarker = "# decoded, one line per message (checked by TestInetDiagRecorded):\n"
 
-// decodeRecorded decodes a recorded .bin and prints each message on a line.
-func decodeRecorded(bin []byte) (string, error) {
-	var sb strings.Builder
-	var m netlinkx.InetDiagMsg
+// inetRecords splits a recorded .bin into its inet_diag_msg payloads, each
+// prefixed there by its length as a native-endian uint32. After an error it
+// returns the payloads before it.
+func inetRecords(bin []byte) ([][]byte, error) {
+	var out [][]byte
 	for len(bin) >= 4 {
 		n := int(binary.NativeEndian.Uint32(bin))
 		if 4+n > len(bin) {
-			return "", fmt.Errorf("record of %d bytes with %d left", n, len(bin)-4)
+			return out, fmt.Errorf("record of %d bytes with %d left", n, len(bin)-4)
 		}
-		if err := m.UnmarshalBinary(bin[4 : 4+n]); err != nil {
+		out = append(out, bin[4:4+n])
+		bin = bin[4+n:]
+	}
+	if len(bin) != 0 {
+		return out, fmt.Errorf("%d trailing bytes", len(bin))
+	}
+	return out, nil
+}
+
+// decodeRecorded decodes a recorded .bin and prints each message on a line.
+func decodeRecorded(bin []byte) (string, error) {
+	recs, err := inetRecords(bin)
+	if err != nil {
+		return "", err
+	}
+	var l line
+	var m netlinkx.InetDiagMsg
+	for _, r := range recs {
+		if err := m.UnmarshalBinary(r); err != nil {
 			return "", err
 		}
-		bin = bin[4+n:]
-		fmt.Fprintf(&sb, "family=%d state=%s src=%s:%d dst=%s:%d if=%d rq=%d wq=%d uid=%d inode=%d timer=%d",
+		l.add("family=%d state=%s src=%s:%d dst=%s:%d if=%d rq=%d wq=%d uid=%d inode=%d timer=%d",
 			m.Family, netlinkx.TCPStateName(m.State), m.SrcAddr(), m.ID.SPort, m.DstAddr(), m.ID.DPort, m.ID.If, m.RQueue, m.WQueue, m.UID, m.Inode, m.Timer)
 		if m.Info != nil {
 			var ti netlinkx.TCPInfo
@@ -301,32 +317,17 @@ func decodeRecorded(bin []byte) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			fmt.Fprintf(&sb, " info=%d tcpi_state=%d snd_mss=%d rcv_mss=%d advmss=%d pmtu=%d bytes_received=%d", sent, ti.State, ti.SndMSS, ti.RcvMSS, ti.AdvMSS, ti.PMTU, ti.BytesReceived)
+			l.add(" info=%d tcpi_state=%d snd_mss=%d rcv_mss=%d advmss=%d pmtu=%d bytes_received=%d", sent, ti.State, ti.SndMSS, ti.RcvMSS, ti.AdvMSS, ti.PMTU, ti.BytesReceived)
 		}
-		if m.Cong != nil {
-			fmt.Fprintf(&sb, " cong=%s", m.Cong)
-		}
-		if m.SKMemInfo != nil {
-			fmt.Fprintf(&sb, " skmeminfo=%d", len(m.SKMemInfo)/4)
-		}
-		if m.Has(netlinkx.INET_DIAG_SHUTDOWN) {
-			fmt.Fprintf(&sb, " shutdown=%d", m.Shutdown)
-		}
-		if m.Has(netlinkx.INET_DIAG_TOS) {
-			fmt.Fprintf(&sb, " tos=%d", m.TOS)
-		}
-		if m.Has(netlinkx.INET_DIAG_TCLASS) {
-			fmt.Fprintf(&sb, " tclass=%d", m.TClass)
-		}
-		if m.Has(netlinkx.INET_DIAG_SKV6ONLY) {
-			fmt.Fprintf(&sb, " v6only=%d", m.V6Only)
-		}
-		sb.WriteByte('\n')
+		l.opt(m.Cong != nil, " cong=%s", m.Cong)
+		l.opt(m.SKMemInfo != nil, " skmeminfo=%d", len(m.SKMemInfo)/4)
+		l.opt(m.Has(netlinkx.INET_DIAG_SHUTDOWN), " shutdown=%d", m.Shutdown)
+		l.opt(m.Has(netlinkx.INET_DIAG_TOS), " tos=%d", m.TOS)
+		l.opt(m.Has(netlinkx.INET_DIAG_TCLASS), " tclass=%d", m.TClass)
+		l.opt(m.Has(netlinkx.INET_DIAG_SKV6ONLY), " v6only=%d", m.V6Only)
+		l.add("\n")
 	}
-	if len(bin) != 0 {
-		return "", fmt.Errorf("%d trailing bytes", len(bin))
-	}
-	return sb.String(), nil
+	return l.String(), nil
 }
 
 func TestInetDiagRecorded(t *testing.T) {
@@ -347,13 +348,9 @@ func TestInetDiagRecorded(t *testing.T) {
 func FuzzInetDiagMsg(f *testing.F) {
 	for _, name := range recordingNames("inet_diag") {
 		b, _ := readRecording(f, name)
-		for len(b) >= 4 {
-			n := int(binary.NativeEndian.Uint32(b))
-			if 4+n > len(b) {
-				break
-			}
-			f.Add(b[4 : 4+n])
-			b = b[4+n:]
+		recs, _ := inetRecords(b)
+		for _, r := range recs {
+			f.Add(r)
 		}
 	}
 	f.Add(make([]byte, 72))
@@ -391,7 +388,7 @@ func TestDumpInetBothFamilies(t *testing.T) {
 		t.Helper()
 		req.NetNS, req.Protocol = nsfd, unix.IPPROTO_TCP
 		var out []string
-		err := netlinkx.DumpInet(context.Background(), req, func(m *netlinkx.InetDiagMsg) error {
+		err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error {
 			out = append(out, fmt.Sprintf("%d %s %s:%d>%s:%d inode %d cookie %d info %t",
 				m.Family, netlinkx.TCPStateName(m.State), m.SrcAddr(), m.ID.SPort, m.DstAddr(), m.ID.DPort, m.Inode, m.ID.Cookie, m.Info != nil))
 			return nil
@@ -434,7 +431,7 @@ func TestDumpInetBothFamilies(t *testing.T) {
 		!slices.ContainsFunc(got, func(s string) bool { return s[:2] == "10" }) {
 		t.Errorf("the lab should hold TCP sockets of both families: %q", got)
 	}
-	err := netlinkx.DumpInet(context.Background(), netlinkx.InetDiagReq{NetNS: nsfd, Protocol: unix.IPPROTO_UDP, States: ssAllStates}, func(*netlinkx.InetDiagMsg) error { return nil })
+	err := netlinkx.DumpInet(t.Context(), netlinkx.InetDiagReq{NetNS: nsfd, Protocol: unix.IPPROTO_UDP, States: ssAllStates}, func(*netlinkx.InetDiagMsg) error { return nil })
 	if err == nil {
 		t.Error("AF_UNSPEC for UDP: no error")
 	}

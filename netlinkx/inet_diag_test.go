@@ -15,22 +15,35 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
-func TestTCPInfoSize(t *testing.T) {
-	if got := binary.Size(netlinkx.TCPInfo{}); got != netlinkx.SizeofTCPInfo {
-		t.Errorf("binary.Size(TCPInfo) = %d, want %d (sizeof(struct tcp_info), kernel 6.18)", got, netlinkx.SizeofTCPInfo)
+// checkMirror checks T, the mirror of a kernel struct: binary.Size(T) must
+// be size (the struct's sizeof), and each field of want at its offset in the
+// kernel's header. It returns T's fields.
+func checkMirror[T any](t *testing.T, size int, want map[string]int) []netlinkx.UAPIField {
+	t.Helper()
+	var v T
+	if got := binary.Size(v); got != size {
+		t.Errorf("binary.Size(%T) = %d, want %d", v, got, size)
 	}
+	fields := netlinkx.UAPIFields[T]()
 	offsets := map[string]int{}
-	for _, f := range netlinkx.UAPIFields[netlinkx.TCPInfo]() {
+	for _, f := range fields {
 		offsets[f.Name] = f.Offset
 	}
-	// Offsets in linux/tcp.h (checked against gcc below when it is installed).
-	want := map[string]int{"rto_us": 8, "rtt_us": 68, "total_retrans": 100, "pacing_rate": 104, "bytes_sent": 200,
-		"bytes_retrans": 208, "snd_wnd": 228, "rcv_wnd": 232, "total_rto": 240, "received_ce": 248, "received_ce_bytes": 272}
 	for name, off := range want {
 		if offsets[name] != off {
 			t.Errorf("%s at offset %d, want %d", name, offsets[name], off)
 		}
 	}
+	return fields
+}
+
+// TestTCPInfoSize checks the mirror against sizeof(struct tcp_info) of
+// kernel 6.18 and offsets in its linux/tcp.h (checked against gcc below
+// when it is installed).
+func TestTCPInfoSize(t *testing.T) {
+	checkMirror[netlinkx.TCPInfo](t, netlinkx.SizeofTCPInfo, map[string]int{"rto_us": 8, "rtt_us": 68, "total_retrans": 100,
+		"pacing_rate": 104, "bytes_sent": 200, "bytes_retrans": 208, "snd_wnd": 228, "rcv_wnd": 232, "total_rto": 240,
+		"received_ce": 248, "received_ce_bytes": 272})
 }
 
 // TestTCPInfoOffsetsC compiles C programs against this machine's

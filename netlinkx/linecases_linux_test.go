@@ -5,15 +5,41 @@ import (
 	"context"
 	"encoding"
 	"fmt"
+	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// This file holds how the tests of the rtnetlink decoders whose result they
-// render as one line (addresses, neighbours, qdiscs) check cases and fuzz.
+// This file holds how the tests of the decoders whose result they render as
+// one line (addresses, neighbours, routes, qdiscs, conntrack entries, ...)
+// build that line, check cases and fuzz, and how they compare lines with
+// what a tool printed.
+
+// line builds the line a decoded message renders to: printf-style pieces,
+// each optional one added only when the message carries its field.
+type line struct{ strings.Builder }
+
+// add appends a piece.
+func (l *line) add(format string, args ...any) { fmt.Fprintf(&l.Builder, format, args...) }
+
+// opt appends a piece when has is true.
+func (l *line) opt(has bool, format string, args ...any) {
+	if has {
+		l.add(format, args...)
+	}
+}
+
+// addrOrDash is an address on a decoded line, "-" when not sent.
+func addrOrDash(a netip.Addr) string {
+	if !a.IsValid() {
+		return "-"
+	}
+	return a.String()
+}
 
 // lineMsg is a decoder of one message.
 type lineMsg[M any] interface {
@@ -82,6 +108,17 @@ func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string
 			}
 		}
 	})
+}
+
+// checkLines sorts got and compares it with want (sorted already): what a
+// tool (ss, nft, conntrack) printed, or what a test expects; what names the
+// comparison.
+func checkLines(t *testing.T, what string, want, got []string) {
+	t.Helper()
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
 }
 
 // decoded checks a decoder's error in a table of cases: with wantErr set,
@@ -158,19 +195,20 @@ func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler,
 	}
 }
 
-// dumpLines runs dump (DumpRoutes, DumpRules) for req and returns the line
-// of each message keep keeps (nil: every one).
-func dumpLines[R, M any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, line func(*M) string, keep func(*M) bool) []string {
+// dumped runs dump (DumpRoutes, DumpRules, DumpNeigh, DumpNexthops) for req
+// and returns what view makes of each message keep keeps (nil: every one):
+// its line, or the field a test compares.
+func dumped[R, M, V any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, view func(*M) V, keep func(*M) bool) []V {
 	t.Helper()
-	var lines []string
-	err := dump(context.Background(), req, func(m *M) error {
+	var out []V
+	err := dump(t.Context(), req, func(m *M) error {
 		if keep == nil || keep(m) {
-			lines = append(lines, line(m))
+			out = append(out, view(m))
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lines
+	return out
 }

@@ -1,8 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -52,7 +50,7 @@ func TestRecordLinks(t *testing.T) {
 	for _, c := range linkLabCommands {
 		how += "  " + strings.Join(c, " ") + "\n"
 	}
-	err := netlinkx.DumpLinksRaw(context.Background(), netlinkx.LinkRequest{NetNS: fd}, func(b []byte) error {
+	err := netlinkx.DumpLinksRaw(t.Context(), netlinkx.LinkRequest{NetNS: fd}, func(b []byte) error {
 		var m netlinkx.LinkMessage
 		if err := m.UnmarshalBinary(b); err != nil {
 			return err
@@ -141,23 +139,15 @@ func TestLinkMessageTestdata(t *testing.T) {
 }
 
 func lkIfinfo(index int32, attrs ...[]byte) []byte {
-	b := make([]byte, 16)
-	b[0] = unix.AF_UNSPEC
-	binary.NativeEndian.PutUint16(b[2:4], unix.ARPHRD_ETHER)
-	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
-	binary.NativeEndian.PutUint32(b[8:12], unix.IFF_UP|unix.IFF_BROADCAST|unix.IFF_RUNNING|unix.IFF_LOWER_UP)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{unix.AF_UNSPEC, 0}, u16(unix.ARPHRD_ETHER),
+		u32(uint32(index), unix.IFF_UP|unix.IFF_BROADCAST|unix.IFF_RUNNING|unix.IFF_LOWER_UP, 0)), attrs...)
 }
 
 func TestLinkMessageUnmarshal(t *testing.T) {
-	stats184 := make([]byte, 184)
-	binary.NativeEndian.PutUint64(stats184[0:8], 7)     // rx_packets
-	binary.NativeEndian.PutUint64(stats184[176:184], 9) // tx_compressed
-	stats208 := make([]byte, 208)                       // a future kernel's longer struct
-	binary.NativeEndian.PutUint64(stats208[192:200], 5) // rx_otherhost_dropped
+	old, future := make([]uint64, 23), make([]uint64, 26) // 184 bytes, and a future kernel's longer struct
+	old[0], old[22] = 7, 9                                // rx_packets, tx_compressed
+	future[24] = 5                                        // rx_otherhost_dropped
+	stats184, stats208 := u64(old...), u64(future...)
 	tests := []struct {
 		name    string
 		b       []byte
@@ -216,24 +206,15 @@ func TestLinkMessageUnmarshal(t *testing.T) {
 // TestRtnlLinkStats64Layout checks the mirror against the kernel's struct:
 // sizeof 200, rx_nohandler at 184, rx_otherhost_dropped at 192.
 func TestRtnlLinkStats64Layout(t *testing.T) {
-	if got := binary.Size(netlinkx.RtnlLinkStats64{}); got != netlinkx.SizeofRtnlLinkStats64 {
-		t.Errorf("binary.Size %d, want %d", got, netlinkx.SizeofRtnlLinkStats64)
-	}
-	off := map[string]int{}
-	for _, f := range netlinkx.UAPIFields[netlinkx.RtnlLinkStats64]() {
-		off[f.Name] = f.Offset
+	fields := checkMirror[netlinkx.RtnlLinkStats64](t, netlinkx.SizeofRtnlLinkStats64, map[string]int{"rx_packets": 0, "multicast": 64,
+		"collisions": 72, "tx_window_errors": 160, "rx_nohandler": 184, "rx_otherhost_dropped": 192})
+	for _, f := range fields {
 		if f.GoOffset != uintptr(f.Offset) {
 			t.Errorf("%s: Go offset %d, kernel offset %d", f.Name, f.GoOffset, f.Offset)
 		}
 	}
-	want := map[string]int{"rx_packets": 0, "multicast": 64, "collisions": 72, "tx_window_errors": 160, "rx_nohandler": 184, "rx_otherhost_dropped": 192}
-	for k, v := range want {
-		if off[k] != v {
-			t.Errorf("%s at %d, want %d", k, off[k], v)
-		}
-	}
-	if n := len(netlinkx.UAPIFields[netlinkx.RtnlLinkStats64]()); n != 25 {
-		t.Errorf("%d fields, want 25", n)
+	if len(fields) != 25 {
+		t.Errorf("%d fields, want 25", len(fields))
 	}
 }
 

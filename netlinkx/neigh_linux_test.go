@@ -1,15 +1,11 @@
 package netlinkx_test
 
 import (
-	"context"
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -17,31 +13,20 @@ import (
 
 // neighLine is a decoded RTM_NEWNEIGH on one line, as the .txt files keep it.
 func neighLine(m *netlinkx.NeighMessage) string {
-	dst := "-"
-	if m.Dst.IsValid() {
-		dst = m.Dst.String()
-	}
 	ll := "-"
 	if m.LLAddr != nil {
 		ll = netlinkx.HexColon(m.LLAddr)
 	}
-	s := fmt.Sprintf("fam=%d if=%d dst=%s lladdr=%s state=%s flags=%s type=%s", m.Family, m.Ifindex, dst, ll,
+	var l line
+	l.add("fam=%d if=%d dst=%s lladdr=%s state=%s flags=%s type=%s", m.Family, m.Ifindex, addrOrDash(m.Dst), ll,
 		netlinkx.NeighState(m.State), netlinkx.NeighFlags(m.Flags, m.FlagsExt), netlinkx.RouteTypeName(m.Type))
-	if m.HasProbes {
-		s += fmt.Sprintf(" probes=%d", m.Probes)
-	}
-	if m.HasCacheInfo {
-		c := m.CacheInfo
-		s += fmt.Sprintf(" used=%d confirmed=%d updated=%d refcnt=%d", netlinkx.ClockSeconds(c.Used), netlinkx.ClockSeconds(c.Confirmed),
-			netlinkx.ClockSeconds(c.Updated), c.RefCnt)
-	}
-	if m.HasProtocol {
-		s += fmt.Sprintf(" protocol=%d", m.Protocol)
-	}
-	if m.Vlan != 0 || m.Master != 0 {
-		s += fmt.Sprintf(" vlan=%d master=%d", m.Vlan, m.Master)
-	}
-	return s
+	l.opt(m.HasProbes, " probes=%d", m.Probes)
+	c := m.CacheInfo
+	l.opt(m.HasCacheInfo, " used=%d confirmed=%d updated=%d refcnt=%d", netlinkx.ClockSeconds(c.Used), netlinkx.ClockSeconds(c.Confirmed),
+		netlinkx.ClockSeconds(c.Updated), c.RefCnt)
+	l.opt(m.HasProtocol, " protocol=%d", m.Protocol)
+	l.opt(m.Vlan != 0 || m.Master != 0, " vlan=%d master=%d", m.Vlan, m.Master)
+	return l.String()
 }
 
 // TestNeighMessageTestdata decodes each recorded RTM_NEWNEIGH and compares
@@ -53,24 +38,11 @@ func TestNeighMessageTestdata(t *testing.T) {
 
 // ndmsg builds an RTM_NEWNEIGH payload.
 func ndmsg(family uint8, index int32, state uint16, flags uint8, attrs ...[]byte) []byte {
-	b := make([]byte, 12)
-	b[0] = family
-	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
-	binary.NativeEndian.PutUint16(b[8:10], state)
-	b[10] = flags
-	b[11] = unix.RTN_UNICAST
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, 0, 0, 0}, u32(uint32(index)), u16(state), []byte{flags, unix.RTN_UNICAST}), attrs...)
 }
 
 func TestNeighMessageUnmarshal(t *testing.T) {
-	ci := make([]byte, 16)
-	binary.NativeEndian.PutUint32(ci[0:4], 6050) // confirmed 60.5 s
-	binary.NativeEndian.PutUint32(ci[4:8], 199)
-	binary.NativeEndian.PutUint32(ci[8:12], 100)
-	binary.NativeEndian.PutUint32(ci[12:16], 2)
+	ci := u32(6050, 199, 100, 2) // nda_cacheinfo: confirmed 60.5 s, used, updated, refcnt
 	checkLineCases(t, neighLine, []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "ndmsg: 11 bytes"},
 		{name: "dst of 5 bytes", b: ndmsg(unix.AF_INET, 2, unix.NUD_REACHABLE, 0, attr(unix.NDA_DST, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
@@ -103,11 +75,11 @@ func recordLab(t *testing.T) (*nstest.NS, []string) {
 	var cmds []string
 	run := func(n *nstest.NS, args ...string) {
 		n.Run(args...)
-		if n == ns {
-			cmds = append(cmds, "  "+strings.Join(args, " "))
-		} else {
-			cmds = append(cmds, "  (peer) "+strings.Join(args, " "))
+		c := strings.Join(args, " ")
+		if n != ns {
+			c = "(peer) " + c
 		}
+		cmds = append(cmds, c)
 	}
 	for _, n := range []*nstest.NS{ns, peer} {
 		run(n, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
@@ -155,11 +127,6 @@ func TestRecordNeighTc(t *testing.T) {
 	needRecord(t)
 	ns, cmds := recordLab(t)
 	fd := ns.Open()
-	header := "recorded by `go test ./netlinkx -run TestRecordNeighTc -record` in a namespace built with:\n" + strings.Join(cmds, "\n") + "\n"
-	write := func(dir, name string, b []byte, shown, decoded string) {
-		base := dir + "/" + strings.NewReplacer(":", "_", ".", "_", "/", "_").Replace(name)
-		writeRecording(t, base, b, header+"\n"+shown+"\n# decoded\n"+decoded+"\n")
-	}
 	for _, proxy := range []bool{false, true} {
 		hdr := make([]byte, 12)
 		shown := "ip -j -s neigh show nud all:\n" + ns.Run("ip", "-j", "-s", "neigh", "show", "nud", "all")
@@ -167,20 +134,14 @@ func TestRecordNeighTc(t *testing.T) {
 			hdr[10] = unix.NTF_PROXY
 			shown = "ip -j neigh show proxy:\n" + ns.Run("ip", "-j", "neigh", "show", "proxy")
 		}
-		for _, b := range rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, hdr) {
-			var m netlinkx.NeighMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			if m.Dst.IsMulticast() {
-				continue
-			}
-			name := fmt.Sprintf("%s_%s", netlinkx.NeighState(m.State), m.Dst)
-			if proxy {
-				name = "proxy_" + m.Dst.String()
-			}
-			write("rtnl_neigh", name, b, shown, neighLine(&m))
-		}
+		recordLines(t, "rtnl_neigh", cmds, rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, hdr), neighLine,
+			func(m *netlinkx.NeighMessage) (string, string, bool) {
+				name := netlinkx.NeighState(m.State) + "_" + m.Dst.String()
+				if proxy {
+					name = "proxy_" + m.Dst.String()
+				}
+				return name, shown, !m.Dst.IsMulticast()
+			})
 	}
 	for _, class := range []bool{false, true} {
 		hdr := make([]byte, 20)
@@ -188,26 +149,13 @@ func TestRecordNeighTc(t *testing.T) {
 		shown := "tc -s -j qdisc show:\n" + ns.Run("tc", "-s", "-j", "qdisc", "show")
 		if class {
 			typ, reply, what = unix.RTM_GETTCLASS, unix.RTM_NEWTCLASS, "class"
-			binary.NativeEndian.PutUint32(hdr[4:8], uint32(veth0Index(t, ns)))
+			copy(hdr[4:8], u32(ns.Ifindex("veth0"))) // tcm_ifindex
 			shown = "tc -s class show dev veth0:\n" + ns.Run("tc", "-s", "class", "show", "dev", "veth0")
 		}
-		for _, b := range rawDump(t, fd, typ, reply, hdr) {
-			var m netlinkx.TcMessage
-			if err := m.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			write("tc", fmt.Sprintf("%s_%d_%s_%s", what, m.Ifindex, m.Kind, netlinkx.TcHandle(m.Handle)), b, shown, tcLine(&m))
-		}
+		recordLines(t, "tc", cmds, rawDump(t, fd, typ, reply, hdr), tcLine, func(m *netlinkx.TcMessage) (string, string, bool) {
+			return fmt.Sprintf("%s_%d_%s_%s", what, m.Ifindex, m.Kind, netlinkx.TcHandle(m.Handle)), shown, true
+		})
 	}
-}
-
-// veth0Index is the ifindex of veth0 in ns.
-func veth0Index(t *testing.T, ns *nstest.NS) int {
-	var idx int
-	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/veth0/ifindex"), "%d", &idx); err != nil {
-		t.Fatal(err)
-	}
-	return idx
 }
 
 // TestDumpNeighRequests checks each narrowing of a neighbour dump against
@@ -219,11 +167,7 @@ func TestDumpNeighRequests(t *testing.T) {
 	ns.Run("ip", "link", "set", "nb0", "up")
 	ns.Run("ip", "neigh", "add", "10.8.0.9", "lladdr", "02:00:00:00:00:29", "dev", "nb0", "nud", "permanent")
 	ns.Run("ip", "neigh", "add", "proxy", "10.8.0.77", "dev", "nb0")
-	veth0 := uint32(veth0Index(t, ns))
-	var nb0 uint32
-	if _, err := fmt.Sscanf(ns.Run("cat", "/sys/class/net/nb0/ifindex"), "%d", &nb0); err != nil {
-		t.Fatal(err)
-	}
+	veth0, nb0 := ns.Ifindex("veth0"), ns.Ifindex("nb0")
 	tests := []struct {
 		name string
 		req  netlinkx.NeighRequest
@@ -236,11 +180,11 @@ func TestDumpNeighRequests(t *testing.T) {
 		{"inet", netlinkx.NeighRequest{Family: unix.AF_INET}, []string{"10.7.0.10 STALE", "10.7.0.2 REACHABLE", "10.7.0.9 PERMANENT", "10.8.0.9 PERMANENT"}},
 	}
 	t.Run("kernel filters by NDA_IFINDEX", func(t *testing.T) {
-		req := append(make([]byte, 12), 8, 0, unix.NDA_IFINDEX, 0)
-		msgs := rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, binary.NativeEndian.AppendUint32(req, nb0))
+		msgs := rawDump(t, fd, unix.RTM_GETNEIGH, unix.RTM_NEWNEIGH, cat(make([]byte, 12), attr(unix.NDA_IFINDEX, u32(nb0)...)))
 		for _, b := range msgs {
-			if idx := binary.NativeEndian.Uint32(b[4:8]); idx != nb0 {
-				t.Errorf("the kernel sent an entry of link %d for NDA_IFINDEX %d", idx, nb0)
+			var m netlinkx.NeighMessage
+			if err := m.UnmarshalBinary(b); err != nil || m.Ifindex != int32(nb0) {
+				t.Errorf("the kernel sent an entry of link %d (%v) for NDA_IFINDEX %d", m.Ifindex, err, nb0)
 			}
 		}
 		if len(msgs) == 0 {
@@ -250,19 +194,10 @@ func TestDumpNeighRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
-			var got []string
-			err := netlinkx.DumpNeigh(context.Background(), tt.req, func(m *netlinkx.NeighMessage) error {
-				if !m.Dst.IsMulticast() {
-					got = append(got, m.Dst.String()+" "+netlinkx.NeighState(m.State))
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			got := dumped(t, netlinkx.DumpNeigh, tt.req, func(m *netlinkx.NeighMessage) string {
+				return m.Dst.String() + " " + netlinkx.NeighState(m.State)
+			}, func(m *netlinkx.NeighMessage) bool { return !m.Dst.IsMulticast() })
+			checkLines(t, "entries", tt.want, got)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -63,9 +62,7 @@ func TestNetlinkDiagRecorded(t *testing.T) {
 		}
 		return ssNetlinkLine(m)
 	})
-	if diff := cmp.Diff(ssNetlinkFilter(want), got); diff != "" {
-		t.Errorf("decoded recording vs ss -A netlink -aHn (-want +got):\n%s", diff)
-	}
+	checkLines(t, "decoded recording vs ss -A netlink -aHn", ssNetlinkFilter(want), got)
 	// The helper's route socket joined RTMGRP_LINK (group 1) and RTMGRP_IPV4_IFADDR (group 5).
 	if diff := cmp.Diff(map[string][]uint32{"route": {1, 5}}, groups); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)
@@ -76,7 +73,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 	nsfd, ssOut := helperSockets(t, "ss", "-A", "netlink", "-aHn")
 	var got []string
 	kinds := map[string]bool{}
-	err := netlinkx.DumpNetlink(context.Background(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: netlinkx.NDIAG_PROTO_ALL, Show: netlinkx.NDIAG_SHOW_MEMINFO},
+	err := netlinkx.DumpNetlink(t.Context(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: netlinkx.NDIAG_PROTO_ALL, Show: netlinkx.NDIAG_SHOW_MEMINFO},
 		func(m *netlinkx.NetlinkDiagMsg) error {
 			if l := ssNetlinkLine(m); l != "" {
 				got = append(got, l)
@@ -87,11 +84,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(got)
-	want := ssNetlinkFilter(ssOut)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("DumpNetlink vs ss -A netlink -aHn (-want +got):\n%s", diff)
-	}
+	checkLines(t, "DumpNetlink vs ss -A netlink -aHn", ssNetlinkFilter(ssOut), got)
 	for _, k := range []string{"route raw NONE", "generic dgram ESTABLISHED", "sock_diag raw NONE"} {
 		if !kinds[k] {
 			t.Errorf("no netlink socket %q among %v", k, kinds)
@@ -99,7 +92,7 @@ func TestNetlinkDiagLive(t *testing.T) {
 	}
 
 	// One protocol only.
-	err = netlinkx.DumpNetlink(context.Background(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: unix.NETLINK_GENERIC}, func(m *netlinkx.NetlinkDiagMsg) error {
+	err = netlinkx.DumpNetlink(t.Context(), netlinkx.NetlinkDiagReq{NetNS: nsfd, Protocol: unix.NETLINK_GENERIC}, func(m *netlinkx.NetlinkDiagMsg) error {
 		if m.Protocol != unix.NETLINK_GENERIC || m.Has(netlinkx.NETLINK_DIAG_MEMINFO) {
 			t.Errorf("asked for NETLINK_GENERIC without MEMINFO, got protocol %d, meminfo %v", m.Protocol, m.Has(netlinkx.NETLINK_DIAG_MEMINFO))
 		}

@@ -1,8 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -20,16 +18,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-// openFDs counts the process's open descriptors.
-func openFDs(t testing.TB) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
 
 func TestOpenNetNSRefuses(t *testing.T) {
 	dir := t.TempDir()
@@ -57,7 +45,7 @@ func TestOpenNetNSRefuses(t *testing.T) {
 		{"device", "/dev/null", "not a network namespace"},
 		{"other namespace type", "/proc/self/ns/uts", "not a network namespace"},
 	}
-	before := openFDs(t)
+	before := nstest.OpenFDs(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ns, err := netlinkx.OpenNetNS(tt.spec)
@@ -70,7 +58,7 @@ func TestOpenNetNSRefuses(t *testing.T) {
 			}
 		})
 	}
-	if after := openFDs(t); after != before {
+	if after := nstest.OpenFDs(t); after != before {
 		t.Errorf("open descriptors: %d before, %d after", before, after)
 	}
 }
@@ -205,12 +193,12 @@ func TestScanNetNS(t *testing.T) {
 	unshared := nstest.NewUnshared(t)
 	pid := unshared.PID
 
-	fds := openFDs(t)
-	scan, err := netlinkx.ScanNetNS(context.Background())
+	fds := nstest.OpenFDs(t)
+	scan, err := netlinkx.ScanNetNS(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := openFDs(t); after != fds {
+	if after := nstest.OpenFDs(t); after != fds {
 		t.Errorf("open descriptors: %d before ScanNetNS, %d after", fds, after)
 	}
 	byInode := map[uint64]netlinkx.NetNSEntry{}
@@ -265,8 +253,8 @@ func TestGetNSID(t *testing.T) {
 	inB := b.Start("sleep", "600")
 	waitInNetNS(t, inB.Process.Pid, b.Inode())
 	nsA, nsB := a.Open(), b.Open()
-	ctx := context.Background()
-	before := openFDs(t)
+	ctx := t.Context()
+	before := nstest.OpenFDs(t)
 	tests := []struct {
 		name string
 		req  netlinkx.NSIDRequest
@@ -298,7 +286,7 @@ func TestGetNSID(t *testing.T) {
 	if _, err := netlinkx.GetNSID(ctx, netlinkx.NSIDRequest{NetNS: nsA}); err == nil {
 		t.Error("GetNSID without a peer: no error")
 	}
-	if after := openFDs(t); after != before {
+	if after := nstest.OpenFDs(t); after != before {
 		t.Errorf("open descriptors: %d before, %d after", before, after)
 	}
 }
@@ -345,12 +333,7 @@ func TestDecodeNSID(t *testing.T) {
 }
 
 func FuzzDecodeNSID(f *testing.F) {
-	fuzzFiles(f, "nsid")
-	f.Fuzz(func(t *testing.T, b []byte) {
-		nsid, err := netlinkx.DecodeNSID(b)
-		if err != nil {
-			return
-		}
+	fuzzDecode(f, "nsid", netlinkx.DecodeNSID, func(t *testing.T, nsid int32, _ []byte) {
 		// Round trip: the id re-encoded after a rtgenmsg decodes the same.
 		ae := netlink.NewAttributeEncoder()
 		ae.Int32(unix.NETNSA_NSID, nsid)
@@ -379,13 +362,11 @@ func TestRecordNSID(t *testing.T) {
 		{"assigned", "RTM_GETNSID with NETNSA_FD, asked in a namespace that ran `ip netns set PEER 7`", nsA, nsB},
 		{"not_assigned", "RTM_GETNSID with NETNSA_FD, asked in a namespace that gave the peer no id", nsB, nsA},
 	} {
-		req := binary.NativeEndian.AppendUint16(make([]byte, 4), 8)
-		req = binary.NativeEndian.AppendUint16(req, unix.NETNSA_FD)
-		req = binary.NativeEndian.AppendUint32(req, uint32(c.peer))
+		req := cat(make([]byte, 4), attr(unix.NETNSA_FD, u32(uint32(c.peer))...)) // rtgenmsg, NETNSA_FD
 		reply := dumpOne(t, netlinkx.DumpRequest{Protocol: unix.NETLINK_ROUTE, NetNS: c.in, Type: unix.RTM_GETNSID, Data: req})
-		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s, %s)\n"+
+		writeRecording(t, "nsid/"+c.file, reply, fmt.Sprintf("recorded by: go test -run TestRecordNSID ./netlinkx/ -args -record (%s)\n"+
 			"content: the RTM_NEWNSID payload (rtgenmsg + NETNSA_NSID) of %s\n",
-			runtime.GOARCH, time.Now().UTC().Format(time.DateOnly), c.how))
+			runtime.GOARCH, c.how))
 	}
 }
 
@@ -399,7 +380,7 @@ func BenchmarkScanNetNS(b *testing.B) {
 			for range n {
 				nstest.New(b)
 			}
-			ctx := context.Background()
+			ctx := b.Context()
 			var ours, theirs time.Duration
 			for b.Loop() {
 				start := time.Now()

@@ -2,8 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -18,25 +16,16 @@ import (
 
 // nexthopLine is a decoded RTM_NEWNEXTHOP on one line, as the .txt files keep it.
 func nexthopLine(m *netlinkx.NexthopMessage) string {
-	gw := "-"
-	if m.Gateway.IsValid() {
-		gw = m.Gateway.String()
-	}
-	s := fmt.Sprintf("id=%d fam=%d scope=%s proto=%s flags=%s via=%s oif=%d blackhole=%t fdb=%t encap=%d",
+	var l line
+	l.add("id=%d fam=%d scope=%s proto=%s flags=%s via=%s oif=%d blackhole=%t fdb=%t encap=%d",
 		m.ID, m.Family, netlinkx.ScopeName(m.Scope), netlinkx.RouteProtocolName(m.Protocol), netlinkx.NexthopFlags(m.Flags),
-		gw, m.OIF, m.Blackhole, m.FDB, m.EncapType)
-	if len(m.Group) > 0 {
-		s += " group=" + m.GroupString()
-	}
-	if m.HasGroupType {
-		s += " type=" + netlinkx.NexthopGroupTypeName(m.GroupType)
-	}
-	if m.HasResGroup {
-		r := m.ResGroup
-		s += fmt.Sprintf(" buckets=%d idle_timer=%g unbalanced_timer=%g unbalanced_time=%g", r.Buckets, netlinkx.ClockTimeSeconds(uint64(r.IdleTimer)),
-			netlinkx.ClockTimeSeconds(uint64(r.UnbalancedTimer)), netlinkx.ClockTimeSeconds(r.UnbalancedTime))
-	}
-	return s
+		addrOrDash(m.Gateway), m.OIF, m.Blackhole, m.FDB, m.EncapType)
+	l.opt(len(m.Group) > 0, " group=%s", m.GroupString())
+	l.opt(m.HasGroupType, " type=%s", netlinkx.NexthopGroupTypeName(m.GroupType))
+	r := m.ResGroup
+	l.opt(m.HasResGroup, " buckets=%d idle_timer=%g unbalanced_timer=%g unbalanced_time=%g", r.Buckets, netlinkx.ClockTimeSeconds(uint64(r.IdleTimer)),
+		netlinkx.ClockTimeSeconds(uint64(r.UnbalancedTimer)), netlinkx.ClockTimeSeconds(r.UnbalancedTime))
+	return l.String()
 }
 
 // nexthopLab is a namespace filled by nstest's NexthopLab: nexthops of
@@ -72,11 +61,7 @@ func TestNexthopMessageTestdata(t *testing.T) {
 
 // nhmsg builds an RTM_NEWNEXTHOP payload.
 func nhmsg(family, scope, protocol uint8, flags uint32, attrs ...[]byte) []byte {
-	b := binary.NativeEndian.AppendUint32([]byte{family, scope, protocol, 0}, flags)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, scope, protocol, 0}, u32(flags)), attrs...)
 }
 
 // nhGrp builds one struct nexthop_grp.
@@ -85,8 +70,6 @@ func nhGrp(id uint32, weight, weightHigh uint8) []byte {
 }
 
 func TestNexthopMessageUnmarshal(t *testing.T) {
-	u16 := func(v uint16) []byte { return binary.NativeEndian.AppendUint16(nil, v) }
-	u64 := func(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
 	checkLineCases(t, nexthopLine, []lineCase{
 		{name: "short", b: make([]byte, 7), wantErr: "nhmsg: 7 bytes"},
 		{name: "gateway of 5 bytes", b: nhmsg(unix.AF_INET, 0, 0, 0, attr(unix.NHA_ID, u32(1)...), attr(unix.NHA_GATEWAY, []byte{1, 2, 3, 4, 5}...)), wantErr: "address of 5 bytes"},
@@ -164,8 +147,8 @@ func TestDumpNexthopRequests(t *testing.T) {
 	}
 	sorted := cmpopts.SortSlices(func(a, b uint32) bool { return a < b })
 	t.Run("kernel filters", func(t *testing.T) {
-		oif := binary.NativeEndian.AppendUint32(append(make([]byte, 8), 8, 0, unix.NHA_OIF, 0), nh0)
-		groups := append(make([]byte, 8), 4, 0, unix.NHA_GROUPS, 0)
+		oif := cat(make([]byte, 8), attr(unix.NHA_OIF, u32(nh0)...))
+		groups := cat(make([]byte, 8), attr(unix.NHA_GROUPS))
 		inet6 := make([]byte, 8)
 		inet6[0] = unix.AF_INET6
 		for _, k := range []struct {
@@ -200,14 +183,7 @@ func TestDumpNexthopRequests(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.NetNS = fd
-			var got []uint32
-			err := netlinkx.DumpNexthops(context.Background(), tt.req, func(m *netlinkx.NexthopMessage) error {
-				got = append(got, m.ID)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := dumped(t, netlinkx.DumpNexthops, tt.req, func(m *netlinkx.NexthopMessage) uint32 { return m.ID }, nil)
 			if diff := cmp.Diff(tt.want, got, sorted); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -230,15 +206,6 @@ func TestDumpNexthopsWideWeight(t *testing.T) {
 		}
 		t.Skipf("kernel refuses a nexthop weight of 1000 (16-bit weights need kernel 6.12+): %v", err)
 	}
-	var got []string
-	err := netlinkx.DumpNexthops(context.Background(), netlinkx.NexthopRequest{NetNS: fd, ID: 20}, func(m *netlinkx.NexthopMessage) error {
-		got = append(got, m.GroupString())
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"1,1000/7"}, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	got := dumped(t, netlinkx.DumpNexthops, netlinkx.NexthopRequest{NetNS: fd, ID: 20}, (*netlinkx.NexthopMessage).GroupString, nil)
+	checkLines(t, "groups", []string{"1,1000/7"}, got)
 }

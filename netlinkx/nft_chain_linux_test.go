@@ -1,17 +1,14 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -53,8 +50,6 @@ var nftChainExtras = map[string]string{
 	"ip nat pre":     `comment="" dev=[] flags=base`,
 	"netdev nd ing":  `comment="" dev=[lo] flags=base`,
 }
-
-var nftFamilyNames = map[uint8]string{unix.NFPROTO_INET: "inet", unix.NFPROTO_IPV4: "ip", unix.NFPROTO_IPV6: "ip6", unix.NFPROTO_NETDEV: "netdev"}
 
 var nftHookNums = map[string]uint32{"prerouting": 0, "input": 1, "forward": 2, "output": 3, "postrouting": 4, "ingress": 0}
 
@@ -126,7 +121,7 @@ func checkNftChains(t *testing.T, chains []netlinkx.NftChain, nftJSON string) {
 		}
 		extras[key] = nftChainExtra(c)
 	}
-	checkNftLines(t, "chains vs nft -j -a list chains", nftJSONChainLines(t, nftJSON), got)
+	checkLines(t, "chains vs nft -j -a list chains", nftJSONChainLines(t, nftJSON), got)
 	if diff := cmp.Diff(nftChainExtras, extras); diff != "" {
 		t.Errorf("comments, devices, flags (-want +got):\n%s", diff)
 	}
@@ -148,31 +143,13 @@ func TestRecordNft(t *testing.T) {
 	recordNft(t, nftNamespace(t, nftChainRuleset), unix.NFT_MSG_GETCHAIN, "chains", "nftChainRuleset", "nft", "-j", "-a", "list", "chains")
 }
 
-// recordNft records testdata/nft/<name>: the messages of an nf_tables dump
-// (msg: NFT_MSG_GET*, every family) in ns, and what says how they were made
-// (ruleset names the test's constant) with the output of nftArgs below
-// `ss:`, the section name the reader shares with sock_diag.
-func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nftArgs ...string) {
-	t.Helper()
-	msgs := dumpMessages(t, netlinkx.DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | msg,
-		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
-	})
-	txt := fmt.Sprintf("%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
-		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
-		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
-		strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
-			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
-	writeRecording(t, filepath.Join("nft", name), framed(msgs), txt)
-}
-
 // nftUdata is libnftnl userdata: a u8 type, a u8 length, the value.
 func nftUdata(typ byte, v string) []byte { return append([]byte{typ, byte(len(v))}, v...) }
 
 func TestDecodeNftChain(t *testing.T) {
 	hdr := []byte{unix.NFPROTO_NETDEV, 0, 0x12, 0x34}
 	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
-	u64 := func(typ uint16, v uint64) []byte { return attr(typ, binary.BigEndian.AppendUint64(nil, v)...) }
+	u64 := func(typ uint16, v uint64) []byte { return attr(typ, be64(v)...) }
 	drop := uint32(netlinkx.NF_DROP)
 	if _, err := netlinkx.DecodeNftChain(hdr[:3]); err == nil || err.Error() != "nfgenmsg: 3 bytes, want at least 4" {
 		t.Errorf("short nfgenmsg: error %v", err)

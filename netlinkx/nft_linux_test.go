@@ -1,15 +1,17 @@
 package netlinkx_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
+	"golang.org/x/sys/unix"
 )
 
 // setNftMidRead makes ReadNftRuleset call f in the middle of each read until the test ends.
@@ -32,7 +34,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 			ns.Run("nft", "add rule inet t extra counter accept")
 		}
 	})
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 			chains = append(chains, nftChainLine(&rs.Chains[i]))
 		}
 	}
-	checkNftLines(t, "chains vs nft -j -a list chains after the change", nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains)
+	checkLines(t, "chains vs nft -j -a list chains after the change", nftJSONChainLines(t, ns.Run("nft", "-j", "-a", "list", "chains")), chains)
 	var rules []string
 	for _, r := range rs.Rules {
 		rules = append(rules, fmt.Sprintf("%s %s %s", r.Table, r.Chain, netlinkx.RenderNftExprs(r.Exprs, nil)))
@@ -72,7 +74,7 @@ func TestReadNftRulesetGivesUp(t *testing.T) {
 		tries = append(tries, try)
 		ns.Run("nft", "add rule inet t c counter")
 	})
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if !errors.Is(err, netlinkx.ErrNftGenMoved) {
 		t.Fatalf("ReadNftRuleset = %v, %v; want ErrNftGenMoved", rs, err)
 	}
@@ -80,6 +82,27 @@ func TestReadNftRulesetGivesUp(t *testing.T) {
 	if len(tries) != netlinkx.NftReadTries {
 		t.Errorf("%d reads, want %d", len(tries), netlinkx.NftReadTries)
 	}
+}
+
+// nftFamilyNames are the NFPROTO_* families as nft names them.
+var nftFamilyNames = map[uint8]string{unix.NFPROTO_INET: "inet", unix.NFPROTO_IPV4: "ip", unix.NFPROTO_IPV6: "ip6", unix.NFPROTO_NETDEV: "netdev"}
+
+// recordNft records testdata/nft/<name>: the messages of an nf_tables dump
+// (msg: NFT_MSG_GET*, every family) in ns, and what says how they were made
+// (ruleset names the test's constant) with the output of nftArgs below
+// `ss:`, the section name the reader shares with sock_diag.
+func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nftArgs ...string) {
+	t.Helper()
+	msgs := dumpMessages(t, netlinkx.DumpRequest{
+		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | msg,
+		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
+	})
+	txt := fmt.Sprintf("%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
+		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
+		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
+		strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
+			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
+	writeRecording(t, filepath.Join("nft", name), framed(msgs), txt)
 }
 
 // nftNamespace is a fresh namespace loaded with ruleset (`nft -f`) and then
@@ -174,19 +197,9 @@ func fuzzNft[T any](f *testing.F, name string, decode func([]byte) (T, error), l
 func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlinkx.NftRuleset) {
 	t.Helper()
 	ns := nftNamespace(t, ruleset, ipt...)
-	rs, err := netlinkx.ReadNftRuleset(context.Background(), ns.Open())
+	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
 	return ns, rs
-}
-
-// checkNftLines sorts got and compares it with want (sorted already):
-// what nft printed, or what a test expects; what names the comparison.
-func checkNftLines(t *testing.T, what string, want, got []string) {
-	t.Helper()
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
 }

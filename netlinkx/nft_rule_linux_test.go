@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strings"
@@ -90,7 +89,7 @@ func TestNftRuleRecorded(t *testing.T) {
 	for i := range rules {
 		got = append(got, nftRuleLine(&rules[i]))
 	}
-	checkNftLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
+	checkLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
 }
 
 func TestNftRuleLive(t *testing.T) {
@@ -99,7 +98,7 @@ func TestNftRuleLive(t *testing.T) {
 	for i := range rs.Rules {
 		got = append(got, nftRuleLine(&rs.Rules[i]))
 	}
-	checkNftLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
+	checkLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
 }
 
 // TestRecordNftRules re-records testdata/nft/rules with -record.
@@ -128,11 +127,11 @@ func TestDecodeNftRule(t *testing.T) {
 	exprs := func(elems ...[]byte) []byte {
 		return attr(unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED, cat(elems...)...)
 	}
-	counter := cat(attr(unix.NFTA_COUNTER_BYTES, binary.BigEndian.AppendUint64(nil, 180)...), attr(unix.NFTA_COUNTER_PACKETS, binary.BigEndian.AppendUint64(nil, 3)...))
+	counter := cat(attr(unix.NFTA_COUNTER_BYTES, be64(180)...), attr(unix.NFTA_COUNTER_PACKETS, be64(3)...))
 	accept := attr(unix.NFTA_IMMEDIATE_DREG, be32(unix.NFT_REG_VERDICT)...)
 	accept = cat(accept, attr(unix.NFTA_IMMEDIATE_DATA|unix.NLA_F_NESTED, attr(unix.NFTA_DATA_VERDICT|unix.NLA_F_NESTED, attr(unix.NFTA_VERDICT_CODE, be32(1)...)...)...))
 	envelope := cat(str(unix.NFTA_RULE_TABLE, "filter"), str(unix.NFTA_RULE_CHAIN, "INPUT"),
-		attr(unix.NFTA_RULE_HANDLE, binary.BigEndian.AppendUint64(nil, 4)...))
+		attr(unix.NFTA_RULE_HANDLE, be64(4)...))
 	if _, err := netlinkx.DecodeNftRule(hdr[:2]); err == nil {
 		t.Errorf("short nfgenmsg: no error")
 	}

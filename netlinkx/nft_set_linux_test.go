@@ -95,7 +95,7 @@ func checkNftSets(t *testing.T, sets []netlinkx.NftSet, nftJSON string) {
 			anonymous++
 		}
 	}
-	checkNftLines(t, "sets vs nft -j list ruleset", nftJSONSetLines(t, nftJSON), got)
+	checkLines(t, "sets vs nft -j list ruleset", nftJSONSetLines(t, nftJSON), got)
 	if anonymous != 1 {
 		t.Errorf("%d anonymous sets, want 1 (tcp dport { 1, 2 })", anonymous)
 	}
@@ -117,7 +117,7 @@ func TestNftSetLive(t *testing.T) {
 			}
 		}
 	}
-	checkNftLines(t, "verdict map and concatenation elements", []string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems)
+	checkLines(t, "verdict map and concatenation elements", []string{`svc 10.0.0.1 . 22 : `, `verdicts "eth0" : jump c`, `verdicts "lo" : accept`}, elems)
 }
 
 // TestRecordNftSets re-records testdata/nft/sets with -record.

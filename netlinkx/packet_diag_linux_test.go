@@ -1,9 +1,7 @@
 package netlinkx_test
 
 import (
-	"context"
 	"fmt"
-	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,16 +24,14 @@ func ssPacketLine(m *netlinkx.PacketDiagMsg) string {
 
 func TestPacketDiagRecorded(t *testing.T) {
 	got, want := decodeRecordedSockets(t, "packet_diag", ssPacketLine)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("decoded recording vs ss -0 -aH (-want +got):\n%s", diff)
-	}
+	checkLines(t, "decoded recording vs ss -0 -aH", want, got)
 }
 
 func TestPacketDiagLive(t *testing.T) {
 	nsfd, want := helperSockets(t, "ss", "-0", "-aH")
 	var got []string
 	var uids []uint32
-	err := netlinkx.DumpPacket(context.Background(), netlinkx.PacketDiagReq{NetNS: nsfd, Show: netlinkx.PACKET_SHOW_INFO | netlinkx.PACKET_SHOW_MEMINFO},
+	err := netlinkx.DumpPacket(t.Context(), netlinkx.PacketDiagReq{NetNS: nsfd, Show: netlinkx.PACKET_SHOW_INFO | netlinkx.PACKET_SHOW_MEMINFO},
 		func(m *netlinkx.PacketDiagMsg) error {
 			got = append(got, ssPacketLine(m))
 			if m.Has(netlinkx.PACKET_DIAG_UID) {
@@ -46,10 +42,7 @@ func TestPacketDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slices.Sort(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("DumpPacket vs ss -0 -aH (-want +got):\n%s", diff)
-	}
+	checkLines(t, "DumpPacket vs ss -0 -aH", want, got)
 	if diff := cmp.Diff([]uint32{0, 0}, uids); diff != "" {
 		t.Errorf("PACKET_DIAG_UID of root's sockets (-want +got):\n%s", diff)
 	}

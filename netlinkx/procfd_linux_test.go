@@ -58,7 +58,7 @@ var ssUsersRe = regexp.MustCompile(`\("([^"]*)",pid=(\d+),fd=(\d+)\)`)
 func TestSocketOwners(t *testing.T) {
 	nstest.NeedTool(t, "ss")
 	ns, pid := startSockHelper(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	comm := procComm(t, pid)
 
 	want := map[uint64]netlinkx.SocketOwner{}
@@ -114,7 +114,7 @@ func TestSocketOwners(t *testing.T) {
 }
 
 func TestSocketOwnersFilter(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	// Our own process: a listener we hold, found at its fd.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -169,7 +169,7 @@ func BenchmarkSocketOwners(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			nstest.NeedTool(b, "ss")
 			ns, _ := startSockHelper(b, strconv.Itoa(n))
-			ctx := context.Background()
+			ctx := b.Context()
 			b.ReportAllocs()
 			start := time.Now()
 			ops := 0

@@ -2,7 +2,6 @@ package netlinkx_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"flag"
@@ -10,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -19,7 +19,8 @@ import (
 
 // This file holds what the tests share to record testdata from the kernel
 // and to read it back: each case is testdata/<dir>/<name>.bin, the bytes,
-// and beside it a .txt that starts with `uname -r` and says how it was made.
+// and beside it a .txt that starts with `uname -r` and the date, and says
+// how it was made.
 
 // record is the -record flag: `go test -run TestRecord -record` re-records
 // the testdata from the running kernel, as root, in a namespace.
@@ -34,7 +35,8 @@ func needRecord(t *testing.T) {
 }
 
 // writeRecording writes testdata/<base>.bin and, beside it, the .txt: the
-// line "uname -r: <release>" and then txt. It makes the directory.
+// lines "uname -r: <release>" and "recorded: <date, UTC>", then txt. It
+// makes the directory.
 func writeRecording(t testing.TB, base string, bin []byte, txt string) {
 	t.Helper()
 	path := filepath.Join("testdata", base)
@@ -45,7 +47,7 @@ func writeRecording(t testing.TB, base string, bin []byte, txt string) {
 	if err := os.WriteFile(path+".bin", bin, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path+".txt", []byte("uname -r: "+release+"\n"+txt), 0o644); err != nil {
+	if err := os.WriteFile(path+".txt", []byte("uname -r: "+release+"\nrecorded: "+time.Now().UTC().Format(time.DateOnly)+"\n"+txt), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -103,6 +105,17 @@ func fuzzFiles(f *testing.F, dir string) {
 	}
 }
 
+// fuzzDecode is the fuzz target of a Decode* function, seeded from
+// testdata/<dir>: check runs on what each input that decodes gives.
+func fuzzDecode[T any](f *testing.F, dir string, decode func([]byte) (T, error), check func(t *testing.T, v T, b []byte)) {
+	fuzzFiles(f, dir)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if v, err := decode(b); err == nil {
+			check(t, v, b)
+		}
+	})
+}
+
 // section returns what follows the line marker in a recording's .txt,
 // where the recorder put what it was compared with.
 func section(t testing.TB, txt, marker string) string {
@@ -139,7 +152,7 @@ func jsonNum(v any) uint64 {
 func dumpMessages(t testing.TB, req netlinkx.DumpRequest) []netlink.Message {
 	t.Helper()
 	var msgs []netlink.Message
-	err := netlinkx.Dump(context.Background(), req, func(h netlink.Header, b []byte) error {
+	err := netlinkx.Dump(t.Context(), req, func(h netlink.Header, b []byte) error {
 		msgs = append(msgs, netlink.Message{Header: h, Data: bytes.Clone(b)})
 		return nil
 	})
@@ -202,15 +215,33 @@ func pad4(b []byte) []byte {
 	return b
 }
 
-func u32(v uint32) []byte { return binary.NativeEndian.AppendUint32(nil, v) }
+// u16, u32 and u64 encode each of vs in host order, as netlink's own
+// headers and most attributes carry them; be16, be32 and be64 in network
+// order, as netfilter's attributes and ports do.
+func u16(vs ...uint16) []byte { return appendEach(binary.NativeEndian.AppendUint16, vs) }
 
-func u64(v uint64) []byte { return binary.NativeEndian.AppendUint64(nil, v) }
+func u32(vs ...uint32) []byte { return appendEach(binary.NativeEndian.AppendUint32, vs) }
 
-func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func u64(vs ...uint64) []byte { return appendEach(binary.NativeEndian.AppendUint64, vs) }
 
-func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+func be16(vs ...uint16) []byte { return appendEach(binary.BigEndian.AppendUint16, vs) }
+
+func be32(vs ...uint32) []byte { return appendEach(binary.BigEndian.AppendUint32, vs) }
+
+func be64(vs ...uint64) []byte { return appendEach(binary.BigEndian.AppendUint64, vs) }
+
+func appendEach[T any](put func([]byte, T) []byte, vs []T) []byte {
+	var b []byte
+	for _, v := range vs {
+		b = put(b, v)
+	}
+	return b
+}
 
 func cat(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+
+// withAttrs is a message's payload: its fixed header, then its attributes.
+func withAttrs(hdr []byte, attrs ...[]byte) []byte { return cat(hdr, cat(attrs...)) }
 
 func must[T any](v T, err error) T {
 	if err != nil {

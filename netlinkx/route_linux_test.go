@@ -1,11 +1,9 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,70 +14,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// routeAddr is an address on a decoded line, "-" when not sent.
-func routeAddr(a netip.Addr) string {
-	if !a.IsValid() {
-		return "-"
-	}
-	return a.String()
-}
-
 // routeLine is a decoded RTM_NEWROUTE on one line, as the .txt files keep it.
 func routeLine(m *netlinkx.RouteMessage) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "fam=%d table=%s dst=%s/%d type=%s proto=%s scope=%s flags=%s", m.Family, netlinkx.RouteTableName(m.TableID()),
-		routeAddr(m.Dst), m.DstLen, netlinkx.RouteTypeName(m.Type), netlinkx.RouteProtocolName(m.Protocol),
+	var l line
+	l.add("fam=%d table=%s dst=%s/%d type=%s proto=%s scope=%s flags=%s", m.Family, netlinkx.RouteTableName(m.TableID()),
+		addrOrDash(m.Dst), m.DstLen, netlinkx.RouteTypeName(m.Type), netlinkx.RouteProtocolName(m.Protocol),
 		netlinkx.ScopeName(m.Scope), netlinkx.RouteFlags(m.Flags))
-	if m.Src.IsValid() || m.SrcLen != 0 {
-		fmt.Fprintf(&b, " from=%s/%d", routeAddr(m.Src), m.SrcLen)
-	}
-	if m.TOS != 0 {
-		fmt.Fprintf(&b, " tos=%#x", m.TOS)
-	}
-	if m.PrefSrc.IsValid() {
-		fmt.Fprintf(&b, " prefsrc=%s", m.PrefSrc)
-	}
-	if m.Gateway.IsValid() || m.Via.IsValid() {
-		fmt.Fprintf(&b, " gw=%s via=%s", routeAddr(m.Gateway), routeAddr(m.Via))
-	}
-	if m.Oif != 0 || m.Iif != 0 {
-		fmt.Fprintf(&b, " oif=%d iif=%d", m.Oif, m.Iif)
-	}
-	if m.HasPriority {
-		fmt.Fprintf(&b, " metric=%d", m.Priority)
-	}
-	if m.NHID != 0 {
-		fmt.Fprintf(&b, " nhid=%d", m.NHID)
-	}
-	if m.Flow != 0 {
-		fmt.Fprintf(&b, " realms=%s", netlinkx.RouteRealms(m.Flow))
-	}
-	if m.HasPref {
-		fmt.Fprintf(&b, " pref=%s", netlinkx.RoutePrefName(m.Pref))
-	}
-	if m.HasCacheInfo && m.CacheInfo.Expires != 0 {
-		b.WriteString(" expires")
-	}
+	l.opt(m.Src.IsValid() || m.SrcLen != 0, " from=%s/%d", addrOrDash(m.Src), m.SrcLen)
+	l.opt(m.TOS != 0, " tos=%#x", m.TOS)
+	l.opt(m.PrefSrc.IsValid(), " prefsrc=%s", m.PrefSrc)
+	l.opt(m.Gateway.IsValid() || m.Via.IsValid(), " gw=%s via=%s", addrOrDash(m.Gateway), addrOrDash(m.Via))
+	l.opt(m.Oif != 0 || m.Iif != 0, " oif=%d iif=%d", m.Oif, m.Iif)
+	l.opt(m.HasPriority, " metric=%d", m.Priority)
+	l.opt(m.NHID != 0, " nhid=%d", m.NHID)
+	l.opt(m.Flow != 0, " realms=%s", netlinkx.RouteRealms(m.Flow))
+	l.opt(m.HasPref, " pref=%s", netlinkx.RoutePrefName(m.Pref))
+	l.opt(m.HasCacheInfo && m.CacheInfo.Expires != 0, " expires")
 	for _, x := range []struct {
 		name string
 		rtax int
 	}{{"mtu", unix.RTAX_MTU}, {"advmss", unix.RTAX_ADVMSS}, {"hoplimit", unix.RTAX_HOPLIMIT}, {"initcwnd", unix.RTAX_INITCWND}, {"initrwnd", unix.RTAX_INITRWND}} {
-		if v, ok := m.Metric(x.rtax); ok {
-			fmt.Fprintf(&b, " %s=%d", x.name, v)
-		}
+		v, ok := m.Metric(x.rtax)
+		l.opt(ok, " %s=%d", x.name, v)
 	}
-	if m.CCAlgo != nil {
-		fmt.Fprintf(&b, " congctl=%s", m.CCAlgo)
-	}
+	l.opt(m.CCAlgo != nil, " congctl=%s", m.CCAlgo)
 	for i, nh := range m.Multipath {
-		fmt.Fprintf(&b, " [%d gw=%s via=%s if=%d weight=%d flags=%s", i, routeAddr(nh.Gateway), routeAddr(nh.Via), nh.Ifindex, nh.Weight(),
+		l.add(" [%d gw=%s via=%s if=%d weight=%d flags=%s", i, addrOrDash(nh.Gateway), addrOrDash(nh.Via), nh.Ifindex, nh.Weight(),
 			netlinkx.RouteFlags(uint32(nh.Flags)))
-		if nh.Flow != 0 {
-			fmt.Fprintf(&b, " realms=%s", netlinkx.RouteRealms(nh.Flow))
-		}
-		b.WriteString("]")
+		l.opt(nh.Flow != 0, " realms=%s", netlinkx.RouteRealms(nh.Flow))
+		l.add("]")
 	}
-	return b.String()
+	return l.String()
 }
 
 // TestRouteMessageTestdata decodes each recorded RTM_NEWROUTE and compares
@@ -122,12 +87,12 @@ func TestRouteDecoderAgreesWithRtnetlink(t *testing.T) {
 			want.Paths = append(want.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", str(nh.Gateway), nh.Hop.IfIndex, nh.Hop.Hops, nh.Hop.Flags))
 		}
 		got := diffRoute{Family: ours.Family, DstLen: ours.DstLen, Protocol: ours.Protocol, Type: ours.Type,
-			Table: ours.TableID(), Oif: ours.Oif, Priority: ours.Priority, Dst: routeAddr(ours.Dst), PrefSrc: routeAddr(ours.PrefSrc), Gateway: routeAddr(ours.Gateway)}
+			Table: ours.TableID(), Oif: ours.Oif, Priority: ours.Priority, Dst: addrOrDash(ours.Dst), PrefSrc: addrOrDash(ours.PrefSrc), Gateway: addrOrDash(ours.Gateway)}
 		got.MTU, _ = ours.Metric(unix.RTAX_MTU)
 		got.AdvMSS, _ = ours.Metric(unix.RTAX_ADVMSS)
 		got.InitCwnd, _ = ours.Metric(unix.RTAX_INITCWND)
 		for _, nh := range ours.Multipath {
-			got.Paths = append(got.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", routeAddr(nh.Gateway), nh.Ifindex, nh.Hops, nh.Flags))
+			got.Paths = append(got.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", addrOrDash(nh.Gateway), nh.Ifindex, nh.Hops, nh.Flags))
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-rtnetlink +ours):\n%s", diff)
@@ -143,24 +108,13 @@ func addrOfIP(ip net.IP) netip.Addr {
 
 // rtmsg builds an RTM_NEWROUTE payload.
 func rtmsg(family, dstLen, table, typ uint8, flags uint32, attrs ...[]byte) []byte {
-	b := []byte{family, dstLen, 0, 0, table, unix.RTPROT_STATIC, unix.RT_SCOPE_UNIVERSE, typ}
-	b = binary.NativeEndian.AppendUint32(b, flags)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, dstLen, 0, 0, table, unix.RTPROT_STATIC, unix.RT_SCOPE_UNIVERSE, typ}, u32(flags)), attrs...)
 }
 
 // rtnh builds one struct rtnexthop with its attributes.
 func rtnh(flags, hops uint8, ifindex int32, attrs ...[]byte) []byte {
-	var body []byte
-	for _, a := range attrs {
-		body = append(body, a...)
-	}
-	b := binary.NativeEndian.AppendUint16(nil, uint16(8+len(body)))
-	b = append(b, flags, hops)
-	b = binary.NativeEndian.AppendUint32(b, uint32(ifindex))
-	return append(b, body...)
+	body := cat(attrs...)
+	return withAttrs(cat(u16(uint16(8+len(body))), []byte{flags, hops}, u32(uint32(ifindex))), body)
 }
 
 // rtvia builds struct rtvia.
@@ -169,13 +123,12 @@ func rtvia(a netip.Addr) []byte {
 	if a.Is6() {
 		fam = unix.AF_INET6
 	}
-	return append(binary.NativeEndian.AppendUint16(nil, fam), a.AsSlice()...)
+	return cat(u16(fam), a.AsSlice())
 }
 
 func TestRouteMessageUnmarshal(t *testing.T) {
 	v4 := func(s string) []byte { return netip.MustParseAddr(s).AsSlice() }
-	ci := make([]byte, 32)
-	binary.NativeEndian.PutUint32(ci[8:12], 30000) // rta_expires: 300 s
+	ci := u32(0, 0, 30000, 0, 0, 0, 0, 0) // rta_cacheinfo: rta_expires 300 s
 	metrics := append(attr(unix.RTAX_MTU, u32(1400)...), attr(unix.RTAX_CC_ALGO, []byte("reno\x00")...)...)
 	metrics = append(metrics, attr(40, u32(7)...)...) // an RTAX_* beyond what is kept
 	multipath := append(rtnh(unix.RTNH_F_ONLINK, 0, 3, attr(unix.RTA_GATEWAY, v4("10.1.0.2")...), attr(unix.RTA_FLOW, u32(7)...)),
@@ -326,9 +279,9 @@ func TestDumpRouteRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			want := dumpLines(t, netlinkx.DumpRoutes, netlinkx.RouteRequest{NetNS: fd}, routeLine, tt.keep)
+			want := dumped(t, netlinkx.DumpRoutes, netlinkx.RouteRequest{NetNS: fd}, routeLine, tt.keep)
 			tt.req.NetNS = fd
-			got := dumpLines(t, netlinkx.DumpRoutes, tt.req, routeLine, nil)
+			got := dumped(t, netlinkx.DumpRoutes, tt.req, routeLine, nil)
 			if diff := cmp.Diff(want, got, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 				t.Errorf("(-full dump filtered +narrowed dump):\n%s", diff)
 			}

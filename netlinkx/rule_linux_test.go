@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -17,29 +16,18 @@ import (
 
 // ruleLine is a decoded RTM_NEWRULE on one line, as the .txt files keep it.
 func ruleLine(m *netlinkx.RuleMessage) string {
-	s := fmt.Sprintf("fam=%d pref=%d %s action=%s table=%d hdr_table=%d flags=%s suppress_prefixlen=%d suppress_ifgroup=%d l3mdev=%d",
+	var l line
+	l.add("fam=%d pref=%d %s action=%s table=%d hdr_table=%d flags=%s suppress_prefixlen=%d suppress_ifgroup=%d l3mdev=%d",
 		m.Family, m.Priority, m.Selector(), netlinkx.RuleActionName(m.Action), m.TableID, m.Table, netlinkx.RuleFlags(m.Flags),
 		m.SuppressPrefixLen, m.SuppressIfGroup, m.L3MDev)
-	if m.HasGoto {
-		s += fmt.Sprintf(" goto=%d", m.Goto)
-	}
-	if m.HasFwMark || m.HasFwMask {
-		s += fmt.Sprintf(" fwmark=%v:%#x fwmask=%v:%#x", m.HasFwMark, m.FwMark, m.HasFwMask, m.FwMask)
-	}
-	if m.HasProtocol {
-		s += " proto=" + netlinkx.RouteProtocolName(m.Protocol)
-	}
-	for _, mask := range []struct {
-		name string
-		has  bool
-		v    uint32
-	}{{"sport_mask", m.HasSPortMask, uint32(m.SPortMask)}, {"dport_mask", m.HasDPortMask, uint32(m.DPortMask)},
-		{"dscp_mask", m.HasDSCPMask, uint32(m.DSCPMask)}, {"flowlabel_mask", m.HasFlowLabelMask, m.FlowLabelMask}} {
-		if mask.has {
-			s += fmt.Sprintf(" %s=%#x", mask.name, mask.v)
-		}
-	}
-	return s
+	l.opt(m.HasGoto, " goto=%d", m.Goto)
+	l.opt(m.HasFwMark || m.HasFwMask, " fwmark=%v:%#x fwmask=%v:%#x", m.HasFwMark, m.FwMark, m.HasFwMask, m.FwMask)
+	l.opt(m.HasProtocol, " proto=%s", netlinkx.RouteProtocolName(m.Protocol))
+	l.opt(m.HasSPortMask, " sport_mask=%#x", m.SPortMask)
+	l.opt(m.HasDPortMask, " dport_mask=%#x", m.DPortMask)
+	l.opt(m.HasDSCPMask, " dscp_mask=%#x", m.DSCPMask)
+	l.opt(m.HasFlowLabelMask, " flowlabel_mask=%#x", m.FlowLabelMask)
+	return l.String()
 }
 
 // ruleLab is a namespace with a link veth0 and rules of every selector and
@@ -104,18 +92,10 @@ func TestRuleMessageTestdata(t *testing.T) {
 
 // fibRuleHdr builds an RTM_NEWRULE payload.
 func fibRuleHdr(family, dstLen, srcLen, action uint8, flags uint32, attrs ...[]byte) []byte {
-	b := []byte{family, dstLen, srcLen, 0, unix.RT_TABLE_MAIN, 0, 0, action}
-	b = binary.NativeEndian.AppendUint32(b, flags)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat([]byte{family, dstLen, srcLen, 0, unix.RT_TABLE_MAIN, 0, 0, action}, u32(flags)), attrs...)
 }
 
 func TestRuleMessageUnmarshal(t *testing.T) {
-	u16s := func(a, b uint16) []byte {
-		return binary.NativeEndian.AppendUint16(binary.NativeEndian.AppendUint16(nil, a), b)
-	}
 	checkLineCases(t, ruleLine, []lineCase{
 		{name: "short", b: make([]byte, 11), wantErr: "fib_rule_hdr: 11 bytes"},
 		{name: "src of 3 bytes", b: fibRuleHdr(unix.AF_INET, 0, 8, unix.FR_ACT_TO_TBL, 0, attr(unix.FRA_SRC, []byte{10, 0, 0}...)), wantErr: "address of 3 bytes"},
@@ -132,15 +112,15 @@ func TestRuleMessageUnmarshal(t *testing.T) {
 			attr(unix.FRA_FWMARK, u32(0)...), attr(unix.FRA_FWMASK, u32(0xf0)...),
 			attr(unix.FRA_SUPPRESS_PREFIXLEN, u32(0xffffffff)...), attr(unix.FRA_SUPPRESS_IFGROUP, u32(3)...),
 			attr(unix.FRA_UID_RANGE, append(u32(0), u32(999)...)...), attr(unix.FRA_PROTOCOL, []byte{unix.RTPROT_STATIC}...),
-			attr(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_UDP}...), attr(unix.FRA_SPORT_RANGE, u16s(53, 53)...), attr(unix.FRA_DPORT_RANGE, u16s(1000, 2000)...),
+			attr(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_UDP}...), attr(unix.FRA_SPORT_RANGE, u16(53, 53)...), attr(unix.FRA_DPORT_RANGE, u16(1000, 2000)...),
 			attr(unix.FRA_TUN_ID, []byte{0, 0, 0, 0, 0, 0, 1, 0}...), attr(netlinkx.FRA_DSCP, []byte{46}...), attr(200, []byte{1, 2, 3, 4}...)),
 			want: "fam=10 pref=77 not from 2001:db8::1 to 2001:db8:2::/48 dscp 46 fwmark 0/0xf0 iif eth0 oif gone [detached] uidrange 0-999 ipproto udp sport 53 dport 1000-2000 tun_id 256 " +
 				"action=goto table=0 hdr_table=254 flags=invert,unresolved,oif_detached,0x100 suppress_prefixlen=-1 suppress_ifgroup=3 l3mdev=0 goto=90 fwmark=true:0x0 fwmask=true:0xf0 proto=static"},
 		{name: "prefix length without address, a drop action", b: fibRuleHdr(unix.AF_INET, 8, 16, unix.FR_ACT_PROHIBIT, 0, attr(unix.FRA_L3MDEV, []byte{1}...)),
 			want: "fam=2 pref=0 from 0/16 to 0/8 action=prohibit table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=1"},
 		{name: "masks of kernel 6.13-6.15 selectors", b: fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0,
-			attr(unix.FRA_SPORT_RANGE, u16s(0x100, 0x100)...), attr(netlinkx.FRA_SPORT_MASK, u16s(0xff00, 0)[:2]...),
-			attr(unix.FRA_DPORT_RANGE, u16s(443, 443)...), attr(netlinkx.FRA_DPORT_MASK, u16s(0xffff, 0)[:2]...),
+			attr(unix.FRA_SPORT_RANGE, u16(0x100, 0x100)...), attr(netlinkx.FRA_SPORT_MASK, u16(0xff00)...),
+			attr(unix.FRA_DPORT_RANGE, u16(443, 443)...), attr(netlinkx.FRA_DPORT_MASK, u16(0xffff)...),
 			attr(netlinkx.FRA_DSCP, []byte{8}...), attr(netlinkx.FRA_DSCP_MASK, []byte{0x38}...),
 			attr(netlinkx.FRA_FLOWLABEL, []byte{0, 0x01, 0x23, 0x45}...), attr(netlinkx.FRA_FLOWLABEL_MASK, []byte{0, 0x0f, 0xff, 0xff}...)),
 			want: "fam=10 pref=0 from all dscp 8/0x38 flowlabel 0x12345 sport 0x100/0xff00 dport 443 action=lookup table=254 hdr_table=254 flags= suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 " +
@@ -174,8 +154,8 @@ func TestDumpRulesFamily(t *testing.T) {
 	fd := ns.Open()
 	for _, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
 		// Each line starts with the rule's family.
-		all := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
-		got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
+		all := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
+		got := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
 		if diff := cmp.Diff(all, got); diff != "" {
 			t.Errorf("family %d (-from the AF_UNSPEC dump +dumped alone):\n%s", fam, diff)
 		}
@@ -279,17 +259,10 @@ func TestRuleDecoderAgreesWithRtnetlink(t *testing.T) {
 func TestDumpRulesNewSelectors(t *testing.T) {
 	ns := nstest.New(t)
 	fd := ns.Open()
-	u16 := func(v ...uint16) []byte {
-		var b []byte
-		for _, x := range v {
-			b = binary.NativeEndian.AppendUint16(b, x)
-		}
-		return b
-	}
 	req := fibRuleHdr(unix.AF_INET6, 0, 0, unix.FR_ACT_TO_TBL, 0,
 		attr(unix.FRA_PRIORITY, u32(50)...), attr(unix.FRA_TABLE, u32(100)...),
 		attr(netlinkx.FRA_DSCP, []byte{8}...), attr(netlinkx.FRA_DSCP_MASK, []byte{0x38}...),
-		attr(netlinkx.FRA_FLOWLABEL, binary.BigEndian.AppendUint32(nil, 0x12000)...), attr(netlinkx.FRA_FLOWLABEL_MASK, binary.BigEndian.AppendUint32(nil, 0xff000)...),
+		attr(netlinkx.FRA_FLOWLABEL, be32(0x12000)...), attr(netlinkx.FRA_FLOWLABEL_MASK, be32(0xff000)...),
 		attr(unix.FRA_IP_PROTO, []byte{unix.IPPROTO_TCP}...), attr(unix.FRA_SPORT_RANGE, u16(0x100, 0x100)...), attr(netlinkx.FRA_SPORT_MASK, u16(0xff00)...))
 	req[4] = 0 // the table is FRA_TABLE's
 	if err := create(t, fd, unix.RTM_NEWRULE, req); err != nil {
@@ -298,7 +271,7 @@ func TestDumpRulesNewSelectors(t *testing.T) {
 		}
 		t.Skipf("kernel refuses the rule (DSCP, flow label and port mask selectors need kernel 6.15+): %v", err)
 	}
-	got := dumpLines(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
+	got := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
 	want := []string{"fam=10 pref=50 from all dscp 8/0x38 flowlabel 0x12000/0xff000 ipproto tcp sport 0x100/0xff00 action=lookup table=100 hdr_table=100 flags= " +
 		"suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 proto=unspec sport_mask=0xff00 dscp_mask=0x38 flowlabel_mask=0xff000"}
 	if diff := cmp.Diff(want, got); diff != "" {

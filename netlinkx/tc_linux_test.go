@@ -1,8 +1,6 @@
 package netlinkx_test
 
 import (
-	"encoding/binary"
-	"fmt"
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -11,22 +9,15 @@ import (
 
 // tcLine is a decoded RTM_NEWQDISC or RTM_NEWTCLASS on one line.
 func tcLine(m *netlinkx.TcMessage) string {
-	s := fmt.Sprintf("if=%d kind=%s handle=%s qdisc=%s parent=%s info=%d", m.Ifindex, m.Kind, netlinkx.TcHandle(m.Handle),
+	var l line
+	l.add("if=%d kind=%s handle=%s qdisc=%s parent=%s info=%d", m.Ifindex, m.Kind, netlinkx.TcHandle(m.Handle),
 		netlinkx.QdiscHandle(m.Handle), netlinkx.TcHandle(m.Parent), m.Info)
-	if m.HasBasic {
-		s += fmt.Sprintf(" bytes=%d packets=%d", m.Basic.Bytes, m.Basic.Packets)
-	}
-	if m.HasQueue {
-		q := m.Queue
-		s += fmt.Sprintf(" qlen=%d backlog=%d drops=%d requeues=%d overlimits=%d", q.Qlen, q.Backlog, q.Drops, q.Requeues, q.Overlimits)
-	}
-	if m.Rate != 0 || m.Ceil != 0 {
-		s += fmt.Sprintf(" rate=%d ceil=%d", m.Rate, m.Ceil)
-	}
-	if m.HasLimit {
-		s += fmt.Sprintf(" limit=%d", m.Limit)
-	}
-	return s
+	l.opt(m.HasBasic, " bytes=%d packets=%d", m.Basic.Bytes, m.Basic.Packets)
+	q := m.Queue
+	l.opt(m.HasQueue, " qlen=%d backlog=%d drops=%d requeues=%d overlimits=%d", q.Qlen, q.Backlog, q.Drops, q.Requeues, q.Overlimits)
+	l.opt(m.Rate != 0 || m.Ceil != 0, " rate=%d ceil=%d", m.Rate, m.Ceil)
+	l.opt(m.HasLimit, " limit=%d", m.Limit)
+	return l.String()
 }
 
 // TestTcMessageTestdata decodes each recorded qdisc and class and compares
@@ -37,15 +28,7 @@ func TestTcMessageTestdata(t *testing.T) {
 
 // tcmsg builds an RTM_NEWQDISC payload.
 func tcmsg(index int32, handle, parent uint32, attrs ...[]byte) []byte {
-	b := make([]byte, 20)
-	binary.NativeEndian.PutUint32(b[4:8], uint32(index))
-	binary.NativeEndian.PutUint32(b[8:12], handle)
-	binary.NativeEndian.PutUint32(b[12:16], parent)
-	binary.NativeEndian.PutUint32(b[16:20], 1)
-	for _, a := range attrs {
-		b = append(b, a...)
-	}
-	return b
+	return withAttrs(cat(make([]byte, 4), u32(uint32(index), handle, parent, 1)), attrs...)
 }
 
 func TestTcMessageUnmarshal(t *testing.T) {

@@ -1,8 +1,6 @@
 package netlinkx_test
 
 import (
-	"context"
-	"encoding/binary"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -55,9 +53,9 @@ func TestRecordSockDiag(t *testing.T) {
 func diagReq(family, protocol uint8, size, showOff int, show, states uint32) []byte {
 	b := make([]byte, size)
 	b[0], b[1] = family, protocol
-	binary.NativeEndian.PutUint32(b[showOff:], show)
+	copy(b[showOff:], u32(show))
 	if family == unix.AF_UNIX {
-		binary.NativeEndian.PutUint32(b[4:8], states)
+		copy(b[4:8], u32(states))
 	}
 	return b
 }
@@ -112,16 +110,14 @@ func normalizeUnixPaths(lines []string) []string {
 
 func TestUnixDiagRecorded(t *testing.T) {
 	got, want := decodeRecordedSockets(t, "unix_diag", ssUnixLine)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("decoded recording vs ss -xaH (-want +got):\n%s", diff)
-	}
+	checkLines(t, "decoded recording vs ss -xaH", want, got)
 }
 
 func TestUnixDiagLive(t *testing.T) {
 	nsfd, want := helperSockets(t, "ss", "-xaH")
 	var got []string
 	names := map[string]bool{}
-	err := netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
+	err := netlinkx.DumpUnix(t.Context(), netlinkx.UnixDiagReq{NetNS: nsfd, Show: netlinkx.UDIAG_SHOW_NAME | netlinkx.UDIAG_SHOW_PEER | netlinkx.UDIAG_SHOW_RQLEN}, func(m *netlinkx.UnixDiagMsg) error {
 		got = append(got, ssUnixLine(m))
 		names[m.StateName()+" "+m.TypeName()+" "+filepath.Base(m.Path())] = true
 		return nil
@@ -129,9 +125,7 @@ func TestUnixDiagLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(normalizeUnixPaths(want), normalizeUnixPaths(got)); diff != "" {
-		t.Errorf("netlinkx.DumpUnix vs ss -xaH (-want +got):\n%s", diff)
-	}
+	checkLines(t, "netlinkx.DumpUnix vs ss -xaH", normalizeUnixPaths(want), normalizeUnixPaths(got))
 	for _, n := range []string{"LISTEN stream stream.sock", "LISTEN stream @nlq-abstract@x", "LISTEN seqpacket seq.sock",
 		"NONE dgram dgram.sock", "ESTABLISHED stream .", "ESTABLISHED dgram .", "ESTABLISHED seqpacket ."} {
 		if !names[n] {
@@ -140,7 +134,7 @@ func TestUnixDiagLive(t *testing.T) {
 	}
 
 	// Only the states asked for come back.
-	err = netlinkx.DumpUnix(context.Background(), netlinkx.UnixDiagReq{NetNS: nsfd, States: 1 << 10}, func(m *netlinkx.UnixDiagMsg) error {
+	err = netlinkx.DumpUnix(t.Context(), netlinkx.UnixDiagReq{NetNS: nsfd, States: 1 << 10}, func(m *netlinkx.UnixDiagMsg) error {
 		if m.StateName() != "LISTEN" || m.Has(netlinkx.UNIX_DIAG_NAME) {
 			t.Errorf("States LISTEN, no show bits: got %s with name %q", m.StateName(), m.Name)
 		}
@@ -218,8 +212,8 @@ func TestUnixDiagUnmarshal(t *testing.T) {
 }
 
 // decodeRecordedSockets decodes every message recorded in testdata/dir and
-// returns line's rendering of each (an empty line is left out), sorted, and
-// the ss lines recorded beside them.
+// returns line's rendering of each (an empty line is left out) and the ss
+// lines recorded beside them.
 func decodeRecordedSockets[M any, P sockDiagMsg[M]](t *testing.T, dir string, line func(P) string) (got, ssLines []string) {
 	t.Helper()
 	payloads, ssLines := recorded(t, dir, "sockets")
@@ -232,7 +226,6 @@ func decodeRecordedSockets[M any, P sockDiagMsg[M]](t *testing.T, dir string, li
 			got = append(got, l)
 		}
 	}
-	slices.Sort(got)
 	return got, ssLines
 }
 
