@@ -548,23 +548,6 @@ func (p *extProc) waitExit(t *testing.T, within time.Duration) int {
 	}
 }
 
-// startFake starts the osqueryd stand-in on a socket in a fresh directory
-// with a short path (a socket path is at most 107 bytes; osquery-go wants 97).
-func startFake(t testing.TB) *fakeosqueryd.Server {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "nlq")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s, err := fakeosqueryd.Start(filepath.Join(dir, "osquery.em"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // registration waits (10 s at most) for the extension to register with
 // fake; ext, when not nil, is the extension's process, whose standard error
 // a failure shows.
@@ -634,7 +617,7 @@ func leftovers(t *testing.T, s *fakeosqueryd.Server) []string {
 // as the table does in-process, survives failed calls, and exits on SIGTERM
 // leaving no socket behind.
 func TestExtensionServes(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	// A directory others may enter, so that only the socket's mode keeps them out.
 	if err := os.Chmod(filepath.Dir(fake.Path), 0o755); err != nil {
 		t.Fatal(err)
@@ -820,7 +803,7 @@ func TestExtensionExits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake := startFake(t)
+			fake := fakeosqueryd.StartTest(t)
 			ext := startExt(t, "--socket", fake.Path, "--timeout", "1", "--interval", "1")
 			// Serving: osqueryd can ping it on its own socket.
 			reg, c := connect(t, fake, ext, 5*time.Second)
@@ -874,7 +857,7 @@ func TestExtensionBadStart(t *testing.T) {
 			return p
 		}, "connection refused"},
 		{"name already registered", func(t *testing.T, dir string) string {
-			fake := startFake(t)
+			fake := fakeosqueryd.StartTest(t)
 			c, err := osquery.NewClient(fake.Path, time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -886,7 +869,7 @@ func TestExtensionBadStart(t *testing.T) {
 			return fake.Path
 		}, "Duplicate extension registered"},
 		{"our socket path is taken", func(t *testing.T, dir string) string {
-			fake := startFake(t)
+			fake := fakeosqueryd.StartTest(t)
 			// The stand-in's first UUID is 4243.
 			if err := os.WriteFile(fakeosqueryd.ExtensionPath(fake.Path, 4243), []byte("not ours"), 0o600); err != nil {
 				t.Fatal(err)
@@ -983,7 +966,7 @@ func serveInProcess(t testing.TB, fake *fakeosqueryd.Server, tabs []tables.Inter
 // exits within --timeout + --interval, no socket file and no goroutine is left.
 func TestManagerGoesAwayMidCall(t *testing.T) {
 	before := runtime.NumGoroutine()
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	srv := serveInProcess(t, fake, []tables.Interface{blockTable(started, done)}, Options{Timeout: time.Second, Interval: time.Second})
 	_, c := connect(t, fake, nil, 0)
@@ -1012,7 +995,7 @@ func TestManagerGoesAwayMidCall(t *testing.T) {
 // TestConnectionClosedMidCall: osqueryd closes one connection during a call
 // but stays; the call is cancelled and the extension keeps serving.
 func TestConnectionClosedMidCall(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	serveInProcess(t, fake, []tables.Interface{blockTable(started, done), rowsTable("netlinkq_test_rows", 3)},
 		Options{Timeout: time.Second, Interval: time.Second})
@@ -1034,7 +1017,7 @@ func TestConnectionClosedMidCall(t *testing.T) {
 // TestPanicOverThrift: a panicking table fails its call with status 1 and
 // the next call on the same connection is answered.
 func TestPanicOverThrift(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	serveInProcess(t, fake, []tables.Interface{panicTable(), errorTable(), rowsTable("netlinkq_test_rows", 3)},
 		Options{Timeout: time.Second, Interval: time.Second})
 	_, c := connect(t, fake, nil, 5*time.Second)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -30,16 +29,7 @@ type Harness struct {
 // of it ends with the test.
 func Start(t testing.TB, ns *nstest.NS, o Options) *Harness {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "nlqp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	fake, err := fakeosqueryd.Start(filepath.Join(dir, "osquery.em"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Close() })
+	fake := fakeosqueryd.StartTest(t)
 	cmd := ns.Command(testbin.Path(t), "--socket", fake.Path, "--timeout", "10", "--interval", "10")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = os.Stderr
