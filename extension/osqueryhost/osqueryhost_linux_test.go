@@ -508,31 +508,19 @@ func (b *syncBuffer) String() string {
 
 // extProc is a running extension binary.
 type extProc struct {
-	cmd    *exec.Cmd
+	*testbin.Proc
 	stderr *syncBuffer
-	exited chan struct{}
 }
 
 // startExt starts the binary with args; it is killed by PID at cleanup if
 // it has not exited.
 func startExt(t *testing.T, args ...string) *extProc {
 	t.Helper()
-	p := &extProc{cmd: exec.Command(testbin.Path(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd.Stderr = p.stderr
-	p.cmd.Stdout = p.stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
+	cmd := exec.Command(testbin.Path(t), args...)
+	p := &extProc{stderr: &syncBuffer{}}
+	cmd.Stderr = p.stderr
+	cmd.Stdout = p.stderr
+	p.Proc = testbin.Start(t, cmd, syscall.SIGKILL)
 	return p
 }
 
@@ -540,8 +528,8 @@ func startExt(t *testing.T, args ...string) *extProc {
 func (p *extProc) waitExit(t *testing.T, within time.Duration) int {
 	t.Helper()
 	select {
-	case <-p.exited:
-		return p.cmd.ProcessState.ExitCode()
+	case <-p.Exited():
+		return p.Cmd.ProcessState.ExitCode()
 	case <-time.After(within):
 		t.Fatalf("extension did not exit within %v; stderr:\n%s", within, p.stderr.String())
 		return -1
@@ -740,7 +728,7 @@ func TestExtensionServes(t *testing.T) {
 	})
 
 	t.Run("SIGTERM", func(t *testing.T) {
-		ext.cmd.Process.Signal(syscall.SIGTERM)
+		ext.Cmd.Process.Signal(syscall.SIGTERM)
 		if code := ext.waitExit(t, 3*time.Second); code != 0 {
 			t.Errorf("exit status %d, want 0; stderr:\n%s", code, ext.stderr.String())
 		}
@@ -768,7 +756,7 @@ func TestExtensionExits(t *testing.T) {
 		deregistered bool
 	}{
 		{"SIGINT", func(t *testing.T, _ *fakeosqueryd.Server, ext *extProc, _ fakeosqueryd.Registration) {
-			ext.cmd.Process.Signal(syscall.SIGINT)
+			ext.Cmd.Process.Signal(syscall.SIGINT)
 		}, true},
 		{"osqueryd calls shutdown", func(t *testing.T, fake *fakeosqueryd.Server, _ *extProc, reg fakeosqueryd.Registration) {
 			c, err := fake.Dial(reg, 5*time.Second)

@@ -136,7 +136,7 @@ func TestSoakBinary(t *testing.T) {
 	fake := fakeosqueryd.StartTest(t)
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3")
 	reg := registration(t, fake, nil)
-	pid := strconv.Itoa(ext.cmd.Process.Pid)
+	pid := strconv.Itoa(ext.Cmd.Process.Pid)
 	var fds [2]int
 	var rss [2]int64
 	phase := 0

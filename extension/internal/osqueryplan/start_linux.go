@@ -31,22 +31,8 @@ func Start(t testing.TB, ns *nstest.NS, o Options) *Harness {
 	t.Helper()
 	fake := fakeosqueryd.StartTest(t)
 	cmd := ns.Command(testbin.Path(t), "--socket", fake.Path, "--timeout", "10", "--interval", "10")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	testbin.Start(t, cmd, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	reg, err := fake.WaitRegistration(ctx)
