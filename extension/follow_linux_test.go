@@ -16,26 +16,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// openPty opens a pseudo-terminal pair: the master to read, the slave for
-// the command's standard output, as a terminal would be.
+// openPty opens a pseudo-terminal pair (testbin.OpenPTY) whose output is
+// raw: no \r added to each \n.
 func openPty(t *testing.T) (master, slave *os.File) {
 	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Raw output: no \r added to each \n.
+	m, s := testbin.OpenPTY(t)
 	tio, err := unix.IoctlGetTermios(int(s.Fd()), unix.TCGETS)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +29,6 @@ func openPty(t *testing.T) (master, slave *os.File) {
 	if err := unix.IoctlSetTermios(int(s.Fd()), unix.TCSETS, tio); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { m.Close(); s.Close() })
 	return m, s
 }
 
@@ -60,22 +44,8 @@ func TestFollow(t *testing.T) {
 		fmt.Sprintf("SELECT local_port, remote_port, bytes_sent FROM netlink_socket_events WHERE protocol = 'tcp' AND remote_port = %d", port))
 	out, tty := openPty(t)
 	cmd.Stdout = tty
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // even if the test binary dies
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	proc := testbin.Start(t, cmd, syscall.SIGKILL)
 	tty.Close() // the command holds its own copy
-	exited := make(chan struct{})
-	var waitErr error
-	go func() { waitErr = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-exited:
-		default:
-			cmd.Process.Kill()
-			<-exited
-		}
-	})
 	lines := make(chan string, 16)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -123,9 +93,9 @@ c.close(); a.close(); l.close()
 	}
 	cmd.Process.Signal(syscall.SIGINT)
 	select {
-	case <-exited:
-		if waitErr != nil {
-			t.Errorf("after SIGINT: %v, want exit 0", waitErr)
+	case <-proc.Exited():
+		if err := proc.Err(); err != nil {
+			t.Errorf("after SIGINT: %v, want exit 0", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no exit within 5 s of SIGINT")

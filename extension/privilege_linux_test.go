@@ -53,17 +53,12 @@ func privCommand(t *testing.T, cmd *exec.Cmd) privResult {
 	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p := testbin.Start(t, cmd, syscall.SIGKILL)
 	select {
-	case <-done:
+	case <-p.Exited():
 	case <-time.After(20 * time.Second):
 		cmd.Process.Kill()
-		<-done
+		<-p.Exited()
 		t.Fatalf("%s: no exit within 20s (a hang); stderr:\n%s", strings.Join(cmd.Args, " "), errb.String())
 	}
 	return privResult{out.String(), errb.String(), cmd.ProcessState.ExitCode()}

@@ -1,7 +1,6 @@
 package packaging
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"io/fs"
@@ -19,10 +18,6 @@ import (
 // exists (relative to the repository root), the scripts are the ones the
 // other tests run, and the extension keeps osquery's name and permissions.
 func TestNfpmConfig(t *testing.T) {
-	b, err := os.ReadFile("nfpm.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var cfg struct {
 		Name     string
 		Arch     string
@@ -37,7 +32,7 @@ func TestNfpmConfig(t *testing.T) {
 		}
 		Scripts map[string]string
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec := yaml.NewDecoder(strings.NewReader(readFile(t, "nfpm.yaml")))
 	dec.KnownFields(false)
 	if err := dec.Decode(&cfg); err != nil {
 		t.Fatal(err)
@@ -92,13 +87,9 @@ func globRepo(pattern string) ([]string, error) {
 // TestOsqueryFlags checks the flags example: every line is a comment or a
 // --flag=value, and the flags that load and require the extension are there.
 func TestOsqueryFlags(t *testing.T) {
-	b, err := os.ReadFile("osquery.flags")
-	if err != nil {
-		t.Fatal(err)
-	}
 	flags := map[string]string{}
 	flagLine := regexp.MustCompile(`^--([a-z_]+)=(\S+)$`)
-	for _, line := range strings.Split(string(b), "\n") {
+	for _, line := range strings.Split(readFile(t, "osquery.flags"), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}

@@ -131,6 +131,16 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// readFile returns the file at path, failing the test if it cannot.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // entry is one file of a package as its tools list it.
 type entry struct {
 	mode, owner, target string
@@ -247,15 +257,7 @@ func TestDeb(t *testing.T) {
 // compareFiles fails the test when the files differ.
 func compareFiles(t *testing.T, got, want string) {
 	t.Helper()
-	g, err := os.ReadFile(got)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := os.ReadFile(want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(w), string(g)); diff != "" {
+	if diff := cmp.Diff(readFile(t, want), readFile(t, got)); diff != "" {
 		t.Errorf("%s differs from %s (-want +got):\n%s", got, want, diff)
 	}
 }
@@ -297,20 +299,13 @@ func TestRPM(t *testing.T) {
 	}
 	for tag, ours := range map[string]string{"POSTIN": "postinstall", "PREUN": "preremove"} {
 		body := run(t, "rpm", "-qp", "--qf", "%{"+tag+"}", p.rpm)
-		want, err := os.ReadFile(filepath.Join("scripts", ours+".sh"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.TrimSpace(body) != strings.TrimSpace(string(want)) {
-			t.Errorf("rpm %s differs from scripts/%s.sh:\n%s", tag, ours, cmp.Diff(string(want), body))
+		want := readFile(t, filepath.Join("scripts", ours+".sh"))
+		if strings.TrimSpace(body) != strings.TrimSpace(want) {
+			t.Errorf("rpm %s differs from scripts/%s.sh:\n%s", tag, ours, cmp.Diff(want, body))
 		}
 	}
 
-	b, err := os.ReadFile(p.bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256([]byte(readFile(t, p.bin)))
 	if binDigest != hex.EncodeToString(sum[:]) {
 		t.Errorf("rpm digest of %s = %s, want the built binary's sha256 %x", extPath, binDigest, sum)
 	}
@@ -358,15 +353,7 @@ func TestBinary(t *testing.T) {
 // compareBytes fails the test when two files differ.
 func compareBytes(t *testing.T, a, b string) {
 	t.Helper()
-	x, err := os.ReadFile(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	y, err := os.ReadFile(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(x, y) {
+	if readFile(t, a) != readFile(t, b) {
 		t.Errorf("%s and %s differ", a, b)
 	}
 }

@@ -65,17 +65,24 @@ func readLoad(t *testing.T, root string) string {
 	return string(b)
 }
 
+// loadDir makes root's /etc/osquery, where extensions.load goes, and
+// returns its path.
+func loadDir(t *testing.T, root string) string {
+	t.Helper()
+	dir := filepath.Join(root, "etc/osquery")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // writeLoad sets root's extensions.load to content (absent: no file, no /etc/osquery).
 func writeLoad(t *testing.T, root, content string) {
 	t.Helper()
 	if content == absent {
 		return
 	}
-	dir := filepath.Join(root, "etc/osquery")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "extensions.load"), []byte(content), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(loadDir(t, root), "extensions.load"), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -166,10 +173,7 @@ func TestScriptsCreateSafely(t *testing.T) {
 // symlink stays a symlink and the file keeps its mode.
 func TestScriptsKeepFile(t *testing.T) {
 	root := t.TempDir()
-	dir := filepath.Join(root, "etc/osquery")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := loadDir(t, root)
 	target := filepath.Join(root, "managed.load")
 	if err := os.WriteFile(target, []byte("/opt/a.ext\n"+extPath+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -204,11 +208,7 @@ func TestScriptsSayHow(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"postinstall", "preremove"} {
-		b, err := os.ReadFile(filepath.Join("scripts", name+".sh"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, line := range strings.Split(string(b), "\n") {
+		for _, line := range strings.Split(readFile(t, filepath.Join("scripts", name+".sh")), "\n") {
 			if code, _, _ := strings.Cut(line, "#"); strings.Contains(code, "systemctl") && !strings.Contains(code, "echo") {
 				t.Errorf("%s.sh runs systemctl: %q", name, line)
 			}

@@ -35,13 +35,10 @@ func parseContextFast(s string) (*queryContext, bool) {
 			})
 		case key == "colsUsedBitset" && !seenBits:
 			seenBits = true
-			n, ok := p.digits()
-			if !ok {
-				return false
-			}
-			b, err := strconv.ParseUint(n, 10, 64)
-			qc.ColsUsedBitset, qc.HasBitset = b, true
-			return err == nil
+			var ok bool
+			qc.ColsUsedBitset, ok = p.number(64)
+			qc.HasBitset = true
+			return ok
 		}
 		return false
 	})
@@ -103,13 +100,9 @@ func (p *ctxScanner) constraint() (tables.Constraint, bool) {
 		switch {
 		case key == "op" && !seenOp:
 			seenOp = true
-			n, ok := p.digits()
-			if !ok {
-				return false
-			}
-			op, err := strconv.ParseUint(n, 10, 8)
+			op, ok := p.number(8)
 			c.Op = tables.Op(op)
-			return err == nil
+			return ok
 		case key == "expr" && !seenExpr:
 			seenExpr = true
 			var ok bool
@@ -185,8 +178,9 @@ func (p *ctxScanner) str() (string, bool) {
 	return "", false
 }
 
-// digits reads an unsigned integer as JSON writes it (no leading zero).
-func (p *ctxScanner) digits() (string, bool) {
+// number reads an unsigned integer as JSON writes it (no leading zero) that
+// fits in bits.
+func (p *ctxScanner) number(bits int) (uint64, bool) {
 	p.space()
 	start := p.i
 	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
@@ -194,13 +188,14 @@ func (p *ctxScanner) digits() (string, bool) {
 	}
 	n := p.s[start:p.i]
 	if n == "" || len(n) > 1 && n[0] == '0' {
-		return "", false
+		return 0, false
 	}
 	// A number goes on with '.', 'e' or 'E' as a float: not ours.
 	if c := p.peek(); c == '.' || c == 'e' || c == 'E' {
-		return "", false
+		return 0, false
 	}
-	return n, true
+	v, err := strconv.ParseUint(n, 10, bits)
+	return v, err == nil
 }
 
 // take skips white space and then c, reporting whether c was there.

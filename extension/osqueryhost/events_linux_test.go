@@ -24,7 +24,7 @@ func TestExtensionBuffersEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("NETLINKQ_CONFIG", cfg)
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3")
 	reg, c := connect(t, fake, ext, 10*time.Second)
 	ctx := waitCtx(t, 30*time.Second)

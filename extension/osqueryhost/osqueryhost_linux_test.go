@@ -508,31 +508,19 @@ func (b *syncBuffer) String() string {
 
 // extProc is a running extension binary.
 type extProc struct {
-	cmd    *exec.Cmd
+	*testbin.Proc
 	stderr *syncBuffer
-	exited chan struct{}
 }
 
 // startExt starts the binary with args; it is killed by PID at cleanup if
 // it has not exited.
 func startExt(t *testing.T, args ...string) *extProc {
 	t.Helper()
-	p := &extProc{cmd: exec.Command(testbin.Path(t), args...), stderr: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd.Stderr = p.stderr
-	p.cmd.Stdout = p.stderr
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			p.cmd.Process.Kill()
-			<-p.exited
-		}
-	})
+	cmd := exec.Command(testbin.Path(t), args...)
+	p := &extProc{stderr: &syncBuffer{}}
+	cmd.Stderr = p.stderr
+	cmd.Stdout = p.stderr
+	p.Proc = testbin.Start(t, cmd, syscall.SIGKILL)
 	return p
 }
 
@@ -540,29 +528,12 @@ func startExt(t *testing.T, args ...string) *extProc {
 func (p *extProc) waitExit(t *testing.T, within time.Duration) int {
 	t.Helper()
 	select {
-	case <-p.exited:
-		return p.cmd.ProcessState.ExitCode()
+	case <-p.Exited():
+		return p.Cmd.ProcessState.ExitCode()
 	case <-time.After(within):
 		t.Fatalf("extension did not exit within %v; stderr:\n%s", within, p.stderr.String())
 		return -1
 	}
-}
-
-// startFake starts the osqueryd stand-in on a socket in a fresh directory
-// with a short path (a socket path is at most 107 bytes; osquery-go wants 97).
-func startFake(t testing.TB) *fakeosqueryd.Server {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "nlq")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	s, err := fakeosqueryd.Start(filepath.Join(dir, "osquery.em"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
 }
 
 // registration waits (10 s at most) for the extension to register with
@@ -634,7 +605,7 @@ func leftovers(t *testing.T, s *fakeosqueryd.Server) []string {
 // as the table does in-process, survives failed calls, and exits on SIGTERM
 // leaving no socket behind.
 func TestExtensionServes(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	// A directory others may enter, so that only the socket's mode keeps them out.
 	if err := os.Chmod(filepath.Dir(fake.Path), 0o755); err != nil {
 		t.Fatal(err)
@@ -757,7 +728,7 @@ func TestExtensionServes(t *testing.T) {
 	})
 
 	t.Run("SIGTERM", func(t *testing.T) {
-		ext.cmd.Process.Signal(syscall.SIGTERM)
+		ext.Cmd.Process.Signal(syscall.SIGTERM)
 		if code := ext.waitExit(t, 3*time.Second); code != 0 {
 			t.Errorf("exit status %d, want 0; stderr:\n%s", code, ext.stderr.String())
 		}
@@ -785,7 +756,7 @@ func TestExtensionExits(t *testing.T) {
 		deregistered bool
 	}{
 		{"SIGINT", func(t *testing.T, _ *fakeosqueryd.Server, ext *extProc, _ fakeosqueryd.Registration) {
-			ext.cmd.Process.Signal(syscall.SIGINT)
+			ext.Cmd.Process.Signal(syscall.SIGINT)
 		}, true},
 		{"osqueryd calls shutdown", func(t *testing.T, fake *fakeosqueryd.Server, _ *extProc, reg fakeosqueryd.Registration) {
 			c, err := fake.Dial(reg, 5*time.Second)
@@ -820,7 +791,7 @@ func TestExtensionExits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake := startFake(t)
+			fake := fakeosqueryd.StartTest(t)
 			ext := startExt(t, "--socket", fake.Path, "--timeout", "1", "--interval", "1")
 			// Serving: osqueryd can ping it on its own socket.
 			reg, c := connect(t, fake, ext, 5*time.Second)
@@ -874,7 +845,7 @@ func TestExtensionBadStart(t *testing.T) {
 			return p
 		}, "connection refused"},
 		{"name already registered", func(t *testing.T, dir string) string {
-			fake := startFake(t)
+			fake := fakeosqueryd.StartTest(t)
 			c, err := osquery.NewClient(fake.Path, time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -886,7 +857,7 @@ func TestExtensionBadStart(t *testing.T) {
 			return fake.Path
 		}, "Duplicate extension registered"},
 		{"our socket path is taken", func(t *testing.T, dir string) string {
-			fake := startFake(t)
+			fake := fakeosqueryd.StartTest(t)
 			// The stand-in's first UUID is 4243.
 			if err := os.WriteFile(fakeosqueryd.ExtensionPath(fake.Path, 4243), []byte("not ours"), 0o600); err != nil {
 				t.Fatal(err)
@@ -983,7 +954,7 @@ func serveInProcess(t testing.TB, fake *fakeosqueryd.Server, tabs []tables.Inter
 // exits within --timeout + --interval, no socket file and no goroutine is left.
 func TestManagerGoesAwayMidCall(t *testing.T) {
 	before := runtime.NumGoroutine()
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	srv := serveInProcess(t, fake, []tables.Interface{blockTable(started, done)}, Options{Timeout: time.Second, Interval: time.Second})
 	_, c := connect(t, fake, nil, 0)
@@ -1012,7 +983,7 @@ func TestManagerGoesAwayMidCall(t *testing.T) {
 // TestConnectionClosedMidCall: osqueryd closes one connection during a call
 // but stays; the call is cancelled and the extension keeps serving.
 func TestConnectionClosedMidCall(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	started, done := make(chan struct{}, 1), make(chan error, 1)
 	serveInProcess(t, fake, []tables.Interface{blockTable(started, done), rowsTable("netlinkq_test_rows", 3)},
 		Options{Timeout: time.Second, Interval: time.Second})
@@ -1034,7 +1005,7 @@ func TestConnectionClosedMidCall(t *testing.T) {
 // TestPanicOverThrift: a panicking table fails its call with status 1 and
 // the next call on the same connection is answered.
 func TestPanicOverThrift(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	serveInProcess(t, fake, []tables.Interface{panicTable(), errorTable(), rowsTable("netlinkq_test_rows", 3)},
 		Options{Timeout: time.Second, Interval: time.Second})
 	_, c := connect(t, fake, nil, 5*time.Second)

@@ -133,10 +133,10 @@ func soak(t *testing.T, fake *fakeosqueryd.Server, reg fakeosqueryd.Registration
 // and checks that its descriptors and RSS stay flat.
 func TestSoakBinary(t *testing.T) {
 	ns := vethNS(t)
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	ext := startExt(t, "--socket", fake.Path, "--timeout", "3", "--interval", "3")
 	reg := registration(t, fake, nil)
-	pid := strconv.Itoa(ext.cmd.Process.Pid)
+	pid := strconv.Itoa(ext.Cmd.Process.Pid)
 	var fds [2]int
 	var rss [2]int64
 	phase := 0
@@ -162,7 +162,7 @@ func TestSoakBinary(t *testing.T) {
 // where goroutines and the live heap can be counted too.
 func TestSoakInProcess(t *testing.T) {
 	ns := vethNS(t)
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	serveInProcess(t, fake, tables.All(), Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
 	reg := registration(t, fake, nil)
 	type sample struct {
@@ -204,7 +204,7 @@ const largeAnswerBound = 160 << 20
 // TestLargeAnswer sends 100,000 rows through the Thrift path in one
 // generate call and measures the peak heap in use while it runs.
 func TestLargeAnswer(t *testing.T) {
-	fake := startFake(t)
+	fake := fakeosqueryd.StartTest(t)
 	serveInProcess(t, fake, []tables.Interface{rowsTable("netlinkq_test_large", largeRows)},
 		Options{Timeout: 3 * time.Second, Interval: 3 * time.Second})
 	reg, c := connect(t, fake, nil, time.Minute)

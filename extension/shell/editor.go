@@ -32,6 +32,13 @@ func useEditor(stdin io.Reader, stdout io.Writer) bool {
 	return ok && out.Fd() == 1 && isTerminal(out)
 }
 
+// isTerminal reports whether r is a file that is a terminal
+// (isTerminalFile).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && isTerminalFile(f)
+}
+
 // editor is the lineSource of an interactive session on a terminal.
 type editor struct {
 	sh   *shell

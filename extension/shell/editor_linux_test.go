@@ -22,16 +22,9 @@ func TestTerminalHistoryAcrossRuns(t *testing.T) {
 	tm.expect("secret1")
 	tm.typ("SELECT 'two' ||" + keyEnter + "  'lines' AS v;" + keyEnter)
 	tm.expect("twolines")
-	tm.typ(ctrlD)
-	if status := tm.wait(); status != 0 {
-		t.Fatalf("status %d", status)
-	}
-	b, err := os.ReadFile(filepath.Join(home, historyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := "SELECT 'hist' || (40 + 2) AS v;\nSELECT 'two' || 'lines' AS v;\n"; string(b) != want {
-		t.Errorf("history file %q, want %q", b, want)
+	tm.exit()
+	if got, want := historyIn(t, home), "SELECT 'hist' || (40 + 2) AS v;\nSELECT 'two' || 'lines' AS v;\n"; got != want {
+		t.Errorf("history file %q, want %q", got, want)
 	}
 
 	tm = startTerm(t, home, "--csv")
@@ -173,10 +166,7 @@ func TestTerminalHistoryNotWritable(t *testing.T) {
 			tm.expect("a1")
 			tm.typ("SELECT 'b' || 2 AS v;" + keyEnter)
 			tm.expect("b2")
-			tm.typ(ctrlD)
-			if status := tm.wait(); status != 0 {
-				t.Errorf("status %d", status)
-			}
+			tm.exit()
 			if n := strings.Count(tm.output(), "Warning: history not saved: "); n != 1 {
 				t.Errorf("%d warnings in %q, want one", n, tm.output())
 			}
@@ -218,10 +208,7 @@ func TestTerminalCtrlCStopsAQuery(t *testing.T) {
 	tm.typ(".netns" + keyEnter)
 	tm.typ("SELECT count(*) < 20000 AS few FROM netlink_sockets WHERE family = 'inet';" + keyEnter)
 	tm.expect("few\r\n1\r\n")
-	tm.typ(ctrlD)
-	if status := tm.wait(); status != 0 {
-		t.Errorf("status %d", status)
-	}
+	tm.exit()
 }
 
 // TestTerminalPaste pastes a script of several statements, one of them on
@@ -237,17 +224,20 @@ func TestTerminalPaste(t *testing.T) {
 	}
 	tm.typ("SELECT length('" + strings.Repeat("x", 30000) + "') AS n;" + keyEnter)
 	tm.expect("n\r\n30000\r\n")
-	tm.typ(ctrlD)
-	if status := tm.wait(); status != 0 {
-		t.Errorf("status %d", status)
-	}
+	tm.exit()
 	// The long statement stays out of the file, whose lines liner reads
 	// with a 4,096-byte buffer; the next session still reads the file.
+	if h := historyIn(t, home); strings.Contains(h, "xxxx") || !strings.Contains(h, ".print p4\n") {
+		t.Errorf("history file %q", h)
+	}
+}
+
+// historyIn returns the text of the history file the shell keeps in home.
+func historyIn(t *testing.T, home string) string {
+	t.Helper()
 	b, err := os.ReadFile(filepath.Join(home, historyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(b), "xxxx") || !strings.Contains(string(b), ".print p4\n") {
-		t.Errorf("history file %q", b)
-	}
+	return string(b)
 }

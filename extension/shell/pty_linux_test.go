@@ -2,7 +2,6 @@ package shell
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -29,29 +28,11 @@ type term struct {
 	exited chan error
 }
 
-// openPTY opens a pseudo-terminal pair: posix_openpt (/dev/ptmx),
-// unlockpt (TIOCSPTLCK) and ptsname (TIOCGPTN), as glibc does them.
+// openPTY opens a pseudo-terminal pair (testbin.OpenPTY) wide enough that
+// no typed line wraps.
 func openPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminal: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		m.Close()
-		t.Fatalf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetUint32(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		m.Close()
-		t.Fatalf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|unix.O_NOCTTY, 0)
-	if err != nil {
-		m.Close()
-		t.Fatalf("open pts: %v", err)
-	}
-	// Wide enough that no typed line wraps.
+	m, s := testbin.OpenPTY(t)
 	if err := unix.IoctlSetWinsize(int(s.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: 50, Col: 250}); err != nil {
 		t.Fatalf("TIOCSWINSZ: %v", err)
 	}
@@ -101,7 +82,6 @@ func startTermAs(t *testing.T, cred *syscall.Credential, home string, args ...st
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 		}
-		master.Close()
 	})
 	tm.expect("netlinkq> ")
 	return tm
@@ -154,6 +134,16 @@ func (tm *term) wait() int {
 		defer tm.mu.Unlock()
 		tm.t.Fatalf("the shell did not exit; output:\n%q", tm.out.String())
 		return -1
+	}
+}
+
+// exit types Ctrl-D on an empty line, which ends the shell, and checks
+// that its exit status is 0.
+func (tm *term) exit() {
+	tm.t.Helper()
+	tm.typ(ctrlD)
+	if status := tm.wait(); status != 0 {
+		tm.t.Errorf("status %d after Ctrl-D", status)
 	}
 }
 

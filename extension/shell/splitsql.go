@@ -2,6 +2,11 @@ package shell
 
 import "strings"
 
+// passedOver are what splitSQL reads past without looking inside, by what
+// opens and what ends each: a [quoted identifier], a -- comment to the end
+// of its line, a /* comment */.
+var passedOver = []struct{ open, end string }{{"[", "]"}, {"--", "\n"}, {"/*", "*/"}}
+
 // splitSQL cuts s into complete statements (each ending in a semicolon
 // outside quotes, identifiers and comments) and the incomplete rest.
 func splitSQL(s string) (stmts []string, rest string) {
@@ -24,27 +29,16 @@ func splitSQL(s string) (stmts []string, rest string) {
 				return stmts, s[start:]
 			}
 			i = j
-		case '[':
-			j := strings.IndexByte(s[i:], ']')
-			if j < 0 {
-				return stmts, s[start:]
-			}
-			i += j
-		case '-':
-			if i+1 < len(s) && s[i+1] == '-' {
-				j := strings.IndexByte(s[i:], '\n')
-				if j < 0 {
-					return stmts, s[start:]
+		case '[', '-', '/':
+			for _, k := range passedOver {
+				if strings.HasPrefix(s[i:], k.open) {
+					j := strings.Index(s[i+len(k.open):], k.end)
+					if j < 0 {
+						return stmts, s[start:]
+					}
+					i += len(k.open) + j + len(k.end) - 1
+					break
 				}
-				i += j
-			}
-		case '/':
-			if i+1 < len(s) && s[i+1] == '*' {
-				j := strings.Index(s[i+2:], "*/")
-				if j < 0 {
-					return stmts, s[start:]
-				}
-				i += j + 3
 			}
 		case ';':
 			if stmt := strings.TrimSpace(s[start:i]); stmt != "" && !isOnlyComment(stmt) {

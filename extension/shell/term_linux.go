@@ -1,18 +1,13 @@
 package shell
 
 import (
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
 )
 
-// isTerminal reports whether r is a terminal (TCGETS succeeds).
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
+// isTerminalFile reports whether f is a terminal (TCGETS succeeds).
+func isTerminalFile(f *os.File) bool {
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
 }

@@ -2,18 +2,11 @@
 
 package shell
 
-import (
-	"io"
-	"os"
-)
+import "os"
 
-// isTerminal reports whether r is a character device: off Linux, where no
-// table answers anyway, that is close enough.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
+// isTerminalFile reports whether f is a character device: off Linux, where
+// no table answers anyway, that is close enough.
+func isTerminalFile(f *os.File) bool {
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

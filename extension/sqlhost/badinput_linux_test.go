@@ -2,7 +2,6 @@ package sqlhost
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -59,28 +58,8 @@ func (h *privHost) query(t *testing.T, q string) ([][]string, error) {
 			return
 		}
 		defer rows.Close()
-		cols, _ := rows.Columns()
-		var out [][]string
-		for rows.Next() {
-			vals := make([]sql.NullString, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				done <- result{err: err}
-				return
-			}
-			row := make([]string, len(cols))
-			for i, v := range vals {
-				row[i] = "NULL"
-				if v.Valid {
-					row[i] = v.String
-				}
-			}
-			out = append(out, row)
-		}
-		done <- result{out, rows.Err()}
+		out, err := testbin.Rows(rows, "NULL")
+		done <- result{out, err}
 	}()
 	select {
 	case r := <-done:

@@ -151,8 +151,11 @@ func (h *Host) Rows(ctx context.Context, stmt string, start func(cols []string),
 	return h.retryMissing(func() error { return h.rows(ctx, stmt, start, row) })
 }
 
-// rows runs stmt through the driver and hands its rows to row.
-func (h *Host) rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+// query runs stmt through the driver on one of the host's connections,
+// with ctx as the statement's context for the cursors' tables, and hands
+// its rows to read; an error from SQLite is the table's own when there is
+// one (withTableErr).
+func (h *Host) query(ctx context.Context, stmt string, read func(rows driver.Rows) error) error {
 	conn, err := h.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -171,6 +174,13 @@ func (h *Host) rows(ctx context.Context, stmt string, start func(cols []string),
 			return h.withTableErr(err)
 		}
 		defer rows.Close()
+		return read(rows)
+	})
+}
+
+// rows runs stmt through the driver and hands its rows to row.
+func (h *Host) rows(ctx context.Context, stmt string, start func(cols []string), row func(cells []sql.RawBytes) error) error {
+	return h.query(ctx, stmt, func(rows driver.Rows) error {
 		cols := rows.Columns()
 		start(cols)
 		dest := make([]driver.Value, len(cols))

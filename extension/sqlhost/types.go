@@ -39,28 +39,11 @@ func (h *Host) Types(ctx context.Context, stmt string) ([]ResultColumn, error) {
 	return cols, err
 }
 
-// types prepares and steps query on the host's connection and reads its
+// types prepares and steps stmt on the host's connection and reads its
 // columns' names and declared types.
-func (h *Host) types(ctx context.Context, query string) ([]ResultColumn, error) {
-	conn, err := h.db.Conn(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	h.stmtCtx = ctx
-	defer func() { h.stmtCtx = nil }()
+func (h *Host) types(ctx context.Context, stmt string) ([]ResultColumn, error) {
 	var cols []ResultColumn
-	err = conn.Raw(func(dc any) error {
-		q, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return fmt.Errorf("sqlite driver: no QueryerContext")
-		}
-		h.tableErr = nil
-		rows, err := q.QueryContext(ctx, query, nil)
-		if err != nil {
-			return h.withTableErr(err)
-		}
-		defer rows.Close()
+	err := h.query(ctx, stmt, func(rows driver.Rows) error {
 		typed, _ := rows.(driver.RowsColumnTypeDatabaseTypeName)
 		for i, name := range rows.Columns() {
 			c := ResultColumn{Name: name}

@@ -14,8 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/apache/thrift/lib/go/thrift"
@@ -73,6 +76,24 @@ func Start(path string) (*Server, error) {
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
+}
+
+// StartTest starts a Server for a test, on a socket in a fresh directory
+// with a short path (a socket path is at most 107 bytes; osquery-go wants
+// 97). Both end with the test.
+func StartTest(tb testing.TB) *Server {
+	tb.Helper()
+	dir, err := os.MkdirTemp("", "nlq")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	s, err := Start(filepath.Join(dir, "osquery.em"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
 }
 
 func (s *Server) acceptLoop() {

@@ -53,6 +53,7 @@ import (
 	"modernc.org/sqlite/vtab"
 
 	"github.com/netlinkq/netlinkq/extension/internal/fakeosqueryd"
+	"github.com/netlinkq/netlinkq/extension/internal/testbin"
 )
 
 var _ = sqlite.Driver{}
@@ -159,22 +160,7 @@ func (d *DB) Query(ctx context.Context, stmt string) (cols []string, rows [][]st
 	}
 	defer r.Close()
 	cols, _ = r.Columns()
-	for r.Next() {
-		vals := make([]sql.NullString, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := r.Scan(ptrs...); err != nil {
-			return nil, nil, nil, err
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			row[i] = v.String
-		}
-		rows = append(rows, row)
-	}
-	if err := r.Err(); err != nil {
+	if rows, err = testbin.Rows(r, ""); err != nil {
 		return nil, nil, nil, err
 	}
 	d.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -30,33 +29,10 @@ type Harness struct {
 // of it ends with the test.
 func Start(t testing.TB, ns *nstest.NS, o Options) *Harness {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "nlqp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	fake, err := fakeosqueryd.Start(filepath.Join(dir, "osquery.em"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Close() })
+	fake := fakeosqueryd.StartTest(t)
 	cmd := ns.Command(testbin.Path(t), "--socket", fake.Path, "--timeout", "10", "--interval", "10")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	testbin.Start(t, cmd, syscall.SIGTERM)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	reg, err := fake.WaitRegistration(ctx)

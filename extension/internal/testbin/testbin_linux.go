@@ -1,6 +1,8 @@
 // Package testbin builds the netlinkq binary once per test process, for the
 // tests of every package under extension/ that run the command as osqueryd
-// or a user would.
+// or a user would, and holds what those tests share: a namespace whose
+// tables stay still, processes stopped by their PID, pseudo-terminals, and
+// rows read as text.
 package testbin
 
 import (

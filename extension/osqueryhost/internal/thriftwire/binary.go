@@ -283,6 +283,70 @@ func (d *decoder) structFields(field func(id int16, t Type) bool) {
 	}
 }
 
+// fieldType is the Type of a field that readStruct and appendStruct take
+// as a pointer to its value: *int32, *int64, *string, *map[string]string.
+// It is TypeStop for nil, a field that is absent, and for any other.
+func fieldType(f any) Type {
+	switch f.(type) {
+	case *int32:
+		return TypeI32
+	case *int64:
+		return TypeI64
+	case *string:
+		return TypeString
+	case *map[string]string:
+		return TypeMap
+	}
+	return TypeStop
+}
+
+// readStruct reads a struct whose field i+1 goes where fields[i] points
+// (fieldType), when it has that field's type. A field of another id or
+// type is skipped, as structFields skips unknown fields.
+func (d *decoder) readStruct(fields ...any) {
+	d.structFields(func(id int16, t Type) bool {
+		if id < 1 || int(id) > len(fields) || t != fieldType(fields[id-1]) {
+			return false
+		}
+		switch p := fields[id-1].(type) {
+		case *int32:
+			*p = d.i32()
+		case *int64:
+			*p = d.i64()
+		case *string:
+			*p = d.string()
+		case *map[string]string:
+			*p = d.stringMap()
+		}
+		return true
+	})
+}
+
+// appendStruct appends a struct whose field i+1 is the value fields[i]
+// points to (fieldType), in order of id, then its stop; a nil entry is a
+// field left out.
+func appendStruct(b []byte, fields ...any) []byte {
+	for i, f := range fields {
+		if f == nil {
+			continue
+		}
+		b = appendField(b, fieldType(f), int16(i+1))
+		switch p := f.(type) {
+		case *int32:
+			b = appendI32(b, *p)
+		case *int64:
+			b = appendI64(b, *p)
+		case *string:
+			b = appendString(b, *p)
+		case *map[string]string:
+			b = appendStringMap(b, *p)
+		default:
+			panic("thriftwire: appendStruct: a field of no Thrift type")
+		}
+	}
+	return appendStop(b)
+}
+
 // minSize is the fewest bytes a value of t takes, used to bound counts;
 // 0 for a type that cannot be read.
 func minSize(t Type) int {

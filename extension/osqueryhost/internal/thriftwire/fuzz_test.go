@@ -18,10 +18,7 @@ import (
 // appendCallArgs appends call's arguments; osqueryd is the one that
 // sends them, so only the tests need it.
 func appendCallArgs(b []byte, a *callArgs) []byte {
-	b = appendString(appendField(b, TypeString, 1), a.Registry)
-	b = appendString(appendField(b, TypeString, 2), a.Item)
-	b = appendStringMap(appendField(b, TypeMap, 3), a.Request)
-	return appendStop(b)
+	return appendStruct(b, &a.Registry, &a.Item, &a.Request)
 }
 
 // readResponse reads an ExtensionResponse struct. The reply to a call is

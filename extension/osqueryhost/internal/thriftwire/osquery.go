@@ -129,30 +129,16 @@ func (r *Rows) writeTo(w io.Writer) error {
 // appendStatus appends an ExtensionStatus struct; a nil one is empty, as
 // generated code writes it.
 func appendStatus(b []byte, s *ExtensionStatus) []byte {
-	if s != nil {
-		b = appendI32(appendField(b, TypeI32, 1), s.Code)
-		b = appendString(appendField(b, TypeString, 2), s.Message)
-		b = appendI64(appendField(b, TypeI64, 3), s.UUID)
+	if s == nil {
+		return appendStop(b)
 	}
-	return appendStop(b)
+	return appendStruct(b, &s.Code, &s.Message, &s.UUID)
 }
 
 // readStatus reads an ExtensionStatus struct.
 func (d *decoder) readStatus() *ExtensionStatus {
 	s := new(ExtensionStatus)
-	d.structFields(func(id int16, t Type) bool {
-		switch {
-		case id == 1 && t == TypeI32:
-			s.Code = d.i32()
-		case id == 2 && t == TypeString:
-			s.Message = d.string()
-		case id == 3 && t == TypeI64:
-			s.UUID = d.i64()
-		default:
-			return false
-		}
-		return true
-	})
+	d.readStruct(&s.Code, &s.Message, &s.UUID)
 	return s
 }
 
@@ -195,11 +181,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // appendInfo appends an InternalExtensionInfo struct.
 func appendInfo(b []byte, info *InternalExtensionInfo) []byte {
-	b = appendString(appendField(b, TypeString, 1), info.Name)
-	b = appendString(appendField(b, TypeString, 2), info.Version)
-	b = appendString(appendField(b, TypeString, 3), info.SDKVersion)
-	b = appendString(appendField(b, TypeString, 4), info.MinSDKVersion)
-	return appendStop(b)
+	return appendStruct(b, &info.Name, &info.Version, &info.SDKVersion, &info.MinSDKVersion)
 }
 
 // appendRegistry appends an ExtensionRegistry:
@@ -223,27 +205,16 @@ func appendRegistry(b []byte, reg ExtensionRegistry) []byte {
 // appendApplicationError appends a TApplicationException struct as the
 // Go library writes it: the message only when not empty.
 func appendApplicationError(b []byte, e *ApplicationError) []byte {
-	if e.Message != "" {
-		b = appendString(appendField(b, TypeString, 1), e.Message)
+	if e.Message == "" {
+		return appendStruct(b, nil, &e.Type)
 	}
-	b = appendI32(appendField(b, TypeI32, 2), e.Type)
-	return appendStop(b)
+	return appendStruct(b, &e.Message, &e.Type)
 }
 
 // readApplicationError reads a TApplicationException struct.
 func (d *decoder) readApplicationError() *ApplicationError {
 	e := new(ApplicationError)
-	d.structFields(func(id int16, t Type) bool {
-		switch {
-		case id == 1 && t == TypeString:
-			e.Message = d.string()
-		case id == 2 && t == TypeI32:
-			e.Type = d.i32()
-		default:
-			return false
-		}
-		return true
-	})
+	d.readStruct(&e.Message, &e.Type)
 	return e
 }
 
@@ -257,19 +228,7 @@ type callArgs struct {
 // readCallArgs reads call's arguments struct.
 func (d *decoder) readCallArgs() *callArgs {
 	a := new(callArgs)
-	d.structFields(func(id int16, t Type) bool {
-		switch {
-		case id == 1 && t == TypeString:
-			a.Registry = d.string()
-		case id == 2 && t == TypeString:
-			a.Item = d.string()
-		case id == 3 && t == TypeMap:
-			a.Request = d.stringMap()
-		default:
-			return false
-		}
-		return true
-	})
+	d.readStruct(&a.Registry, &a.Item, &a.Request)
 	return a
 }
 
