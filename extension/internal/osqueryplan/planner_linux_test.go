@@ -122,6 +122,10 @@ func TestPlannerCosts(t *testing.T) {
 		{"IN 5 values", "SELECT local_port, remote_port FROM netlink_sockets WHERE protocol = 'tcp' AND local_port IN (" + strings.Join(in5, ",") + ")", 2, true},
 		{"IN 5000 values", "SELECT local_port, remote_port FROM netlink_sockets WHERE protocol = 'tcp' AND local_port IN (" + strings.Join(in5000, ",") + ")", 2, true},
 		{"links join stats64", "SELECT l.interface, l.mtu, s.rx_packets FROM netlink_links l JOIN link_stats64 s USING (interface)", 2, true},
+		// Routes of namespace a's lo (local table) with their link, each
+		// table outer in turn: interface is INDEX on both.
+		{"routes join links", "SELECT r.table_id, r.destination, r.type, l.mtu FROM netlink_routes r JOIN netlink_links l USING (interface)", 2, true},
+		{"links join routes", "SELECT r.table_id, r.destination, r.type, l.mtu FROM netlink_links l JOIN netlink_routes r USING (interface)", 2, true},
 		{"tcp_info join sockets", "SELECT s.local_port, s.remote_port, t.state FROM tcp_info t JOIN netlink_sockets s USING (cookie)", 4, true},
 		{"processes join sockets", "SELECT p.name, s.local_port FROM processes p JOIN netlink_sockets s USING (pid) WHERE p.pid > 0", 2, false},
 		{"sockets join processes", "SELECT p.name, s.local_port FROM netlink_sockets s JOIN processes p USING (pid)", 2, false},
