@@ -16,3 +16,23 @@ var cmpSorted = cmp.Transformer("sorted", func(in []string) []string {
 	slices.Sort(out)
 	return out
 })
+
+// eq builds = constraints, several values making an IN list.
+func eq(col string, vals ...string) map[string][]Constraint {
+	m := map[string][]Constraint{}
+	for _, v := range vals {
+		m[col] = append(m[col], Constraint{Op: OpEquals, Expr: v})
+	}
+	return m
+}
+
+// and joins constraint maps.
+func and(ms ...map[string][]Constraint) map[string][]Constraint {
+	out := map[string][]Constraint{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = append(out[k], v...)
+		}
+	}
+	return out
+}

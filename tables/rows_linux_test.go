@@ -92,26 +92,6 @@ func after(n uint64) map[string][]Constraint {
 	return map[string][]Constraint{colEID: {{Op: OpGreater, Expr: strconv.FormatUint(n, 10)}}}
 }
 
-// eq builds = constraints, several values making an IN list.
-func eq(col string, vals ...string) map[string][]Constraint {
-	m := map[string][]Constraint{}
-	for _, v := range vals {
-		m[col] = append(m[col], Constraint{Op: OpEquals, Expr: v})
-	}
-	return m
-}
-
-// and joins constraint maps.
-func and(ms ...map[string][]Constraint) map[string][]Constraint {
-	out := map[string][]Constraint{}
-	for _, m := range ms {
-		for k, v := range m {
-			out[k] = append(out[k], v...)
-		}
-	}
-	return out
-}
-
 // matches is what SQLite's own check of = and IN constraints would keep.
 func matches(r map[string]string, cons map[string][]Constraint) bool {
 	for col, cs := range cons {

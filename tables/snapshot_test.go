@@ -11,14 +11,20 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// countingTable is a table of n rows (name "rN", n N, maybe NULL) whose
-// Generate counts its runs and narrows by name = like a kernel request would.
-func countingTable(n int, runs *int, seen *[]map[string][]Constraint) *Table[item] {
-	return testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
-		*runs++
-		if seen != nil {
-			*seen = append(*seen, q.Constraints)
-		}
+// counting is a table of n rows (name "rN", n N, maybe NULL) whose Generate
+// counts its runs and records each query's constraints, and narrows by
+// name = like a kernel request would.
+type counting struct {
+	*Table[item]
+	runs int
+	seen []map[string][]Constraint
+}
+
+func countingTable(n int) *counting {
+	c := &counting{}
+	c.Table = testTable(func(ctx context.Context, q *Query, emit func(*item) error) error {
+		c.runs++
+		c.seen = append(c.seen, q.Constraints)
 		names, byName := q.Equals("name")
 		for i := range n {
 			it := item{fmt.Sprintf("r%d", i), int64(i)}
@@ -31,6 +37,7 @@ func countingTable(n int, runs *int, seen *[]map[string][]Constraint) *Table[ite
 		}
 		return nil
 	})
+	return c
 }
 
 // scope is a snapshot scope for one test, dropped (its namespaces closed)
@@ -81,29 +88,27 @@ func (s scope) names(t *testing.T, tb Interface, cons map[string][]Constraint, u
 // all, and each gets exactly its rows.
 func TestSnapshotJoin(t *testing.T) {
 	s := newScope(t)
-	var runs int
-	var seen []map[string][]Constraint
-	tb := countingTable(500, &runs, &seen)
+	tb := countingTable(500)
 	for i := range 200 {
 		want := fmt.Sprintf("r%d", i)
-		got := s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, want}}}, []string{"name", "n"})
+		got := s.names(t, tb, eq("name", want), []string{"name", "n"})
 		if diff := cmp.Diff([]string{want}, got); diff != "" {
 			t.Fatalf("call %d (-want +got):\n%s", i, diff)
 		}
 	}
-	if runs != 2 {
-		t.Errorf("%d reads of the table for 200 calls, want 2 (the first call, then the snapshot)", runs)
+	if tb.runs != 2 {
+		t.Errorf("%d reads of the table for 200 calls, want 2 (the first call, then the snapshot)", tb.runs)
 	}
-	if len(seen) == 2 && len(seen[1]["name"]) != 0 {
-		t.Errorf("the snapshot was read with name = %v, want no name constraint", seen[1]["name"])
+	if len(tb.seen) == 2 && len(tb.seen[1]["name"]) != 0 {
+		t.Errorf("the snapshot was read with name = %v, want no name constraint", tb.seen[1]["name"])
 	}
 	// An IN list at once, and integers written as SQLite may pass them, from the snapshot.
-	got := s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r7"}, {OpEquals, "r3"}, {OpEquals, "nope"}}}, []string{"name", "n"})
+	got := s.names(t, tb, eq("name", "r7", "r3", "nope"), []string{"name", "n"})
 	if diff := cmp.Diff([]string{"r3", "r7"}, got); diff != "" {
 		t.Errorf("IN list (-want +got):\n%s", diff)
 	}
-	if runs != 2 {
-		t.Errorf("%d reads after the IN list, want 2", runs)
+	if tb.runs != 2 {
+		t.Errorf("%d reads after the IN list, want 2", tb.runs)
 	}
 }
 
@@ -111,13 +116,12 @@ func TestSnapshotJoin(t *testing.T) {
 // would compare as equal, and a value that is no integer keeps every row.
 func TestSnapshotIntegerValues(t *testing.T) {
 	s := newScope(t)
-	var runs int
-	tb := countingTable(50, &runs, nil)
+	tb := countingTable(50)
 	used := []string{"name", "n"}
 	// Two calls make the snapshot; the next ones are answered from it,
 	// exactly (the first call, not narrowed by n here, gave a superset).
 	for _, v := range []string{"100", "101"} {
-		if _, err := s.rows(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, v}}}, used)); err != nil {
+		if _, err := s.rows(t, tb, NewQuery(tb.Spec(), eq("n", v), used)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -133,7 +137,7 @@ func TestSnapshotIntegerValues(t *testing.T) {
 		{"-1", nil},
 		{"http", nil}, // SQLite decides: every row comes back, none matches there
 	} {
-		rows, err := s.rows(t, tb, NewQuery(tb.Spec(), map[string][]Constraint{"n": {{OpEquals, tt.val}}}, used))
+		rows, err := s.rows(t, tb, NewQuery(tb.Spec(), eq("n", tt.val), used))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,8 +156,8 @@ func TestSnapshotIntegerValues(t *testing.T) {
 			t.Errorf("n = %s (-want +got):\n%s", tt.val, diff)
 		}
 	}
-	if runs > 2 {
-		t.Errorf("%d reads, want at most 2", runs)
+	if tb.runs > 2 {
+		t.Errorf("%d reads, want at most 2", tb.runs)
 	}
 }
 
@@ -161,22 +165,20 @@ func TestSnapshotIntegerValues(t *testing.T) {
 // constraints besides the = values, a Selector's value) do not share.
 func TestSnapshotShapes(t *testing.T) {
 	s := newScope(t)
-	var runs int
-	tb := countingTable(10, &runs, nil)
-	s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r1"}}}, []string{"name"})
-	s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r2"}}}, []string{"name", "n"})
+	tb := countingTable(10)
+	s.names(t, tb, eq("name", "r1"), []string{"name"})
+	s.names(t, tb, eq("name", "r2"), []string{"name", "n"})
 	s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, "r3"}}, "n": {{OpGreater, "2"}}}, []string{"name"})
-	if runs != 3 {
-		t.Errorf("%d reads for three shapes, want 3", runs)
+	if tb.runs != 3 {
+		t.Errorf("%d reads for three shapes, want 3", tb.runs)
 	}
-	sel := countingTable(10, &runs, nil)
+	sel := countingTable(10)
 	sel.Columns[0] = sel.Columns[0].Selects()
-	runs = 0
 	for i := range 5 {
-		s.names(t, sel, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
+		s.names(t, sel, eq("name", "r"+strconv.Itoa(i)), []string{"name"})
 	}
-	if runs != 5 {
-		t.Errorf("%d reads for five values of a Selector column, want 5 (its values change what is read)", runs)
+	if sel.runs != 5 {
+		t.Errorf("%d reads for five values of a Selector column, want 5 (its values change what is read)", sel.runs)
 	}
 }
 
@@ -184,34 +186,32 @@ func TestSnapshotShapes(t *testing.T) {
 // read the kernel again; one too large to keep is not kept.
 func TestSnapshotExpires(t *testing.T) {
 	s := newScope(t)
-	var runs int
-	tb := countingTable(10, &runs, nil)
+	tb := countingTable(10)
 	call := func(v string) {
-		s.names(t, tb, map[string][]Constraint{"name": {{OpEquals, v}}}, []string{"name"})
+		s.names(t, tb, eq("name", v), []string{"name"})
 	}
 	call("r1")
 	call("r2")
 	call("r3")
-	if runs != 2 {
-		t.Fatalf("%d reads, want 2", runs)
+	if tb.runs != 2 {
+		t.Fatalf("%d reads, want 2", tb.runs)
 	}
 	flush(s.ctx)
 	call("r4")
-	if runs != 3 {
-		t.Errorf("%d reads after the snapshot's time, want 3", runs)
+	if tb.runs != 3 {
+		t.Errorf("%d reads after the snapshot's time, want 3", tb.runs)
 	}
 
 	s = newScope(t)
-	runs = 0
-	big := countingTable(maxSnapshotCells+1, &runs, nil)
+	big := countingTable(maxSnapshotCells + 1)
 	for i := range 4 {
-		got := s.names(t, big, map[string][]Constraint{"name": {{OpEquals, "r" + strconv.Itoa(i)}}}, []string{"name"})
+		got := s.names(t, big, eq("name", "r"+strconv.Itoa(i)), []string{"name"})
 		if len(got) != 1 {
 			t.Fatalf("call %d: %v", i, got)
 		}
 	}
-	if runs != 4 {
-		t.Errorf("%d reads of a table too large to keep, want 4 (one per call)", runs)
+	if big.runs != 4 {
+		t.Errorf("%d reads of a table too large to keep, want 4 (one per call)", big.runs)
 	}
 }
 
@@ -219,15 +219,14 @@ func TestSnapshotExpires(t *testing.T) {
 // table whose constraints do not depend on the outer row) reads twice.
 func TestSnapshotIdenticalCalls(t *testing.T) {
 	s := newScope(t)
-	var runs int
-	tb := countingTable(10, &runs, nil)
+	tb := countingTable(10)
 	for range 20 {
 		if got := s.names(t, tb, map[string][]Constraint{"n": {{OpGreater, "7"}}}, []string{"name", "n"}); len(got) != 10 {
 			t.Fatalf("%d rows, want the 10 (SQLite filters n > 7)", len(got))
 		}
 	}
-	if runs != 2 {
-		t.Errorf("%d reads for 20 identical calls, want 2", runs)
+	if tb.runs != 2 {
+		t.Errorf("%d reads for 20 identical calls, want 2", tb.runs)
 	}
 }
 
