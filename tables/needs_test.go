@@ -15,10 +15,7 @@ import (
 // Column.Asks) and reads it with Need.In, so that renaming the column
 // cannot silently leave its cells NULL.
 func TestNoColumnLookedUpByName(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
+	files, _ := filepath.Glob("*.go") // a constant pattern: Glob's one error is ErrBadPattern
 	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {

@@ -3,7 +3,6 @@ package tables
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +29,7 @@ var kindsOf = map[Type][]Kind{
 func TestCellKindsMatchColumnTypes(t *testing.T) {
 	nstest.NeedRoot(t)
 	ns := nstest.New(t)
-	for _, cmd := range []string{
+	ns.Script(
 		"ip link add kv0 type veth peer name kv1",
 		"ip link add kbr0 type bridge",
 		"ip link set kv1 master kbr0",
@@ -38,9 +37,7 @@ func TestCellKindsMatchColumnTypes(t *testing.T) {
 		"ip link set kv0 up",
 		"ip addr add 192.0.2.1/24 dev kv0",
 		"ip addr add 2001:db8::1/64 dev kv0 nodad",
-	} {
-		ns.Run(strings.Fields(cmd)...)
-	}
+	)
 	nstest.NeedTool(t, "python3")
 	ns.StartReady("python3", "-c", `
 import signal, socket
