@@ -432,10 +432,7 @@ func BenchmarkNamespaceRun(b *testing.B) {
 		b.Skip("netlink_sockets is not registered")
 	}
 	used := []string{"protocol", "state", "local_port"}
-	for _, sel := range []struct {
-		name string
-		cons map[string][]Constraint
-	}{
+	for _, sel := range []consCase{
 		{"netns", nsEq(nsEq(nil, "protocol", "tcp"), colNetNS, ns.Name)},
 		{"own", nsEq(nil, "protocol", "tcp")},
 	} {

@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,37 +134,17 @@ func TestNetlinkNeighborsConstraints(t *testing.T) {
 	ns := neighLab(t)
 	fd := ns.Open()
 	all := tableRows(t, netlinkNeighbors, fd, nil, nil)
-	tests := []struct {
-		name string
-		cons map[string][]Constraint
-	}{
-		{"inet", eq("family", "inet")},
-		{"inet6", eq("family", "inet6")},
-		{"both families", eq("family", "inet", "inet6")},
-		{"no such family", eq("family", "link")},
+	tests := slices.Concat(familyCases, []consCase{
 		{"nb0", eq("interface", "nb0")},
 		{"veth0 and nb0", eq("interface", "veth0", "nb0")},
 		{"no such link", eq("interface", "nope")},
 		{"index of nb0", eq("index", indexOf(t, all, "nb0"))},
 		{"proxy", eq("proxy", "1")},
 		{"cache on nb0 inet", and(eq("proxy", "0"), eq("interface", "nb0"), eq("family", "inet"))},
-	}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var want, got []string
-			for _, r := range all {
-				if matches(r, tt.cons) {
-					want = append(want, neighLine(r))
-				}
-			}
-			for _, r := range tableRows(t, netlinkNeighbors, fd, tt.cons, nil) {
-				if matches(r, tt.cons) {
-					got = append(got, neighLine(r))
-				}
-			}
-			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-				t.Errorf("(-unconstrained +constrained):\n%s", diff)
-			}
+			checkKeeps(t, all, tableRows(t, netlinkNeighbors, fd, tt.cons, nil), tt.cons, neighLine)
 		})
 	}
 }
