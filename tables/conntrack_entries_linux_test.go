@@ -227,11 +227,7 @@ func ping(t *testing.T, network, addr string, typ byte) error {
 func conntrackLines(t *testing.T, ns *nstest.NS) []string {
 	var out []string
 	for _, fam := range []string{"ipv4", "ipv6"} {
-		for l := range strings.SplitSeq(ns.Run("conntrack", "-L", "-f", fam, "-o", "extended,id"), "\n") {
-			f := strings.Fields(l)
-			if len(f) < 5 {
-				continue
-			}
+		for _, f := range toolRows(ns.Run("conntrack", "-L", "-f", fam, "-o", "extended,id"), 5) {
 			out = append(out, strings.Join(slices.Delete(f, 4, 5), " "))
 		}
 	}

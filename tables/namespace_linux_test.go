@@ -144,11 +144,7 @@ func nsIPLinks(t testing.TB, out string) []string {
 // with ss's ESTAB spelt as netlink_sockets spells it.
 func nsSSTCP(out string) []string {
 	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
-		f := strings.Fields(l)
-		if len(f) < 5 {
-			continue
-		}
+	for _, f := range toolRows(out, 5) {
 		state := f[0]
 		if state == "ESTAB" {
 			state = "ESTABLISHED"

@@ -1,7 +1,9 @@
 package tables
 
 import (
+	"encoding/binary"
 	"fmt"
+	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,9 +80,8 @@ func (l ssInetLine) UID() string {
 // ssInetLines reads the tcp and udp lines of `ss -tuan…eOH` output.
 func ssInetLines(out string) []ssInetLine {
 	var lines []ssInetLine
-	for line := range strings.Lines(out) {
-		f := strings.Fields(line)
-		if len(f) < 6 || (f[0] != "tcp" && f[0] != "udp") {
+	for _, f := range toolRows(out, 6) {
+		if f[0] != "tcp" && f[0] != "udp" {
 			continue
 		}
 		l := ssInetLine{Fields: f, Opts: map[string]string{}}
@@ -183,54 +184,6 @@ func TestNetlinkSocketsMatchesSS(t *testing.T) {
 	}
 }
 
-// TestNetlinkSocketsConstraints checks that every pushed-down constraint
-// gives the rows SQLite would keep from the unconstrained table.
-func TestNetlinkSocketsConstraints(t *testing.T) {
-	ns, holder := startSocketHolder(t)
-	nsfd := ns.Open()
-	key := func(r map[string]string) string {
-		return fmt.Sprint(r["family"], r["protocol"], r["local_address"], r["local_port"], r["remote_address"], r["remote_port"], r["state"], r["inode"], r["cookie"])
-	}
-	all := slices.DeleteFunc(tableRows(t, netlinkSockets, nsfd, nil, nil), ownDiagSocket)
-	many := make([]string, 5000)
-	for i := range many {
-		many[i] = strconv.Itoa(i + 6000)
-	}
-	tests := []consCase{
-		{"state LISTEN", eq("state", "LISTEN")},
-		{"state NONE", eq("state", "NONE")},
-		{"state CLOSE", eq("state", "CLOSE")},
-		{"state IN", eq("state", "ESTABLISHED", "TIME_WAIT", "FIN_WAIT2", "CLOSE_WAIT")},
-		{"state SYN_RECV", eq("state", "SYN_RECV")},
-		{"state nonsense", eq("state", "listen")},
-		{"family inet6", eq("family", "inet6")},
-		{"family unix", eq("family", "unix")},
-		{"protocol udp", eq("protocol", "udp")},
-		{"protocol tcp inet", and(eq("protocol", "tcp"), eq("family", "inet"))},
-		{"protocol empty", eq("protocol", "")},
-		{"local_port", eq("local_port", "7001")},
-		{"remote_port", eq("remote_port", "7001")},
-		{"both ports", and(eq("local_port", "7001"), eq("remote_port", "7001"))},
-		{"local_port IN", eq("local_port", "7001", "7101", "7002")},
-		{"local_port huge IN", eq("local_port", many...)},
-		{"local_port http", eq("local_port", "http")},
-		{"local_port 0", eq("local_port", "0")},
-		{"local_port 70000", eq("local_port", "70000")},
-		{"pid", eq("pid", strconv.Itoa(holder))},
-		{"pid IN", eq("pid", strconv.Itoa(holder), "1")},
-		{"pid -1", eq("pid", "-1")},
-		{"pid text", eq("pid", "python3")},
-		{"pid huge", eq("pid", "99999999999")},
-		{"process_name", eq("process_name", "python3")},
-		{"everything", and(eq("state", "LISTEN"), eq("family", "inet"), eq("protocol", "tcp"), eq("local_port", "7004"))},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checkKeeps(t, all, slices.DeleteFunc(tableRows(t, netlinkSockets, nsfd, tt.cons, nil), ownDiagSocket), tt.cons, key)
-		})
-	}
-}
-
 // TestNetlinkSocketsBound checks that BOUND sockets come only when asked for.
 func TestNetlinkSocketsBound(t *testing.T) {
 	ns, _ := startSocketHolder(t)
@@ -318,11 +271,7 @@ func TestNetlinkSocketsUnixMatchesSS(t *testing.T) {
 	ns, _ := startSocketHolder(t)
 	type unixSock struct{ Type, State, RQ, WQ, Path, Peer string }
 	theirs := map[string]unixSock{}
-	for line := range strings.Lines(ns.Run("ss", "-xanOH")) {
-		f := strings.Fields(line)
-		if len(f) < 8 {
-			continue
-		}
+	for _, f := range toolRows(ns.Run("ss", "-xanOH"), 8) {
 		path := f[4]
 		if path == "*" {
 			path = ""
@@ -411,6 +360,434 @@ func TestNetlinkSocketsOwnerWalk(t *testing.T) {
 						t.Errorf("pid = %d returned a row of pid %s", holder, r["pid"])
 					}
 				}
+			}
+		})
+	}
+}
+
+// familiesHolder holds a bound NETLINK_ROUTE raw socket, a NETLINK_GENERIC
+// dgram socket, and two packet sockets (SOCK_RAW ETH_P_ALL, SOCK_DGRAM ETH_P_IP).
+const familiesHolder = `
+import socket, sys, time
+a = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); a.bind((0, 0))
+b = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 16); b.bind((0, 0))
+p = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+d = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(0x800))
+print("ready", flush=True)
+time.sleep(600)
+`
+
+// TestNetlinkSocketsNetlinkAndPacketMatchSS compares the netlink and packet
+// rows of netlink_sockets with `ss -A netlink -aHn` and `ss -0 -aHne` in a
+// namespace the test made: the same sockets (protocol and port id; packet
+// inode), the same queues, and the holder's pid on its own sockets.
+func TestNetlinkSocketsNetlinkAndPacketMatchSS(t *testing.T) {
+	nstest.NeedTool(t, "ss", "python3")
+	n := nstest.New(t)
+	holder := strconv.Itoa(n.StartReady("python3", "-c", familiesHolder))
+	ns := n.Open()
+
+	// netlink: "UNCONN RQ WQ PROTO:PORTID *"; the dumping sockets of ss and of
+	// this test (sock_diag with a port id) differ between the two and are left out.
+	type nlSock struct{ RQ, WQ string }
+	theirs := map[string]nlSock{}
+	for _, f := range toolRows(n.Run("ss", "-A", "netlink", "-aHn"), 4) {
+		proto, port, _ := strings.Cut(f[3], ":")
+		pn, err := strconv.Atoi(proto)
+		if err != nil {
+			t.Fatalf("ss line %q", f)
+		}
+		name := netlinkx.NetlinkProtocolName(uint8(pn))
+		if name == "sock_diag" && port != "0" {
+			continue
+		}
+		theirs[name+":"+port] = nlSock{f[1], f[2]}
+	}
+	ours := map[string]nlSock{}
+	var holderRows []string
+	for _, r := range tableRows(t, netlinkSockets, ns, eq("family", "netlink", "packet"), nil) {
+		if r["pid"] == holder {
+			holderRows = append(holderRows, r["family"]+"/"+r["protocol"]+"/"+r["type"])
+		}
+		if r["family"] != "netlink" || ownDiagSocket(r) {
+			continue
+		}
+		ours[r["protocol"]+":"+r["local_port"]] = nlSock{r["rx_queue"], r["tx_queue"]}
+	}
+	if len(theirs) < 3 {
+		t.Fatalf("ss lists only %d netlink sockets", len(theirs))
+	}
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("netlink sockets vs ss -A netlink -aHn (-ss +ours):\n%s", diff)
+	}
+	want := []string{"netlink/route/raw", "netlink/generic/dgram", "packet/all/raw", "packet/ip/dgram"}
+	if diff := cmp.Diff(want, holderRows, cmpSorted); diff != "" {
+		t.Errorf("the holder's sockets by pid (-want +got):\n%s", diff)
+	}
+
+	// packet: "p_raw UNCONN RQ WQ LOCAL * ino:INODE sk:..."
+	type pktSock struct{ Type, RQ, WQ string }
+	theirPkts := map[string]pktSock{}
+	for _, f := range toolRows(n.Run("ss", "-0", "-aHne"), 7) {
+		if !strings.HasPrefix(f[6], "ino:") {
+			continue
+		}
+		typ := map[string]string{"p_raw": "raw", "p_dgr": "dgram"}[f[0]]
+		theirPkts[strings.TrimPrefix(f[6], "ino:")] = pktSock{typ, f[2], f[3]}
+	}
+	ourPkts := map[string]pktSock{}
+	for _, r := range tableRows(t, netlinkSockets, ns, eq("family", "packet"), nil) {
+		ourPkts[r["inode"]] = pktSock{r["type"], r["rx_queue"], r["tx_queue"]}
+	}
+	if len(theirPkts) != 2 {
+		t.Errorf("ss -0 lists %d packet sockets, want the holder's 2", len(theirPkts))
+	}
+	if diff := cmp.Diff(theirPkts, ourPkts); diff != "" {
+		t.Errorf("packet sockets vs ss -0 -aHne by inode (-ss +ours):\n%s", diff)
+	}
+}
+
+// moreSockets holds, next to sockets.py, the sockets it lacks: a netlink
+// socket connected to another's port id, UDP-Lite, MPTCP (whose subflows are
+// TCP sockets too), TCP listeners bound to lo, and a UDP and an abstract unix
+// socket created with euid 65534.
+const moreSockets = `
+import os, socket, time
+keep = []
+a = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); a.bind((0, 0)); keep.append(a)
+b = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0); b.bind((0, 0)); b.connect((a.getsockname()[0], 0)); keep.append(b)
+def try_(f):
+    try:
+        f()
+    except OSError:
+        pass  # no UDP-Lite or MPTCP in this kernel: the comparison holds without them
+def lite():
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 136); u.bind(("127.0.0.1", 7201)); keep.append(u)
+    u6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM, 136); u6.bind(("::1", 7202)); u6.connect(("::1", 7202)); keep.append(u6)
+def mptcp():
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); l.bind(("127.0.0.1", 7301)); l.listen(4); keep.append(l)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262); c.connect(("127.0.0.1", 7301)); keep.append(c)
+    keep.append(l.accept()[0])
+try_(lite)
+try_(mptcp)
+for fam, addr, port in ((socket.AF_INET, "127.0.0.1", 7401), (socket.AF_INET6, "::1", 7402)):
+    d = socket.socket(fam, socket.SOCK_STREAM); d.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, b"lo"); d.bind((addr, port)); d.listen(1); keep.append(d)
+os.setegid(65534); os.seteuid(65534)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", 7501)); keep.append(u)
+x = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); x.bind("\0nlq-uid-%d" % os.getpid()); keep.append(x)
+os.seteuid(0); os.setegid(0)
+keep.append(socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))  # unnamed, unconnected
+print("ready", flush=True)
+time.sleep(600)
+`
+
+// startMoreSockets runs sockets.py and moreSockets in one fresh namespace and
+// returns it with moreSockets' pid.
+func startMoreSockets(t *testing.T) (*nstest.NS, int) {
+	t.Helper()
+	ns, _ := startSocketHolder(t)
+	return ns, ns.StartReady("python3", "-c", moreSockets)
+}
+
+// socketRows reads tb in ns (the used columns) once unconstrained and once
+// with state = 'BOUND', as BOUND sockets come only when a query asks for
+// them, and leaves out the test's own sock_diag socket. It returns the rows
+// of both, and rowsFor, the rows a query with constraints cons may keep from.
+func socketRows(t *testing.T, tb Interface, ns netlinkx.NetNS, used []string) (rows []map[string]string, rowsFor func(cons map[string][]Constraint) []map[string]string) {
+	t.Helper()
+	all := slices.DeleteFunc(tableRows(t, tb, ns, nil, used), ownDiagSocket)
+	bound := slices.DeleteFunc(tableRows(t, tb, ns, eq("state", "BOUND"), used), func(r map[string]string) bool {
+		return r["state"] != "BOUND" || ownDiagSocket(r)
+	})
+	withBound := append(slices.Clip(all), bound...)
+	return withBound, func(cons map[string][]Constraint) []map[string]string {
+		if cons["state"] != nil {
+			return withBound
+		}
+		return all
+	}
+}
+
+// TestNetlinkSocketsConstraints checks that every pushed-down constraint
+// gives the rows SQLite would keep from the unconstrained table.
+func TestNetlinkSocketsConstraints(t *testing.T) {
+	ns, holder := startSocketHolder(t)
+	nsfd := ns.Open()
+	key := func(r map[string]string) string {
+		return fmt.Sprint(r["family"], r["protocol"], r["local_address"], r["local_port"], r["remote_address"], r["remote_port"], r["state"], r["inode"], r["cookie"])
+	}
+	all := slices.DeleteFunc(tableRows(t, netlinkSockets, nsfd, nil, nil), ownDiagSocket)
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = strconv.Itoa(i + 6000)
+	}
+	tests := []consCase{
+		{"state LISTEN", eq("state", "LISTEN")},
+		{"state NONE", eq("state", "NONE")},
+		{"state CLOSE", eq("state", "CLOSE")},
+		{"state IN", eq("state", "ESTABLISHED", "TIME_WAIT", "FIN_WAIT2", "CLOSE_WAIT")},
+		{"state SYN_RECV", eq("state", "SYN_RECV")},
+		{"state nonsense", eq("state", "listen")},
+		{"family inet6", eq("family", "inet6")},
+		{"family unix", eq("family", "unix")},
+		{"protocol udp", eq("protocol", "udp")},
+		{"protocol tcp inet", and(eq("protocol", "tcp"), eq("family", "inet"))},
+		{"protocol empty", eq("protocol", "")},
+		{"local_port", eq("local_port", "7001")},
+		{"remote_port", eq("remote_port", "7001")},
+		{"both ports", and(eq("local_port", "7001"), eq("remote_port", "7001"))},
+		{"local_port IN", eq("local_port", "7001", "7101", "7002")},
+		{"local_port huge IN", eq("local_port", many...)},
+		{"local_port http", eq("local_port", "http")},
+		{"local_port 0", eq("local_port", "0")},
+		{"local_port 70000", eq("local_port", "70000")},
+		{"pid", eq("pid", strconv.Itoa(holder))},
+		{"pid IN", eq("pid", strconv.Itoa(holder), "1")},
+		{"pid -1", eq("pid", "-1")},
+		{"pid text", eq("pid", "python3")},
+		{"pid huge", eq("pid", "99999999999")},
+		{"process_name", eq("process_name", "python3")},
+		{"everything", and(eq("state", "LISTEN"), eq("family", "inet"), eq("protocol", "tcp"), eq("local_port", "7004"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checkKeeps(t, all, slices.DeleteFunc(tableRows(t, netlinkSockets, nsfd, tt.cons, nil), ownDiagSocket), tt.cons, key)
+		})
+	}
+}
+
+// TestNetlinkSocketsEveryValue runs netlink_sockets with `col = v` for every
+// value v each constrainable column takes in the namespace, and with the
+// combinations of state, family, protocol, ports and pid each row has: every
+// row that matches must come back (a missing row is a bug; extra rows are
+// SQLite's to drop).
+func TestNetlinkSocketsEveryValue(t *testing.T) {
+	ns, _ := startMoreSockets(t)
+	nsfd := ns.Open()
+	key := func(r map[string]string) string {
+		return fmt.Sprint(r["family"], "/", r["protocol"], "/", r["type"], " ", r["local_address"], ":", r["local_port"], "->",
+			r["remote_address"], ":", r["remote_port"], " ", r["state"], " ino=", r["inode"], " cookie=", r["cookie"])
+	}
+	all, rowsFor := socketRows(t, netlinkSockets, nsfd, nil)
+	check := func(cons map[string][]Constraint) {
+		t.Helper()
+		got := slices.DeleteFunc(tableRows(t, netlinkSockets, nsfd, cons, nil), ownDiagSocket)
+		checkKeeps(t, rowsFor(cons), got, cons, key)
+	}
+	cols := []string{"family", "protocol", "type", "state", "local_address", "local_port", "remote_port", "pid", "uid", "interface"}
+	seen := map[string]bool{}
+	for _, c := range cols {
+		for _, r := range all {
+			if k := c + "=" + r[c]; !seen[k] {
+				seen[k] = true
+				check(eq(c, r[c]))
+			}
+		}
+	}
+	for _, r := range all {
+		for _, cons := range []map[string][]Constraint{
+			and(eq("state", r["state"]), eq("family", r["family"]), eq("protocol", r["protocol"])),
+			and(eq("state", r["state"]), eq("local_port", r["local_port"])),
+			and(eq("local_port", r["local_port"]), eq("remote_port", r["remote_port"])),
+			and(eq("pid", r["pid"]), eq("local_port", r["local_port"])),
+		} {
+			if k := fmt.Sprint(cons); !seen[k] {
+				seen[k] = true
+				check(cons)
+			}
+		}
+	}
+	// The comparison means little unless the namespace has every kind of
+	// socket the issue names: family/protocol/type/state of at least one row each.
+	kinds := map[string]bool{}
+	for _, r := range all {
+		kinds[r["family"]+"/"+r["protocol"]+"/"+r["type"]+"/"+r["state"]] = true
+	}
+	for _, want := range []string{
+		"inet/tcp/stream/LISTEN", "inet6/tcp/stream/LISTEN", "inet/tcp/stream/ESTABLISHED", "inet6/tcp/stream/ESTABLISHED",
+		"inet/tcp/stream/TIME_WAIT", "inet/tcp/stream/FIN_WAIT2", "inet/tcp/stream/CLOSE_WAIT",
+		"inet6/tcp/stream/FIN_WAIT2", "inet6/tcp/stream/CLOSE_WAIT", "inet/tcp/stream/BOUND",
+		"inet/udp/dgram/NONE", "inet/udp/dgram/ESTABLISHED", "inet6/udp/dgram/NONE", "inet6/udp/dgram/ESTABLISHED",
+		"unix//stream/LISTEN", "unix//stream/ESTABLISHED", "unix//stream/NONE", "unix//seqpacket/LISTEN",
+		"unix//seqpacket/ESTABLISHED", "unix//dgram/NONE", "unix//dgram/ESTABLISHED",
+		"netlink/route/raw/NONE", "netlink/route/raw/ESTABLISHED",
+	} {
+		if !kinds[want] {
+			t.Errorf("no %s socket in the namespace", want)
+		}
+	}
+}
+
+// TestNetlinkSocketsInterfaceAndUID compares interface (the %dev ss prints
+// after a bound socket's address) and uid with `ss -tuaneH` by cookie, and
+// checks the uid of a unix socket created with euid 65534 (ss shows none).
+func TestNetlinkSocketsInterfaceAndUID(t *testing.T) {
+	nstest.NeedTool(t, "ss")
+	ns, pid := startMoreSockets(t)
+	type ifUID struct{ Interface, UID string }
+	theirs := map[string]ifUID{}
+	for _, l := range ssInetLines(ns.Run("ss", "-tuaneH")) {
+		r := ifUID{UID: l.UID()}
+		if local := l.Fields[4]; strings.LastIndexByte(local, '%') >= 0 {
+			r.Interface = local[strings.LastIndexByte(local, '%')+1 : strings.LastIndexByte(local, ':')]
+		}
+		theirs[l.Cookie()] = r
+	}
+	ours := map[string]ifUID{}
+	unixUID := ""
+	for _, r := range tableRows(t, netlinkSockets, ns.Open(), nil, []string{"family", "protocol", "local_address", "cookie", "interface", "uid"}) {
+		if r["protocol"] == "tcp" || r["protocol"] == "udp" {
+			ours[r["cookie"]] = ifUID{r["interface"], r["uid"]}
+		}
+		if r["local_address"] == fmt.Sprintf("@nlq-uid-%d", pid) {
+			unixUID = r["uid"]
+		}
+	}
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("interface and uid vs ss -tuaneH by cookie (-ss +ours):\n%s", diff)
+	}
+	var bound, other int
+	for _, r := range ours {
+		if r.Interface == "lo" {
+			bound++
+		}
+		if r.UID == "65534" {
+			other++
+		}
+	}
+	if bound != 2 || other != 1 {
+		t.Errorf("%d sockets bound to lo (want 2), %d of uid 65534 (want 1)", bound, other)
+	}
+	if unixUID != "65534" {
+		t.Errorf("unix socket made with euid 65534: uid %q", unixUID)
+	}
+}
+
+// TestSocketsCgroup moves a listener into a test cgroup before it opens its
+// sockets and finds that cgroup's path in the cgroup column of
+// netlink_sockets and tcp_info, as `ss -Htan --cgroup` shows it.
+func TestSocketsCgroup(t *testing.T) {
+	nstest.NeedTool(t, "ss", "python3", "nsenter")
+	ns := nstest.New(t)
+	rel, dir := nstest.Cgroup(t)
+	const port = 47311
+	// The shell joins the cgroup, then becomes the listener (same pid):
+	// a socket belongs to the cgroup its creator was in at socket().
+	// nsenter, not ip netns exec: that mounts a sysfs of its own, without
+	// the cgroup2 hierarchy under /sys/fs/cgroup.
+	nsenter := func(args ...string) *exec.Cmd {
+		return exec.Command("nsenter", append([]string{"--net=/run/netns/" + ns.Name}, args...)...)
+	}
+	nstest.StartReady(t, nsenter("sh", "-c", `echo $$ > "$0/cgroup.procs" && exec python3 -c "$1" "$2"`, dir, nstest.Listener, strconv.Itoa(port)))
+	id := strconv.FormatUint(nstest.FileInode(t, dir), 10)
+	fd := ns.Open()
+
+	// ss -Htan --cgroup: "STATE RQ SQ LOCAL PEER cgroup:PATH", one line per socket.
+	var want []string
+	out, err := nsenter("ss", "-Htan", "--cgroup").Output()
+	if err != nil {
+		t.Fatalf("ss -Htan --cgroup: %v", err)
+	}
+	for _, f := range toolRows(string(out), 6) {
+		if !strings.HasPrefix(f[5], "cgroup:") {
+			continue
+		}
+		want = append(want, f[3]+" "+f[4]+" "+strings.TrimPrefix(f[5], "cgroup:"))
+	}
+	if len(want) != 3 {
+		t.Fatalf("ss shows %d sockets with a cgroup, want 3: %q", len(want), want)
+	}
+	for _, l := range want {
+		if !strings.HasSuffix(l, " "+rel) {
+			t.Errorf("ss shows %q, want cgroup %s", l, rel)
+		}
+	}
+	for _, tb := range []Interface{netlinkSockets, tcpInfo} {
+		t.Run(tb.Spec().Name, func(t *testing.T) {
+			cons := eq("family", "inet")
+			var got []string
+			for _, r := range tableRows(t, tb, fd, cons, []string{"family", "local_address", "local_port", "remote_address", "remote_port", "cgroup_id", "cgroup"}) {
+				if r["cgroup_id"] != id {
+					t.Errorf("cgroup_id %s, want %s (the inode of %s)", r["cgroup_id"], id, dir)
+				}
+				peer := r["remote_address"] + ":" + r["remote_port"]
+				if r["remote_port"] == "0" {
+					peer = "0.0.0.0:*"
+				}
+				got = append(got, r["local_address"]+":"+r["local_port"]+" "+peer+" "+r["cgroup"])
+			}
+			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+				t.Errorf("(-ss --cgroup +%s):\n%s", tb.Spec().Name, diff)
+			}
+		})
+	}
+	// A constraint on cgroup narrows no dump and starts no /proc walk.
+	walked := false
+	ownerWalkHook = func([]int32) { walked = true }
+	defer func() { ownerWalkHook = nil }()
+	rows := tableRows(t, netlinkSockets, fd, eq("cgroup", rel), []string{"cgroup", "local_port"})
+	n := 0
+	for _, r := range rows {
+		if r["cgroup"] == rel {
+			n++
+		}
+	}
+	if n != 3 || walked {
+		t.Errorf("WHERE cgroup = %q: %d matching rows (want 3), /proc walked: %v", rel, n, walked)
+	}
+}
+
+// sctpDiagMsg builds an inet_diag_msg as sctp_diag sends it: a socket with
+// its local addresses (INET_DIAG_LOCALS), or, with peers, an association
+// that also carries INET_DIAG_PEERS.
+func sctpDiagMsg(state uint8, peers bool) []byte {
+	b := make([]byte, 72)
+	b[0], b[1] = unix.AF_INET, state
+	attr := func(typ uint16, n int) {
+		h := make([]byte, 4+n)
+		binary.NativeEndian.PutUint16(h[0:2], uint16(4+n))
+		binary.NativeEndian.PutUint16(h[2:4], typ)
+		b = append(b, h...)
+	}
+	attr(netlinkx.INET_DIAG_LOCALS, 128) // one sockaddr_storage
+	if peers {
+		attr(netlinkx.INET_DIAG_PEERS, 128)
+	}
+	return b
+}
+
+// TestSCTPStates checks the state names of SCTP rows: a socket's state is
+// TCP_* (SCTP_SS_LISTENING is TCP_LISTEN), an association's SCTP_STATE_*.
+// No kernel here has sctp_diag, so the messages are built as the kernel's
+// net/sctp/diag.c fills them.
+func TestSCTPStates(t *testing.T) {
+	tests := []struct {
+		name  string
+		proto uint32
+		state uint8
+		peers bool
+		want  string
+	}{
+		{"listening socket", unix.IPPROTO_SCTP, netlinkx.TCP_LISTEN, false, "LISTEN"},
+		{"one-to-one socket", unix.IPPROTO_SCTP, netlinkx.TCP_ESTABLISHED, false, "ESTABLISHED"},
+		{"closed socket", unix.IPPROTO_SCTP, netlinkx.TCP_CLOSE, false, "CLOSE"},
+		{"association, COOKIE_WAIT", unix.IPPROTO_SCTP, 1, true, "COOKIE_WAIT"},
+		{"association, COOKIE_ECHOED", unix.IPPROTO_SCTP, 2, true, "COOKIE_ECHOED"},
+		{"association, ESTABLISHED", unix.IPPROTO_SCTP, 3, true, "ESTABLISHED"},
+		{"association, SHUTDOWN_ACK_SENT", unix.IPPROTO_SCTP, 7, true, "SHUTDOWN_ACK_SENT"},
+		{"association, CLOSED", unix.IPPROTO_SCTP, 0, true, "CLOSED"},
+		{"association, unknown state", unix.IPPROTO_SCTP, 10, true, "UNKNOWN"},
+		{"TCP is never an association", unix.IPPROTO_TCP, netlinkx.TCP_SYN_SENT, true, "SYN_SENT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var m netlinkx.InetDiagMsg
+			if err := m.UnmarshalBinary(sctpDiagMsg(tt.state, tt.peers)); err != nil {
+				t.Fatal(err)
+			}
+			m.Protocol = tt.proto
+			if got := (&inetSock{InetDiagMsg: &m}).stateName(); got != tt.want {
+				t.Errorf("state = %q, want %q", got, tt.want)
 			}
 		})
 	}

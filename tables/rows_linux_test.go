@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -91,7 +90,7 @@ func eventRows(t testing.TB, table Interface, ns netlinkx.NetNS, cons map[string
 
 // after is the constraint eid > n.
 func after(n uint64) map[string][]Constraint {
-	return map[string][]Constraint{colEID: {{Op: OpGreater, Expr: strconv.FormatUint(n, 10)}}}
+	return map[string][]Constraint{colEID: {{Op: OpGreater, Expr: utoa(n)}}}
 }
 
 // consCase is a named set of constraints: a subtest of a push-down test.
@@ -163,6 +162,19 @@ func checkRows(t testing.TB, all []map[string]string, got []string, cons map[str
 		t.Errorf("WHERE %v (-unconstrained +constrained):\n%s", cons, diff)
 	}
 	return len(want)
+}
+
+// toolRows is the fields of each line of a tool's output (ss, conntrack)
+// that has at least least of them: its rows, headers and short lines left
+// out.
+func toolRows(out string, least int) [][]string {
+	var rows [][]string
+	for line := range strings.Lines(out) {
+		if f := strings.Fields(line); len(f) >= least {
+			rows = append(rows, f)
+		}
+	}
+	return rows
 }
 
 // jsonCell is key k of o, an object of a tool's JSON output, as a cell's

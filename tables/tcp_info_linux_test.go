@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -108,6 +109,30 @@ func TestTCPInfoExtensions(t *testing.T) {
 	for _, tt := range tests {
 		if got := ext(tt.used...); got != tt.want {
 			t.Errorf("columns %v: idiag_ext %#x, want %#x", tt.used, got, tt.want)
+		}
+	}
+}
+
+// TestTCPInfoEveryValue is TestNetlinkSocketsEveryValue for tcp_info, whose
+// dumps the same plan narrows.
+func TestTCPInfoEveryValue(t *testing.T) {
+	ns, _ := startMoreSockets(t)
+	nsfd := ns.Open()
+	used := []string{"cookie", "family", "local_address", "local_port", "remote_address", "remote_port", "state", "inode"}
+	all, rowsFor := socketRows(t, tcpInfo, nsfd, used)
+	if len(all) < 20 {
+		t.Fatalf("only %d tcp_info rows", len(all))
+	}
+	seen := map[string]bool{}
+	for _, r := range all {
+		for _, cons := range []map[string][]Constraint{
+			eq("family", r["family"]), eq("state", r["state"]), eq("local_port", r["local_port"]), eq("remote_port", r["remote_port"]),
+			and(eq("state", r["state"]), eq("family", r["family"]), eq("local_port", r["local_port"]), eq("remote_port", r["remote_port"])),
+		} {
+			if k := fmt.Sprint(cons); !seen[k] {
+				seen[k] = true
+				checkKeeps(t, rowsFor(cons), tableRows(t, tcpInfo, nsfd, cons, used), cons, rowText)
+			}
 		}
 	}
 }
