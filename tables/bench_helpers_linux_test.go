@@ -109,14 +109,22 @@ func benchSteps(b *testing.B, ns *nstest.NS, s steps, bench func(b *testing.B, h
 	}
 }
 
-// vethBench is a fresh namespace for a benchmark, ip needed, with a veth
-// pair dev and peer, both up, addr on dev.
+// benchNS is a fresh namespace for a benchmark that needs tool, and the
+// namespace opened for the table.
+func benchNS(b *testing.B, tool string) (*nstest.NS, netlinkx.NetNS) {
+	b.Helper()
+	nstest.NeedTool(b, tool)
+	ns := nstest.New(b)
+	return ns, ns.Open()
+}
+
+// vethBench is benchNS for ip, with a veth pair dev and peer, both up, addr
+// on dev.
 func vethBench(b *testing.B, dev, peer, addr string) (*nstest.NS, netlinkx.NetNS) {
 	b.Helper()
-	nstest.NeedTool(b, "ip")
-	ns := nstest.New(b)
+	ns, fd := benchNS(b, "ip")
 	ns.Run("ip", "link", "add", dev, "type", "veth", "peer", "name", peer)
 	ns.Up(dev, addr)
 	ns.Up(peer)
-	return ns, ns.Open()
+	return ns, fd
 }

@@ -277,9 +277,7 @@ func TestNetlinkRulesFamily(t *testing.T) {
 // process (ip's includes its process start, ours a Go call; ours also reads
 // the IPv6 rules).
 func BenchmarkRules(b *testing.B) {
-	nstest.NeedTool(b, "ip")
-	ns := nstest.New(b)
-	fd := ns.Open()
+	ns, fd := benchNS(b, "ip")
 	rule := func(i int) string {
 		return fmt.Sprintf("rule add from 10.%d.%d.0/24 fwmark %d table %d pref %d", i>>8&0xff, i&0xff, i+1, 1000+i, 1000+i)
 	}
