@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -401,32 +400,15 @@ func TestAFSpecTablesNoIPv6(t *testing.T) {
 }
 
 // BenchmarkInet6Devconf reads inet6_devconf against `sysctl net.ipv6.conf`
-// (which reads the same values file by file) in a namespace with n links.
+// (which reads the same values file by file) in a namespace with n links:
+// x_sysctl is our time per query over sysctl's per process.
 func BenchmarkInet6Devconf(b *testing.B) {
+	veth := func(i int) string { return fmt.Sprintf("link add v%d type veth peer name v%d", i, i+1) }
 	for _, n := range []int{1, 100} {
 		b.Run(fmt.Sprintf("links=%d", n), func(b *testing.B) {
-			a := nstest.New(b)
-			for i := 0; i < n; i += 2 {
-				a.Run("ip", "link", "add", fmt.Sprintf("v%d", i), "type", "veth", "peer", "name", fmt.Sprintf("v%d", i+1))
-			}
-			ns := a.Open()
-			q := NewQuery(inet6Devconf.Spec(), nil, nil)
-			q.NetNS = ns
-			b.ReportAllocs()
-			start := time.Now()
-			for b.Loop() {
-				if err := inet6Devconf.Run(context.Background(), q, func([]Value) error { return nil }); err != nil {
-					b.Fatal(err)
-				}
-			}
-			ours := float64(time.Since(start)) / float64(b.N)
-			const runs = 5
-			start = time.Now()
-			for range runs {
-				a.Run("sysctl", "net.ipv6.conf")
-			}
-			theirs := float64(time.Since(start)) / runs
-			b.ReportMetric(ours/theirs, "x_sysctl")
+			ns, fd := benchNS(b, "sysctl")
+			feedUpTo(b, ns, 0, n, 2, veth, ipBatch...)
+			benchVsTool(b, inet6Devconf, fd, n, true, "sysctl", 5, "ip", "netns", "exec", ns.Name, "sysctl", "net.ipv6.conf")
 		})
 	}
 }

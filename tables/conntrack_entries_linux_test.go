@@ -53,7 +53,7 @@ type ctLab struct {
 func newCTLab(t *testing.T) *ctLab {
 	t.Helper()
 	nstest.NeedTool(t, "nft", "conntrack")
-	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	ns, peer := nstest.NewPair(t, noDAD...)
 	lab := &ctLab{ns: ns, peer: peer}
 	ns.Up("veth0", "10.9.0.1/24", "10.9.0.2/24", "fd09::1/64")
 	peer.Up("veth1", "10.9.0.9/24", "fd09::9/64")

@@ -12,6 +12,11 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
+// noDAD are the sysctls that turn IPv6 duplicate address detection off in a
+// lab's namespaces: addresses must not change flags between our read and a
+// tool's.
+var noDAD = []string{"net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0"}
+
 // linkLab is a namespace with the links the link tables are tested on, and
 // a second namespace at the far end of veth0.
 type linkLab struct {
@@ -28,8 +33,7 @@ type linkLab struct {
 func newLinkLab(t *testing.T) *linkLab {
 	t.Helper()
 	nstest.NeedTool(t, "ip")
-	// No DAD: addresses must not change flags between our read and ip's.
-	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	ns, peer := nstest.NewPair(t, noDAD...)
 	lab := &linkLab{ns: ns, peer: peer}
 	ns.Run("ip", "link", "add", "br0", "type", "bridge")
 	ns.Run("ip", "link", "add", "vb0", "type", "veth", "peer", "name", "vb1")

@@ -17,7 +17,7 @@ import (
 func neighLab(t *testing.T) *nstest.NS {
 	t.Helper()
 	nstest.NeedTool(t, "ip", "ping")
-	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0")
+	ns, peer := nstest.NewPair(t, noDAD...)
 	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
 	ns.Up("veth0", "10.7.0.1/24", "2001:db8:7::1/64")
 	ns.Up("nb0", "10.8.0.1/24")
