@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -24,7 +23,7 @@ func benchRead(b *testing.B, tb Interface, ns netlinkx.NetNS) (perQuery time.Dur
 		q := NewQuery(spec, nil, nil)
 		q.NetNS = ns
 		rows = 0
-		if err := tb.Run(context.Background(), q, func([]Value) error { rows++; return nil }); err != nil {
+		if err := tb.Run(b.Context(), q, func([]Value) error { rows++; return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"fmt"
 	"net/netip"
 	"os"
@@ -65,7 +64,7 @@ func BenchmarkConntrack(b *testing.B) {
 			const runs = 5
 			fstart := time.Now()
 			for range runs {
-				err := netlinkx.Dump(context.Background(), netlinkx.DumpRequest{Protocol: unix.NETLINK_NETFILTER, NetNS: fd,
+				err := netlinkx.Dump(b.Context(), netlinkx.DumpRequest{Protocol: unix.NETLINK_NETFILTER, NetNS: fd,
 					Type: unix.NFNL_SUBSYS_CTNETLINK<<8 | netlinkx.IPCTNL_MSG_CT_GET, Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, 0, 0, 0}},
 					func(netlink.Header, []byte) error { return nil })
 				if err != nil {

@@ -12,7 +12,7 @@ import (
 // with a cancelled context, so that its first kernel request fails. The
 // event tables are left out: they would subscribe for the rest of the tests.
 func TestErrorsNameTableOnce(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	for _, tb := range All() {
 		spec := tb.Spec()

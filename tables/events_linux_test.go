@@ -140,7 +140,7 @@ func TestFollow(t *testing.T) {
 	spec := netlinkSocketEvents.Spec()
 	q := NewQuery(spec, after(start), nil)
 	q.NetNS = ns
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	rows := make(chan map[string]string, 100)
 	done := make(chan error, 1)
 	go func() {
@@ -430,7 +430,7 @@ func BenchmarkEventStorm(b *testing.B) {
 						t0 := time.Now()
 						q := NewQuery(spec, after(last), []string{colEID})
 						q.NetNS = ns
-						err := netlinkSocketEvents.Run(context.Background(), q, func(cells []Value) error {
+						err := netlinkSocketEvents.Run(b.Context(), q, func(cells []Value) error {
 							last = max(last, uint64(cells[eidCol].Int))
 							return nil
 						})

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,7 +16,7 @@ func ifMapRows(t *testing.T, ns netlinkx.NetNS, cons map[string][]Constraint) ma
 	q := NewQuery(ifMap.Spec(), cons, nil)
 	q.NetNS = ns
 	got := map[string][]string{}
-	err := ifMap.Run(context.Background(), q, func(cells []Value) error {
+	err := ifMap.Run(t.Context(), q, func(cells []Value) error {
 		var r []string
 		for _, c := range cells[:8] {
 			r = append(r, c.String())

@@ -66,7 +66,7 @@ func nsRun(t testing.TB, tb Interface, cons map[string][]Constraint) ([]nsProbeR
 	spec := tb.Spec()
 	ip, in := spec.Index(colPidWithNamespace), spec.Index(colNetNS)
 	var rows []nsProbeRow
-	err := tb.Run(context.Background(), q, func(cells []Value) error {
+	err := tb.Run(t.Context(), q, func(cells []Value) error {
 		rows = append(rows, nsProbeRow{Pid: cells[ip].String(), NetNS: cells[in].String(), Inode: uint64(cells[0].Int)})
 		return nil
 	})

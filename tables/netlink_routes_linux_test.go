@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -266,7 +265,7 @@ func TestNetlinkRoutesConstraints(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var mu sync.Mutex
 			var reqs []netlinkx.DumpRequest
-			ctx := netlinkx.WithTrace(context.Background(), &netlinkx.Trace{Dump: func(req netlinkx.DumpRequest) {
+			ctx := netlinkx.WithTrace(t.Context(), &netlinkx.Trace{Dump: func(req netlinkx.DumpRequest) {
 				mu.Lock()
 				defer mu.Unlock()
 				reqs = append(reqs, req)

@@ -62,7 +62,7 @@ func checkCellKinds(t *testing.T, nsh netlinkx.NetNS) {
 	for _, tb := range All() {
 		spec := tb.Spec()
 		t.Run(spec.Name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 			defer cancel()
 			q := NewQuery(spec, nil, nil)
 			q.NetNS = nsh

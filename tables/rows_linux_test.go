@@ -17,7 +17,7 @@ import (
 // and returns each row's cells by column name.
 func runRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]Value {
 	t.Helper()
-	return runRowsCtx(t, context.Background(), tb, ns, cons, used)
+	return runRowsCtx(t, t.Context(), tb, ns, cons, used)
 }
 
 // runRowsCtx is runRows under ctx.
@@ -45,7 +45,7 @@ func runRowsCtx(t testing.TB, ctx context.Context, tb Interface, ns netlinkx.Net
 // columns (all when used is nil) of the table's own and NULL as "<null>".
 func tableRows(t testing.TB, tb Interface, ns netlinkx.NetNS, cons map[string][]Constraint, used []string) []map[string]string {
 	t.Helper()
-	return tableRowsCtx(t, context.Background(), tb, ns, cons, used)
+	return tableRowsCtx(t, t.Context(), tb, ns, cons, used)
 }
 
 // tableRowsCtx is tableRows under ctx.

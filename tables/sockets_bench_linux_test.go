@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"context"
 	"os/exec"
 	"runtime"
 	"slices"
@@ -79,7 +78,7 @@ func (p perOp) done(n int) (time.Duration, float64) {
 
 func benchSockets(b *testing.B, nsx *nstest.NS, n int) {
 	ns := nsx.Open()
-	ctx := context.Background()
+	ctx := b.Context()
 
 	// The peers first: ss and its -p and -i forms, output discarded.
 	ssTime := map[string]time.Duration{}

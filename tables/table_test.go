@@ -69,7 +69,7 @@ func testTable(gen func(ctx context.Context, q *Query, emit func(*item) error) e
 func collect(t *testing.T, tb Interface, q *Query) ([][]Value, error) {
 	t.Helper()
 	var rows [][]Value
-	err := tb.Run(context.Background(), q, func(cells []Value) error {
+	err := tb.Run(t.Context(), q, func(cells []Value) error {
 		rows = append(rows, append([]Value(nil), cells...))
 		return nil
 	})
@@ -155,7 +155,7 @@ func TestRunStopsOnEmitError(t *testing.T) {
 		}
 		return nil
 	})
-	err := tb.Run(context.Background(), NewQuery(tb.Spec(), nil, nil), func([]Value) error { return stop })
+	err := tb.Run(t.Context(), NewQuery(tb.Spec(), nil, nil), func([]Value) error { return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("err = %v after %d rows, want stop after 1", err, calls)
 	}
