@@ -1,8 +1,10 @@
 package tables
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
+	"testing"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -35,4 +37,75 @@ func and(ms ...map[string][]Constraint) map[string][]Constraint {
 		}
 	}
 	return out
+}
+
+// consCase is a named set of constraints: a subtest of a push-down test.
+type consCase struct {
+	name string
+	cons map[string][]Constraint
+}
+
+// familyCases are the constraints on family of a table whose dumps the
+// family narrows.
+var familyCases = []consCase{
+	{"inet", eq("family", "inet")},
+	{"inet6", eq("family", "inet6")},
+	{"both families", eq("family", "inet6", "inet")},
+	{"no such family", eq("family", "link")},
+}
+
+// matches is what SQLite's own check of = and IN constraints would keep.
+func matches(r map[string]string, cons map[string][]Constraint) bool {
+	for col, cs := range cons {
+		ok := false
+		for _, c := range cs {
+			if c.Op == OpEquals && r[col] == c.Expr {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// matchingLines renders with line each of rows that SQLite's check of cons
+// would keep (every row when cons is nil).
+func matchingLines(rows []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) []string {
+	var lines []string
+	for _, r := range rows {
+		if matches(r, cons) {
+			lines = append(lines, line(r))
+		}
+	}
+	return lines
+}
+
+// rowText is a row as text, its cells in column name order.
+func rowText(r map[string]string) string { return fmt.Sprint(r) }
+
+// checkKeeps fails t unless got, the rows of a run under cons, hold by line
+// every row of all, the unconstrained run's, that SQLite's check of cons
+// keeps: pushing a constraint down must lose no row. Extra rows in got are
+// SQLite's to drop. It returns how many rows of all match.
+func checkKeeps(t testing.TB, all, got []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) int {
+	t.Helper()
+	return checkRows(t, all, matchingLines(got, cons, line), cons, line)
+}
+
+// checkNarrows is checkKeeps for a constraint that narrows the request
+// itself: got must hold no other row either.
+func checkNarrows(t testing.TB, all, got []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) int {
+	t.Helper()
+	return checkRows(t, all, matchingLines(got, nil, line), cons, line)
+}
+
+func checkRows(t testing.TB, all []map[string]string, got []string, cons map[string][]Constraint, line func(map[string]string) string) int {
+	t.Helper()
+	want := matchingLines(all, cons, line)
+	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+		t.Errorf("WHERE %v (-unconstrained +constrained):\n%s", cons, diff)
+	}
+	return len(want)
 }

@@ -2,16 +2,15 @@ package tables
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
-// This file holds how the table tests run a table and state constraints.
+// This file holds how the table tests run a table and read tools' output;
+// helpers_test.go, how they state constraints and compare rows.
 
 // runRows runs tb in ns with a query for cons and used (nil: every column)
 // and returns each row's cells by column name.
@@ -91,77 +90,6 @@ func eventRows(t testing.TB, table Interface, ns netlinkx.NetNS, cons map[string
 // after is the constraint eid > n.
 func after(n uint64) map[string][]Constraint {
 	return map[string][]Constraint{colEID: {{Op: OpGreater, Expr: utoa(n)}}}
-}
-
-// consCase is a named set of constraints: a subtest of a push-down test.
-type consCase struct {
-	name string
-	cons map[string][]Constraint
-}
-
-// familyCases are the constraints on family of a table whose dumps the
-// family narrows.
-var familyCases = []consCase{
-	{"inet", eq("family", "inet")},
-	{"inet6", eq("family", "inet6")},
-	{"both families", eq("family", "inet6", "inet")},
-	{"no such family", eq("family", "link")},
-}
-
-// matches is what SQLite's own check of = and IN constraints would keep.
-func matches(r map[string]string, cons map[string][]Constraint) bool {
-	for col, cs := range cons {
-		ok := false
-		for _, c := range cs {
-			if c.Op == OpEquals && r[col] == c.Expr {
-				ok = true
-			}
-		}
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-// matchingLines renders with line each of rows that SQLite's check of cons
-// would keep (every row when cons is nil).
-func matchingLines(rows []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) []string {
-	var lines []string
-	for _, r := range rows {
-		if matches(r, cons) {
-			lines = append(lines, line(r))
-		}
-	}
-	return lines
-}
-
-// rowText is a row as text, its cells in column name order.
-func rowText(r map[string]string) string { return fmt.Sprint(r) }
-
-// checkKeeps fails t unless got, the rows of a run under cons, hold by line
-// every row of all, the unconstrained run's, that SQLite's check of cons
-// keeps: pushing a constraint down must lose no row. Extra rows in got are
-// SQLite's to drop. It returns how many rows of all match.
-func checkKeeps(t testing.TB, all, got []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) int {
-	t.Helper()
-	return checkRows(t, all, matchingLines(got, cons, line), cons, line)
-}
-
-// checkNarrows is checkKeeps for a constraint that narrows the request
-// itself: got must hold no other row either.
-func checkNarrows(t testing.TB, all, got []map[string]string, cons map[string][]Constraint, line func(map[string]string) string) int {
-	t.Helper()
-	return checkRows(t, all, matchingLines(got, nil, line), cons, line)
-}
-
-func checkRows(t testing.TB, all []map[string]string, got []string, cons map[string][]Constraint, line func(map[string]string) string) int {
-	t.Helper()
-	want := matchingLines(all, cons, line)
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("WHERE %v (-unconstrained +constrained):\n%s", cons, diff)
-	}
-	return len(want)
 }
 
 // toolRows is the fields of each line of a tool's output (ss, conntrack)
