@@ -11,7 +11,6 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"github.com/ti-mo/conntrack"
 	"golang.org/x/sys/unix"
 )
@@ -41,9 +40,7 @@ func benchConntrackSizes(b *testing.B) []int {
 // one ctnetlink dump, conntrack prints text, we build rows); x_floor is our
 // time over the bare dump's (netlinkx.Dump, nothing decoded).
 func BenchmarkConntrack(b *testing.B) {
-	nstest.NeedTool(b, "conntrack")
-	ns := nstest.New(b)
-	fd := ns.Open()
+	ns, fd := benchNS(b, "conntrack")
 	c, err := conntrack.Dial(&netlink.Config{NetNS: int(fd)})
 	if err != nil {
 		b.Fatal(err)
