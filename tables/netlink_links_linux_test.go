@@ -3,7 +3,6 @@ package tables
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -75,28 +74,6 @@ func ipLinks(t *testing.T, ns *nstest.NS) map[string]map[string]any {
 		out[l["ifname"].(string)] = l
 	}
 	return out
-}
-
-// jsonText is a JSON value as our table prints it.
-func jsonText(v any) string {
-	switch v := v.(type) {
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case bool:
-		if v {
-			return "1"
-		}
-		return "0"
-	case string:
-		return v
-	case []any:
-		var s []string
-		for _, e := range v {
-			s = append(s, jsonText(e))
-		}
-		return strings.Join(s, ",")
-	}
-	return fmt.Sprint(v)
 }
 
 func TestNetlinkLinksMatchesIP(t *testing.T) {

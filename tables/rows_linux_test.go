@@ -2,7 +2,9 @@ package tables
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -112,6 +114,28 @@ func jsonCell(o map[string]any, k string) string {
 		return jsonText(v)
 	}
 	return "<null>"
+}
+
+// jsonText is a JSON value as our table prints it.
+func jsonText(v any) string {
+	switch v := v.(type) {
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case bool:
+		if v {
+			return "1"
+		}
+		return "0"
+	case string:
+		return v
+	case []any:
+		var s []string
+		for _, e := range v {
+			s = append(s, jsonText(e))
+		}
+		return strings.Join(s, ",")
+	}
+	return fmt.Sprint(v)
 }
 
 // checkSeen fails the test for each of parts that no line of got contains:
