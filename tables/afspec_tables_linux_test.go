@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -396,19 +395,5 @@ func TestAFSpecTablesNoIPv6(t *testing.T) {
 	got = afByInterface(t, runRows(t, inetDevconf, ns, nil, []string{"interface", "forwarding"}))
 	if diff := cmp.Diff([]string{"all", "default", "lo", "small0", "small1"}, slices.Sorted(maps.Keys(got))); diff != "" {
 		t.Errorf("inet_devconf rows (-want +got):\n%s", diff)
-	}
-}
-
-// BenchmarkInet6Devconf reads inet6_devconf against `sysctl net.ipv6.conf`
-// (which reads the same values file by file) in a namespace with n links:
-// x_sysctl is our time per query over sysctl's per process.
-func BenchmarkInet6Devconf(b *testing.B) {
-	veth := func(i int) string { return fmt.Sprintf("link add v%d type veth peer name v%d", i, i+1) }
-	for _, n := range []int{1, 100} {
-		b.Run(fmt.Sprintf("links=%d", n), func(b *testing.B) {
-			ns, fd := benchNS(b, "sysctl")
-			feedUpTo(b, ns, 0, n, 2, veth, ipBatch...)
-			benchVsTool(b, inet6Devconf, fd, n, true, "sysctl", 5, "ip", "netns", "exec", ns.Name, "sysctl", "net.ipv6.conf")
-		})
 	}
 }

@@ -46,12 +46,14 @@ type consCase struct {
 }
 
 // familyCases are the constraints on family of a table whose dumps the
-// family narrows.
-var familyCases = []consCase{
-	{"inet", eq("family", "inet")},
-	{"inet6", eq("family", "inet6")},
-	{"both families", eq("family", "inet6", "inet")},
-	{"no such family", eq("family", "link")},
+// family narrows, in a new slice for the caller to extend.
+func familyCases() []consCase {
+	return []consCase{
+		{"inet", eq("family", "inet")},
+		{"inet6", eq("family", "inet6")},
+		{"both families", eq("family", "inet6", "inet")},
+		{"no such family", eq("family", "link")},
+	}
 }
 
 // matches is what SQLite's own check of = and IN constraints would keep.

@@ -1,7 +1,6 @@
 package tables
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -208,23 +207,5 @@ func TestNetlinkLinksConstraints(t *testing.T) {
 	rows := tableRows(t, netlinkLinks, lab.fd, eq("interface", "vb0"), []string{"interface", "master"})
 	if len(rows) != 1 || rows[0]["master"] != "br0" {
 		t.Errorf("vb0 alone: %v, want master br0", rows)
-	}
-}
-
-// BenchmarkLinks reads netlink_links (every column) and link_stats64 in a
-// namespace holding n links (veth pairs), and runs `ip -s -j link show`
-// there in the same run: x_ip is our time per query over ip's per process
-// (ip's includes its process start, ours a Go call; both read one dump).
-func BenchmarkLinks(b *testing.B) {
-	ns, fd := benchNS(b, "ip")
-	veth := func(i int) string { return fmt.Sprintf("link add bv%d type veth peer name bw%d", i, i) }
-	have := 1 // lo
-	for _, n := range []int{100, 1000} {
-		have = feedUpTo(b, ns, have, n, 2, veth, ipBatch...)
-		for _, tb := range []Interface{netlinkLinks, linkStats64} {
-			b.Run(fmt.Sprintf("%s/links=%d", tb.Spec().Name, have), func(b *testing.B) {
-				benchVsTool(b, tb, fd, have, false, "ip", 20, "ip", "-n", ns.Name, "-s", "-j", "link", "show")
-			})
-		}
 	}
 }

@@ -1,8 +1,6 @@
 package tables
 
 import (
-	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,14 +125,14 @@ func TestNetlinkNeighborsConstraints(t *testing.T) {
 	ns := neighLab(t)
 	fd := ns.Open()
 	all := tableRows(t, netlinkNeighbors, fd, nil, nil)
-	tests := slices.Concat(familyCases, []consCase{
+	tests := append(familyCases(), []consCase{
 		{"nb0", eq("interface", "nb0")},
 		{"veth0 and nb0", eq("interface", "veth0", "nb0")},
 		{"no such link", eq("interface", "nope")},
 		{"index of nb0", eq("index", indexOf(t, all, "nb0"))},
 		{"proxy", eq("proxy", "1")},
 		{"cache on nb0 inet", and(eq("proxy", "0"), eq("interface", "nb0"), eq("family", "inet"))},
-	})
+	}...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			checkKeeps(t, all, tableRows(t, netlinkNeighbors, fd, tt.cons, nil), tt.cons, neighLine)
@@ -152,20 +150,4 @@ func indexOf(t *testing.T, rows []map[string]string, name string) string {
 	}
 	t.Fatalf("no row on %s", name)
 	return ""
-}
-
-// BenchmarkNeighbors reads netlink_neighbors (every column) in a namespace
-// holding n permanent IPv4 neighbours on one veth, and runs `ip -s -j neigh
-// show` there in the same run: x_ip is our time per query over ip's per
-// process (ip's includes its process start, ours a Go call; ours also reads
-// the proxy table and the link names).
-func BenchmarkNeighbors(b *testing.B) {
-	ns, fd := vethBench(b, "nv0", "nv1", "10.64.0.1/10")
-	neigh := func(i int) string {
-		return fmt.Sprintf("neigh add 10.%d.%d.%d lladdr 02:00:00:%02x:%02x:%02x dev nv0 nud permanent",
-			64+i>>16, i>>8&0xff, i&0xff, i>>16, i>>8&0xff, i&0xff)
-	}
-	benchSteps(b, ns, steps{"neighbors", []int{1000, 10000}, neigh, ipBatch}, func(b *testing.B, have int) {
-		benchVsTool(b, netlinkNeighbors, fd, have, true, "ip", 10, "ip", "-n", ns.Name, "-s", "-j", "neigh", "show")
-	})
 }

@@ -161,19 +161,3 @@ func TestNetlinkNexthopsConstraints(t *testing.T) {
 		})
 	}
 }
-
-// BenchmarkNexthops reads netlink_nexthops (every column, interface names
-// included) in a namespace holding n IPv4 gateway nexthops on one veth, and
-// runs `ip -j nexthop show` there in the same
-// run: x_ip is our time per query over ip's per process (ip's includes its
-// process start, ours a Go call and an RTM_GETLINK dump for the names).
-func BenchmarkNexthops(b *testing.B) {
-	ns, fd := vethBench(b, "nb0", "nb1", "10.64.0.1/10")
-	nexthop := func(i int) string {
-		h := i + 2 // past 10.64.0.1, nb0's own
-		return fmt.Sprintf("nexthop add id %d via 10.%d.%d.%d dev nb0", i+1, 64+h>>16, h>>8&0xff, h&0xff)
-	}
-	benchSteps(b, ns, steps{"nexthops", []int{1000, 10000}, nexthop, ipBatch}, func(b *testing.B, have int) {
-		benchVsTool(b, netlinkNexthops, fd, have, true, "ip", 10, "ip", "-n", ns.Name, "-j", "nexthop", "show")
-	})
-}

@@ -263,25 +263,10 @@ func TestNetlinkRulesFamily(t *testing.T) {
 	ns := rulesLab(t)
 	fd := ns.Open()
 	all := tableRows(t, netlinkRules, fd, nil, nil)
-	for _, tt := range familyCases {
+	for _, tt := range familyCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			// The family narrows the dump itself: no row is left for SQLite's check.
 			checkNarrows(t, all, tableRows(t, netlinkRules, fd, tt.cons, nil), tt.cons, ruleLine)
 		})
 	}
-}
-
-// BenchmarkRules reads netlink_rules (every column) in a namespace holding n
-// IPv4 rules with a source, a mark and a table each, and runs `ip -j rule
-// show` there in the same run: x_ip is our time per query over ip's per
-// process (ip's includes its process start, ours a Go call; ours also reads
-// the IPv6 rules).
-func BenchmarkRules(b *testing.B) {
-	ns, fd := benchNS(b, "ip")
-	rule := func(i int) string {
-		return fmt.Sprintf("rule add from 10.%d.%d.0/24 fwmark %d table %d pref %d", i>>8&0xff, i&0xff, i+1, 1000+i, 1000+i)
-	}
-	benchSteps(b, ns, steps{"rules", []int{100, 1000, 10000}, rule, ipBatch}, func(b *testing.B, have int) {
-		benchVsTool(b, netlinkRules, fd, have, true, "ip", 10, "ip", "-n", ns.Name, "-j", "rule", "show")
-	})
 }
