@@ -294,7 +294,7 @@ func TestNamespaceConcurrent(t *testing.T) {
 	own := nsOwnInode(t)
 	targets := f.targets()
 	probe := newNSProbe(nil)
-	fds := nsOpenFDs(t)
+	fds := nstest.OpenFDs(t)
 	const workers, rounds = 8, 30
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*rounds*3) // never blocks: at most 3 per round
@@ -334,7 +334,7 @@ func TestNamespaceConcurrent(t *testing.T) {
 		}
 	}
 	nstest.CheckThreads(t, own)
-	if after := nsOpenFDs(t); after != fds {
+	if after := nstest.OpenFDs(t); after != fds {
 		t.Errorf("open descriptors: %d before, %d after", fds, after)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -94,16 +95,6 @@ func nsOwnInode(t testing.TB) uint64 {
 	return st.Ino
 }
 
-// nsOpenFDs counts the process's open descriptors.
-func nsOpenFDs(t testing.TB) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
 func TestNamespaceColumns(t *testing.T) {
 	want := []ColumnDef{
 		{Name: "pid_with_namespace", Type: TypeInteger, Options: Hidden | Additional},
@@ -178,7 +169,7 @@ func TestNamespaceConstraints(t *testing.T) {
 			warnings: []string{"99999999"}},
 	}
 	probe := newNSProbe(nil)
-	before := nsOpenFDs(t)
+	before := nstest.OpenFDs(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, warnings, err := nsRun(t, probe, tt.cons)
@@ -198,7 +189,7 @@ func TestNamespaceConstraints(t *testing.T) {
 			}
 		})
 	}
-	if after := nsOpenFDs(t); after != before {
+	if after := nstest.OpenFDs(t); after != before {
 		t.Errorf("open descriptors: %d before, %d after", before, after)
 	}
 }
@@ -209,7 +200,7 @@ func TestNamespaceErrors(t *testing.T) {
 	self := strconv.Itoa(os.Getpid())
 	selfPath := "/proc/" + self + "/ns/net"
 	cons := nsEq(nsEq(nil, colPidWithNamespace, self), colNetNS, selfPath)
-	before := nsOpenFDs(t)
+	before := nstest.OpenFDs(t)
 	for _, tt := range []struct {
 		name string
 		gen  func(q *Query) error
@@ -234,7 +225,7 @@ func TestNamespaceErrors(t *testing.T) {
 			})
 		}
 	}
-	if after := nsOpenFDs(t); after != before {
+	if after := nstest.OpenFDs(t); after != before {
 		t.Errorf("open descriptors: %d before, %d after", before, after)
 	}
 }

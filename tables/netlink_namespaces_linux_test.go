@@ -63,9 +63,9 @@ func TestNetlinkNamespacesListsAll(t *testing.T) {
 	empty := nstest.New(t)
 	emptyIno := empty.Inode()
 
-	fds := nsOpenFDs(t)
+	fds := nstest.OpenFDs(t)
 	rows := nsTableRows(t, "netlink_namespaces", nil)
-	if after := nsOpenFDs(t); after != fds {
+	if after := nstest.OpenFDs(t); after != fds {
 		t.Errorf("open descriptors: %d before, %d after", fds, after)
 	}
 	byInode := nsRowByInode(rows)
