@@ -143,16 +143,6 @@ func devconfColumns(names []string, sysctl, attr string, conf func(*afRow) netli
 // inet6Devconf is inet6_devconf: each link's IPv6 sysctls (struct ipv6_devconf).
 var inet6Devconf = lazy("inet6_devconf", func() *Table[afRow] {
 	return &Table[afRow]{
-		Doc: "One row per network interface with IPv6 (struct inet6_dev) and its IPv6 configuration, the values under " +
-			"/proc/sys/net/ipv6/conf/IFACE/: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_CONF from RTM_GETLINK, one column per DEVCONF_* " +
-			"entry (an entry the running kernel does not send is NULL; stable_secret is never sent). Intervals the sysctl keeps " +
-			"in jiffies come in ms. The rows all (index -1) and default (index -2) come from RTM_GETNETCONF, which reports only " +
-			"forwarding, mc_forwarding, proxy_ndp and ignore_routes_with_linkdown: their other columns are NULL. " +
-			"An interface without IPv6 (MTU below 1280, ipv6.disable=1) has no row.",
-		Examples: []string{
-			"SELECT forwarding FROM inet6_devconf WHERE interface = 'all'",
-			"SELECT interface, accept_ra, accept_redirects, disable_ipv6, use_tempaddr FROM inet6_devconf",
-		},
 		Columns: Concat(afLinkColumns(), devconfColumns(netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF",
 			func(r *afRow) netlinkx.U32Array { return r.af.Inet6.Conf },
 			map[string]int{
@@ -178,15 +168,6 @@ var inet6Devconf = lazy("inet6_devconf", func() *Table[afRow] {
 // inetDevconf is inet_devconf: each link's IPv4 sysctls (struct ipv4_devconf).
 var inetDevconf = lazy("inet_devconf", func() *Table[afRow] {
 	return &Table[afRow]{
-		Doc: "One row per network interface with IPv4 (struct in_device) and its IPv4 configuration, the values under " +
-			"/proc/sys/net/ipv4/conf/IFACE/: IFLA_AF_SPEC/AF_INET/IFLA_INET_CONF from RTM_GETLINK, one column per IPV4_DEVCONF_* " +
-			"entry (an entry the running kernel does not send is NULL). The rows all (index -1) and default (index -2) come " +
-			"from RTM_GETNETCONF, which reports only forwarding, rp_filter, mc_forwarding, proxy_arp, " +
-			"ignore_routes_with_linkdown and bc_forwarding: their other columns are NULL.",
-		Examples: []string{
-			"SELECT interface, rp_filter, accept_redirects, send_redirects, accept_source_route FROM inet_devconf",
-			"SELECT forwarding FROM inet_devconf WHERE interface = 'all'",
-		},
 		Columns: Concat(afLinkColumns(), devconfColumns(netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF",
 			func(r *afRow) netlinkx.U32Array { return r.af.Inet.Conf },
 			map[string]int{
@@ -208,13 +189,6 @@ var inetDevconf = lazy("inet_devconf", func() *Table[afRow] {
 // inet6Stats is inet6_stats: each link's IPv6 MIB counters.
 var inet6Stats = lazy("inet6_stats", func() *Table[afRow] {
 	return &Table[afRow]{
-		Doc: "One row per network interface with IPv6 and its IPv6 counters (RFC 4293 ipIfStatsTable), what " +
-			"/proc/net/dev_snmp6/IFACE lists as Ip6*: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_STATS from RTM_GETLINK, one column per " +
-			"IPSTATS_MIB_* counter named as that file names it in snake case. Linux 6.15 reordered the array; the kernel " +
-			"release picks the order. An interface without IPv6 has no row.",
-		Examples: []string{
-			"SELECT interface, in_receives, in_discards, in_no_routes, out_discards FROM inet6_stats",
-		},
 		Columns: Concat(afLinkColumns(), counterColumns(netlinkx.Inet6StatsNames, "IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets",
 			func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i) })),
 		Generate: afLinks(hasInet6),
@@ -224,13 +198,6 @@ var inet6Stats = lazy("inet6_stats", func() *Table[afRow] {
 // icmp6Stats is icmp6_stats: each link's ICMPv6 MIB counters.
 var icmp6Stats = lazy("icmp6_stats", func() *Table[afRow] {
 	return &Table[afRow]{
-		Doc: "One row per network interface with IPv6 and its ICMPv6 counters, what /proc/net/dev_snmp6/IFACE lists as " +
-			"Icmp6InMsgs..Icmp6InCsumErrors: IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ICMP6STATS from RTM_GETLINK, one column per " +
-			"ICMP6_MIB_* counter. The per-type counters of that file (icmpv6msg) are not sent over netlink. " +
-			"An interface without IPv6 has no row.",
-		Examples: []string{
-			"SELECT interface, in_msgs, in_errors, out_msgs, out_errors FROM icmp6_stats",
-		},
 		Columns: Concat(afLinkColumns(), counterColumns(netlinkx.ICMP6StatsNames, "IFLA_INET6_ICMP6STATS counter %d, messages",
 			func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.ICMP6Stats.At(i + 1) })),
 		Generate: afLinks(hasInet6),
@@ -267,12 +234,6 @@ func cacheinfoCol(name string, off int, doc string, get func(*netlinkx.IflaCache
 // inet6Interfaces is inet6_interfaces: each link's struct inet6_dev state.
 var inet6Interfaces = lazy("inet6_interfaces", func() *Table[afRow] {
 	return &Table[afRow]{
-		Doc: "One row per network interface with IPv6 and its struct inet6_dev state: router advertisement flags, " +
-			"token, address generation mode and neighbour discovery times, from IFLA_AF_SPEC/AF_INET6 of RTM_GETLINK " +
-			"(what `ip token` and `ip -d link`'s addrgenmode show). An interface without IPv6 has no row.",
-		Examples: []string{
-			"SELECT interface, flags, addr_gen_mode, token FROM inet6_interfaces",
-		},
 		Columns: Concat(afLinkColumns(), []Column[afRow]{
 			Col("flags", TypeText, "IFLA_INET6_FLAGS (inet6_dev.if_flags): rs_sent, ra_rcvd, ra_managed, ra_otherconf, ready, comma-separated",
 				func(r *afRow) Value {

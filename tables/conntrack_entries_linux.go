@@ -14,21 +14,6 @@ import (
 // table (what `conntrack -L -o extended` lists), from a ctnetlink dump.
 var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrack] {
 	return &Table[netlinkx.Conntrack]{
-		Doc: "One row per conntrack entry (struct nf_conn): what `conntrack -L -o extended` lists, IPv4 and IPv6, from one " +
-			"ctnetlink dump (IPCTNL_MSG_CT_GET with NLM_F_DUMP, decoded by github.com/ti-mo/conntrack). Each row has the " +
-			"original and reply tuples, the protocol state, the IPS_* status bits, timeout, mark, zone, labels and, when " +
-			"nf_conntrack_acct was on as the entry was made, its packet and byte counters. NAT is the difference of the two " +
-			"tuples: nat_src/nat_sport are what the original source is rewritten to (SNAT, masquerade), nat_dst/nat_dport " +
-			"what the original destination is rewritten to (DNAT, redirect); they are NULL where nothing is rewritten. " +
-			"A constraint on family is sent as nfgenmsg.nfgen_family, one on mark as CTA_MARK, one on zone as CTA_ZONE " +
-			"(kernel 6.8+): the kernel skips other entries. A namespace tracks nothing until a rule uses conntrack. " +
-			"Reading needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. The cost is one dump of " +
-			"the whole table (about as long as `conntrack -L`). osquery has no conntrack table.",
-		Examples: []string{
-			"SELECT protocol, orig_src, orig_dst, orig_dport, state, status FROM conntrack_entries",
-			"SELECT orig_src, orig_sport, nat_src, nat_sport, orig_dst, orig_dport FROM conntrack_entries WHERE nat_src IS NOT NULL",
-			"SELECT protocol, state, count(*) AS entries FROM conntrack_entries GROUP BY protocol, state",
-		},
 		Columns: Concat([]Column[netlinkx.Conntrack]{
 			Text("family", "nfgenmsg.nfgen_family: inet (AF_INET) or inet6 (AF_INET6); conntrack prints ipv4/ipv6", func(c *netlinkx.Conntrack) string {
 				return familyName(c.Family)

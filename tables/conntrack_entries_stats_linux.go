@@ -24,14 +24,6 @@ const (
 // statistics (what `conntrack -S` prints), with the table's size beside them.
 var ipConntrackStat = lazy("ip_conntrack_stat", func() *Table[conntrackStatRow] {
 	return &Table[conntrackStatRow]{
-		Doc: "One row per CPU of struct ip_conntrack_stat, the conntrack statistics (what `conntrack -S` prints), from " +
-			"ctnetlink IPCTNL_MSG_CT_GET_STATS_CPU (ti-mo/conntrack's Stats), with the namespace's entry count and limit " +
-			"from /proc/sys/net/netfilter/nf_conntrack_count and nf_conntrack_max on every row. Cheap: one short dump and " +
-			"two small reads. Needs CAP_NET_ADMIN: without it, and on a kernel without conntrack, the table has no rows and a warning. osquery has no such table.",
-		Examples: []string{
-			`SELECT cpu, found, invalid, "insert", insert_failed, "drop", early_drop FROM ip_conntrack_stat`,
-			`SELECT max(count) AS entries, max(max) AS limit_, sum("drop") AS drops FROM ip_conntrack_stat`,
-		},
 		Columns: []Column[conntrackStatRow]{
 			Int("cpu", "nfgenmsg.res_id of the reply: the CPU number", func(r *conntrackStatRow) int64 { return int64(r.st.CPUID) }),
 			BigInt("found", "CTA_STATS_FOUND: lookups that found an entry", func(r *conntrackStatRow) int64 { return int64(r.st.Found) }),

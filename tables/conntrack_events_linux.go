@@ -34,17 +34,6 @@ func decodeCTEvent(typ, flags uint16, b []byte) (*netlinkx.CTEvent, int64, bool,
 
 // conntrackEvents is conntrack_events.
 var conntrackEvents = newEventTable(ctEventStream, "conntrack_events",
-	"One row per conntrack event: a connection tracked (NEW), changed (UPDATE: state, status, NAT set up) or ended "+
-		"(DESTROY), from ctnetlink's multicast groups (NFNLGRP_CONNTRACK_NEW, _UPDATE, _DESTROY on NETLINK_NETFILTER; joining needs "+
-		"CAP_NET_ADMIN, and the kernel sends events only where conntrack runs: a namespace with a stateful nft or iptables rule, "+
-		"with net.netfilter.nf_conntrack_events not 0), what `conntrack -E` prints. Tuples in both directions show NAT; "+
-		"counters come with DESTROY when net.netfilter.nf_conntrack_acct=1, timestamps when nf_conntrack_timestamp=1. "+
-		"Buffered by namespace in the background like netlink_socket_events: `eid > N` and `time > N` skip older rows for free.",
-	[]string{
-		"SELECT time, type, protocol, src, sport, dst, dport, tcp_state FROM conntrack_events",
-		"SELECT src, dst, dport, orig_bytes, reply_bytes FROM conntrack_events WHERE type = 'DESTROY' AND eid > 0",
-		"SELECT src, dst, reply_src, reply_dst FROM conntrack_events WHERE nat != ''",
-	},
 	func() []Column[netlinkx.CTEvent] {
 		return []Column[netlinkx.CTEvent]{
 			Text("type", "the event: NEW (IPCTNL_MSG_CT_NEW with NLM_F_CREATE), UPDATE (IPCTNL_MSG_CT_NEW) or DESTROY (IPCTNL_MSG_CT_DELETE)",

@@ -15,14 +15,14 @@ type eventTable[E any] struct {
 // read from the event (NULL on a row recording loss). Every column is a
 // Selector, so that calls are never answered from a shared snapshot: the
 // buffer is cheaper to read than a snapshot, and fresher.
-func newEventTable[E any](stream *eventStream[E], name, doc string, examples []string, cols func() []Column[E]) *eventTable[E] {
+func newEventTable[E any](stream *eventStream[E], name string, cols func() []Column[E]) *eventTable[E] {
 	return &eventTable[E]{stream: stream, lazyTable: lazy(name, func() *Table[eventItem[E]] {
-		return eventTableOf(stream, doc, examples, cols())
+		return eventTableOf(stream, cols())
 	})}
 }
 
 // eventTableOf is the table newEventTable builds on first use.
-func eventTableOf[E any](stream *eventStream[E], doc string, examples []string, cols []Column[E]) *Table[eventItem[E]] {
+func eventTableOf[E any](stream *eventStream[E], cols []Column[E]) *Table[eventItem[E]] {
 	all := []Column[eventItem[E]]{
 		BigInt(colTime, "when netlinkq read the event from its subscription socket, unix seconds (the kernel does not timestamp these messages); `time > N` skips older rows without reading them",
 			func(it *eventItem[E]) int64 { return it.Time / int64(time.Second) }).With(Index),
@@ -49,7 +49,7 @@ func eventTableOf[E any](stream *eventStream[E], doc string, examples []string, 
 		all[i] = all[i].Selects()
 	}
 	return &Table[eventItem[E]]{
-		Doc: doc, Examples: examples, Columns: all,
+		Columns: all,
 		Generate: func(ctx context.Context, q *Query, emit func(*eventItem[E]) error) error {
 			return stream.generate(ctx, q, emit)
 		},

@@ -13,13 +13,6 @@ import (
 // `ifconfig` printed as "Memory", "Base address", "Interrupt" and "DMA chan".
 var ifMap = lazy("if_map", func() *Table[netlinkx.LinkMessage] {
 	return &Table[netlinkx.LinkMessage]{
-		Doc: "One row per network interface with its hardware resources: rtnetlink IFLA_MAP (struct rtnl_link_ifmap) " +
-			"from RTM_GETLINK, or the SIOCGIFMAP ioctl where a kernel leaves the attribute out. " +
-			"Most virtual devices report zeros. A constraint on interface or index asks the kernel for those links only.",
-		Examples: []string{
-			"SELECT interface, irq, base_addr FROM if_map WHERE irq != 0",
-			"SELECT * FROM if_map WHERE interface = 'lo'",
-		},
 		Columns: []Column[netlinkx.LinkMessage]{
 			linkNameColumn(func(m *netlinkx.LinkMessage) string { return m.Name }),
 			linkIndexColumn(func(m *netlinkx.LinkMessage) int64 { return int64(m.Index) }),

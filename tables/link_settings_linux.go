@@ -30,17 +30,6 @@ type settingsRow struct {
 // linkSettings is link_settings: psutil's net_if_stats and `ethtool`/`ethtool -i`.
 var linkSettings = lazy("link_settings", func() *Table[settingsRow] {
 	return &Table[settingsRow]{
-		Doc: "One row per network interface with its ethtool settings, what psutil's net_if_stats() and `ethtool DEV` / " +
-			"`ethtool -i DEV` show. Flags and MTU come from one rtnetlink RTM_GETLINK dump; speed, duplex and autoneg from " +
-			"the ethtool genetlink family (ETHTOOL_MSG_LINKMODES_GET), port from ETHTOOL_MSG_LINKINFO_GET, link from " +
-			"ETHTOOL_MSG_LINKSTATE_GET (on kernels without the ethtool genetlink family, before 5.6, from the ETHTOOL_GSET and " +
-			"ETHTOOL_GLINK ioctls), and driver, versions and bus_info from the ETHTOOL_GDRVINFO ioctl. Each is asked for only " +
-			"when a column needs it. A driver that refuses a request (lo has no link modes) leaves those columns NULL; a link " +
-			"that disappears meanwhile has no row.",
-		Examples: []string{
-			"SELECT interface, isup, speed, duplex, mtu FROM link_settings",
-			"SELECT interface, driver, driver_version, firmware_version, bus_info FROM link_settings WHERE driver != ''",
-		},
 		Columns: []Column[settingsRow]{
 			linkNameColumn(func(r *settingsRow) string { return r.name }),
 			linkIndexColumn(func(r *settingsRow) int64 { return int64(r.index) }),

@@ -11,16 +11,6 @@ import (
 // (IFLA_STATS64), every field under its kernel name.
 var linkStats64 = lazy("link_stats64", func() *Table[netlinkx.LinkMessage] {
 	return &Table[netlinkx.LinkMessage]{
-		Doc: "One row per network interface with its 64-bit traffic counters, struct rtnl_link_stats64 (IFLA_STATS64) from one " +
-			"rtnetlink RTM_GETLINK dump: what `ip -s -s link` prints and psutil's net_io_counters(pernic=True) reads. " +
-			"Counters are 64-bit and do not show the 32-bit wrap of IFLA_STATS and /proc/net/dev's older readers. A field the " +
-			"running kernel does not send (rx_nohandler before 4.6, rx_otherhost_dropped before 5.19) is NULL. A constraint on " +
-			"interface or index asks the kernel for those links only.",
-		Examples: []string{
-			"SELECT interface, rx_bytes, tx_bytes, rx_errors, tx_dropped FROM link_stats64",
-			"SELECT SUM(rx_bytes) AS bytes_recv, SUM(tx_bytes) AS bytes_sent, SUM(rx_packets) AS packets_recv, SUM(tx_packets) AS packets_sent FROM link_stats64",
-			"SELECT interface, rx_crc_errors, rx_missed_errors FROM link_stats64 WHERE rx_crc_errors > 0 OR rx_missed_errors > 0",
-		},
 		Columns: Concat(
 			[]Column[netlinkx.LinkMessage]{
 				linkNameColumn(func(m *netlinkx.LinkMessage) string { return m.Name }),

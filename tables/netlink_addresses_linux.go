@@ -31,15 +31,6 @@ const (
 // net_if_addrs plus what `ip addr` shows.
 var netlinkAddresses = lazy("netlink_addresses", func() *Table[addrRow] {
 	return &Table[addrRow]{
-		Doc: "One row per interface address: IPv4 and IPv6 addresses from one rtnetlink RTM_GETADDR dump (struct ifaddrmsg " +
-			"and the IFA_* attributes, what `ip addr` shows), plus one row of family `link` per interface carrying its " +
-			"link-layer address from RTM_GETLINK, as psutil's net_if_addrs() returns AF_LINK/AF_PACKET entries. " +
-			"A constraint on family skips the dumps it rules out; one on interface or index asks the kernel for those links only.",
-		Examples: []string{
-			"SELECT interface, family, address, prefix_len, scope FROM netlink_addresses",
-			"SELECT interface, address, netmask, broadcast FROM netlink_addresses WHERE family = 'inet'",
-			"SELECT interface, address FROM netlink_addresses WHERE family = 'inet6' AND flags LIKE '%tentative%'",
-		},
 		Columns: []Column[addrRow]{
 			Col("interface", TypeText, "the name of the link (IFLA_IFNAME of ifa_index)", func(r *addrRow) Value {
 				if r.l != nil {

@@ -189,17 +189,6 @@ var netconfNames = []struct {
 
 // netlinkEvents is netlink_events.
 var netlinkEvents = newEventTable(rtEventStream, "netlink_events",
-	"One row per rtnetlink notification of a link, address, route, rule, neighbour or netconf change (RTNLGRP_LINK, "+
-		"_NEIGH, _IPV4_IFADDR, _IPV6_IFADDR, _IPV4_ROUTE, _IPV6_ROUTE, _IPV4_RULE, _IPV6_RULE, _IPV4_NETCONF, _IPV6_NETCONF; "+
-		"no privilege needed): what `ip monitor` prints, as a summary line and typed columns named as in netlink_links and "+
-		"netlink_addresses. Buffered by namespace in the background like netlink_socket_events: `eid > N` and `time > N` "+
-		"skip older rows for free. The kernel sends a link's RTM_NEWLINK at every change of it (flags, operstate, mtu, "+
-		"statistics are not among them), so one command may give several rows.",
-	[]string{
-		"SELECT time, kind, action, interface, summary FROM netlink_events",
-		"SELECT time, interface, address, prefix_len FROM netlink_events WHERE kind = 'address' AND action = 'del'",
-		"SELECT eid, destination, gateway, interface FROM netlink_events WHERE kind = 'route' AND eid > 0",
-	},
 	func() []Column[rtEvent] {
 		return []Column[rtEvent]{
 			Text("kind", "the object: link (RTM_NEWLINK/DELLINK), address (RTM_*ADDR), route (RTM_*ROUTE), rule (RTM_*RULE), neigh (RTM_*NEIGH) or netconf (RTM_*NETCONF)",

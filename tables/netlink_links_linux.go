@@ -26,15 +26,6 @@ const needMasterNames Need[linkRow] = 1
 // (what `ip -d link show` lists).
 var netlinkLinks = lazy("netlink_links", func() *Table[linkRow] {
 	return &Table[linkRow]{
-		Doc: "One row per network interface from one rtnetlink RTM_GETLINK dump: ifinfomsg and the IFLA_* attributes " +
-			"(what `ip -d link show` prints). The request carries IFLA_EXT_MASK RTEXT_FILTER_SKIP_STATS, which spares the " +
-			"kernel the IPv6 statistics (it still sends IFLA_STATS64; see link_stats64). A constraint on interface or index " +
-			"asks the kernel for those links only.",
-		Examples: []string{
-			"SELECT interface, kind, operstate, mtu, master FROM netlink_links",
-			"SELECT interface, flags FROM netlink_links WHERE up = 1 AND carrier = 0",
-			"SELECT interface, address FROM netlink_links WHERE type = 'ether' AND kind = ''",
-		},
 		Columns: []Column[linkRow]{
 			linkNameColumn(func(r *linkRow) string { return r.Name }),
 			linkIndexColumn(func(r *linkRow) int64 { return int64(r.Index) }),

@@ -32,16 +32,6 @@ type netnsRow struct {
 // carry the value asked for in those columns, as on every table.
 var netlinkNamespaces = lazy("netlink_namespaces", func() *Table[netnsRow] {
 	return &Table[netnsRow]{
-		Doc: "One row per network namespace: the namespace of every process under /proc (/proc/PID/ns/net) and every name " +
-			"under /run/netns and /var/run/netns (also namespaces only a name holds). Found with getdents and readlink on /proc; " +
-			"processes we may not inspect (another user's, without root) are left out with a warning. " +
-			"pid_with_namespace or netns choose the namespace asked for netnsid (RTM_GETNSID), not which namespaces are listed. " +
-			"Join any table read with netns = '*' on its netns_inode: `FROM netlink_sockets s JOIN netlink_namespaces n ON n.inode = s.netns_inode WHERE s.netns = '*'`.",
-		Examples: []string{
-			"SELECT * FROM netlink_namespaces",
-			"SELECT n.name, n.pid, l.* FROM if_map l JOIN netlink_namespaces n ON n.inode = l.netns_inode WHERE l.netns = '*'",
-			"SELECT name, netnsid FROM netlink_namespaces WHERE netnsid >= 0",
-		},
 		Columns: []Column[netnsRow]{
 			BigInt("inode", "The namespace's inode on nsfs, as in /proc/PID/ns/net (\"net:[INODE]\") and `ip netns identify`",
 				func(r *netnsRow) int64 { return int64(r.Inode) }).With(Index),

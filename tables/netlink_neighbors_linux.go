@@ -26,19 +26,6 @@ const neighNeedMaster = neighNeedNames
 // show proxy` print.
 var netlinkNeighbors = lazy("netlink_neighbors", func() *Table[neighRow] {
 	return &Table[neighRow]{
-		Doc: "One row per IPv4 (ARP) and IPv6 (NDP) neighbour cache entry and per proxy entry, from rtnetlink RTM_GETNEIGH " +
-			"dumps (struct ndmsg and the NDA_* attributes): what `ip -s neigh show nud all` plus `ip neigh show proxy` print. " +
-			"Unlike `ip neigh`, entries in state NOARP and NONE (multicast and broadcast mappings, entries being created) are shown. " +
-			"Proxy entries come from a second dump of the pneigh table (ndm_flags NTF_PROXY); they have proxy = 1, no state and no lladdr. " +
-			"A constraint on family narrows the dump to that family; one on interface or index asks the kernel for that link only (NDA_IFINDEX); " +
-			"proxy = 0 or 1 skips the other dump. Reading interface or master costs an RTM_GETLINK dump. " +
-			"osquery's arp_cache reads /proc/net/arp: IPv4 only, no NUD state.",
-		Examples: []string{
-			"SELECT interface, address, lladdr, state FROM netlink_neighbors",
-			"SELECT family, state, count(*) AS entries FROM netlink_neighbors GROUP BY family, state",
-			"SELECT address, lladdr, used, confirmed FROM netlink_neighbors WHERE family = 'inet6' AND flags LIKE '%router%'",
-			"SELECT interface, address FROM netlink_neighbors WHERE state IN ('FAILED', 'INCOMPLETE')",
-		},
 		Columns: []Column[neighRow]{
 			Col("interface", TypeText, "the name of the link (IFLA_IFNAME of ndm_ifindex)", func(r *neighRow) Value {
 				if n, ok := r.names[r.m.Ifindex]; ok {

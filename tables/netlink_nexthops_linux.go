@@ -21,18 +21,6 @@ const nexthopNeedNames Need[nexthopRow] = 1 << 0
 // `ip nexthop show` prints.
 var netlinkNexthops = lazy("netlink_nexthops", func() *Table[nexthopRow] {
 	return &Table[nexthopRow]{
-		Doc: "One row per nexthop object (kernel 5.3+), from an rtnetlink RTM_GETNEXTHOP dump (struct nhmsg and the NHA_* attributes): what `ip nexthop show` prints. " +
-			"A nexthop is a gateway and/or device, a blackhole, or a group of other nexthops; a group is one row whose group column lists its members " +
-			"as ip does (id[,weight] joined by '/'), and whose members are rows of their own: join on id to expand it. " +
-			"Resilient groups carry their bucket count and timers (NHA_RES_GROUP); the buckets themselves (`ip nexthop bucket`) are not shown. " +
-			"A constraint on id gets those nexthops one by one (NHA_ID); on family, index or interface it narrows the dump (the kernel's filters, which leave groups out, " +
-			"as groups have neither); on group_type it asks for groups only (NHA_GROUPS). Reading interface costs an RTM_GETLINK dump.",
-		Examples: []string{
-			"SELECT id, gateway, interface, protocol, flags FROM netlink_nexthops",
-			"SELECT id, \"group\", group_type FROM netlink_nexthops WHERE \"group\" IS NOT NULL",
-			"SELECT id, \"group\", buckets, idle_timer FROM netlink_nexthops WHERE group_type = 'resilient'",
-			"SELECT id, interface, flags FROM netlink_nexthops WHERE flags LIKE '%linkdown%' OR flags LIKE '%dead%'",
-		},
 		Columns: []Column[nexthopRow]{
 			BigInt("id", "NHA_ID: the nexthop's id, which routes reference (ip route ... nhid ID)", func(r *nexthopRow) int64 { return int64(r.m.ID) }).With(Index),
 			Col("family", TypeText, "nhmsg.nh_family: inet (AF_INET) or inet6 (AF_INET6); NULL for a group (AF_UNSPEC)", func(r *nexthopRow) Value {

@@ -74,15 +74,6 @@ func tcColumns(handleDoc string, handle func(*tcRow) string) []Column[tcRow] {
 // `tc -s qdisc show` prints.
 var netlinkQdiscs = lazy("netlink_qdiscs", func() *Table[tcRow] {
 	return &Table[tcRow]{
-		Doc: "One row per queueing discipline (qdisc) of every link, from one rtnetlink RTM_GETQDISC dump (struct tcmsg, TCA_KIND, " +
-			"TCA_STATS2 or the old TCA_STATS, TCA_OPTIONS of pfifo/bfifo, TBF and HTB): what `tc -s qdisc show` prints. " +
-			"Classes are in netlink_tclasses. The kernel dumps the qdiscs of every link whatever the request names, " +
-			"so a constraint on interface or index only filters rows; link names cost an RTM_GETLINK dump. " +
-			"Qdiscs hidden from dumps (TCQ_F_INVISIBLE, `tc qdisc show invisible`: the per-queue children of mq) are not shown. osquery has no tc table.",
-		Examples: []string{
-			"SELECT interface, kind, handle, parent, bytes, packets, drops, backlog, qlen FROM netlink_qdiscs",
-			"SELECT interface, kind, drops, overlimits, requeues FROM netlink_qdiscs WHERE parent = 'root'",
-		},
 		Columns: tcColumns("tcmsg.tcm_handle as `tc qdisc` prints it: the major number in hex and a colon (1:, ffff:; 0: for noqueue)",
 			func(r *tcRow) string { return netlinkx.QdiscHandle(r.m.Handle) }),
 		Generate: func(ctx context.Context, q *Query, emit func(*tcRow) error) error {
@@ -110,14 +101,6 @@ var netlinkQdiscs = lazy("netlink_qdiscs", func() *Table[tcRow] {
 // `tc -s class show dev X` prints for every link.
 var netlinkTclasses = lazy("netlink_tclasses", func() *Table[tcRow] {
 	return &Table[tcRow]{
-		Doc: "One row per traffic class (HTB classes, and the per-queue classes classful qdiscs such as mq expose) of every link, from " +
-			"rtnetlink RTM_GETTCLASS (struct tcmsg, TCA_KIND, TCA_STATS2, HTB rate and ceil): what `tc -s class show dev X` prints. " +
-			"The kernel dumps the classes of one link per request, so this table costs an RTM_GETLINK dump plus one request per link; " +
-			"a constraint on interface or index asks for those links only. Qdiscs are in netlink_qdiscs.",
-		Examples: []string{
-			"SELECT interface, kind, handle, parent, leaf, rate, ceil, bytes, packets FROM netlink_tclasses",
-			"SELECT c.interface, c.handle, c.rate, q.kind FROM netlink_tclasses c JOIN netlink_qdiscs q ON q.interface = c.interface AND c.handle LIKE q.handle || '%'",
-		},
 		Columns: Concat(
 			tcColumns("tcmsg.tcm_handle, the class id as `tc class` prints it: major:minor in hex (1:10)",
 				func(r *tcRow) string { return netlinkx.TcHandle(r.m.Handle) }),

@@ -48,22 +48,6 @@ const routeNeedNames Need[routeRow] = 1 << 0
 // routing table, what `ip route show table all` prints.
 var netlinkRoutes = lazy("netlink_routes", func() *Table[routeRow] {
 	return &Table[routeRow]{
-		Doc: "One row per IPv4 and IPv6 route of every routing table, and per path of a multipath route, from rtnetlink RTM_GETROUTE dumps " +
-			"(struct rtmsg and the RTA_* attributes): what `ip route show table all` prints (IPv4 and IPv6). " +
-			"A multipath route (RTA_MULTIPATH) gives one row per path, numbered by nexthop_index from 0 with its weight; a route with one path has both NULL. " +
-			"A route that uses a nexthop object (nexthop_id) shows the gateway and link the kernel resolved it to, one row per path of a group. " +
-			"Cached routes (RTM_F_CLONED: IPv4 next-hop exceptions, IPv6 cache entries) are not shown, as ip hides them without `cache`. " +
-			"Constraints on family, table or table_id, interface or index, and protocol narrow the dumps in the kernel (NETLINK_GET_STRICT_CHK with RTA_TABLE, RTA_OIF and rtm_protocol, kernel 4.20+; " +
-			"older kernels send everything and the rows are filtered here). Reading interface costs an RTM_GETLINK dump. " +
-			"The column table is an SQL keyword: quote it (\"table\"). " +
-			"osquery's routes table has no table column, shows a multipath route without its paths, and keeps what one 64 KiB buffer holds of the dump (about a thousand routes).",
-		Examples: []string{
-			"SELECT destination, prefix_len, gateway, interface, metric FROM netlink_routes WHERE \"table\" = 'main'",
-			"SELECT family, \"table\", count(*) AS routes FROM netlink_routes GROUP BY family, \"table\"",
-			"SELECT destination, prefix_len, nexthop_index, gateway, interface, weight FROM netlink_routes WHERE nexthop_index IS NOT NULL",
-			"SELECT \"table\", destination, prefix_len, type FROM netlink_routes WHERE type IN ('blackhole', 'unreachable', 'prohibit')",
-			"SELECT destination, prefix_len, gateway FROM netlink_routes WHERE family = 'inet6' AND prefix_len = 0",
-		},
 		Columns: []Column[routeRow]{
 			Text("family", "rtmsg.rtm_family: inet (AF_INET) or inet6 (AF_INET6)", func(r *routeRow) string { return familyName(r.m.Family) }).With(Index),
 			Text("table", "RTA_TABLE (rtm_table when not sent) as ip names it: the name from rt_tables (/etc/iproute2/rt_tables, /usr/share/iproute2/rt_tables, rt_tables.d/*.conf; local, main and default are reserved), the number otherwise",

@@ -11,17 +11,6 @@ import (
 // rule, what `ip rule show` and `ip -6 rule show` print.
 var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 	return &Table[netlinkx.RuleMessage]{
-		Doc: "One row per IPv4 and IPv6 policy routing rule, from an rtnetlink RTM_GETRULE dump (struct fib_rule_hdr and the FRA_* attributes): " +
-			"what `ip rule show` plus `ip -6 rule show` print, the selector both as columns and as ip's text (selector), the action in ip's words " +
-			"(lookup, goto, nop, blackhole, unreachable, prohibit). A selector the rule does not use is NULL. " +
-			"Multicast routing rules (ip mrule, families RTNL_FAMILY_IPMR and RTNL_FAMILY_IP6MR) are not shown. " +
-			"A constraint on family narrows the dump to that family.",
-		Examples: []string{
-			"SELECT priority, selector, action, \"table\" FROM netlink_rules WHERE family = 'inet' ORDER BY priority",
-			"SELECT family, priority, fwmark, fwmask, \"table\" FROM netlink_rules WHERE fwmark IS NOT NULL",
-			"SELECT priority, selector FROM netlink_rules WHERE action IN ('blackhole', 'unreachable', 'prohibit')",
-			"SELECT priority, iif, oif, flags FROM netlink_rules WHERE flags LIKE '%detached%'",
-		},
 		Columns: []Column[netlinkx.RuleMessage]{
 			Text("family", "fib_rule_hdr.family: inet (AF_INET) or inet6 (AF_INET6)", func(m *netlinkx.RuleMessage) string {
 				return familyName(m.Family)

@@ -62,25 +62,6 @@ func decodeSockEvent(typ, _ uint16, b []byte) (*sockEvent, int64, bool, error) {
 
 // netlinkSocketEvents is netlink_socket_events.
 var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_events",
-	"One row per TCP or UDP socket (IPv4, IPv6) freed by the kernel, from sock_diag's destroy multicast groups "+
-		"(SKNLGRP_INET_TCP_DESTROY, _INET_UDP_, _INET6_TCP_, _INET6_UDP_; kernel 4.9+, no privilege needed): inet_diag_msg "+
-		"as the socket was when freed and, for TCP, its final tcp_info (bytes, segments, retransmits, RTT). netlinkq subscribes "+
-		"in the background and buffers rows by namespace (see netlinkq_status); a query returns what is buffered: "+
-		"`WHERE eid > <last eid>` in a scheduled query sees each socket once, `time > N` skips older rows for free. "+
-		"The kernel sends this only while someone listens: sockets freed before the subscription began are not here, and "+
-		"in the embedded host the subscription begins with the first query of the table (a one-shot query sees what is freed "+
-		"while it runs; use --follow). A TCP socket is freed when its last reference goes: after close() and, for a connection "+
-		"closed actively, when it enters TIME_WAIT (the TIME_WAIT mini-socket itself is not reported). "+
-		"The message carries no inode and no process. pid is the process an earlier read of netlink_sockets (with its pid column) "+
-		"saw holding the socket, noted by cookie in a bounded map (65,536 sockets), and NULL for a socket no such read saw: never a guess. "+
-		"uid is the socket's owner, and cookie joins with netlink_sockets.cookie or tcp_info.cookie rows kept from earlier queries. "+
-		"The socket's lifetime is not known to the kernel message and is not shown. Unlike osquery's socket_events, "+
-		"it needs no audit, sees every close, and carries byte counts.",
-	[]string{
-		"SELECT time, protocol, local_address, local_port, remote_address, remote_port, bytes_acked, bytes_received FROM netlink_socket_events",
-		"SELECT eid, remote_address, remote_port, total_retrans, rtt_us FROM netlink_socket_events WHERE protocol = 'tcp' AND eid > 0",
-		"SELECT uid, count(*) AS sockets, sum(bytes_received) AS received FROM netlink_socket_events WHERE time > strftime('%s','now') - 300 GROUP BY uid",
-	},
 	func() []Column[sockEvent] {
 		return Concat(
 			[]Column[sockEvent]{

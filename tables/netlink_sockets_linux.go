@@ -146,19 +146,6 @@ var inetDumpHook func(netlinkx.InetDiagReq)
 // sock_diag, one row each.
 var netlinkSockets = lazy("netlink_sockets", func() *Table[socket] {
 	return &Table[socket]{
-		Doc: "One row per socket, what `ss -tuaxwnpe` lists: TCP, UDP, UDP-Lite, raw, SCTP and MPTCP over IPv4 and IPv6 " +
-			"from inet_diag, and AF_UNIX, AF_NETLINK and AF_PACKET sockets from unix_diag, netlink_diag and packet_diag (SOCK_DIAG_BY_FAMILY over NETLINK_SOCK_DIAG; " +
-			"a protocol the kernel has no diag module for gives no rows). " +
-			"Constraints on family, protocol and state choose which dumps run and the kernel's state mask; " +
-			"TCP of both families is one dump (inet_diag's compat TCPDIAG_GETSOCK request), so the kernel walks its TCP hash tables once, not once per family, and IPv4 and IPv6 rows come interleaved; " +
-			"TCP sockets bound but neither listening nor connected (state BOUND, kernel 6.5+) cost the kernel a walk of its bind table " +
-			"and are listed only when the query asks for state = 'BOUND'. " +
-			"The owning process (pid, fd, process_name) costs a walk of /proc/*/fd, done only when one of those columns is used.",
-		Examples: []string{
-			"SELECT protocol, local_address, local_port, pid, process_name FROM netlink_sockets WHERE state = 'LISTEN'",
-			"SELECT * FROM netlink_sockets WHERE family = 'inet6' AND protocol = 'udp'",
-			"SELECT state, count(*) FROM netlink_sockets WHERE protocol = 'tcp' GROUP BY state",
-		},
 		Columns: []Column[socket]{
 			Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index | Optimized),
 			Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+

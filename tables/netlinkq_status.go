@@ -47,15 +47,6 @@ func RegisterStatus(kind string, rows func(emit func(StatusRow) error) error) {
 // netlinkqStatus is netlinkq_status: netlinkq's own counters.
 var netlinkqStatus = lazy("netlinkq_status", func() *Table[StatusRow] {
 	return &Table[StatusRow]{
-		Doc: "One row per counter set of netlinkq itself. Kind 'events': one row per event stream (netlink_socket_events, " +
-			"conntrack_events, netlink_events) and network namespace subscribed, with the events seen, lost by the kernel " +
-			"(ENOBUFS; sk_drops of the subscription socket), held in the buffer and the buffer's estimated memory. " +
-			"Read from netlinkq's memory: it costs no kernel request. The namespace columns select nothing here: " +
-			"every row is returned whatever namespace the query names.",
-		Examples: []string{
-			"SELECT kind, name, ns_inode, seen, lost, buffered, memory_bytes FROM netlinkq_status",
-			"SELECT name, lost FROM netlinkq_status WHERE kind = 'events' AND lost > 0",
-		},
 		Columns: []Column[StatusRow]{
 			Text("kind", "what the row counts: 'events' for an event subscription, 'requests' for the kernel requests this process made (name: dumps, proc_walks, snapshots_taken, snapshot_answers; the count in seen)", func(r *StatusRow) string { return r.Kind }),
 			Text("name", "the counter set: for kind 'events' the event table the subscription fills", func(r *StatusRow) string { return r.Name }),

@@ -92,18 +92,6 @@ func nftTableCols[T any](table func(*T) (family uint8, name string)) []Column[T]
 // nftablesChains is nftables_chains: one row per chain (NFT_MSG_GETCHAIN).
 var nftablesChains = lazy("nftables_chains", func() *Table[netlinkx.NftChain] {
 	return &Table[netlinkx.NftChain]{
-		Doc: "One row per nf_tables chain of every table, from NFT_MSG_GETCHAIN, with its handle, flags and comment. " +
-			"The chains are decoded in netlinkx (google/nftables v0.3.0 leaves out NFTA_CHAIN_HANDLE, NFTA_CHAIN_FLAGS, NFTA_CHAIN_USERDATA and NFTA_HOOK_DEV) " +
-			"and read with the rules and sets under one ruleset generation: when NFT_MSG_GETGEN moved during the read, the whole ruleset is read again, " +
-			"at most 5 times, and a ruleset that changed during every one of them gives an error (\"the ruleset changed while it was read\"), " +
-			"never rows from a mix of generations. Base chains carry hook, priority, type and policy; regular chains leave them NULL. " +
-			"iptables-nft's chains (table ip filter, chain INPUT, ...) are listed too. A chain bound to one rule (nft's jump { ... }) is listed under " +
-			"its kernel name (__chain0, ...) with flags binding; nft prints it inside the rule. " +
-			"A kernel without nf_tables, or a caller without CAP_NET_ADMIN, gives no rows and a warning. osquery's iptables table reads only legacy iptables.",
-		Examples: []string{
-			"SELECT family, \"table\", chain, handle, hook, priority, policy, comment FROM nftables_chains",
-			"SELECT * FROM nftables_chains WHERE hook = 'input'",
-		},
 		Columns: append(nftTableCols(func(c *netlinkx.NftChain) (uint8, string) { return c.Family, c.Table }),
 			Text("chain", "NFTA_CHAIN_NAME: the chain", func(c *netlinkx.NftChain) string { return c.Name }),
 			BigInt("handle", "NFTA_CHAIN_HANDLE: the chain's handle (what `nft -a` prints as # handle N), unique within its table", func(c *netlinkx.NftChain) int64 { return int64(c.Handle) }),
@@ -176,21 +164,6 @@ type nftRuleRow struct {
 // nftablesRules is nftables_rules: one row per rule (NFT_MSG_GETRULE).
 var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 	return &Table[nftRuleRow]{
-		Doc: "One row per nf_tables rule, from one NFT_MSG_GETRULE dump of every chain, read under one ruleset " +
-			"generation (read again, at most 5 times, if it moved; an error if it moved during every read, as in nftables_chains). " +
-			"The rule envelope is decoded in netlinkx and each expression's data with github.com/google/nftables v0.3.0's expr types " +
-			"(its own rule reader silently drops expressions it has no type for, such as rt, socket or tproxy). The rule column renders the kernel's expression list as " +
-			"`nft list ruleset` prints it, for the common expressions (payload, meta, ct, cmp, bitwise, lookup with anonymous " +
-			"sets inlined, range, immediate verdicts, counter, nat, masquerade, redirect, reject, log, limit, quota, notrack); any other expression, " +
-			"or one whose data does not decode, prints as unknown(NAME) with its NFTA_EXPR_NAME (fib daddr type local reads unknown(fib) 0x02000000), never as a failed query. Rules written by iptables-nft show in tables ip/ip6 filter, nat, mangle with chains INPUT, FORWARD, ...: " +
-			"what iptables-nft translates to native expressions (-p tcp --dport 22, -o lo, -j ACCEPT) reads as nft text (tcp dport 22 accept); " +
-			"xtables extensions it keeps as match/target expressions print as xt match \"NAME\" or xt target \"NAME\", and -m comment as " +
-			"xt match \"comment\" \"TEXT\" (nft 1.0.6 without libxtables leaves these out); `iptables-nft -S` gives their options. A rule that jumps to a chain bound to it (nft's jump { ... }) reads jump __chainN, and that chain's rules are rows of their own under it; nft prints them inline. Counter columns are the rule's counter expression; NULL when it has none. " +
-			"A kernel without nf_tables, or a caller without CAP_NET_ADMIN, gives no rows and a warning.",
-		Examples: []string{
-			"SELECT \"table\", chain, handle, rule, packets, bytes FROM nftables_rules",
-			"SELECT chain, rule FROM nftables_rules WHERE rule LIKE '%dport%'",
-		},
 		Columns: append(nftTableCols(func(r *nftRuleRow) (uint8, string) { return r.r.Family, r.r.Table }),
 			Text("chain", "NFTA_RULE_CHAIN: the chain holding the rule", func(r *nftRuleRow) string { return r.r.Chain }),
 			BigInt("handle", "NFTA_RULE_HANDLE: the rule's handle (what `nft -a` prints as # handle N)", func(r *nftRuleRow) int64 { return int64(r.r.Handle) }),
@@ -280,16 +253,6 @@ var nftSetFlags = []struct {
 // nftablesSets is nftables_sets: one row per named set or map element (NFT_MSG_GETSET, NFT_MSG_GETSETELEM).
 var nftablesSets = lazy("nftables_sets", func() *Table[nftSetRow] {
 	return &Table[nftSetRow]{
-		Doc: "One row per element of each named nf_tables set and map (an empty set gives one row with a NULL element), from " +
-			"NFT_MSG_GETSET (decoded in netlinkx: google/nftables v0.3.0 loses a verdict map's key type) and NFT_MSG_GETSETELEM (through google/nftables), " +
-			"read with the chains and rules under one ruleset generation (see nftables_chains). Interval sets are merged back from " +
-			"the kernel's start/end elements into prefixes (10.0.0.0/8) and ranges (1000-2000) as nft prints them, and concatenations print member by member " +
-			"(10.0.0.0/8 . 22-25; one with a member type other than addresses, ports, protocols, marks, interface names and MAC addresses prints as hex). " +
-			"Anonymous sets (rules' inline { ... }) are left out: they show in nftables_rules. A kernel without nf_tables gives no rows and a warning.",
-		Examples: []string{
-			"SELECT \"table\", name, element, data FROM nftables_sets",
-			"SELECT name, type, flags FROM nftables_sets GROUP BY family, \"table\", name",
-		},
 		Columns: append(nftTableCols(func(r *nftSetRow) (uint8, string) { return r.s.Family, r.s.Table }),
 			Text("name", "NFTA_SET_NAME: the set or map", func(r *nftSetRow) string { return r.s.Name }),
 			Text("type", "NFTA_SET_KEY_TYPE as nft names it (ipv4_addr, inet_service, ipv4_addr . inet_service, ...)", func(r *nftSetRow) string { return r.s.KeyTypeName() }),

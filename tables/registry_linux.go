@@ -1,7 +1,7 @@
 package tables
 
 // registry is the one list of tables that both hosts serve. Adding a table
-// is adding its variable here; nothing else has to change.
+// is adding its variable here and its doc/NAME.md; nothing else has to change.
 var registry = []Interface{
 	ifMap,
 	netlinkLinks,

@@ -167,9 +167,11 @@ type Interface interface {
 type Table[T any] struct {
 	// Name is the SQL name: the kernel struct shown, or netlink_<plural noun>.
 	Name string
-	// Doc is the table's description: what a row is, where it comes from, what it costs.
+	// Doc is the table's description: what a row is, where it comes from,
+	// what it costs. A lazy table's comes from doc/NAME.md (lazy.go).
 	Doc string
-	// Examples are SQL queries for the reference.
+	// Examples are SQL queries for the reference; a lazy table's come
+	// from doc/NAME.md too.
 	Examples []string
 	// Columns are the table's own columns; the namespace columns are added after them.
 	Columns []Column[T]

@@ -20,15 +20,6 @@ var inetExt = []showFlag{
 // tcpInfo is tcp_info: the kernel's TCP internals for each TCP socket.
 var tcpInfo = lazy("tcp_info", func() *Table[socket] {
 	return &Table[socket]{
-		Doc: "One row per TCP socket (IPv4 and IPv6) with the kernel's struct tcp_info (INET_DIAG_INFO), congestion control, " +
-			"socket memory (INET_DIAG_SKMEMINFO) and the other inet_diag attributes, what `ss -tieOm` prints. " +
-			"Each attribute is asked for only when a column the query uses needs it; a field the running kernel does not send " +
-			"(an older kernel's shorter tcp_info, TIME_WAIT and request sockets, which have none) is NULL. " +
-			"cookie joins netlink_sockets. Constraints on family, state and ports narrow the dump as in netlink_sockets.",
-		Examples: []string{
-			"SELECT local_address, local_port, remote_address, remote_port, rtt_us, snd_cwnd, congestion FROM tcp_info WHERE state = 'ESTABLISHED'",
-			"SELECT s.pid, s.process_name, t.bytes_acked, t.bytes_received FROM tcp_info t JOIN netlink_sockets s USING (cookie)",
-		},
 		Columns: Concat(
 			[]Column[socket]{
 				Text("cookie", "idiag_cookie: the kernel's socket cookie in decimal; joins netlink_sockets", (*socket).cookie),
