@@ -140,51 +140,69 @@ func devconfColumns(names []string, sysctl, attr string, conf func(*afRow) netli
 	return cols
 }
 
+// netconfAttrs are the NETCONFA_* attributes of RTM_NEWNETCONF: the name
+// `ip monitor netconf` gives each, and the devconf entry it reports for IPv4
+// and for IPv6 (empty where the kernel sends it for no entry of the family).
+var netconfAttrs = []struct {
+	attr              int
+	name, inet, inet6 string
+}{
+	{netlinkx.NETCONFA_FORWARDING, "forwarding", "forwarding", "forwarding"},
+	{netlinkx.NETCONFA_RP_FILTER, "rp_filter", "rp_filter", ""},
+	{netlinkx.NETCONFA_MC_FORWARDING, "mc_forwarding", "mc_forwarding", "mc_forwarding"},
+	{netlinkx.NETCONFA_PROXY_NEIGH, "proxy_neigh", "proxy_arp", "proxy_ndp"},
+	{netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, "ignore_routes_with_linkdown", "ignore_routes_with_linkdown", "ignore_routes_with_linkdown"},
+	{netlinkx.NETCONFA_INPUT, "input", "", ""},
+	{netlinkx.NETCONFA_BC_FORWARDING, "bc_forwarding", "bc_forwarding", ""},
+}
+
 // inet6Devconf is inet6_devconf: each link's IPv6 sysctls (struct ipv6_devconf).
-var inet6Devconf = lazy("inet6_devconf", func() *Table[afRow] {
-	return &Table[afRow]{
-		Columns: Concat(afLinkColumns(), devconfColumns(netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF",
-			func(r *afRow) netlinkx.U32Array { return r.af.Inet6.Conf },
-			map[string]int{
-				"forwarding":                  netlinkx.NETCONFA_FORWARDING,
-				"mc_forwarding":               netlinkx.NETCONFA_MC_FORWARDING,
-				"proxy_ndp":                   netlinkx.NETCONFA_PROXY_NEIGH,
-				"ignore_routes_with_linkdown": netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
-			},
-			map[string]devconfColumn{
-				"router_solicitation_interval":      {note: "ms (the sysctl file shows seconds)"},
-				"router_solicitation_delay":         {note: "ms (the sysctl file shows seconds)"},
-				"router_probe_interval":             {note: "ms (the sysctl file shows seconds)"},
-				"router_solicitation_max_interval":  {note: "ms (the sysctl file shows seconds)"},
-				"mldv1_unsolicited_report_interval": {note: "ms"},
-				"mldv2_unsolicited_report_interval": {note: "ms"},
-				"ioam6_id_wide":                     {unsigned: true, note: "u32"},
-				"stable_secret":                     {notSent: true, note: "always NULL: the kernel does not send the secret"},
-			})),
-		Generate: devconf(unix.AF_INET6, hasInet6),
-	}
-})
+var inet6Devconf = devconfTable("inet6_devconf", unix.AF_INET6)
 
 // inetDevconf is inet_devconf: each link's IPv4 sysctls (struct ipv4_devconf).
-var inetDevconf = lazy("inet_devconf", func() *Table[afRow] {
-	return &Table[afRow]{
-		Columns: Concat(afLinkColumns(), devconfColumns(netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF",
-			func(r *afRow) netlinkx.U32Array { return r.af.Inet.Conf },
-			map[string]int{
-				"forwarding":                  netlinkx.NETCONFA_FORWARDING,
-				"rp_filter":                   netlinkx.NETCONFA_RP_FILTER,
-				"mc_forwarding":               netlinkx.NETCONFA_MC_FORWARDING,
-				"proxy_arp":                   netlinkx.NETCONFA_PROXY_NEIGH,
-				"ignore_routes_with_linkdown": netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN,
-				"bc_forwarding":               netlinkx.NETCONFA_BC_FORWARDING,
-			},
-			map[string]devconfColumn{
-				"igmpv2_unsolicited_report_interval": {note: "ms"},
-				"igmpv3_unsolicited_report_interval": {note: "ms"},
-			})),
-		Generate: devconf(unix.AF_INET, hasInet),
-	}
-})
+var inetDevconf = devconfTable("inet_devconf", unix.AF_INET)
+
+// devconfTable is the devconf table of family, AF_INET or AF_INET6: one
+// column per entry of its devconf array (IFLA_INET_CONF, IFLA_INET6_CONF),
+// the all and default rows from RTM_GETNETCONF.
+func devconfTable(name string, family uint8) *lazyTable[afRow] {
+	return lazy(name, func() *Table[afRow] {
+		names, sysctl, attr, keep := netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF", hasInet
+		conf := func(r *afRow) netlinkx.U32Array { return r.af.Inet.Conf }
+		if family == unix.AF_INET6 {
+			names, sysctl, attr, keep = netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF", hasInet6
+			conf = func(r *afRow) netlinkx.U32Array { return r.af.Inet6.Conf }
+		}
+		netconf := map[string]int{}
+		for _, a := range netconfAttrs {
+			entry := a.inet
+			if family == unix.AF_INET6 {
+				entry = a.inet6
+			}
+			if entry != "" {
+				netconf[entry] = a.attr
+			}
+		}
+		// The entries that are not a plain s32 in the sysctl's unit; IPv4
+		// and IPv6 name theirs apart.
+		special := map[string]devconfColumn{
+			"igmpv2_unsolicited_report_interval": {note: "ms"},
+			"igmpv3_unsolicited_report_interval": {note: "ms"},
+			"router_solicitation_interval":       {note: "ms (the sysctl file shows seconds)"},
+			"router_solicitation_delay":          {note: "ms (the sysctl file shows seconds)"},
+			"router_probe_interval":              {note: "ms (the sysctl file shows seconds)"},
+			"router_solicitation_max_interval":   {note: "ms (the sysctl file shows seconds)"},
+			"mldv1_unsolicited_report_interval":  {note: "ms"},
+			"mldv2_unsolicited_report_interval":  {note: "ms"},
+			"ioam6_id_wide":                      {unsigned: true, note: "u32"},
+			"stable_secret":                      {notSent: true, note: "always NULL: the kernel does not send the secret"},
+		}
+		return &Table[afRow]{
+			Columns:  Concat(afLinkColumns(), devconfColumns(names, sysctl, attr, conf, netconf, special)),
+			Generate: devconf(family, keep),
+		}
+	})
+}
 
 // inet6Stats is inet6_stats: each link's IPv6 MIB counters.
 var inet6Stats = lazy("inet6_stats", func() *Table[afRow] {

@@ -155,7 +155,7 @@ func rtSummary(e *rtEvent) string {
 	case "netconf":
 		n := e.Netconf
 		fmt.Fprintf(&b, "%s %s", familyName(n.Family), netconfDev(e))
-		for _, a := range netconfNames {
+		for _, a := range netconfAttrs {
 			if v, ok := n.Get(a.attr); ok {
 				fmt.Fprintf(&b, " %s %d", a.name, v)
 			}
@@ -170,21 +170,6 @@ func netconfDev(e *rtEvent) string {
 		return "dev " + e.ifname
 	}
 	return e.ifname
-}
-
-// netconfNames are the NETCONFA_* values a netconf summary shows, in
-// iproute2's words.
-var netconfNames = []struct {
-	attr int
-	name string
-}{
-	{netlinkx.NETCONFA_FORWARDING, "forwarding"},
-	{netlinkx.NETCONFA_RP_FILTER, "rp_filter"},
-	{netlinkx.NETCONFA_MC_FORWARDING, "mc_forwarding"},
-	{netlinkx.NETCONFA_PROXY_NEIGH, "proxy_neigh"},
-	{netlinkx.NETCONFA_IGNORE_ROUTES_WITH_LINKDOWN, "ignore_routes_with_linkdown"},
-	{netlinkx.NETCONFA_INPUT, "input"},
-	{netlinkx.NETCONFA_BC_FORWARDING, "bc_forwarding"},
 }
 
 // netlinkEvents is netlink_events.
