@@ -54,3 +54,28 @@ func optUint(v uint32, ok bool) Value {
 	}
 	return IntValue(int64(v))
 }
+
+// optInt is a cell for an optional signed value: NULL unless ok.
+func optInt(v int64, ok bool) Value {
+	if !ok {
+		return Null
+	}
+	return IntValue(v)
+}
+
+// optText is a text cell that is NULL when empty (the kernel sent none).
+func optText(s string) Value {
+	if s == "" {
+		return Null
+	}
+	return TextValue(s)
+}
+
+// nonZero is an unsigned cell that is NULL for 0, which the kernel sends
+// for "not set".
+func nonZero(v uint64) Value {
+	if v == 0 {
+		return Null
+	}
+	return UintValue(v)
+}

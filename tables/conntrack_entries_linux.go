@@ -63,27 +63,9 @@ var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrac
 			Col("reply_bytes", TypeBigInt, "CTA_COUNTERS_REPLY CTA_COUNTERS_BYTES: bytes in the reply direction; NULL without acct", func(c *netlinkx.Conntrack) Value {
 				return counterValue(c, c.CountersReply.Bytes)
 			}),
-			Col("nat_src", TypeText, "the address the original source is rewritten to (SNAT, masquerade): reply_dst where it differs from orig_src; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-				a, ok, _, _ := c.NATSource()
-				return natAddr(a, ok)
-			}),
-			Col("nat_sport", TypeInteger, "the port the original source port is rewritten to: reply_dport where it differs from orig_sport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-				_, _, p, ok := c.NATSource()
-				return optUint(uint32(p), ok)
-			}),
-			Col("nat_dst", TypeText, "the address the original destination is rewritten to (DNAT, redirect): reply_src where it differs from orig_dst; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-				a, ok, _, _ := c.NATDestination()
-				return natAddr(a, ok)
-			}),
-			Col("nat_dport", TypeInteger, "the port the original destination port is rewritten to: reply_sport where it differs from orig_dport; NULL otherwise", func(c *netlinkx.Conntrack) Value {
-				_, _, p, ok := c.NATDestination()
-				return optUint(uint32(p), ok)
-			}),
+		}, natColumns(), []Column[netlinkx.Conntrack]{
 			Col("helper", TypeText, "CTA_HELP CTA_HELP_NAME: the conntrack helper attached (ftp, sip, ...); NULL for none", func(c *netlinkx.Conntrack) Value {
-				if c.Helper.Name == "" {
-					return Null
-				}
-				return TextValue(c.Helper.Name)
+				return optText(c.Helper.Name)
 			}),
 			Col("start", TypeBigInt, "CTA_TIMESTAMP CTA_TIMESTAMP_START: when the entry was made, unix seconds; NULL unless nf_conntrack_timestamp was 1 then", func(c *netlinkx.Conntrack) Value {
 				if !c.HasTimestamp || c.Timestamp.Start.IsZero() {
@@ -93,22 +75,11 @@ var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrac
 			}),
 		}),
 		Generate: func(ctx context.Context, q *Query, emit func(*netlinkx.Conntrack) error) error {
-			req := netlinkx.ConntrackRequest{NetNS: q.NetNS, Family: unix.AF_UNSPEC}
-			if fams, ok := q.Equals("family"); ok {
-				var v4, v6 bool
-				for _, f := range fams {
-					v4 = v4 || f == famInet
-					v6 = v6 || f == famInet6
-				}
-				switch {
-				case !v4 && !v6:
-					return nil
-				case !v6:
-					req.Family = unix.AF_INET
-				case !v4:
-					req.Family = unix.AF_INET6
-				}
+			family, none := inetFamily(q)
+			if none {
+				return nil
 			}
+			req := netlinkx.ConntrackRequest{NetNS: q.NetNS, Family: family}
 			if marks, ok := q.IntEquals("mark"); ok && len(dedup(marks)) == 1 {
 				if marks[0] < 0 || marks[0] > 0xffffffff {
 					return nil
@@ -123,19 +94,25 @@ var conntrackEntries = lazy("conntrack_entries", func() *Table[netlinkx.Conntrac
 				z := uint16(zones[0])
 				req.Zone = &z
 			}
-			err := netlinkx.DumpConntrack(ctx, req, emit)
-			switch {
-			case netlinkx.IsConntrackUnavailable(err):
-				q.logf("table conntrack_entries: no conntrack in this kernel or namespace: %v", err)
-				return nil
-			case errors.Is(err, unix.EPERM):
-				q.logf("table conntrack_entries: reading the conntrack table needs CAP_NET_ADMIN: %v", err)
-				return nil
-			}
-			return err
+			return conntrackErr(q, "conntrack_entries", "reading the conntrack table", netlinkx.DumpConntrack(ctx, req, emit))
 		},
 	}
 })
+
+// conntrackErr is err, or nil where a conntrack table is to have no rows
+// and a warning: no conntrack in the kernel or the namespace, or no
+// CAP_NET_ADMIN for reading.
+func conntrackErr(q *Query, table, reading string, err error) error {
+	switch {
+	case netlinkx.IsConntrackUnavailable(err):
+		q.logf("table %s: no conntrack in this kernel or namespace: %v", table, err)
+		return nil
+	case errors.Is(err, unix.EPERM):
+		q.logf("table %s: %s needs CAP_NET_ADMIN: %v", table, reading, err)
+		return nil
+	}
+	return err
+}
 
 // tupleDocs say what a conntrack tuple's addresses and ICMP fields mean in
 // its direction, for the column descriptions.
@@ -194,9 +171,30 @@ func counterValue(c *netlinkx.Conntrack, v uint64) Value {
 	return IntValue(int64(v))
 }
 
-func natAddr(a netip.Addr, ok bool) Value {
-	if !ok {
-		return Null
+// natColumns are nat_src, nat_sport, nat_dst and nat_dport: the address
+// and port NAT rewrites the original source or destination to, where the
+// reply tuple's other end differs from it; NULL where nothing is rewritten.
+func natColumns() []Column[netlinkx.Conntrack] {
+	var cols []Column[netlinkx.Conntrack]
+	for _, n := range []struct {
+		end, word, kinds, other string // src, source, the NAT that does it, dst
+		nat                     func(*netlinkx.Conntrack) (netip.Addr, bool, uint16, bool)
+	}{
+		{"src", "source", "SNAT, masquerade", "dst", (*netlinkx.Conntrack).NATSource},
+		{"dst", "destination", "DNAT, redirect", "src", (*netlinkx.Conntrack).NATDestination},
+	} {
+		port, otherPort, nat := n.end[:1]+"port", n.other[:1]+"port", n.nat
+		cols = append(cols,
+			Col("nat_"+n.end, TypeText, "the address the original "+n.word+" is rewritten to ("+n.kinds+"): reply_"+n.other+" where it differs from orig_"+n.end+"; NULL otherwise", func(c *netlinkx.Conntrack) Value {
+				if a, ok, _, _ := nat(c); ok {
+					return addrValue(a)
+				}
+				return Null
+			}),
+			Col("nat_"+port, TypeInteger, "the port the original "+n.word+" port is rewritten to: reply_"+otherPort+" where it differs from orig_"+port+"; NULL otherwise", func(c *netlinkx.Conntrack) Value {
+				_, _, p, ok := nat(c)
+				return optUint(uint32(p), ok)
+			}))
 	}
-	return addrValue(a)
+	return cols
 }

@@ -2,10 +2,8 @@ package tables
 
 import (
 	"context"
-	"errors"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
-	"golang.org/x/sys/unix"
 )
 
 // conntrackStatRow is one CPU's counters and the namespace's table size.
@@ -39,15 +37,8 @@ var ipConntrackStat = lazy("ip_conntrack_stat", func() *Table[conntrackStatRow] 
 		},
 		Generate: func(ctx context.Context, q *Query, emit func(*conntrackStatRow) error) error {
 			stats, err := netlinkx.ConntrackStats(ctx, q.NetNS)
-			switch {
-			case netlinkx.IsConntrackUnavailable(err):
-				q.logf("table ip_conntrack_stat: no conntrack in this kernel or namespace: %v", err)
-				return nil
-			case errors.Is(err, unix.EPERM):
-				q.logf("table ip_conntrack_stat: reading conntrack statistics needs CAP_NET_ADMIN: %v", err)
-				return nil
-			case err != nil:
-				return err
+			if err != nil {
+				return conntrackErr(q, "ip_conntrack_stat", "reading conntrack statistics", err)
 			}
 			var row conntrackStatRow
 			sysctl := func(name string) Value {

@@ -62,7 +62,18 @@ type linkScope struct {
 	// constrains neither.
 	indexes []uint32
 	// names maps each link of the namespace to its name; nil unless asked.
-	names map[int32]string
+	names linkNames
+}
+
+// linkNames maps ifindex to link name.
+type linkNames map[int32]string
+
+// name is the link's name, NULL for an ifindex no link has.
+func (n linkNames) name(ifindex int32) Value {
+	if s, ok := n[ifindex]; ok {
+		return TextValue(s)
+	}
+	return Null
 }
 
 // scopeLinks resolves q's interface and index constraints to link indexes
@@ -88,7 +99,7 @@ func scopeLinks(ctx context.Context, q *Query, names bool) (linkScope, error) {
 		s.indexes = dedup(s.indexes)
 		return s, err
 	}
-	s.names = map[int32]string{}
+	s.names = linkNames{}
 	err := netlinkx.DumpLinks(ctx, netlinkx.LinkRequest{NetNS: q.NetNS, ExtMask: netlinkx.RTEXT_FILTER_SKIP_STATS}, func(l *netlinkx.LinkMessage) error {
 		s.names[l.Index] = l.Name
 		return nil

@@ -11,7 +11,7 @@ import (
 // neighbour cache or of the proxy table.
 type neighRow struct {
 	m     *netlinkx.NeighMessage
-	names map[int32]string // ifindex → name, when the query needs names
+	names linkNames // when the query needs names
 }
 
 // neighNeedNames is the need of netlink_neighbors columns that name links:
@@ -28,10 +28,7 @@ var netlinkNeighbors = lazy("netlink_neighbors", func() *Table[neighRow] {
 	return &Table[neighRow]{
 		Columns: []Column[neighRow]{
 			Col("interface", TypeText, "the name of the link (IFLA_IFNAME of ndm_ifindex)", func(r *neighRow) Value {
-				if n, ok := r.names[r.m.Ifindex]; ok {
-					return TextValue(n)
-				}
-				return Null
+				return r.names.name(r.m.Ifindex)
 			}).With(Index).Needs(neighNeedNames),
 			Int("index", "ndmsg.ndm_ifindex: the interface index", func(r *neighRow) int64 { return int64(r.m.Ifindex) }).With(Index),
 			Text("family", "ndmsg.ndm_family: inet (AF_INET, ARP) or inet6 (AF_INET6, NDP)", func(r *neighRow) string { return familyName(r.m.Family) }).With(Index),
@@ -94,31 +91,13 @@ var netlinkNeighbors = lazy("netlink_neighbors", func() *Table[neighRow] {
 				return IntValue(int64(r.m.Vlan))
 			}),
 			Col("master", TypeText, "NDA_MASTER: the name of the master device (bridge); NULL when not sent", func(r *neighRow) Value {
-				if r.m.Master == 0 {
-					return Null
-				}
-				if n, ok := r.names[int32(r.m.Master)]; ok {
-					return TextValue(n)
-				}
-				return Null
+				return r.names.name(int32(r.m.Master)) // 0, not sent, names no link
 			}).Needs(neighNeedMaster),
 		},
 		Generate: func(ctx context.Context, q *Query, emit func(*neighRow) error) error {
-			family := uint8(unix.AF_UNSPEC)
-			if fams, ok := q.Equals("family"); ok {
-				wantInet, wantInet6 := false, false
-				for _, f := range fams {
-					wantInet = wantInet || f == famInet
-					wantInet6 = wantInet6 || f == famInet6
-				}
-				switch {
-				case !wantInet && !wantInet6:
-					return nil
-				case !wantInet6:
-					family = unix.AF_INET
-				case !wantInet:
-					family = unix.AF_INET6
-				}
+			family, none := inetFamily(q)
+			if none {
+				return nil
 			}
 			wantCache, wantProxy := true, true
 			if ps, ok := q.IntEquals("proxy"); ok {

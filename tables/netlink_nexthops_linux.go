@@ -10,7 +10,7 @@ import (
 // nexthopRow is one row of netlink_nexthops: an RTM_NEWNEXTHOP.
 type nexthopRow struct {
 	m     *netlinkx.NexthopMessage
-	names map[int32]string // ifindex → name, when the query needs names
+	names linkNames // when the query needs names
 }
 
 // nexthopNeedNames is the need of the interface column: naming NHA_OIF
@@ -33,13 +33,7 @@ var netlinkNexthops = lazy("netlink_nexthops", func() *Table[nexthopRow] {
 				return addrValue(r.m.Gateway)
 			}),
 			Col("interface", TypeText, "IFLA_IFNAME of NHA_OIF: the nexthop's device (ip's dev); NULL when it has none (blackhole, group)", func(r *nexthopRow) Value {
-				if r.m.OIF == 0 {
-					return Null
-				}
-				if n, ok := r.names[int32(r.m.OIF)]; ok {
-					return TextValue(n)
-				}
-				return Null
+				return r.names.name(int32(r.m.OIF)) // no link has ifindex 0
 			}).With(Index).Needs(nexthopNeedNames),
 			Col("index", TypeInteger, "NHA_OIF: the interface index of the nexthop's device; NULL when it has none", func(r *nexthopRow) Value {
 				if r.m.OIF == 0 {

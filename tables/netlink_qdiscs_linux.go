@@ -50,16 +50,10 @@ func tcColumns(handleDoc string, handle func(*tcRow) string) []Column[tcRow] {
 		stat("backlog", "TCA_STATS_QUEUE gnet_stats_queue.backlog: bytes queued now", queue, func(m *netlinkx.TcMessage) uint64 { return uint64(m.Queue.Backlog) }),
 		stat("qlen", "TCA_STATS_QUEUE gnet_stats_queue.qlen: packets queued now", queue, func(m *netlinkx.TcMessage) uint64 { return uint64(m.Queue.Qlen) }),
 		Col("rate", TypeBigInt, "the configured rate, bytes per second (tc prints bits): TBF tc_tbf_qopt.rate or TCA_TBF_RATE64, HTB class tc_htb_opt.rate or TCA_HTB_RATE64; NULL for other kinds", func(r *tcRow) Value {
-			if r.m.Rate == 0 {
-				return Null
-			}
-			return UintValue(r.m.Rate)
+			return nonZero(r.m.Rate)
 		}),
 		Col("ceil", TypeBigInt, "an HTB class's ceiling, bytes per second: tc_htb_opt.ceil or TCA_HTB_CEIL64; NULL otherwise", func(r *tcRow) Value {
-			if r.m.Ceil == 0 {
-				return Null
-			}
-			return UintValue(r.m.Ceil)
+			return nonZero(r.m.Ceil)
 		}),
 		Col("limit", TypeBigInt, "the queue limit: tc_fifo_qopt.limit (pfifo: packets, bfifo: bytes), tc_tbf_qopt.limit (bytes); NULL for other kinds", func(r *tcRow) Value {
 			if !r.m.HasLimit {

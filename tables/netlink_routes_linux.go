@@ -17,7 +17,7 @@ type routeRow struct {
 	nh *netlinkx.RtNexthop
 	// nhIndex is nh's 0-based position in RTA_MULTIPATH.
 	nhIndex int
-	names   map[int32]string // ifindex → name, when the query needs names
+	names   linkNames // when the query needs names
 }
 
 // ifindex is the outgoing link of the row: the path's, or the route's RTA_OIF.
@@ -74,10 +74,7 @@ var netlinkRoutes = lazy("netlink_routes", func() *Table[routeRow] {
 			}),
 			Col("gateway", TypeText, "RTA_GATEWAY of the route or path, or the address of RTA_VIA (a gateway of the other family: an IPv4 route via an IPv6 neighbour); NULL when directly connected", (*routeRow).gateway),
 			Col("interface", TypeText, "the name of the outgoing link (IFLA_IFNAME of RTA_OIF, or of the path's rtnh_ifindex); NULL for a route without one (blackhole, unreachable, ...)", func(r *routeRow) Value {
-				if n, ok := r.names[r.ifindex()]; ok {
-					return TextValue(n)
-				}
-				return Null
+				return r.names.name(r.ifindex())
 			}).With(Index).Needs(routeNeedNames),
 			Col("index", TypeInteger, "RTA_OIF, or the path's rtnh_ifindex: the outgoing interface index; NULL when none", func(r *routeRow) Value {
 				if i := r.ifindex(); i != 0 {

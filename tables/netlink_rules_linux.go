@@ -38,10 +38,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return int64(m.DstLen)
 			}),
 			Col("tos", TypeInteger, "fib_rule_hdr.tos: the TOS byte matched; NULL for none (0)", func(m *netlinkx.RuleMessage) Value {
-				if m.TOS == 0 {
-					return Null
-				}
-				return IntValue(int64(m.TOS))
+				return optUint(uint32(m.TOS), m.TOS != 0)
 			}),
 			Col("dscp", TypeInteger, "FRA_DSCP: the DSCP matched, 0-63 (kernel 6.13+, `ip rule add dscp`); NULL when not sent", func(m *netlinkx.RuleMessage) Value {
 				return optUint(uint32(m.DSCP), m.HasDSCP)
@@ -56,10 +53,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return optUint(uint32(m.FlowLabelMask), m.HasFlowLabelMask)
 			}),
 			Col("fwmark", TypeBigInt, "FRA_FWMARK: the packet mark matched (skb->mark AND fwmask); NULL when the rule matches no mark", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasFwMark && !m.HasFwMask {
-					return Null
-				}
-				return IntValue(int64(m.FwMark))
+				return optUint(m.FwMark, m.HasFwMark || m.HasFwMask)
 			}),
 			Col("fwmask", TypeBigInt, "FRA_FWMASK: the mask applied to the packet mark, 4294967295 (0xffffffff) for all bits; NULL when the rule matches no mark", func(m *netlinkx.RuleMessage) Value {
 				return optUint(uint32(m.FwMask), m.HasFwMask)
@@ -71,16 +65,10 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return bytesValue(m.OIfName)
 			}),
 			Col("uid_start", TypeBigInt, "FRA_UID_RANGE start: the first socket uid matched (ip's uidrange); NULL when the rule matches no uid", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasUIDRange {
-					return Null
-				}
-				return IntValue(int64(m.UIDRange.Start))
+				return optUint(m.UIDRange.Start, m.HasUIDRange)
 			}),
 			Col("uid_end", TypeBigInt, "FRA_UID_RANGE end: the last socket uid matched; NULL when the rule matches no uid", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasUIDRange {
-					return Null
-				}
-				return IntValue(int64(m.UIDRange.End))
+				return optUint(m.UIDRange.End, m.HasUIDRange)
 			}),
 			Col("ipproto", TypeText, "FRA_IP_PROTO: the layer-4 protocol matched, by name (tcp, udp, icmp, icmpv6, sctp, ...; ip prints /etc/protocols names, ipv6-icmp for icmpv6) or number; NULL for any", func(m *netlinkx.RuleMessage) Value {
 				if !m.HasIPProto {
@@ -125,25 +113,16 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return TextValue(netlinkx.RouteTableName(m.TableID))
 			}),
 			Col("table_id", TypeBigInt, "FRA_TABLE (else fib_rule_hdr.table): the routing table looked up, by number (local 255, main 254, default 253); NULL for none", func(m *netlinkx.RuleMessage) Value {
-				if m.TableID == 0 {
-					return Null
-				}
-				return IntValue(int64(m.TableID))
+				return optUint(m.TableID, m.TableID != 0)
 			}),
 			Col("goto", TypeBigInt, "FRA_GOTO: the priority of the rule a goto rule jumps to (flags has unresolved when no rule has it); NULL for other actions", func(m *netlinkx.RuleMessage) Value {
 				return optUint(uint32(m.Goto), m.HasGoto)
 			}),
 			Col("suppress_prefixlen", TypeInteger, "FRA_SUPPRESS_PREFIXLEN: a route found in the table with a prefix this long or shorter is ignored (ip's suppress_prefixlength); NULL for none (-1)", func(m *netlinkx.RuleMessage) Value {
-				if m.SuppressPrefixLen == -1 {
-					return Null
-				}
-				return IntValue(int64(m.SuppressPrefixLen))
+				return optInt(int64(m.SuppressPrefixLen), m.SuppressPrefixLen != -1)
 			}),
 			Col("suppress_ifgroup", TypeInteger, "FRA_SUPPRESS_IFGROUP: a route found in the table through a device of this group is ignored, by number; NULL for none (-1)", func(m *netlinkx.RuleMessage) Value {
-				if m.SuppressIfGroup == -1 {
-					return Null
-				}
-				return IntValue(int64(m.SuppressIfGroup))
+				return optInt(int64(m.SuppressIfGroup), m.SuppressIfGroup != -1)
 			}),
 			Col("protocol", TypeText, "FRA_PROTOCOL: who installed the rule (RTPROT_*) as ip names it after proto (kernel for the default rules, boot for ip rule add, static, ...); NULL when not sent (kernel 4.17+)", func(m *netlinkx.RuleMessage) Value {
 				if !m.HasProtocol {

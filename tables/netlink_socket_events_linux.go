@@ -75,16 +75,10 @@ var netlinkSocketEvents = newEventTable(socketEventStream, "netlink_socket_event
 					func(e *sockEvent) string { return netlinkx.TCPStateName(e.msg.State) }),
 				Int("uid", "idiag_uid: the socket's owner", func(e *sockEvent) int64 { return int64(e.msg.UID) }),
 				Col("pid", TypeInteger, "the process that held the socket when netlink_sockets last read it (that read's pid); NULL when no read saw the socket", func(e *sockEvent) Value {
-					if e.owner.pid == 0 {
-						return Null
-					}
-					return IntValue(e.owner.pid)
+					return optInt(e.owner.pid, e.owner.pid != 0)
 				}),
 				Col("pid_seen", TypeBigInt, "when that read of netlink_sockets saw pid holding the socket, unix seconds; NULL with pid", func(e *sockEvent) Value {
-					if e.owner.pid == 0 {
-						return Null
-					}
-					return IntValue(e.owner.seen.Unix())
+					return optInt(e.owner.seen.Unix(), e.owner.pid != 0)
 				}),
 				Text("cookie", "idiag_cookie: the kernel's socket cookie (SO_COOKIE) in decimal, unique for the boot; joins netlink_sockets.cookie",
 					func(e *sockEvent) string { return strconv.FormatUint(e.msg.ID.Cookie, 10) }),
