@@ -37,36 +37,21 @@ var linkSettings = lazy("link_settings", func() *Table[settingsRow] {
 				return b2i(r.flags&unix.IFF_UP != 0 && r.flags&unix.IFF_RUNNING != 0)
 			}),
 			ethtoolCol("duplex", TypeText, "ETHTOOL_A_LINKMODES_DUPLEX: full, half or unknown", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
-				if !s.HasModes {
-					return Null
-				}
 				return TextValue(netlinkx.DuplexName(s.Duplex))
 			}),
 			ethtoolCol("speed", TypeBigInt, "ETHTOOL_A_LINKMODES_SPEED, Mb/s; 0 where the driver does not know it (SPEED_UNKNOWN), as psutil", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
-				if !s.HasModes {
-					return Null
-				}
 				if s.Speed == netlinkx.SPEED_UNKNOWN32 {
 					return IntValue(0)
 				}
 				return IntValue(int64(s.Speed))
 			}),
 			ethtoolCol("autoneg", TypeInteger, "ETHTOOL_A_LINKMODES_AUTONEG: 1 when auto-negotiation is on", needEthtoolModes, func(s *netlinkx.EthtoolSettings) Value {
-				if !s.HasModes {
-					return Null
-				}
 				return BoolValue(s.Autoneg == netlinkx.AUTONEG_ENABLE)
 			}),
 			ethtoolCol("port", TypeText, "ETHTOOL_A_LINKINFO_PORT without PORT_: TP, AUI, MII, FIBRE, BNC, DA, NONE, OTHER", needEthtoolInfo, func(s *netlinkx.EthtoolSettings) Value {
-				if !s.HasPort {
-					return Null
-				}
 				return TextValue(netlinkx.PortName(s.Port))
 			}),
 			ethtoolCol("link", TypeInteger, "ETHTOOL_A_LINKSTATE_LINK: 1 when the driver reports the link up (`ethtool` Link detected)", needEthtoolState, func(s *netlinkx.EthtoolSettings) Value {
-				if !s.HasLink {
-					return Null
-				}
 				return BoolValue(s.Link)
 			}),
 			Col("mtu", TypeBigInt, "IFLA_MTU, bytes", func(r *settingsRow) Value {
@@ -127,22 +112,35 @@ var linkSettings = lazy("link_settings", func() *Table[settingsRow] {
 	}
 })
 
-// ethtoolCol is a column read from ethtool; NULL when ethtool was not asked.
+// ethtoolCol is a column read from the ethtool reply need asks for; NULL
+// when ethtool was not asked, or the driver did not answer that request.
 func ethtoolCol(name string, typ Type, doc string, need Need[settingsRow], get func(*netlinkx.EthtoolSettings) Value) Column[settingsRow] {
 	return Col(name, typ, doc, func(r *settingsRow) Value {
-		if r.s == nil {
+		if r.s == nil || !ethtoolAnswered(r.s, need) {
 			return Null
 		}
 		return get(r.s)
 	}).Needs(need)
 }
 
-// drvCol is a column from ETHTOOL_GDRVINFO; NULL when the driver refused it.
+// ethtoolAnswered reports whether s holds the reply to need.
+func ethtoolAnswered(s *netlinkx.EthtoolSettings, need Need[settingsRow]) bool {
+	switch need {
+	case needEthtoolModes:
+		return s.HasModes
+	case needEthtoolInfo:
+		return s.HasPort
+	case needEthtoolState:
+		return s.HasLink
+	case needEthtoolDrv:
+		return s.HasDrvInfo
+	}
+	return false
+}
+
+// drvCol is a text column from ETHTOOL_GDRVINFO.
 func drvCol(name, doc string, get func(*netlinkx.EthtoolSettings) string) Column[settingsRow] {
 	return ethtoolCol(name, TypeText, doc, needEthtoolDrv, func(s *netlinkx.EthtoolSettings) Value {
-		if !s.HasDrvInfo {
-			return Null
-		}
 		return TextValue(get(s))
 	})
 }

@@ -38,17 +38,11 @@ var netlinkLinks = lazy("netlink_links", func() *Table[linkRow] {
 			Int("up", "1 when ifi_flags has IFF_UP (administratively up)", func(r *linkRow) int64 { return b2i(r.Flags&unix.IFF_UP != 0) }),
 			linkNum("carrier", TypeInteger, unix.IFLA_CARRIER, "IFLA_CARRIER: 1 when the physical link is up", func(m *netlinkx.LinkMessage) int64 { return int64(m.Carrier) }),
 			linkNum("carrier_changes", TypeBigInt, unix.IFLA_CARRIER_CHANGES, "IFLA_CARRIER_CHANGES: carrier up and down events since the device was created", func(m *netlinkx.LinkMessage) int64 { return int64(m.CarrierChanges) }),
-			Col("operstate", TypeText, "IFLA_OPERSTATE without IF_OPER_: UP, DOWN, UNKNOWN, DORMANT, LOWERLAYERDOWN, NOTPRESENT, TESTING (RFC 2863)", func(r *linkRow) Value {
-				if !r.Has(unix.IFLA_OPERSTATE) {
-					return Null
-				}
-				return TextValue(netlinkx.OperStateName(r.OperState))
+			linkCol("operstate", TypeText, unix.IFLA_OPERSTATE, "IFLA_OPERSTATE without IF_OPER_: UP, DOWN, UNKNOWN, DORMANT, LOWERLAYERDOWN, NOTPRESENT, TESTING (RFC 2863)", func(m *netlinkx.LinkMessage) Value {
+				return TextValue(netlinkx.OperStateName(m.OperState))
 			}),
-			Col("linkmode", TypeText, "IFLA_LINKMODE without IF_LINK_MODE_: DEFAULT, DORMANT, TESTING", func(r *linkRow) Value {
-				if !r.Has(unix.IFLA_LINKMODE) {
-					return Null
-				}
-				return TextValue(netlinkx.LinkModeName(r.LinkMode))
+			linkCol("linkmode", TypeText, unix.IFLA_LINKMODE, "IFLA_LINKMODE without IF_LINK_MODE_: DEFAULT, DORMANT, TESTING", func(m *netlinkx.LinkMessage) Value {
+				return TextValue(netlinkx.LinkModeName(m.LinkMode))
 			}),
 			linkNum("mtu", TypeBigInt, unix.IFLA_MTU, "IFLA_MTU, bytes", func(m *netlinkx.LinkMessage) int64 { return int64(m.MTU) }),
 			linkNum("min_mtu", TypeBigInt, unix.IFLA_MIN_MTU, "IFLA_MIN_MTU, bytes (kernel 4.19+)", func(m *netlinkx.LinkMessage) int64 { return int64(m.MinMTU) }),
@@ -75,11 +69,8 @@ var netlinkLinks = lazy("netlink_links", func() *Table[linkRow] {
 			linkNum("link_index", TypeBigInt, unix.IFLA_LINK, "IFLA_LINK: the ifindex of the lower link (a veth's peer, a vlan's parent), in the namespace link_netnsid names when that is set; the kernel sends it only when it differs from index", func(m *netlinkx.LinkMessage) int64 { return int64(m.Link) }),
 			linkNum("link_netnsid", TypeBigInt, unix.IFLA_LINK_NETNSID, "IFLA_LINK_NETNSID: the netnsid (in this namespace) of the namespace link_index is in, when it is not this one", func(m *netlinkx.LinkMessage) int64 { return int64(m.LinkNetNSID) }),
 			linkText("alias", unix.IFLA_IFALIAS, "IFLA_IFALIAS: the alias set with `ip link set DEV alias TEXT`", func(m *netlinkx.LinkMessage) []byte { return m.IfAlias }),
-			Col("altnames", TypeText, "IFLA_PROP_LIST/IFLA_ALT_IFNAME: the alternative names, comma-separated (kernel 5.5+)", func(r *linkRow) Value {
-				if !r.Has(unix.IFLA_PROP_LIST) {
-					return Null
-				}
-				return TextValue(strings.Join(r.AltNames(), ","))
+			linkCol("altnames", TypeText, unix.IFLA_PROP_LIST, "IFLA_PROP_LIST/IFLA_ALT_IFNAME: the alternative names, comma-separated (kernel 5.5+)", func(m *netlinkx.LinkMessage) Value {
+				return TextValue(strings.Join(m.AltNames(), ","))
 			}),
 			linkText("parent_bus", unix.IFLA_PARENT_DEV_BUS_NAME, "IFLA_PARENT_DEV_BUS_NAME: the bus of the parent device (pci, virtio, ...; kernel 5.14+)", func(m *netlinkx.LinkMessage) []byte { return m.ParentBus }),
 			linkText("parent_dev", unix.IFLA_PARENT_DEV_NAME, "IFLA_PARENT_DEV_NAME: the parent device's name on its bus (a PCI address, ...; kernel 5.14+)", func(m *netlinkx.LinkMessage) []byte { return m.ParentDev }),
@@ -159,32 +150,27 @@ func collectLinks(ctx context.Context, q *Query, ext uint32) ([]netlinkx.LinkMes
 	return msgs, nil
 }
 
-// linkNum is a numeric IFLA_* column, NULL when the kernel did not send attr.
-func linkNum(name string, typ Type, attr uint16, doc string, get func(*netlinkx.LinkMessage) int64) Column[linkRow] {
+// linkCol is an IFLA_* column, NULL when the kernel did not send attr.
+func linkCol(name string, typ Type, attr uint16, doc string, get func(*netlinkx.LinkMessage) Value) Column[linkRow] {
 	return Col(name, typ, doc, func(r *linkRow) Value {
 		if !r.Has(attr) {
 			return Null
 		}
-		return IntValue(get(r.LinkMessage))
+		return get(r.LinkMessage)
 	})
 }
 
-// linkText is a string IFLA_* column, NULL when the kernel did not send attr.
+// linkNum is a numeric IFLA_* column.
+func linkNum(name string, typ Type, attr uint16, doc string, get func(*netlinkx.LinkMessage) int64) Column[linkRow] {
+	return linkCol(name, typ, attr, doc, func(m *netlinkx.LinkMessage) Value { return IntValue(get(m)) })
+}
+
+// linkText is a string IFLA_* column.
 func linkText(name string, attr uint16, doc string, get func(*netlinkx.LinkMessage) []byte) Column[linkRow] {
-	return Col(name, TypeText, doc, func(r *linkRow) Value {
-		if !r.Has(attr) {
-			return Null
-		}
-		return TextValue(string(get(r.LinkMessage)))
-	})
+	return linkCol(name, TypeText, attr, doc, func(m *netlinkx.LinkMessage) Value { return TextValue(string(get(m))) })
 }
 
 // linkLLAddr is a link-layer address column, formatted as ip prints it.
 func linkLLAddr(name string, attr uint16, doc string, get func(*netlinkx.LinkMessage) []byte) Column[linkRow] {
-	return Col(name, TypeText, doc, func(r *linkRow) Value {
-		if !r.Has(attr) {
-			return Null
-		}
-		return TextValue(netlinkx.LLAddr(get(r.LinkMessage), r.Type))
-	})
+	return linkCol(name, TypeText, attr, doc, func(m *netlinkx.LinkMessage) Value { return TextValue(netlinkx.LLAddr(get(m), m.Type)) })
 }
