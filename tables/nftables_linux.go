@@ -108,10 +108,7 @@ var nftablesChains = lazy("nftables_chains", func() *Table[netlinkx.NftChain] {
 				return IntValue(int64(c.Hook.Priority))
 			}),
 			Col("type", TypeText, "NFTA_CHAIN_TYPE: filter, nat or route; NULL for a regular chain", func(c *netlinkx.NftChain) Value {
-				if c.Type == "" {
-					return Null
-				}
-				return TextValue(c.Type)
+				return optText(c.Type)
 			}),
 			Col("policy", TypeText, "NFTA_CHAIN_POLICY: accept or drop (NF_ACCEPT, NF_DROP); NULL for a regular chain", func(c *netlinkx.NftChain) Value {
 				if c.Policy == nil {
@@ -174,18 +171,8 @@ var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 				}
 				return Null
 			}),
-			Col("packets", TypeBigInt, "the counter expression's NFTA_COUNTER_PACKETS: packets that reached it; NULL without a counter", func(r *nftRuleRow) Value {
-				if r.counter == nil {
-					return Null
-				}
-				return UintValue(r.counter.Packets)
-			}),
-			Col("bytes", TypeBigInt, "the counter expression's NFTA_COUNTER_BYTES: bytes that reached it; NULL without a counter", func(r *nftRuleRow) Value {
-				if r.counter == nil {
-					return Null
-				}
-				return UintValue(r.counter.Bytes)
-			}),
+			nftCounterCol("packets", "the counter expression's NFTA_COUNTER_PACKETS: packets that reached it; NULL without a counter", func(c *expr.Counter) uint64 { return c.Packets }),
+			nftCounterCol("bytes", "the counter expression's NFTA_COUNTER_BYTES: bytes that reached it; NULL without a counter", func(c *expr.Counter) uint64 { return c.Bytes }),
 		),
 		Generate: func(ctx context.Context, q *Query, emit func(*nftRuleRow) error) error {
 			rs, err := readNft(ctx, q)
@@ -237,6 +224,17 @@ var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 	}
 })
 
+// nftCounterCol is a column of the rule's counter expression; NULL for a
+// rule without one.
+func nftCounterCol(name, doc string, get func(*expr.Counter) uint64) Column[nftRuleRow] {
+	return Col(name, TypeBigInt, doc, func(r *nftRuleRow) Value {
+		if r.counter == nil {
+			return Null
+		}
+		return UintValue(get(r.counter))
+	})
+}
+
 // nftSetRow is one element of a set.
 type nftSetRow struct {
 	s *netlinkx.NftSet
@@ -257,10 +255,7 @@ var nftablesSets = lazy("nftables_sets", func() *Table[nftSetRow] {
 			Text("name", "NFTA_SET_NAME: the set or map", func(r *nftSetRow) string { return r.s.Name }),
 			Text("type", "NFTA_SET_KEY_TYPE as nft names it (ipv4_addr, inet_service, ipv4_addr . inet_service, ...)", func(r *nftSetRow) string { return r.s.KeyTypeName() }),
 			Col("data_type", TypeText, "NFTA_SET_DATA_TYPE of a map (verdict, ipv4_addr, ...); NULL for a set", func(r *nftSetRow) Value {
-				if t := r.s.DataTypeName(); t != "" {
-					return TextValue(t)
-				}
-				return Null
+				return optText(r.s.DataTypeName())
 			}),
 			Text("flags", "NFTA_SET_FLAGS as nft names them, comma-separated (constant, interval, timeout, dynamic, map)", func(r *nftSetRow) string {
 				var f []string
@@ -277,18 +272,8 @@ var nftablesSets = lazy("nftables_sets", func() *Table[nftSetRow] {
 				}
 				return TextValue(r.e.Key)
 			}),
-			Col("data", TypeText, "NFTA_SET_ELEM_DATA: a map element's value or verdict; NULL for a set", func(r *nftSetRow) Value {
-				if r.e == nil || r.e.Data == "" {
-					return Null
-				}
-				return TextValue(r.e.Data)
-			}),
-			Col("comment", TypeText, "the element's NFTA_SET_ELEM_USERDATA comment; NULL when none", func(r *nftSetRow) Value {
-				if r.e == nil || r.e.Comment == "" {
-					return Null
-				}
-				return TextValue(r.e.Comment)
-			}),
+			nftElemText("data", "NFTA_SET_ELEM_DATA: a map element's value or verdict; NULL for a set", func(e *netlinkx.NftElement) string { return e.Data }),
+			nftElemText("comment", "the element's NFTA_SET_ELEM_USERDATA comment; NULL when none", func(e *netlinkx.NftElement) string { return e.Comment }),
 		),
 		Generate: func(ctx context.Context, q *Query, emit func(*nftSetRow) error) error {
 			rs, err := readNft(ctx, q)
@@ -316,3 +301,14 @@ var nftablesSets = lazy("nftables_sets", func() *Table[nftSetRow] {
 		},
 	}
 })
+
+// nftElemText is a text column of the row's element; NULL for an empty
+// set's row, and where the element has no such text.
+func nftElemText(name, doc string, get func(*netlinkx.NftElement) string) Column[nftSetRow] {
+	return Col(name, TypeText, doc, func(r *nftSetRow) Value {
+		if r.e == nil {
+			return Null
+		}
+		return optText(get(r.e))
+	})
+}
