@@ -261,12 +261,7 @@ var inet6Interfaces = lazy("inet6_interfaces", func() *Table[afRow] {
 					return TextValue(netlinkx.Inet6FlagsString(r.af.Inet6.Flags))
 				}),
 			Col("token", TypeText, "IFLA_INET6_TOKEN: the interface identifier set with `ip token` (:: when none)",
-				func(r *afRow) Value {
-					if !r.af.Inet6.Token.IsValid() {
-						return Null
-					}
-					return TextValue(r.af.Inet6.Token.String())
-				}),
+				func(r *afRow) Value { return addrValue(r.af.Inet6.Token) }),
 			Col("addr_gen_mode", TypeText, "IFLA_INET6_ADDR_GEN_MODE: IN6_ADDR_GEN_MODE_* without prefix (eui64, none, stable_privacy, random)",
 				func(r *afRow) Value {
 					if !r.af.Inet6.HasAddrGenMode {
@@ -275,12 +270,7 @@ var inet6Interfaces = lazy("inet6_interfaces", func() *Table[afRow] {
 					return TextValue(netlinkx.AddrGenModeName(r.af.Inet6.AddrGenMode))
 				}),
 			Col("ra_mtu", TypeBigInt, "IFLA_INET6_RA_MTU: MTU option of the last router advertisement; NULL until one carried it (Linux 5.15)",
-				func(r *afRow) Value {
-					if !r.af.Inet6.HasRAMTU {
-						return Null
-					}
-					return IntValue(int64(r.af.Inet6.RAMTU))
-				}),
+				func(r *afRow) Value { return optUint(r.af.Inet6.RAMTU, r.af.Inet6.HasRAMTU) }),
 			cacheinfoCol("max_reasm_len", 0, "ifla_cacheinfo.max_reasm_len: largest datagram reassembled, bytes",
 				func(c *netlinkx.IflaCacheinfo) uint32 { return c.MaxReasmLen }),
 			cacheinfoCol("tstamp", 4, "ifla_cacheinfo.tstamp: when inet6_dev last changed, hundredths of a second since boot",

@@ -80,16 +80,18 @@ type socket struct {
 }
 
 // sockMsg is what netlink_sockets reads of one socket, whichever diag family
-// sent it: each family's message type answers every column.
+// sent it: each family's message type answers every column. ProtocolName,
+// TypeName and StateName are spelt as netlinkx's diag messages spell them,
+// so that a message that names its own answers them itself.
 type sockMsg interface {
 	familyName() string
-	protocolName() string
-	typeName() string
+	ProtocolName() string
+	TypeName() string
 	localAddress() string
 	remoteAddress() string
 	localPort() int64
 	remotePort() int64
-	stateName() string
+	StateName() string
 	rxQueue() Value
 	txQueue() Value
 	uid() Value
@@ -149,8 +151,8 @@ var netlinkSockets = lazy("netlink_sockets", func() *Table[socket] {
 		Columns: []Column[socket]{
 			Text("family", "Address family: inet, inet6, unix, netlink or packet", (*socket).familyName).With(Index | Optimized),
 			Text("protocol", "tcp, udp, udplite, raw, sctp or mptcp: the inet_diag dump the socket came from; empty for unix; "+
-				"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).protocolName).With(Index | Optimized),
-			Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).typeName),
+				"for netlink the netlink protocol (route, sock_diag, generic, ...); for packet the ETH_P_* protocol as ss names it (all, ip, ...)", (*socket).ProtocolName).With(Index | Optimized),
+			Text("type", "Socket type: stream, dgram, seqpacket or raw", (*socket).TypeName),
 			Text("local_address", "idiag_src: the local IP, IPv4-mapped IPv6 as ::ffff:a.b.c.d, wildcard as 0.0.0.0 or ::; "+
 				"for unix UNIX_DIAG_NAME: the path, @name for an abstract name, empty when unnamed", (*socket).localAddress).Asks(needName),
 			Int("local_port", "idiag_sport in host byte order (a raw socket's IP protocol, as ss shows it); a netlink socket's port id (ndiag_portid); 0 for unix and packet", (*socket).localPort).With(Index | Optimized),
@@ -160,7 +162,7 @@ var netlinkSockets = lazy("netlink_sockets", func() *Table[socket] {
 				"LAST_ACK, LISTEN, CLOSING, BOUND (TCP_BOUND_INACTIVE), or NONE for a socket without connection state (unconnected UDP or raw); "+
 				"osquery's process_open_sockets spells CLOSE as CLOSED. An SCTP association (the rows after an SCTP socket's own row, "+
 				"with the peer's address, as ss shows them) has SCTP's states: CLOSED, COOKIE_WAIT, COOKIE_ECHOED, ESTABLISHED, "+
-				"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).stateName).With(Index | Optimized).Selects(),
+				"SHUTDOWN_PENDING, SHUTDOWN_SENT, SHUTDOWN_RECEIVED, SHUTDOWN_ACK_SENT", (*socket).StateName).With(Index | Optimized).Selects(),
 			Col("rx_queue", TypeBigInt, "idiag_rqueue (unix: UNIX_DIAG_RQLEN): bytes queued to read; for LISTEN the accept queue's length (ss Recv-Q)", (*socket).rxQueue).Asks(needQueues),
 			Col("tx_queue", TypeBigInt, "idiag_wqueue (unix: UNIX_DIAG_RQLEN): bytes not yet acknowledged or read by the peer; for LISTEN the backlog limit (ss Send-Q)", (*socket).txQueue).Asks(needQueues),
 			Col("uid", TypeInteger, "idiag_uid (unix: UNIX_DIAG_UID, kernel 5.3+): the owner's uid", (*socket).uid).Asks(needUID),
@@ -644,14 +646,14 @@ func (s *inetSock) proto() int {
 	return -1
 }
 
-func (s *inetSock) protocolName() string {
+func (s *inetSock) ProtocolName() string {
 	if i := s.proto(); i >= 0 {
 		return inetProtocols[i].name
 	}
 	return strconv.Itoa(int(s.Protocol))
 }
 
-func (s *inetSock) typeName() string {
+func (s *inetSock) TypeName() string {
 	if i := s.proto(); i >= 0 {
 		return inetProtocols[i].typ
 	}
@@ -663,7 +665,7 @@ func (s *inetSock) remoteAddress() string { return s.sq.addrString(1, s.DstAddr(
 func (s *inetSock) localPort() int64      { return int64(s.ID.SPort) }
 func (s *inetSock) remotePort() int64     { return int64(s.ID.DPort) }
 
-func (s *inetSock) stateName() string {
+func (s *inetSock) StateName() string {
 	if s.bound {
 		return "BOUND"
 	}
@@ -691,33 +693,14 @@ type unixSock struct {
 }
 
 func (s *unixSock) familyName() string   { return "unix" }
-func (s *unixSock) protocolName() string { return "" }
-func (s *unixSock) typeName() string     { return s.TypeName() }
-func (s *unixSock) stateName() string    { return s.StateName() }
+func (s *unixSock) ProtocolName() string { return "" }
 func (s *unixSock) localAddress() string { return s.Path() }
 
-// rxQueue and txQueue are UNIX_DIAG_RQLEN's, NULL when the kernel sent none.
-func (s *unixSock) rxQueue() Value {
-	if !s.Has(netlinkx.UNIX_DIAG_RQLEN) {
-		return Null
-	}
-	return IntValue(int64(s.RQueue))
-}
-
-func (s *unixSock) txQueue() Value {
-	if !s.Has(netlinkx.UNIX_DIAG_RQLEN) {
-		return Null
-	}
-	return IntValue(int64(s.WQueue))
-}
-
-func (s *unixSock) uid() Value {
-	if !s.Has(netlinkx.UNIX_DIAG_UID) {
-		return Null // kernel before 5.3
-	}
-	return IntValue(int64(s.UID))
-}
-
+// rxQueue and txQueue are UNIX_DIAG_RQLEN's, NULL when the kernel sent
+// none; uid is NULL before kernel 5.3.
+func (s *unixSock) rxQueue() Value      { return optUint(s.RQueue, s.Has(netlinkx.UNIX_DIAG_RQLEN)) }
+func (s *unixSock) txQueue() Value      { return optUint(s.WQueue, s.Has(netlinkx.UNIX_DIAG_RQLEN)) }
+func (s *unixSock) uid() Value          { return optUint(s.UID, s.Has(netlinkx.UNIX_DIAG_UID)) }
 func (s *unixSock) inode() int64        { return int64(s.Inode) }
 func (s *unixSock) cookieValue() uint64 { return s.Cookie }
 
@@ -731,19 +714,14 @@ type netlinkSock struct {
 	*netlinkx.NetlinkDiagMsg
 }
 
-func (s *netlinkSock) familyName() string   { return "netlink" }
-func (s *netlinkSock) protocolName() string { return s.ProtocolName() }
-func (s *netlinkSock) typeName() string     { return s.TypeName() }
-func (s *netlinkSock) stateName() string    { return s.StateName() }
-func (s *netlinkSock) localPort() int64     { return int64(int32(s.PortID)) } // as ss prints it: autobound ids are negative
-func (s *netlinkSock) remotePort() int64    { return int64(int32(s.DstPortID)) }
-func (s *netlinkSock) rxQueue() Value       { return optUint(s.RQueue()) }
-func (s *netlinkSock) txQueue() Value       { return optUint(s.WQueue()) }
-func (s *netlinkSock) uid() Value           { return Null } // netlink_diag carries no uid
-func (s *netlinkSock) inode() int64         { return int64(s.Inode) }
-func (s *netlinkSock) cookieValue() uint64 {
-	return s.Cookie
-}
+func (s *netlinkSock) familyName() string  { return "netlink" }
+func (s *netlinkSock) localPort() int64    { return int64(int32(s.PortID)) } // as ss prints it: autobound ids are negative
+func (s *netlinkSock) remotePort() int64   { return int64(int32(s.DstPortID)) }
+func (s *netlinkSock) rxQueue() Value      { return optUint(s.RQueue()) }
+func (s *netlinkSock) txQueue() Value      { return optUint(s.WQueue()) }
+func (s *netlinkSock) uid() Value          { return Null } // netlink_diag carries no uid
+func (s *netlinkSock) inode() int64        { return int64(s.Inode) }
+func (s *netlinkSock) cookieValue() uint64 { return s.Cookie }
 
 // packetSock is a packet_diag message.
 type packetSock struct {
@@ -751,27 +729,17 @@ type packetSock struct {
 	*netlinkx.PacketDiagMsg
 }
 
-func (s *packetSock) familyName() string   { return "packet" }
-func (s *packetSock) protocolName() string { return s.ProtocolName() }
-func (s *packetSock) typeName() string     { return s.TypeName() }
-func (s *packetSock) stateName() string    { return s.StateName() }
-func (s *packetSock) rxQueue() Value       { return optUint(s.RQueue()) }
+func (s *packetSock) familyName() string  { return "packet" }
+func (s *packetSock) rxQueue() Value      { return optUint(s.RQueue()) }
+func (s *packetSock) uid() Value          { return optUint(s.UID, s.Has(netlinkx.PACKET_DIAG_UID)) }
+func (s *packetSock) inode() int64        { return int64(s.Inode) }
+func (s *packetSock) cookieValue() uint64 { return s.Cookie }
+func (s *packetSock) ifIndex() uint32     { return s.Info.Index }
 
 func (s *packetSock) txQueue() Value {
 	_, ok := s.RQueue()
 	return optUint(0, ok) // ss shows 0: a packet socket's sends do not queue
 }
-
-func (s *packetSock) uid() Value {
-	if !s.Has(netlinkx.PACKET_DIAG_UID) {
-		return Null
-	}
-	return IntValue(int64(s.UID))
-}
-
-func (s *packetSock) inode() int64        { return int64(s.Inode) }
-func (s *packetSock) cookieValue() uint64 { return s.Cookie }
-func (s *packetSock) ifIndex() uint32     { return s.Info.Index }
 
 // The docs of the cgroup columns of netlink_sockets and tcp_info.
 const (

@@ -786,7 +786,7 @@ func TestSCTPStates(t *testing.T) {
 				t.Fatal(err)
 			}
 			m.Protocol = tt.proto
-			if got := (&inetSock{InetDiagMsg: &m}).stateName(); got != tt.want {
+			if got := (&inetSock{InetDiagMsg: &m}).StateName(); got != tt.want {
 				t.Errorf("state = %q, want %q", got, tt.want)
 			}
 		})

@@ -158,6 +158,17 @@ type nftRuleRow struct {
 	counter *expr.Counter
 }
 
+// nftCounterCol is a column of the rule's counter expression; NULL for a
+// rule without one.
+func nftCounterCol(name, doc string, get func(*expr.Counter) uint64) Column[nftRuleRow] {
+	return Col(name, TypeBigInt, doc, func(r *nftRuleRow) Value {
+		if r.counter == nil {
+			return Null
+		}
+		return UintValue(get(r.counter))
+	})
+}
+
 // nftablesRules is nftables_rules: one row per rule (NFT_MSG_GETRULE).
 var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 	return &Table[nftRuleRow]{
@@ -224,21 +235,21 @@ var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 	}
 })
 
-// nftCounterCol is a column of the rule's counter expression; NULL for a
-// rule without one.
-func nftCounterCol(name, doc string, get func(*expr.Counter) uint64) Column[nftRuleRow] {
-	return Col(name, TypeBigInt, doc, func(r *nftRuleRow) Value {
-		if r.counter == nil {
-			return Null
-		}
-		return UintValue(get(r.counter))
-	})
-}
-
 // nftSetRow is one element of a set.
 type nftSetRow struct {
 	s *netlinkx.NftSet
 	e *netlinkx.NftElement
+}
+
+// nftElemText is a text column of the row's element; NULL for an empty
+// set's row, and where the element has no such text.
+func nftElemText(name, doc string, get func(*netlinkx.NftElement) string) Column[nftSetRow] {
+	return Col(name, TypeText, doc, func(r *nftSetRow) Value {
+		if r.e == nil {
+			return Null
+		}
+		return optText(get(r.e))
+	})
 }
 
 // nftSetFlags are the NFTA_SET_FLAGS bits the flags column names, as nft does.
@@ -301,14 +312,3 @@ var nftablesSets = lazy("nftables_sets", func() *Table[nftSetRow] {
 		},
 	}
 })
-
-// nftElemText is a text column of the row's element; NULL for an empty
-// set's row, and where the element has no such text.
-func nftElemText(name, doc string, get func(*netlinkx.NftElement) string) Column[nftSetRow] {
-	return Col(name, TypeText, doc, func(r *nftSetRow) Value {
-		if r.e == nil {
-			return Null
-		}
-		return optText(get(r.e))
-	})
-}

@@ -28,7 +28,7 @@ var tcpInfo = lazy("tcp_info", func() *Table[socket] {
 				Int("local_port", "idiag_sport in host byte order", (*socket).localPort).With(Index | Optimized),
 				Text("remote_address", "idiag_dst: the peer's IP", (*socket).remoteAddress),
 				Int("remote_port", "idiag_dport in host byte order", (*socket).remotePort).With(Index | Optimized),
-				Text("state", "idiag_state in psutil's names (ESTABLISHED, LISTEN, TIME_WAIT, ...)", (*socket).stateName).With(Index | Optimized).Selects(),
+				Text("state", "idiag_state in psutil's names (ESTABLISHED, LISTEN, TIME_WAIT, ...)", (*socket).StateName).With(Index | Optimized).Selects(),
 				BigInt("inode", "idiag_inode: the socket's inode, 0 for TIME_WAIT and request sockets", (*socket).inode),
 			},
 			tcpInfoColumns(),
