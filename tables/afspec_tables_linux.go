@@ -254,20 +254,12 @@ var inet6Interfaces = lazy("inet6_interfaces", func() *Table[afRow] {
 	return &Table[afRow]{
 		Columns: Concat(afLinkColumns(), []Column[afRow]{
 			Col("flags", TypeText, "IFLA_INET6_FLAGS (inet6_dev.if_flags): rs_sent, ra_rcvd, ra_managed, ra_otherconf, ready, comma-separated",
-				func(r *afRow) Value {
-					if !r.af.Inet6.HasFlags {
-						return Null
-					}
-					return TextValue(netlinkx.Inet6FlagsString(r.af.Inet6.Flags))
-				}),
+				func(r *afRow) Value { return optName(r.af.Inet6.Flags, r.af.Inet6.HasFlags, netlinkx.Inet6FlagsString) }),
 			Col("token", TypeText, "IFLA_INET6_TOKEN: the interface identifier set with `ip token` (:: when none)",
 				func(r *afRow) Value { return addrValue(r.af.Inet6.Token) }),
 			Col("addr_gen_mode", TypeText, "IFLA_INET6_ADDR_GEN_MODE: IN6_ADDR_GEN_MODE_* without prefix (eui64, none, stable_privacy, random)",
 				func(r *afRow) Value {
-					if !r.af.Inet6.HasAddrGenMode {
-						return Null
-					}
-					return TextValue(netlinkx.AddrGenModeName(r.af.Inet6.AddrGenMode))
+					return optName(r.af.Inet6.AddrGenMode, r.af.Inet6.HasAddrGenMode, netlinkx.AddrGenModeName)
 				}),
 			Col("ra_mtu", TypeBigInt, "IFLA_INET6_RA_MTU: MTU option of the last router advertisement; NULL until one carried it (Linux 5.15)",
 				func(r *afRow) Value { return optUint(r.af.Inet6.RAMTU, r.af.Inet6.HasRAMTU) }),

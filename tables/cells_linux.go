@@ -55,6 +55,23 @@ func optUint(v uint32, ok bool) Value {
 	return IntValue(int64(v))
 }
 
+// optUint64 is an UNSIGNED BIGINT cell for an optional value: NULL unless ok.
+func optUint64(v uint64, ok bool) Value {
+	if !ok {
+		return Null
+	}
+	return UintValue(v)
+}
+
+// optName is a text cell for an optional value shown by name: NULL unless
+// ok (the kernel sent it), else name(v).
+func optName[V any](v V, ok bool, name func(V) string) Value {
+	if !ok {
+		return Null
+	}
+	return TextValue(name(v))
+}
+
 // optInt is a cell for an optional signed value: NULL unless ok.
 func optInt(v int64, ok bool) Value {
 	if !ok {

@@ -71,10 +71,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return optUint(m.UIDRange.End, m.HasUIDRange)
 			}),
 			Col("ipproto", TypeText, "FRA_IP_PROTO: the layer-4 protocol matched, by name (tcp, udp, icmp, icmpv6, sctp, ...; ip prints /etc/protocols names, ipv6-icmp for icmpv6) or number; NULL for any", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasIPProto {
-					return Null
-				}
-				return TextValue(netlinkx.ProtocolName(m.IPProto))
+				return optName(m.IPProto, m.HasIPProto, netlinkx.ProtocolName)
 			}),
 			Col("sport_start", TypeInteger, "FRA_SPORT_RANGE start: the first source port matched; NULL for any", func(m *netlinkx.RuleMessage) Value {
 				return optUint(uint32(m.SPortRange.Start), m.HasSPortRange)
@@ -95,10 +92,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return optUint(uint32(m.DPortMask), m.HasDPortMask)
 			}),
 			Col("tun_id", TypeUnsignedBigInt, "FRA_TUN_ID: the tunnel id matched (metadata of a collect_md tunnel); NULL for any", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasTunID {
-					return Null
-				}
-				return UintValue(m.TunID)
+				return optUint64(m.TunID, m.HasTunID)
 			}),
 			Int("l3mdev", "FRA_L3MDEV: 1 when the table is the one of the packet's l3mdev (VRF) device (ip's lookup [l3mdev-table]), else 0", func(m *netlinkx.RuleMessage) int64 {
 				return b2i(m.L3MDev != 0)
@@ -107,10 +101,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return netlinkx.RuleActionName(m.Action)
 			}),
 			Col("table", TypeText, "FRA_TABLE (else fib_rule_hdr.table): the routing table looked up, by its name in /etc/iproute2/rt_tables (local, main, default, ...) or number; NULL for none (goto, nop, blackhole, l3mdev rules)", func(m *netlinkx.RuleMessage) Value {
-				if m.TableID == 0 {
-					return Null
-				}
-				return TextValue(netlinkx.RouteTableName(m.TableID))
+				return optName(m.TableID, m.TableID != 0, netlinkx.RouteTableName)
 			}),
 			Col("table_id", TypeBigInt, "FRA_TABLE (else fib_rule_hdr.table): the routing table looked up, by number (local 255, main 254, default 253); NULL for none", func(m *netlinkx.RuleMessage) Value {
 				return optUint(m.TableID, m.TableID != 0)
@@ -125,10 +116,7 @@ var netlinkRules = lazy("netlink_rules", func() *Table[netlinkx.RuleMessage] {
 				return optInt(int64(m.SuppressIfGroup), m.SuppressIfGroup != -1)
 			}),
 			Col("protocol", TypeText, "FRA_PROTOCOL: who installed the rule (RTPROT_*) as ip names it after proto (kernel for the default rules, boot for ip rule add, static, ...); NULL when not sent (kernel 4.17+)", func(m *netlinkx.RuleMessage) Value {
-				if !m.HasProtocol {
-					return Null
-				}
-				return TextValue(netlinkx.RouteProtocolName(m.Protocol))
+				return optName(m.Protocol, m.HasProtocol, netlinkx.RouteProtocolName)
 			}),
 			Text("flags", "fib_rule_hdr.flags: the FIB_RULE_* bits without prefix in lower case, comma-separated: permanent, invert, unresolved (a goto whose target is missing), iif_detached and oif_detached (ip's [detached]: no such device), find_saddr", func(m *netlinkx.RuleMessage) string {
 				return netlinkx.RuleFlags(m.Flags)

@@ -153,20 +153,10 @@ var nftablesChains = lazy("nftables_chains", func() *Table[netlinkx.NftChain] {
 
 // nftRuleRow is one rule with its rendered text.
 type nftRuleRow struct {
-	r       *netlinkx.NftRule
-	text    string
-	counter *expr.Counter
-}
-
-// nftCounterCol is a column of the rule's counter expression; NULL for a
-// rule without one.
-func nftCounterCol(name, doc string, get func(*expr.Counter) uint64) Column[nftRuleRow] {
-	return Col(name, TypeBigInt, doc, func(r *nftRuleRow) Value {
-		if r.counter == nil {
-			return Null
-		}
-		return UintValue(get(r.counter))
-	})
+	r          *netlinkx.NftRule
+	text       string
+	counter    expr.Counter // the rule's counter expression's, when hasCounter
+	hasCounter bool
 }
 
 // nftablesRules is nftables_rules: one row per rule (NFT_MSG_GETRULE).
@@ -182,8 +172,12 @@ var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 				}
 				return Null
 			}),
-			nftCounterCol("packets", "the counter expression's NFTA_COUNTER_PACKETS: packets that reached it; NULL without a counter", func(c *expr.Counter) uint64 { return c.Packets }),
-			nftCounterCol("bytes", "the counter expression's NFTA_COUNTER_BYTES: bytes that reached it; NULL without a counter", func(c *expr.Counter) uint64 { return c.Bytes }),
+			Col("packets", TypeBigInt, "the counter expression's NFTA_COUNTER_PACKETS: packets that reached it; NULL without a counter", func(r *nftRuleRow) Value {
+				return optUint64(r.counter.Packets, r.hasCounter)
+			}),
+			Col("bytes", TypeBigInt, "the counter expression's NFTA_COUNTER_BYTES: bytes that reached it; NULL without a counter", func(r *nftRuleRow) Value {
+				return optUint64(r.counter.Bytes, r.hasCounter)
+			}),
 		),
 		Generate: func(ctx context.Context, q *Query, emit func(*nftRuleRow) error) error {
 			rs, err := readNft(ctx, q)
@@ -220,7 +214,7 @@ var nftablesRules = lazy("nftables_rules", func() *Table[nftRuleRow] {
 				row := &nftRuleRow{r: r, text: netlinkx.RenderNftExprs(r.Exprs, anon[tableKey{r.Family, r.Table}])}
 				for _, e := range r.Exprs {
 					if c, ok := e.Expr.(*expr.Counter); ok {
-						row.counter = c
+						row.counter, row.hasCounter = *c, true
 					}
 				}
 				if c, ok := netlinkx.NftUserdataString(r.UserData, netlinkx.NFTNL_UDATA_RULE_COMMENT); ok {
