@@ -46,53 +46,30 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// optUint is a cell for an optional unsigned value: NULL unless ok (the
-// kernel sent it).
-func optUint(v uint32, ok bool) Value {
+// opt is the cell of an optional value: cell(v) where ok (the kernel sent
+// v), NULL where not. The opt* helpers below are its common uses.
+func opt[V any](v V, ok bool, cell func(V) Value) Value {
 	if !ok {
 		return Null
 	}
-	return IntValue(int64(v))
+	return cell(v)
 }
 
-// optUint64 is an UNSIGNED BIGINT cell for an optional value: NULL unless ok.
-func optUint64(v uint64, ok bool) Value {
-	if !ok {
-		return Null
-	}
-	return UintValue(v)
-}
-
-// optName is a text cell for an optional value shown by name: NULL unless
-// ok (the kernel sent it), else name(v).
-func optName[V any](v V, ok bool, name func(V) string) Value {
-	if !ok {
-		return Null
-	}
-	return TextValue(name(v))
-}
-
-// optInt is a cell for an optional signed value: NULL unless ok.
-func optInt(v int64, ok bool) Value {
-	if !ok {
-		return Null
-	}
-	return IntValue(v)
-}
+// optUint and optInt are INTEGER or BIGINT cells, optUint64 an UNSIGNED
+// BIGINT cell, for an optional value: NULL unless ok.
+func optUint(v uint32, ok bool) Value   { return opt(int64(v), ok, IntValue) }
+func optInt(v int64, ok bool) Value     { return opt(v, ok, IntValue) }
+func optUint64(v uint64, ok bool) Value { return opt(v, ok, UintValue) }
 
 // optText is a text cell that is NULL when empty (the kernel sent none).
-func optText(s string) Value {
-	if s == "" {
-		return Null
-	}
-	return TextValue(s)
-}
+func optText(s string) Value { return opt(s, s != "", TextValue) }
 
 // nonZero is an unsigned cell that is NULL for 0, which the kernel sends
 // for "not set".
-func nonZero(v uint64) Value {
-	if v == 0 {
-		return Null
-	}
-	return UintValue(v)
+func nonZero(v uint64) Value { return opt(v, v != 0, UintValue) }
+
+// optName is a text cell for an optional value shown by name: NULL unless
+// ok, else name(v).
+func optName[V any](v V, ok bool, name func(V) string) Value {
+	return opt(v, ok, func(v V) Value { return TextValue(name(v)) })
 }
