@@ -31,46 +31,55 @@ func readNft(ctx context.Context, q *Query) (*netlinkx.NftRuleset, error) {
 	return rs, nil
 }
 
+// nftFamilies are the table families as nft spells them, by NFPROTO_* value.
+var nftFamilies = [...]string{
+	unix.NFPROTO_INET:   "inet",
+	unix.NFPROTO_IPV4:   "ip",
+	unix.NFPROTO_IPV6:   "ip6",
+	unix.NFPROTO_ARP:    "arp",
+	unix.NFPROTO_NETDEV: "netdev",
+	unix.NFPROTO_BRIDGE: "bridge",
+}
+
+// nftHooks are the hooks as nft names them, by NF_INET_* value, and
+// nftNetdevHooks those of the netdev family, which shares their numbers.
+var (
+	nftHooks = [...]string{
+		unix.NF_INET_PRE_ROUTING:  "prerouting",
+		unix.NF_INET_LOCAL_IN:     "input",
+		unix.NF_INET_FORWARD:      "forward",
+		unix.NF_INET_LOCAL_OUT:    "output",
+		unix.NF_INET_POST_ROUTING: "postrouting",
+	}
+	nftNetdevHooks = [...]string{
+		unix.NF_NETDEV_INGRESS: "ingress",
+		unix.NF_NETDEV_EGRESS:  "egress",
+	}
+)
+
+// nameAt is names[v], ok false where names has no name for v.
+func nameAt[V uint8 | uint32](names []string, v V) (string, bool) {
+	if uint64(v) < uint64(len(names)) && names[v] != "" {
+		return names[v], true
+	}
+	return "", false
+}
+
 // nftFamily is a table family as nft spells it.
 func nftFamily(f uint8) string {
-	switch f {
-	case unix.NFPROTO_INET:
-		return "inet"
-	case unix.NFPROTO_IPV4:
-		return "ip"
-	case unix.NFPROTO_IPV6:
-		return "ip6"
-	case unix.NFPROTO_ARP:
-		return "arp"
-	case unix.NFPROTO_NETDEV:
-		return "netdev"
-	case unix.NFPROTO_BRIDGE:
-		return "bridge"
+	if n, ok := nameAt(nftFamilies[:], f); ok {
+		return n
 	}
 	return fmt.Sprint(f)
 }
 
-// nftHookName names a hook as nft does; netdev hooks share numbers with inet ones.
+// nftHookName names a hook as nft does.
 func nftHookName(family uint8, h uint32) string {
-	if family == unix.NFPROTO_NETDEV {
-		switch h {
-		case unix.NF_NETDEV_INGRESS:
-			return "ingress"
-		case unix.NF_NETDEV_EGRESS:
-			return "egress"
-		}
+	if n, ok := nameAt(nftNetdevHooks[:], h); ok && family == unix.NFPROTO_NETDEV {
+		return n
 	}
-	switch h {
-	case unix.NF_INET_PRE_ROUTING:
-		return "prerouting"
-	case unix.NF_INET_LOCAL_IN:
-		return "input"
-	case unix.NF_INET_FORWARD:
-		return "forward"
-	case unix.NF_INET_LOCAL_OUT:
-		return "output"
-	case unix.NF_INET_POST_ROUTING:
-		return "postrouting"
+	if n, ok := nameAt(nftHooks[:], h); ok {
+		return n
 	}
 	return fmt.Sprint(h)
 }
