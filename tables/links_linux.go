@@ -65,6 +65,14 @@ type linkScope struct {
 	names linkNames
 }
 
+// namedRow is a row of a table whose messages name links by ifindex
+// (neighbours, nexthops): the message, and the names of the namespace's
+// links when the query needs them (linkScope.names).
+type namedRow[M any] struct {
+	m     *M
+	names linkNames
+}
+
 // linkNames maps ifindex to link name.
 type linkNames map[int32]string
 

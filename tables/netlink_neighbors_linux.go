@@ -9,10 +9,7 @@ import (
 
 // neighRow is one row of netlink_neighbors: an RTM_NEWNEIGH of the
 // neighbour cache or of the proxy table.
-type neighRow struct {
-	m     *netlinkx.NeighMessage
-	names linkNames // when the query needs names
-}
+type neighRow = namedRow[netlinkx.NeighMessage]
 
 // neighNeedNames is the need of netlink_neighbors columns that name links:
 // the interface column costs an RTM_GETLINK dump beside the neighbour dump.

@@ -8,10 +8,7 @@ import (
 )
 
 // nexthopRow is one row of netlink_nexthops: an RTM_NEWNEXTHOP.
-type nexthopRow struct {
-	m     *netlinkx.NexthopMessage
-	names linkNames // when the query needs names
-}
+type nexthopRow = namedRow[netlinkx.NexthopMessage]
 
 // nexthopNeedNames is the need of the interface column: naming NHA_OIF
 // costs an RTM_GETLINK dump beside the nexthop dump.
