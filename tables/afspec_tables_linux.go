@@ -28,9 +28,9 @@ func afLinkColumns() []Column[afRow] {
 }
 
 // afLinks is the Generate of an AF_SPEC table: it dumps the links q asks
-// for and emits those that have the address family keep wants (a link
-// without struct inet6_dev has no AF_INET6).
-func afLinks(keep func(*netlinkx.AFSpec) bool) func(context.Context, *Query, func(*afRow) error) error {
+// for and emits those that have family, AF_INET or AF_INET6 (a link without
+// struct inet6_dev has no AF_INET6).
+func afLinks(family uint8) func(context.Context, *Query, func(*afRow) error) error {
 	return func(ctx context.Context, q *Query, emit func(*afRow) error) error {
 		var row afRow
 		return ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
@@ -39,7 +39,7 @@ func afLinks(keep func(*netlinkx.AFSpec) bool) func(context.Context, *Query, fun
 				if err != nil {
 					return fmt.Errorf("link %d (%s): %w", m.Index, m.Name, err)
 				}
-				if !keep(&af) {
+				if !afHas(&af, family) {
 					return nil
 				}
 				row = afRow{name: m.Name, index: m.Index, af: af}
@@ -49,10 +49,14 @@ func afLinks(keep func(*netlinkx.AFSpec) bool) func(context.Context, *Query, fun
 	}
 }
 
-// hasInet6 keeps the links that have struct inet6_dev, hasInet those that
-// have struct in_device.
-func hasInet6(af *netlinkx.AFSpec) bool { return af.Inet6.Present }
-func hasInet(af *netlinkx.AFSpec) bool  { return af.Inet.Present }
+// afHas reports whether af has family's part: struct in_device's for
+// AF_INET, inet6_dev's for AF_INET6.
+func afHas(af *netlinkx.AFSpec, family uint8) bool {
+	if family == unix.AF_INET6 {
+		return af.Inet6.Present
+	}
+	return af.Inet.Present
+}
 
 // netconfEntries are the devconf entries that are no link, by NETCONFA_IFINDEX.
 var netconfEntries = []struct {
@@ -65,8 +69,8 @@ var netconfEntries = []struct {
 
 // devconf is the Generate of a devconf table: the all and default rows that
 // q can match (RTM_GETNETCONF of family for each), then afLinks' rows.
-func devconf(family uint8, keep func(*netlinkx.AFSpec) bool) func(context.Context, *Query, func(*afRow) error) error {
-	links := afLinks(keep)
+func devconf(family uint8) func(context.Context, *Query, func(*afRow) error) error {
+	links := afLinks(family)
 	return func(ctx context.Context, q *Query, emit func(*afRow) error) error {
 		idx, byIndex := q.IntEquals("index")
 		names, byName := q.Equals("interface")
@@ -167,10 +171,10 @@ var inetDevconf = devconfTable("inet_devconf", unix.AF_INET)
 // the all and default rows from RTM_GETNETCONF.
 func devconfTable(name string, family uint8) *lazyTable[afRow] {
 	return lazy(name, func() *Table[afRow] {
-		names, sysctl, attr, keep := netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF", hasInet
+		names, sysctl, attr := netlinkx.InetDevconfNames, "net.ipv4.conf.IFACE", "IFLA_INET_CONF"
 		conf := func(r *afRow) netlinkx.U32Array { return r.af.Inet.Conf }
 		if family == unix.AF_INET6 {
-			names, sysctl, attr, keep = netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF", hasInet6
+			names, sysctl, attr = netlinkx.Inet6DevconfNames, "net.ipv6.conf.IFACE", "IFLA_INET6_CONF"
 			conf = func(r *afRow) netlinkx.U32Array { return r.af.Inet6.Conf }
 		}
 		netconf := map[string]int{}
@@ -199,7 +203,7 @@ func devconfTable(name string, family uint8) *lazyTable[afRow] {
 		}
 		return &Table[afRow]{
 			Columns:  Concat(afLinkColumns(), devconfColumns(names, sysctl, attr, conf, netconf, special)),
-			Generate: devconf(family, keep),
+			Generate: devconf(family),
 		}
 	})
 }
@@ -209,7 +213,7 @@ var inet6Stats = lazy("inet6_stats", func() *Table[afRow] {
 	return &Table[afRow]{
 		Columns: Concat(afLinkColumns(), counterColumns(netlinkx.Inet6StatsNames, "IFLA_INET6_STATS counter %d (Linux 6.15 order), packets or octets",
 			func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.Stats.Stat(netlinkx.KernelIPStatsLayout(), i) })),
-		Generate: afLinks(hasInet6),
+		Generate: afLinks(unix.AF_INET6),
 	}
 })
 
@@ -218,7 +222,7 @@ var icmp6Stats = lazy("icmp6_stats", func() *Table[afRow] {
 	return &Table[afRow]{
 		Columns: Concat(afLinkColumns(), counterColumns(netlinkx.ICMP6StatsNames, "IFLA_INET6_ICMP6STATS counter %d, messages",
 			func(r *afRow, i int) (uint64, bool) { return r.af.Inet6.ICMP6Stats.At(i + 1) })),
-		Generate: afLinks(hasInet6),
+		Generate: afLinks(unix.AF_INET6),
 	}
 })
 
@@ -272,6 +276,6 @@ var inet6Interfaces = lazy("inet6_interfaces", func() *Table[afRow] {
 			cacheinfoCol("retrans_time", 12, "ifla_cacheinfo.retrans_time: neighbour solicitation retransmit time, ms",
 				func(c *netlinkx.IflaCacheinfo) uint32 { return c.RetransTime }),
 		}),
-		Generate: afLinks(hasInet6),
+		Generate: afLinks(unix.AF_INET6),
 	}
 })
