@@ -2,8 +2,6 @@ package netlinkx
 
 import (
 	"bytes"
-	"context"
-	"encoding/binary"
 	"fmt"
 	"strings"
 
@@ -54,16 +52,11 @@ type NftHook struct {
 // attributes). Integers are big-endian. Unknown attributes are skipped; a
 // known one of the wrong size is an error. The result shares no memory with b.
 func DecodeNftChain(b []byte) (NftChain, error) {
-	var c NftChain
-	if len(b) < sizeofNfgenmsg {
-		return c, fmt.Errorf("nfgenmsg: %d bytes, want at least %d", len(b), sizeofNfgenmsg)
-	}
-	c.Family = b[0]
-	ad, err := netlink.NewAttributeDecoder(b[sizeofNfgenmsg:])
+	family, ad, err := nftAttrs(b, "chain")
+	c := NftChain{Family: family}
 	if err != nil {
-		return c, fmt.Errorf("nf_tables chain attributes: %w", err)
+		return c, err
 	}
-	ad.ByteOrder = binary.BigEndian
 	for ad.Next() {
 		switch ad.Type() {
 		case unix.NFTA_CHAIN_TABLE:
@@ -174,31 +167,4 @@ func NftUserdataString(udata []byte, typ byte) (string, bool) {
 		udata = udata[2+n:]
 	}
 	return "", false
-}
-
-// dumpNftChains lists every chain of every table in ns (NFT_MSG_GETCHAIN,
-// NLM_F_DUMP).
-func dumpNftChains(ctx context.Context, ns NetNS) ([]NftChain, error) {
-	var chains []NftChain
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER,
-		NetNS:    ns,
-		Type:     unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETCHAIN,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0}, // struct nfgenmsg: every family
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWCHAIN {
-			return nil
-		}
-		c, err := DecodeNftChain(b)
-		if err != nil {
-			return err
-		}
-		chains = append(chains, c)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dump nf_tables chains: %w", err)
-	}
-	return chains, nil
 }

@@ -75,18 +75,20 @@ func ReadNftRuleset(ctx context.Context, ns NetNS) (*NftRuleset, error) {
 func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 	rs := &NftRuleset{}
 	var err error
-	rs.Chains, err = dumpNftChains(ctx, ns)
+	rs.Chains, err = dumpNft(ctx, ns, unix.NFT_MSG_GETCHAIN, unix.NFT_MSG_NEWCHAIN, "chains", DecodeNftChain)
 	if err != nil {
 		return nil, err
 	}
 	if nftMidRead != nil {
 		nftMidRead(try)
 	}
-	rs.Rules, err = dumpNftRules(ctx, ns)
+	// One NFT_MSG_GETRULE dump lists every rule of every chain: no table or
+	// chain is named.
+	rs.Rules, err = dumpNft(ctx, ns, unix.NFT_MSG_GETRULE, unix.NFT_MSG_NEWRULE, "rules", DecodeNftRule)
 	if err != nil {
 		return nil, err
 	}
-	rs.Sets, err = dumpNftSets(ctx, ns)
+	rs.Sets, err = dumpNft(ctx, ns, unix.NFT_MSG_GETSET, unix.NFT_MSG_NEWSET, "sets", DecodeNftSet)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +109,50 @@ func readNftOnce(ctx context.Context, ns NetNS, try int) (*NftRuleset, error) {
 		}
 	}
 	return rs, nil
+}
+
+// dumpNft lists every object of one kind (what: "chains", "rules", "sets")
+// of every table in ns: an NLM_F_DUMP of nf_tables message get for every
+// family, whose replies of type reply are decoded by decode.
+func dumpNft[T any](ctx context.Context, ns NetNS, get, reply uint16, what string, decode func([]byte) (T, error)) ([]T, error) {
+	var out []T
+	err := Dump(ctx, DumpRequest{
+		Protocol: unix.NETLINK_NETFILTER,
+		NetNS:    ns,
+		Type:     unix.NFNL_SUBSYS_NFTABLES<<8 | get,
+		Flags:    unix.NLM_F_DUMP,
+		Data:     []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0}, // struct nfgenmsg: every family
+	}, func(h netlink.Header, b []byte) error {
+		if h.Type != netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8|reply) {
+			return nil
+		}
+		v, err := decode(b)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dump nf_tables %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// nftAttrs reads the struct nfgenmsg that starts an nf_tables message's
+// payload and returns its family and a decoder of the attributes after it,
+// big-endian as nf_tables sends them; what ("chain", "rule", "set") names
+// the message in errors. A decoder error comes with the family all the same.
+func nftAttrs(b []byte, what string) (uint8, *netlink.AttributeDecoder, error) {
+	if len(b) < sizeofNfgenmsg {
+		return 0, nil, fmt.Errorf("nfgenmsg: %d bytes, want at least %d", len(b), sizeofNfgenmsg)
+	}
+	ad, err := netlink.NewAttributeDecoder(b[sizeofNfgenmsg:])
+	if err != nil {
+		return b[0], nil, fmt.Errorf("nf_tables %s attributes: %w", what, err)
+	}
+	ad.ByteOrder = binary.BigEndian
+	return b[0], ad, nil
 }
 
 // nftSetElements lists a set's elements with google/nftables, whose element

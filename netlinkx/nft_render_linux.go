@@ -217,10 +217,7 @@ func RenderNftExprs(exprs []NftExpr, sets map[string]string) string {
 			}
 			emit(s)
 		case *expr.Limit:
-			s := "limit rate "
-			if e.Over {
-				s += "over "
-			}
+			s := "limit rate " + nftOver(e.Over)
 			u := map[expr.LimitTime]string{expr.LimitTimeSecond: "second", expr.LimitTimeMinute: "minute",
 				expr.LimitTimeHour: "hour", expr.LimitTimeDay: "day", expr.LimitTimeWeek: "week"}[e.Unit]
 			if u == "" {
@@ -236,11 +233,7 @@ func RenderNftExprs(exprs []NftExpr, sets map[string]string) string {
 			}
 			emit(s)
 		case *expr.Quota:
-			s := "quota "
-			if e.Over {
-				s += "over "
-			}
-			emit(s + fmt.Sprintf("%d bytes", e.Bytes))
+			emit("quota " + nftOver(e.Over) + fmt.Sprintf("%d bytes", e.Bytes))
 		case *expr.Match:
 			if c, ok := e.Info.(*xt.Comment); ok {
 				emit(fmt.Sprintf("xt match %q %q", e.Name, string(*c))) // the -m comment text
@@ -282,6 +275,15 @@ func prefixLen(mask []byte) int {
 	return n
 }
 
+// nftOver is the "over " that limit and quota print before an inverted
+// rate or amount ("" when it is not inverted).
+func nftOver(over bool) string {
+	if over {
+		return "over "
+	}
+	return ""
+}
+
 func nftCmpOp(op expr.CmpOp) string {
 	switch op {
 	case expr.CmpOpNeq:
@@ -307,12 +309,7 @@ var nftMetaNames = map[expr.MetaKey]string{
 	expr.MetaKeyCPU: "cpu", expr.MetaKeyCGROUP: "cgroup",
 }
 
-func nftMetaName(k expr.MetaKey) string {
-	if n, ok := nftMetaNames[k]; ok {
-		return n
-	}
-	return fmt.Sprintf("unknown(meta %d)", k)
-}
+func nftMetaName(k expr.MetaKey) string { return nftKeyName(nftMetaNames, "meta", k) }
 
 var nftCtNames = map[expr.CtKey]string{
 	expr.CtKeySTATE: "state", expr.CtKeyDIRECTION: "direction", expr.CtKeySTATUS: "status",
@@ -321,11 +318,14 @@ var nftCtNames = map[expr.CtKey]string{
 	expr.CtKeyPKTS: "packets", expr.CtKeyBYTES: "bytes",
 }
 
-func nftCtName(k expr.CtKey) string {
-	if n, ok := nftCtNames[k]; ok {
+func nftCtName(k expr.CtKey) string { return nftKeyName(nftCtNames, "ct", k) }
+
+// nftKeyName is names[k], or "unknown(what k)" for a key names has not.
+func nftKeyName[K ~uint32](names map[K]string, what string, k K) string {
+	if n, ok := names[k]; ok {
 		return n
 	}
-	return fmt.Sprintf("unknown(ct %d)", k)
+	return fmt.Sprintf("unknown(%s %d)", what, k)
 }
 
 // nftPayloadName names a payload load as nft does; l4 is the protocol a

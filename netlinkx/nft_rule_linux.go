@@ -1,8 +1,6 @@
 package netlinkx
 
 import (
-	"context"
-	"encoding/binary"
 	"fmt"
 
 	"github.com/google/nftables/expr"
@@ -61,16 +59,11 @@ var nftExprTypes = map[string]func() expr.Any{
 // is an error. An expression is never an error (see NftExpr). The result
 // shares no memory with b.
 func DecodeNftRule(b []byte) (NftRule, error) {
-	var r NftRule
-	if len(b) < sizeofNfgenmsg {
-		return r, fmt.Errorf("nfgenmsg: %d bytes, want at least %d", len(b), sizeofNfgenmsg)
-	}
-	r.Family = b[0]
-	ad, err := netlink.NewAttributeDecoder(b[sizeofNfgenmsg:])
+	family, ad, err := nftAttrs(b, "rule")
+	r := NftRule{Family: family}
 	if err != nil {
-		return r, fmt.Errorf("nf_tables rule attributes: %w", err)
+		return r, err
 	}
-	ad.ByteOrder = binary.BigEndian
 	for ad.Next() {
 		switch ad.Type() {
 		case unix.NFTA_RULE_TABLE:
@@ -139,31 +132,4 @@ func decodeNftExpr(family uint8, ad *netlink.AttributeDecoder) (e NftExpr) {
 	}
 	e.Expr = x
 	return e
-}
-
-// dumpNftRules lists every rule of every chain in ns in one NFT_MSG_GETRULE
-// dump (NLM_F_DUMP, no table or chain named).
-func dumpNftRules(ctx context.Context, ns NetNS) ([]NftRule, error) {
-	var rules []NftRule
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER,
-		NetNS:    ns,
-		Type:     unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETRULE,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0}, // struct nfgenmsg: every family
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE {
-			return nil
-		}
-		r, err := DecodeNftRule(b)
-		if err != nil {
-			return err
-		}
-		rules = append(rules, r)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dump nf_tables rules: %w", err)
-	}
-	return rules, nil
 }

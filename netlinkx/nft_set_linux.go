@@ -2,7 +2,6 @@ package netlinkx
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -92,16 +91,11 @@ func (s *NftSet) DataTypeName() string {
 // Integers are big-endian. Unknown attributes are skipped; a known one of the
 // wrong size is an error. The result shares no memory with b.
 func DecodeNftSet(b []byte) (NftSet, error) {
-	var s NftSet
-	if len(b) < sizeofNfgenmsg {
-		return s, fmt.Errorf("nfgenmsg: %d bytes, want at least %d", len(b), sizeofNfgenmsg)
-	}
-	s.Family = b[0]
-	ad, err := netlink.NewAttributeDecoder(b[sizeofNfgenmsg:])
+	family, ad, err := nftAttrs(b, "set")
+	s := NftSet{Family: family}
 	if err != nil {
-		return s, fmt.Errorf("nf_tables set attributes: %w", err)
+		return s, err
 	}
-	ad.ByteOrder = binary.BigEndian
 	for ad.Next() {
 		switch ad.Type() {
 		case unix.NFTA_SET_TABLE:
@@ -140,32 +134,6 @@ func decodeNftVerdict(b []byte) (v expr.Verdict, ok bool) {
 		}
 	}
 	return v, ok && ad.Err() == nil
-}
-
-// dumpNftSets lists every set of every table in ns (NFT_MSG_GETSET, NLM_F_DUMP).
-func dumpNftSets(ctx context.Context, ns NetNS) ([]NftSet, error) {
-	var sets []NftSet
-	err := Dump(ctx, DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER,
-		NetNS:    ns,
-		Type:     unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETSET,
-		Flags:    unix.NLM_F_DUMP,
-		Data:     []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0}, // struct nfgenmsg: every family
-	}, func(h netlink.Header, b []byte) error {
-		if h.Type != unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWSET {
-			return nil
-		}
-		s, err := DecodeNftSet(b)
-		if err != nil {
-			return err
-		}
-		sets = append(sets, s)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dump nf_tables sets: %w", err)
-	}
-	return sets, nil
 }
 
 // NftElement is one set element as nft prints it: Key is a value, a prefix
