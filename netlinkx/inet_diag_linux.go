@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -26,22 +25,20 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 	if req.Family == unix.AF_UNSPEC && req.Protocol != unix.IPPROTO_TCP {
 		return fmt.Errorf("dump inet sockets: both families in one dump is for TCP only, not %s", inetProtocolName(req.Protocol))
 	}
-	typ := netlink.HeaderType(unix.SOCK_DIAG_BY_FAMILY)
+	typ := uint16(unix.SOCK_DIAG_BY_FAMILY)
 	if req.Family == unix.AF_UNSPEC {
 		typ = TCPDIAG_GETSOCK
 	}
 	data, _ := req.MarshalBinary()
-	err := dumpDiag(ctx, req.NetNS, typ, data, func(m *InetDiagMsg) error {
+	what := "inet sockets (" + inetFamilyName(req.Family) + " " + inetProtocolName(req.Protocol) + ")"
+	err := dumpDiag(ctx, req.NetNS, typ, data, what, func(m *InetDiagMsg) error {
 		m.Protocol = req.Protocol
 		return emit(m)
 	})
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("dump inet sockets (%s %s): %w", inetFamilyName(req.Family), inetProtocolName(req.Protocol), err)
-	}
-	return nil
+	return err
 }
 
 // MarshalBinary builds the request's payload: struct inet_diag_req_v2, plus
@@ -121,8 +118,11 @@ func (req InetDiagReq) marshalCompat(bc []byte) []byte {
 // AttributeDecoder, which allocates per message, and Cong, Info, SKMemInfo and
 // MemInfo alias b.
 func (m *InetDiagMsg) UnmarshalBinary(b []byte) error {
-	if len(b) < sizeofInetDiagMsg {
-		return fmt.Errorf("inet_diag_msg: %d bytes, want at least %d", len(b), sizeofInetDiagMsg)
+	// Bytes too few for an attribute header after the last one are
+	// ignored, as they always were here.
+	a := diagAttrs{shortTailOK: true}
+	if err := a.start(b, sizeofInetDiagMsg, "inet_diag_msg"); err != nil {
+		return err
 	}
 	*m = InetDiagMsg{
 		Family:  b[0],
@@ -143,16 +143,11 @@ func (m *InetDiagMsg) UnmarshalBinary(b []byte) error {
 		UID:     binary.NativeEndian.Uint32(b[64:68]),
 		Inode:   binary.NativeEndian.Uint32(b[68:72]),
 	}
-	// Bytes too few for an attribute header after the last one are
-	// ignored, as they always were here.
-	a := diagAttrs{b: b[sizeofInetDiagMsg:], shortTailOK: true}
 	for a.next() {
 		m.decodeAttr(&a)
 	}
-	if a.err != nil {
-		return fmt.Errorf("inet_diag_msg inode %d: %w", m.Inode, a.err)
-	}
-	return nil
+	m.attrs = a.seen
+	return a.msgErr("inet_diag_msg", m.Inode)
 }
 
 // SCTPAssociation reports whether the message is one of sctp_diag's
@@ -170,25 +165,17 @@ func (m *InetDiagMsg) decodeAttr(a *diagAttrs) {
 	p := a.data
 	switch a.typ {
 	case INET_DIAG_PROTOCOL, INET_DIAG_SHUTDOWN, INET_DIAG_TOS, INET_DIAG_TCLASS, INET_DIAG_SKV6ONLY:
-		if !a.want(1) {
-			return
+		if a.want(1) {
+			*m.byteField(a.typ) = p[0]
 		}
-		*m.byteField(a.typ) = p[0]
 	case INET_DIAG_MARK:
-		if !a.want(4) {
-			return
-		}
-		m.Mark = binary.NativeEndian.Uint32(p)
+		a.u32(&m.Mark)
 	case INET_DIAG_CLASS_ID:
-		if !a.want(4) {
-			return
-		}
-		m.ClassID = binary.NativeEndian.Uint32(p)
+		a.u32(&m.ClassID)
 	case INET_DIAG_CGROUP_ID:
-		if !a.want(8) {
-			return
+		if a.want(8) {
+			m.CgroupID = binary.NativeEndian.Uint64(p)
 		}
-		m.CgroupID = binary.NativeEndian.Uint64(p)
 	case INET_DIAG_CONG:
 		if i := bytes.IndexByte(p, 0); i >= 0 {
 			p = p[:i]
@@ -197,20 +184,13 @@ func (m *InetDiagMsg) decodeAttr(a *diagAttrs) {
 	case INET_DIAG_INFO:
 		m.Info = p
 	case INET_DIAG_SKMEMINFO:
-		if !a.multipleOf(4) {
-			return
-		}
-		m.SKMemInfo = p
+		a.u32s(&m.SKMemInfo)
 	case INET_DIAG_MEMINFO:
 		// struct inet_diag_meminfo: a struct may grow in a newer kernel, so
 		// a longer one is read from its start; a shorter one is an error.
-		if !a.atLeast(16) {
-			return
+		if a.atLeast(16) {
+			m.MemInfo = p[:16]
 		}
-		m.MemInfo = p[:16]
-	}
-	if a.typ < 64 {
-		m.attrs |= 1 << a.typ
 	}
 }
 

@@ -54,9 +54,6 @@ type NetlinkDiagMsg struct {
 	attrs uint32 // bit t set when attribute type t was present
 }
 
-// sizeofNetlinkDiagReq is sizeof(struct netlink_diag_req).
-const sizeofNetlinkDiagReq = 20
-
 // sizeofNetlinkDiagMsg is sizeof(struct netlink_diag_msg).
 const sizeofNetlinkDiagMsg = 28
 

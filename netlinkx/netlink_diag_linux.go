@@ -3,7 +3,6 @@ package netlinkx
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,20 +14,9 @@ import (
 // without netlink_diag (ENOENT: CONFIG_NETLINK_DIAG off or the module not
 // loaded) yields no messages and no error.
 func DumpNetlink(ctx context.Context, req NetlinkDiagReq, emit func(*NetlinkDiagMsg) error) error {
-	if err := dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), emit); err != nil {
-		return fmt.Errorf("dump netlink sockets (protocol %s): %w", NetlinkProtocolName(req.Protocol), err)
-	}
-	return nil
-}
-
-// marshal builds struct netlink_diag_req. ndiag_ino and ndiag_cookie stay 0:
-// a dump ignores them.
-func (req NetlinkDiagReq) marshal() []byte {
-	b := make([]byte, sizeofNetlinkDiagReq)
-	b[0] = unix.AF_NETLINK
-	b[1] = req.Protocol
-	binary.NativeEndian.PutUint32(b[8:12], req.Show)
-	return b
+	what := "netlink sockets (protocol " + NetlinkProtocolName(req.Protocol) + ")"
+	data := diagShowReq(unix.AF_NETLINK, req.Protocol, req.Show)
+	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, data, what, emit)
 }
 
 // UnmarshalBinary decodes one netlink_diag_msg and the attributes after it
@@ -36,8 +24,9 @@ func (req NetlinkDiagReq) marshal() []byte {
 // since kernel 4.6) are skipped; a known one of the wrong length is an
 // error. Groups and SKMemInfo alias b.
 func (m *NetlinkDiagMsg) UnmarshalBinary(b []byte) error {
-	if len(b) < sizeofNetlinkDiagMsg {
-		return fmt.Errorf("netlink_diag_msg: %d bytes, want at least %d", len(b), sizeofNetlinkDiagMsg)
+	var a diagAttrs
+	if err := a.start(b, sizeofNetlinkDiagMsg, "netlink_diag_msg"); err != nil {
+		return err
 	}
 	*m = NetlinkDiagMsg{
 		Family:    b[0],
@@ -50,29 +39,16 @@ func (m *NetlinkDiagMsg) UnmarshalBinary(b []byte) error {
 		Inode:     binary.NativeEndian.Uint32(b[16:20]),
 		Cookie:    diagCookie(b[20:28]),
 	}
-	a := diagAttrs{b: b[sizeofNetlinkDiagMsg:]}
 	for a.next() {
-		p := a.data
 		switch a.typ {
 		case NETLINK_DIAG_GROUPS:
-			if a.multipleOf(4) {
-				m.Groups = p
-			}
+			a.u32s(&m.Groups)
 		case NETLINK_DIAG_FLAGS:
-			if a.want(4) {
-				m.Flags = binary.NativeEndian.Uint32(p)
-			}
+			a.u32(&m.Flags)
 		case NETLINK_DIAG_MEMINFO:
-			if a.multipleOf(4) {
-				m.SKMemInfo = p
-			}
-		}
-		if a.typ < 32 {
-			m.attrs |= 1 << a.typ
+			a.u32s(&m.SKMemInfo)
 		}
 	}
-	if a.err != nil {
-		return fmt.Errorf("netlink_diag_msg inode %d: %w", m.Inode, a.err)
-	}
-	return nil
+	m.attrs = uint32(a.seen)
+	return a.msgErr("netlink_diag_msg", m.Inode)
 }

@@ -50,9 +50,6 @@ type PacketDiagInfo struct {
 	Flags      uint32 // pdi_flags: PDI_RUNNING, PDI_AUXDATA, PDI_ORIGDEV, PDI_VNETHDR, PDI_LOSS
 }
 
-// sizeofPacketDiagReq is sizeof(struct packet_diag_req).
-const sizeofPacketDiagReq = 20
-
 // sizeofPacketDiagMsg is sizeof(struct packet_diag_msg).
 const sizeofPacketDiagMsg = 16
 

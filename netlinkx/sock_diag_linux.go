@@ -22,15 +22,15 @@ import (
 // NLM_F_DUMP_INTR, and a set of every cookie would cost a map insert per
 // socket; like ss, an interrupted dump would be read as it is.
 // A family the kernel has no sock_diag handler for (ENOENT) is no error.
-func dumpSockDiag(ctx context.Context, ns NetNS, typ netlink.HeaderType, data []byte, fn func(payload []byte) error) error {
+func dumpSockDiag(ctx context.Context, ns NetNS, typ uint16, data []byte, fn func(payload []byte) error) error {
 	err := Dump(ctx, DumpRequest{
 		Protocol: unix.NETLINK_SOCK_DIAG,
 		NetNS:    ns,
-		Type:     uint16(typ),
+		Type:     typ,
 		Flags:    unix.NLM_F_DUMP,
 		Data:     data,
 	}, func(h netlink.Header, b []byte) error {
-		if h.Type != typ {
+		if h.Type != netlink.HeaderType(typ) {
 			return nil
 		}
 		return fn(b)
@@ -39,6 +39,22 @@ func dumpSockDiag(ctx context.Context, ns NetNS, typ netlink.HeaderType, data []
 		return nil
 	}
 	return err
+}
+
+// sizeofDiagShowReq is sizeof(struct netlink_diag_req) and
+// sizeof(struct packet_diag_req).
+const sizeofDiagShowReq = 20
+
+// diagShowReq builds struct netlink_diag_req or struct packet_diag_req, which
+// are laid out alike: sdiag_family, sdiag_protocol, a pad, the inode of one
+// socket, the *DIAG_SHOW_* flags and its cookie. The inode and cookie stay
+// 0: a dump ignores them.
+func diagShowReq(family, protocol uint8, show uint32) []byte {
+	b := make([]byte, sizeofDiagShowReq)
+	b[0] = family
+	b[1] = protocol
+	binary.NativeEndian.PutUint32(b[8:12], show)
+	return b
 }
 
 // diagMsg is a *_diag message that decodes one reply into itself, resetting
@@ -50,15 +66,20 @@ type diagMsg[M any] interface {
 
 // dumpDiag runs dumpSockDiag and calls emit with each reply decoded into one
 // M, reused for the next: the message and its byte slices point into the
-// dump's buffer, so emit must not keep them.
-func dumpDiag[M any, P diagMsg[M]](ctx context.Context, ns NetNS, typ netlink.HeaderType, data []byte, emit func(P) error) error {
+// dump's buffer, so emit must not keep them. An error is returned as
+// "dump <what>: <error>".
+func dumpDiag[M any, P diagMsg[M]](ctx context.Context, ns NetNS, typ uint16, data []byte, what string, emit func(P) error) error {
 	var m M
-	return dumpSockDiag(ctx, ns, typ, data, func(b []byte) error {
+	err := dumpSockDiag(ctx, ns, typ, data, func(b []byte) error {
 		if err := P(&m).UnmarshalBinary(b); err != nil {
 			return err
 		}
 		return emit(&m)
 	})
+	if err != nil {
+		return fmt.Errorf("dump %s: %w", what, err)
+	}
+	return nil
 }
 
 // diagCookie reads a __u32 cookie[2] pair as cookie[0] | cookie[1]<<32,
@@ -69,16 +90,37 @@ func diagCookie(b []byte) uint64 {
 
 // diagAttrs walks the netlink attributes (struct nlattr) after a sock_diag
 // message header without allocating: next steps to the following attribute,
-// typ and data describe it (data aliases the message). The first malformed
-// header or wrong length stops the walk and is kept in err.
+// typ and data describe it (data aliases the message), and seen has bit typ
+// set for each type below 64 met so far. The first malformed header or wrong
+// length stops the walk and is kept in err.
 type diagAttrs struct {
 	b    []byte
 	typ  uint16
 	data []byte
+	seen uint64
 	err  error
 	// shortTailOK ends the walk quietly at fewer bytes than an attribute
 	// header instead of reporting them.
 	shortTailOK bool
+}
+
+// start checks that b holds the fixed header of a *_diag message, n bytes
+// of struct name, and sets a to walk the attributes after it. It inlines
+// (its error is made out of line), and a stays where the caller has it: a
+// message's decoding costs no more than with the check written out.
+func (a *diagAttrs) start(b []byte, n int, name string) error {
+	if len(b) < n {
+		return errShortDiagMsg(name, len(b), n)
+	}
+	a.b = b[n:]
+	return nil
+}
+
+// errShortDiagMsg is start's error.
+//
+//go:noinline
+func errShortDiagMsg(name string, got, want int) error {
+	return fmt.Errorf("%s: %d bytes, want at least %d", name, got, want)
 }
 
 // next advances to the next attribute; false at the end or on an error.
@@ -102,6 +144,9 @@ func (a *diagAttrs) next() bool {
 		return false
 	}
 	a.data = a.b[unix.NLA_HDRLEN:l]
+	if a.typ < 64 {
+		a.seen |= 1 << a.typ
+	}
 	a.b = a.b[min((l+unix.NLA_ALIGNTO-1)&^(unix.NLA_ALIGNTO-1), len(a.b)):]
 	return true
 }
@@ -133,4 +178,45 @@ func (a *diagAttrs) multipleOf(n int) bool {
 		return false
 	}
 	return true
+}
+
+// u32 stores a __u32 attribute in *dst.
+func (a *diagAttrs) u32(dst *uint32) {
+	if a.want(4) {
+		*dst = binary.NativeEndian.Uint32(a.data)
+	}
+}
+
+// u32Pair stores the first two __u32 of a struct attribute that newer
+// kernels may extend in *x and *y.
+func (a *diagAttrs) u32Pair(x, y *uint32) {
+	if a.atLeast(8) {
+		*x = binary.NativeEndian.Uint32(a.data)
+		*y = binary.NativeEndian.Uint32(a.data[4:])
+	}
+}
+
+// u32s stores an attribute that is an array of __u32 (SK_MEMINFO_*, ...) in
+// *dst, aliasing the message.
+func (a *diagAttrs) u32s(dst *[]byte) {
+	if a.multipleOf(4) {
+		*dst = a.data
+	}
+}
+
+// msgErr is the walk's error, if any, as the error of the message of struct
+// name for the socket with that inode. It inlines: the error is made out of
+// line.
+func (a *diagAttrs) msgErr(name string, inode uint32) error {
+	if a.err != nil {
+		return errDiagMsg(name, inode, a.err)
+	}
+	return nil
+}
+
+// errDiagMsg is msgErr's error.
+//
+//go:noinline
+func errDiagMsg(name string, inode uint32, err error) error {
+	return fmt.Errorf("%s inode %d: %w", name, inode, err)
 }

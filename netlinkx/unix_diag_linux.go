@@ -3,7 +3,6 @@ package netlinkx
 import (
 	"context"
 	"encoding/binary"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -14,10 +13,7 @@ import (
 // keep them. A kernel without unix_diag (ENOENT: CONFIG_UNIX_DIAG off or
 // the module not loaded) yields no messages and no error.
 func DumpUnix(ctx context.Context, req UnixDiagReq, emit func(*UnixDiagMsg) error) error {
-	if err := dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), emit); err != nil {
-		return fmt.Errorf("dump unix sockets: %w", err)
-	}
-	return nil
+	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), "unix sockets", emit)
 }
 
 // marshal builds struct unix_diag_req. udiag_ino and udiag_cookie stay 0: a
@@ -39,8 +35,9 @@ func (req UnixDiagReq) marshal() []byte {
 // them); a known one of the wrong length is an error. Name, Icons and
 // SKMemInfo alias b.
 func (m *UnixDiagMsg) UnmarshalBinary(b []byte) error {
-	if len(b) < sizeofUnixDiagMsg {
-		return fmt.Errorf("unix_diag_msg: %d bytes, want at least %d", len(b), sizeofUnixDiagMsg)
+	var a diagAttrs
+	if err := a.start(b, sizeofUnixDiagMsg, "unix_diag_msg"); err != nil {
+		return err
 	}
 	*m = UnixDiagMsg{
 		Family: b[0],
@@ -49,49 +46,28 @@ func (m *UnixDiagMsg) UnmarshalBinary(b []byte) error {
 		Inode:  binary.NativeEndian.Uint32(b[4:8]),
 		Cookie: diagCookie(b[8:16]),
 	}
-	a := diagAttrs{b: b[sizeofUnixDiagMsg:]}
 	for a.next() {
-		p := a.data
 		switch a.typ {
 		case UNIX_DIAG_NAME:
-			m.Name = p
+			m.Name = a.data
 		case UNIX_DIAG_VFS:
-			if a.atLeast(8) {
-				m.VFSInode = binary.NativeEndian.Uint32(p[0:4])
-				m.VFSDev = binary.NativeEndian.Uint32(p[4:8])
-			}
+			a.u32Pair(&m.VFSInode, &m.VFSDev)
 		case UNIX_DIAG_PEER:
-			if a.want(4) {
-				m.Peer = binary.NativeEndian.Uint32(p)
-			}
+			a.u32(&m.Peer)
 		case UNIX_DIAG_ICONS:
-			if a.multipleOf(4) {
-				m.Icons = p
-			}
+			a.u32s(&m.Icons)
 		case UNIX_DIAG_RQLEN:
-			if a.atLeast(8) {
-				m.RQueue = binary.NativeEndian.Uint32(p[0:4])
-				m.WQueue = binary.NativeEndian.Uint32(p[4:8])
-			}
+			a.u32Pair(&m.RQueue, &m.WQueue)
 		case UNIX_DIAG_MEMINFO:
-			if a.multipleOf(4) {
-				m.SKMemInfo = p
-			}
+			a.u32s(&m.SKMemInfo)
 		case UNIX_DIAG_SHUTDOWN:
 			if a.want(1) {
-				m.Shutdown = p[0]
+				m.Shutdown = a.data[0]
 			}
 		case UNIX_DIAG_UID:
-			if a.want(4) {
-				m.UID = binary.NativeEndian.Uint32(p)
-			}
-		}
-		if a.typ < 32 {
-			m.attrs |= 1 << a.typ
+			a.u32(&m.UID)
 		}
 	}
-	if a.err != nil {
-		return fmt.Errorf("unix_diag_msg inode %d: %w", m.Inode, a.err)
-	}
-	return nil
+	m.attrs = uint32(a.seen)
+	return a.msgErr("unix_diag_msg", m.Inode)
 }
