@@ -29,9 +29,7 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 	if req.Family == unix.AF_UNSPEC {
 		typ = TCPDIAG_GETSOCK
 	}
-	data, _ := req.MarshalBinary()
-	what := "inet sockets (" + inetFamilyName(req.Family) + " " + inetProtocolName(req.Protocol) + ")"
-	err := dumpDiag(ctx, req.NetNS, typ, data, what, func(m *InetDiagMsg) error {
+	err := dumpDiag(ctx, req.NetNS, typ, req, func(m *InetDiagMsg) error {
 		m.Protocol = req.Protocol
 		return emit(m)
 	})
@@ -86,6 +84,15 @@ func (req InetDiagReq) MarshalBinary() ([]byte, error) {
 		copy(a[unix.NLA_HDRLEN:], bc)
 	}
 	return b, nil
+}
+
+func (req InetDiagReq) marshal() []byte {
+	b, _ := req.MarshalBinary()
+	return b
+}
+
+func (req InetDiagReq) describe() string {
+	return "inet sockets (" + inetFamilyName(req.Family) + " " + inetProtocolName(req.Protocol) + ")"
 }
 
 // marshalCompat builds struct inet_diag_req, the request of TCPDIAG_GETSOCK,

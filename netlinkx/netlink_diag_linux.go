@@ -14,9 +14,16 @@ import (
 // without netlink_diag (ENOENT: CONFIG_NETLINK_DIAG off or the module not
 // loaded) yields no messages and no error.
 func DumpNetlink(ctx context.Context, req NetlinkDiagReq, emit func(*NetlinkDiagMsg) error) error {
-	what := "netlink sockets (protocol " + NetlinkProtocolName(req.Protocol) + ")"
-	data := diagShowReq(unix.AF_NETLINK, req.Protocol, req.Show)
-	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, data, what, emit)
+	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req, emit)
+}
+
+// marshal builds struct netlink_diag_req.
+func (req NetlinkDiagReq) marshal() []byte {
+	return diagShowReq(unix.AF_NETLINK, req.Protocol, req.Show)
+}
+
+func (req NetlinkDiagReq) describe() string {
+	return "netlink sockets (protocol " + NetlinkProtocolName(req.Protocol) + ")"
 }
 
 // UnmarshalBinary decodes one netlink_diag_msg and the attributes after it

@@ -13,10 +13,14 @@ import (
 // A kernel without packet_diag (ENOENT: CONFIG_PACKET_DIAG off or the module
 // not loaded) yields no messages and no error.
 func DumpPacket(ctx context.Context, req PacketDiagReq, emit func(*PacketDiagMsg) error) error {
-	// sdiag_protocol must be 0: the kernel refuses anything else with EINVAL.
-	data := diagShowReq(unix.AF_PACKET, 0, req.Show)
-	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, data, "packet sockets", emit)
+	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req, emit)
 }
+
+// marshal builds struct packet_diag_req. sdiag_protocol must be 0: the
+// kernel refuses anything else with EINVAL.
+func (req PacketDiagReq) marshal() []byte { return diagShowReq(unix.AF_PACKET, 0, req.Show) }
+
+func (PacketDiagReq) describe() string { return "packet sockets" }
 
 // UnmarshalBinary decodes one packet_diag_msg and the attributes after it
 // into m, which it resets first. Unknown attributes (and the multicast list,

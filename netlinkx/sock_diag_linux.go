@@ -64,20 +64,29 @@ type diagMsg[M any] interface {
 	UnmarshalBinary(b []byte) error
 }
 
-// dumpDiag runs dumpSockDiag and calls emit with each reply decoded into one
-// M, reused for the next: the message and its byte slices point into the
-// dump's buffer, so emit must not keep them. An error is returned as
-// "dump <what>: <error>".
-func dumpDiag[M any, P diagMsg[M]](ctx context.Context, ns NetNS, typ uint16, data []byte, what string, emit func(P) error) error {
+// diagReq is a *_diag request (InetDiagReq, UnixDiagReq, NetlinkDiagReq,
+// PacketDiagReq): marshal builds its payload, and describe names what it
+// dumps in errors ("unix sockets"); it is called only on an error, so that a
+// dump formats nothing it does not need.
+type diagReq interface {
+	marshal() []byte
+	describe() string
+}
+
+// dumpDiag runs dumpSockDiag with req and calls emit with each reply decoded
+// into one M, reused for the next: the message and its byte slices point
+// into the dump's buffer, so emit must not keep them. An error is returned as
+// "dump <req.describe()>: <error>".
+func dumpDiag[R diagReq, M any, P diagMsg[M]](ctx context.Context, ns NetNS, typ uint16, req R, emit func(P) error) error {
 	var m M
-	err := dumpSockDiag(ctx, ns, typ, data, func(b []byte) error {
+	err := dumpSockDiag(ctx, ns, typ, req.marshal(), func(b []byte) error {
 		if err := P(&m).UnmarshalBinary(b); err != nil {
 			return err
 		}
 		return emit(&m)
 	})
 	if err != nil {
-		return fmt.Errorf("dump %s: %w", what, err)
+		return fmt.Errorf("dump %s: %w", req.describe(), err)
 	}
 	return nil
 }

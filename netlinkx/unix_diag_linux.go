@@ -13,8 +13,10 @@ import (
 // keep them. A kernel without unix_diag (ENOENT: CONFIG_UNIX_DIAG off or
 // the module not loaded) yields no messages and no error.
 func DumpUnix(ctx context.Context, req UnixDiagReq, emit func(*UnixDiagMsg) error) error {
-	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req.marshal(), "unix sockets", emit)
+	return dumpDiag(ctx, req.NetNS, unix.SOCK_DIAG_BY_FAMILY, req, emit)
 }
+
+func (UnixDiagReq) describe() string { return "unix sockets" }
 
 // marshal builds struct unix_diag_req. udiag_ino and udiag_cookie stay 0: a
 // dump ignores them.
