@@ -52,3 +52,12 @@ func nameOf[T ~uint8 | ~uint16 | ~uint32](names map[T]string, v T) string {
 	}
 	return strconv.FormatUint(uint64(v), 10)
 }
+
+// indexName is names[v], or v in decimal where names has no entry (is short
+// of v or has "" there): nameOf for an array indexed by the value.
+func indexName[T ~uint8 | ~uint16](names []string, v T) string {
+	if int(v) < len(names) && names[v] != "" {
+		return names[v]
+	}
+	return strconv.Itoa(int(v))
+}

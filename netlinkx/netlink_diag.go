@@ -1,9 +1,6 @@
 package netlinkx
 
-import (
-	"encoding/binary"
-	"strconv"
-)
+import "encoding/binary"
 
 // NetlinkDiagReq is one netlink_diag dump: struct netlink_diag_req
 // (linux/netlink_diag.h) for the netlink sockets of a namespace.
@@ -118,12 +115,7 @@ func (m *NetlinkDiagMsg) GroupList() []uint32 {
 // "usersock", "sock_diag", "generic", ..., with NETLINK_FIREWALL as "fw", and
 // the number for an unknown one. (ss prints its own abbreviations instead:
 // rtnl, tcpdiag, genl.)
-func NetlinkProtocolName(p uint8) string {
-	if int(p) < len(netlinkProtocolNames) && netlinkProtocolNames[p] != "" {
-		return netlinkProtocolNames[p]
-	}
-	return strconv.Itoa(int(p))
-}
+func NetlinkProtocolName(p uint8) string { return indexName(netlinkProtocolNames[:], p) }
 
 // netlinkProtocolNames are indexed by NETLINK_* (linux/netlink.h), spelt
 // here so that this file builds on every OS (a test checks them against

@@ -3,7 +3,6 @@ package netlinkx
 import (
 	"bytes"
 	"encoding/binary"
-	"strconv"
 	"unsafe"
 )
 
@@ -140,12 +139,7 @@ func memInfoAt(b []byte, i int) (uint32, bool) {
 // SockTypeName names a Linux socket type (SOCK_* of linux/net.h, without
 // flags): "stream", "dgram", "raw", "rdm", "seqpacket", "dccp", "packet",
 // and the number for anything else.
-func SockTypeName(t uint8) string {
-	if int(t) < len(sockTypeNames) && sockTypeNames[t] != "" {
-		return sockTypeNames[t]
-	}
-	return strconv.Itoa(int(t))
-}
+func SockTypeName(t uint8) string { return indexName(sockTypeNames[:], t) }
 
 // sockTypeNames are indexed by the Linux SOCK_* values, spelt here so that
 // this file builds on every OS (a test checks them against x/sys/unix).
