@@ -86,6 +86,7 @@ func (req InetDiagReq) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
+// marshal and describe make InetDiagReq a diagReq for dumpDiag.
 func (req InetDiagReq) marshal() []byte {
 	b, _ := req.MarshalBinary()
 	return b
