@@ -11,8 +11,11 @@ import (
 )
 
 // What the four sock_diag families (inet_diag_linux.go, unix_diag_linux.go,
-// netlink_diag_linux.go, packet_diag_linux.go) share: the dump, the decoding
-// of each reply into one reused message, and the attribute walk.
+// netlink_diag_linux.go, packet_diag_linux.go) share: the dump and its
+// error, the request layout netlink_diag and packet_diag have in common, the
+// decoding of each reply into one reused message, and the attribute walk
+// (the fixed header's length check, the attribute types seen, the __u32
+// attributes and the message's error).
 
 // dumpSockDiag runs one dump of message type typ (SOCK_DIAG_BY_FAMILY, or
 // TCPDIAG_GETSOCK for inet_diag's compat request) with the request header
