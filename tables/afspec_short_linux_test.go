@@ -3,7 +3,6 @@ package tables
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
@@ -28,7 +27,5 @@ func TestInet6InterfacesShortCacheinfo(t *testing.T) {
 		}
 	}
 	want := map[string]string{"max_reasm_len": "65535", "tstamp": "7", "reachable_time": "<null>", "retrans_time": "<null>"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "(-want +got)")
 }

@@ -1,14 +1,12 @@
 package tables
 
 import (
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
@@ -97,9 +95,7 @@ var jiffiesSeconds = map[string]bool{
 func afCheckDevconf(t *testing.T, tbl Interface, names []string, rows map[string]map[string]Value,
 	proc map[string]map[string]string, netconf map[string]bool) {
 	t.Helper()
-	if diff := cmp.Diff(slices.Sorted(maps.Keys(proc)), slices.Sorted(maps.Keys(rows))); diff != "" {
-		t.Errorf("%s: interfaces (-/proc +table):\n%s", tbl.Spec().Name, diff)
-	}
+	checkSame(t, slices.Sorted(maps.Keys(proc)), slices.Sorted(maps.Keys(rows)), "%s: interfaces (-/proc +table)", tbl.Spec().Name)
 	wantIndex := map[string]string{"all": "-1", "default": "-2"}
 	for iface, r := range rows {
 		if w, ok := wantIndex[iface]; ok && r["index"].String() != w {
@@ -215,9 +211,7 @@ func TestAFSpecDevconfConstraints(t *testing.T) {
 				v := strings.TrimSpace(a.Run("sysctl", "-n", tt.proc+"."+i+".forwarding"))
 				want = append(want, i+"="+v)
 			}
-			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkLines(t, want, got, "(-want +got)")
 		})
 	}
 }
@@ -274,10 +268,10 @@ func TestAFSpecStatsMatchDevSnmp6(t *testing.T) {
 	ns := a.Open()
 	// Counters move (MLD reports, neighbour discovery): compare a table read
 	// taken between two equal reads of the file.
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	var after, got map[string]map[string]string
+	nstest.Eventually(t, func() error {
 		before := afSnmp6(t, a)
-		got := map[string]map[string]string{}
+		got = map[string]map[string]string{}
 		for _, r := range runRows(t, inet6Stats, ns, nil, nil) {
 			m := map[string]string{}
 			for _, n := range netlinkx.Inet6StatsNames {
@@ -297,29 +291,22 @@ func TestAFSpecStatsMatchDevSnmp6(t *testing.T) {
 				m["icmp6."+n] = r[n].String()
 			}
 		}
-		after := afSnmp6(t, a)
-		if !cmp.Equal(before, after) {
-			if time.Now().After(deadline) {
-				t.Fatal("/proc/net/dev_snmp6 never held still for a read")
-			}
-			time.Sleep(200 * time.Millisecond)
-			continue
+		if after = afSnmp6(t, a); !maps.EqualFunc(before, after, maps.Equal) {
+			return errors.New("/proc/net/dev_snmp6 never held still for a read")
 		}
-		// Keep only what the file shows: five columns have no line in it.
-		for iface, m := range got {
-			for col := range m {
-				if _, ok := after[iface][col]; !ok {
-					delete(m, col)
-				}
+		return nil
+	})
+	// Keep only what the file shows: five columns have no line in it.
+	for iface, m := range got {
+		for col := range m {
+			if _, ok := after[iface][col]; !ok {
+				delete(m, col)
 			}
 		}
-		if diff := cmp.Diff(after, got); diff != "" {
-			t.Errorf("inet6_stats/icmp6_stats vs /proc/net/dev_snmp6 (-file +table):\n%s", diff)
-		}
-		if v, _ := strconv.Atoi(got["veth0"]["icmp6.in_msgs"]); v < 3 {
-			t.Errorf("veth0 icmp6 in_msgs = %d after 3 echo replies", v)
-		}
-		return
+	}
+	checkSame(t, after, got, "inet6_stats/icmp6_stats vs /proc/net/dev_snmp6 (-file +table)")
+	if v, _ := strconv.Atoi(got["veth0"]["icmp6.in_msgs"]); v < 3 {
+		t.Errorf("veth0 icmp6 in_msgs = %d after 3 echo replies", v)
 	}
 }
 
@@ -331,9 +318,7 @@ func TestAFSpecInet6Interfaces(t *testing.T) {
 	neigh := afProcTree(a, "/proc/sys/net/ipv6/neigh")
 	delete(conf, "all")
 	delete(conf, "default")
-	if diff := cmp.Diff(slices.Sorted(maps.Keys(conf)), slices.Sorted(maps.Keys(rows))); diff != "" {
-		t.Errorf("interfaces (-/proc/sys/net/ipv6/conf +table):\n%s", diff)
-	}
+	checkSame(t, slices.Sorted(maps.Keys(conf)), slices.Sorted(maps.Keys(rows)), "interfaces (-/proc/sys/net/ipv6/conf +table)")
 	modes := map[string]string{"0": "eui64", "1": "none", "2": "stable_privacy", "3": "random"}
 	known := map[string]bool{"rs_sent": true, "ra_rcvd": true, "ra_managed": true, "ra_otherconf": true, "ready": true}
 	for iface, r := range rows {
@@ -389,11 +374,7 @@ func TestAFSpecTablesNoIPv6(t *testing.T) {
 		}
 	}
 	got := afByInterface(t, runRows(t, inet6Devconf, ns, nil, []string{"interface", "forwarding"}))
-	if diff := cmp.Diff([]string{"all", "default", "lo"}, slices.Sorted(maps.Keys(got))); diff != "" {
-		t.Errorf("inet6_devconf rows (-want +got):\n%s", diff)
-	}
+	checkSame(t, []string{"all", "default", "lo"}, slices.Sorted(maps.Keys(got)), "inet6_devconf rows (-want +got)")
 	got = afByInterface(t, runRows(t, inetDevconf, ns, nil, []string{"interface", "forwarding"}))
-	if diff := cmp.Diff([]string{"all", "default", "lo", "small0", "small1"}, slices.Sorted(maps.Keys(got))); diff != "" {
-		t.Errorf("inet_devconf rows (-want +got):\n%s", diff)
-	}
+	checkSame(t, []string{"all", "default", "lo", "small0", "small1"}, slices.Sorted(maps.Keys(got)), "inet_devconf rows (-want +got)")
 }

@@ -47,6 +47,25 @@ func toolTime(b *testing.B, runs int, args ...string) time.Duration {
 	return time.Since(start) / time.Duration(runs)
 }
 
+// runInNS runs args inside ns and returns its wall time. The process is
+// started from a thread switched into the namespace, so no `ip netns exec`
+// is timed; its output is discarded.
+func runInNS(b *testing.B, ns netlinkx.NetNS, args ...string) time.Duration {
+	b.Helper()
+	var d time.Duration
+	err := ns.Do(func() error {
+		cmd := exec.Command(args[0], args[1:]...)
+		start := time.Now()
+		err := cmd.Run()
+		d = time.Since(start)
+		return err
+	})
+	if err != nil {
+		b.Fatalf("%s: %v", strings.Join(args, " "), err)
+	}
+	return d
+}
+
 // feed runs args in ns with input on its standard input (ip -batch -,
 // nft -f -), to build a benchmark's state in one process.
 func feed(b *testing.B, ns *nstest.NS, input string, args ...string) {
@@ -126,9 +145,7 @@ func benchNS(b *testing.B, tool string) (*nstest.NS, netlinkx.NetNS) {
 func vethBench(b *testing.B, dev, peer, addr string) (*nstest.NS, netlinkx.NetNS) {
 	b.Helper()
 	ns, fd := benchNS(b, "ip")
-	ns.Run("ip", "link", "add", dev, "type", "veth", "peer", "name", peer)
-	ns.Up(dev, addr)
-	ns.Up(peer)
+	addVeth(ns, dev, peer, addr)
 	return ns, fd
 }
 

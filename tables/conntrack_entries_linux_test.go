@@ -3,14 +3,11 @@ package tables
 import (
 	"encoding/binary"
 	"net"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -57,11 +54,7 @@ func newCTLab(t *testing.T) *ctLab {
 	lab := &ctLab{ns: ns, peer: peer}
 	ns.Up("veth0", "10.9.0.1/24", "10.9.0.2/24", "fd09::1/64")
 	peer.Up("veth1", "10.9.0.9/24", "fd09::9/64")
-	rules := filepath.Join(t.TempDir(), "ct.nft")
-	if err := os.WriteFile(rules, []byte(ctRuleset), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ns.Run("nft", "-f", rules)
+	loadRuleset(ns, ctRuleset)
 	lab.fd = ns.Open()
 
 	// One entry made while accounting is off: its counters are NULL. Two
@@ -282,9 +275,7 @@ func TestConntrackEntriesMatchesConntrack(t *testing.T) {
 		got = append(got, conntrackLine(r))
 	}
 	want := conntrackLines(t, lab.ns)
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-conntrack -L -o extended,id +conntrack_entries):\n%s", diff)
-	}
+	checkLines(t, want, got, "(-conntrack -L -o extended,id +conntrack_entries)")
 
 	// What conntrack -L does not spell out: NAT as the tuples' difference,
 	// the status bits, and NULL counters for the entry made without acct.
@@ -374,7 +365,5 @@ func TestIPConntrackStat(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, r["cpu"])
 	}
-	if diff := cmp.Diff(cpus, got, cmpSorted); diff != "" {
-		t.Errorf("cpus (-conntrack -S +ip_conntrack_stat):\n%s", diff)
-	}
+	checkLines(t, cpus, got, "cpus (-conntrack -S +ip_conntrack_stat)")
 }

@@ -3,8 +3,6 @@ package tables
 import (
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // ringEIDs pushes values 1..n into r at the times given by at(i) and
@@ -59,9 +57,7 @@ func TestEventRingBounds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newEventRing[int](tt.maxCount, tt.maxBytes, time.Hour)
 			pushN(r, tt.push, tt.size, at)
-			if diff := cmp.Diff(tt.want, values(r.read(allEvents))); diff != "" {
-				t.Errorf("buffered (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, values(r.read(allEvents)), "buffered (-want +got)")
 			st := r.status()
 			if st.seen != uint64(tt.push) || st.buffered != uint64(len(tt.want)) {
 				t.Errorf("status seen %d buffered %d, want %d and %d", st.seen, st.buffered, tt.push, len(tt.want))
@@ -83,9 +79,7 @@ func TestEventRingAge(t *testing.T) {
 		}
 		return now
 	})
-	if diff := cmp.Diff([]int{4, 5}, values(r.read(allEvents))); diff != "" {
-		t.Errorf("after max age (-want +got):\n%s", diff)
-	}
+	checkSame(t, []int{4, 5}, values(r.read(allEvents)), "after max age (-want +got)")
 }
 
 func TestEventRingLoss(t *testing.T) {
@@ -96,9 +90,7 @@ func TestEventRingLoss(t *testing.T) {
 	r.pushLost(42, now)
 	v2 := 2
 	r.push(&v2, 1, now)
-	if diff := cmp.Diff([]int{1, -42, 2}, values(r.read(allEvents))); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	checkSame(t, []int{1, -42, 2}, values(r.read(allEvents)), "(-want +got)")
 	if st := r.status(); st.lost != 42 || st.seen != 2 {
 		t.Errorf("status lost %d seen %d, want 42 and 2", st.lost, st.seen)
 	}
@@ -142,9 +134,7 @@ func TestEventRingRange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, values(r.read(eventRangeOf(tt.q)))); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, values(r.read(eventRangeOf(tt.q))), "(-want +got)")
 		})
 	}
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestPackagedConfigIsTheDefault: packaging/netlinkq.json, which the
@@ -19,9 +17,7 @@ func TestPackagedConfigIsTheDefault(t *testing.T) {
 	}
 	want := DefaultEventsConfig()
 	want.Namespaces = []string{}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "(-want +got)")
 }
 
 func TestLoadEventsConfig(t *testing.T) {
@@ -68,9 +64,7 @@ func TestLoadEventsConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, got, "(-want +got)")
 		})
 	}
 }

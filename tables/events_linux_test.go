@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -51,9 +50,7 @@ func eventsNS(t *testing.T, count int) (ns netlinkx.NetNS, start uint64, ports [
 // none for the other ports of all.
 func checkOnce(t *testing.T, what string, rows []map[string]string, want, all []string) {
 	t.Helper()
-	if diff := cmp.Diff(ones(want), portCounts(rows, all)); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
-	}
+	checkSame(t, ones(want), portCounts(rows, all), "%s (-want +got)", what)
 }
 
 // clientRows counts rows by client port (local_port, remote_port 0 rows
@@ -392,9 +389,7 @@ func TestEventsTwoNamespaces(t *testing.T) {
 	if portA[0] == portB[0] {
 		t.Skip("both namespaces picked the same port")
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("client port → netns (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "client port → netns (-want +got)")
 }
 
 // BenchmarkEventStorm frees TCP sockets in a namespace as fast as one

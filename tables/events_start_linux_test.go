@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -75,9 +74,7 @@ func TestStartEvents(t *testing.T) {
 			s.streamName()+" "+name+" running=1",
 			s.streamName()+" nlq-evstart-missing running=0 error")
 	}
-	if diff := cmp.Diff(want, statusLines(t, inodes), cmpSorted); diff != "" {
-		t.Errorf("after start (-want +got):\n%s", diff)
-	}
+	checkLines(t, want, statusLines(t, inodes), "after start (-want +got)")
 
 	if out, err := exec.Command("ip", "netns", "delete", name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns delete: %v: %s", err, out)
@@ -89,15 +86,11 @@ func TestStartEvents(t *testing.T) {
 	for _, s := range eventStreams {
 		want = append(want, s.streamName()+" host running=1", s.streamName()+" nlq-evstart-missing running=0 error")
 	}
-	if diff := cmp.Diff(want, statusLines(t, inodes), cmpSorted); diff != "" {
-		t.Errorf("after the namespace's name went (-want +got):\n%s", diff)
-	}
+	checkLines(t, want, statusLines(t, inodes), "after the namespace's name went (-want +got)")
 
 	stop()
 	stopped = true
-	if diff := cmp.Diff([]string(nil), statusLines(t, inodes)); diff != "" {
-		t.Errorf("after stop (-want +got):\n%s", diff)
-	}
+	checkSame(t, []string(nil), statusLines(t, inodes), "after stop (-want +got)")
 }
 
 // TestIdleSubscriptionEnds: a subscription a query started ends after

@@ -19,6 +19,24 @@ var cmpSorted = cmp.Transformer("sorted", func(in []string) []string {
 	return out
 })
 
+// checkSame fails t unless got equals want. The failure reads as the label
+// format and args make (which names the sides, as in "(-want +got)"),
+// then the diff.
+func checkSame[T any](t testing.TB, want, got T, format string, args ...any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf(format+":\n%s", append(args, diff)...)
+	}
+}
+
+// checkLines is checkSame for lines whose order does not matter.
+func checkLines(t testing.TB, want, got []string, format string, args ...any) {
+	t.Helper()
+	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
+		t.Errorf(format+":\n%s", append(args, diff)...)
+	}
+}
+
 // eq builds = constraints, several values making an IN list.
 func eq(col string, vals ...string) map[string][]Constraint {
 	m := map[string][]Constraint{}
@@ -106,8 +124,6 @@ func checkNarrows(t testing.TB, all, got []map[string]string, cons map[string][]
 func checkRows(t testing.TB, all []map[string]string, got []string, cons map[string][]Constraint, line func(map[string]string) string) int {
 	t.Helper()
 	want := matchingLines(all, cons, line)
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("WHERE %v (-unconstrained +constrained):\n%s", cons, diff)
-	}
+	checkLines(t, want, got, "WHERE %v (-unconstrained +constrained)", cons)
 	return len(want)
 }

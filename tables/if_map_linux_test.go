@@ -3,8 +3,6 @@ package tables
 import (
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -56,9 +54,7 @@ func TestIfMapMatchesIoctl(t *testing.T) {
 	if len(want) != 4 {
 		t.Fatalf("ip link shows %d links, want lo, veth0, veth1, dummy0", len(want))
 	}
-	if diff := cmp.Diff(want, ifMapRows(t, ns, nil)); diff != "" {
-		t.Errorf("if_map vs SIOCGIFMAP (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, ifMapRows(t, ns, nil), "if_map vs SIOCGIFMAP (-want +got)")
 
 	// Constraints ask the kernel for single links; every matching row stays.
 	tests := []struct {
@@ -81,9 +77,7 @@ func TestIfMapMatchesIoctl(t *testing.T) {
 			for name := range ifMapRows(t, ns, tt.cons) {
 				got = append(got, name)
 			}
-			if diff := cmp.Diff(tt.want, got, cmpSorted); diff != "" {
-				t.Errorf("interfaces (-want +got):\n%s", diff)
-			}
+			checkLines(t, tt.want, got, "interfaces (-want +got)")
 		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -83,9 +82,7 @@ func TestLinkSettingsMatchesEthtool(t *testing.T) {
 		flags := "," + jsonText(l["flags"]) + ","
 		want["isup"] = jsonText(strings.Contains(flags, ",UP,") && !strings.Contains(flags, "NO-CARRIER"))
 		got["isup"] = r["isup"]
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s (-ethtool +link_settings):\n%s", r["interface"], diff)
-		}
+		checkSame(t, want, got, "%s (-ethtool +link_settings)", r["interface"])
 	}
 	byName := map[string]map[string]string{}
 	for _, r := range rows {

@@ -193,9 +193,7 @@ func TestNamespaceTablesPerNamespace(t *testing.T) {
 				cons := nsEq(nil, sel.col, sel.val)
 				for _, table := range []string{"if_map", "netlink_links"} {
 					rows := nsTableRows(t, table, cons)
-					if diff := cmp.Diff(wantLinks, nsColumn(rows, "interface")); diff != "" {
-						t.Errorf("%s %s = %s: interfaces (-ip +table):\n%s", table, sel.col, sel.val, diff)
-					}
+					checkSame(t, wantLinks, nsColumn(rows, "interface"), "%s %s = %s: interfaces (-ip +table)", table, sel.col, sel.val)
 					for _, r := range rows {
 						if r[sel.col] != sel.val {
 							t.Errorf("%s: row carries %s = %q, want %q", table, sel.col, r[sel.col], sel.val)
@@ -203,9 +201,7 @@ func TestNamespaceTablesPerNamespace(t *testing.T) {
 					}
 				}
 				rows := nsTableRows(t, "netlink_sockets", cons)
-				if diff := cmp.Diff(wantTCP, nsTableTCP(rows)); diff != "" {
-					t.Errorf("netlink_sockets %s = %s: TCP (-ss +table):\n%s", sel.col, sel.val, diff)
-				}
+				checkSame(t, wantTCP, nsTableTCP(rows), "netlink_sockets %s = %s: TCP (-ss +table)", sel.col, sel.val)
 				// The owner comes from the host's /proc: host pids.
 				for _, r := range rows {
 					if r["state"] == "LISTEN" && r["local_port"] == strconv.Itoa(tg.port) && r["pid"] != strconv.Itoa(tg.pid) {
@@ -247,9 +243,7 @@ func TestNamespaceUnion(t *testing.T) {
 		}
 	}
 	sort.Strings(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("listeners by pid_with_namespace IN (...) (-ss +table):\n%s", diff)
-	}
+	checkSame(t, want, got, "listeners by pid_with_namespace IN (...) (-ss +table)")
 
 	var gotLinks, wantLinks []string
 	for _, r := range nsTableRows(t, "if_map", nsEq(nil, colNetNS, names...)) {
@@ -262,9 +256,7 @@ func TestNamespaceUnion(t *testing.T) {
 	}
 	sort.Strings(gotLinks)
 	sort.Strings(wantLinks)
-	if diff := cmp.Diff(wantLinks, gotLinks); diff != "" {
-		t.Errorf("if_map by netns IN (...) (-want +table):\n%s", diff)
-	}
+	checkSame(t, wantLinks, gotLinks, "if_map by netns IN (...) (-want +table)")
 
 	// No constraint: the caller's namespace only, none of the fixture's.
 	for _, r := range nsTableRows(t, "if_map", nil) {
@@ -350,9 +342,7 @@ func TestNamespaceNotEnterable(t *testing.T) {
 			t.Fatalf("as uid %d: %v", os.Geteuid(), err)
 		}
 		want := []nsProbeRow{{NetNS: "/proc/" + self + "/ns/net", Inode: nsOwnInode(t)}}
-		if diff := cmp.Diff(want, rows); diff != "" {
-			t.Errorf("as uid %d: rows (-want +got):\n%s", os.Geteuid(), diff)
-		}
+		checkSame(t, want, rows, "as uid %d: rows (-want +got)", os.Geteuid())
 		if len(warnings) != 1 || !strings.Contains(warnings[0], "setns: operation not permitted") {
 			t.Errorf("as uid %d: warnings %q, want one with setns: operation not permitted", os.Geteuid(), warnings)
 		}
@@ -479,9 +469,7 @@ func TestNetNSStar(t *testing.T) {
 		got := byInode[strconv.FormatUint(tg.inode, 10)]
 		slices.Sort(got)
 		wantNames := slices.Sorted(maps.Keys(want))
-		if diff := cmp.Diff(wantNames, got); diff != "" {
-			t.Errorf("%s: links under '*' (-want +got):\n%s", tg.label, diff)
-		}
+		checkSame(t, wantNames, got, "%s: links under '*' (-want +got)", tg.label)
 		wantName := ""
 		if tg.label != "c" {
 			wantName = tg.netns

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
@@ -114,9 +113,7 @@ func TestNamespaceColumns(t *testing.T) {
 			}
 			got[i].Doc = ""
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s: namespace columns (-want +got):\n%s", tb.Spec().Name, diff)
-		}
+		checkSame(t, want, got, "%s: namespace columns (-want +got)", tb.Spec().Name)
 	}
 }
 
@@ -176,9 +173,7 @@ func TestNamespaceConstraints(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, rows); diff != "" {
-				t.Errorf("rows (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, rows, "rows (-want +got)")
 			if len(warnings) != len(tt.warnings) {
 				t.Fatalf("warnings %q, want %d like %q", warnings, len(tt.warnings), tt.warnings)
 			}

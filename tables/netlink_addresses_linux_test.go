@@ -4,8 +4,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // ipAddrFlags are the boolean keys of `ip -j addr`, as our flags column names them.
@@ -72,9 +70,7 @@ func TestNetlinkAddressesMatchesIP(t *testing.T) {
 		}
 		got = append(got, strings.Join(cells, " "))
 	}
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-ip +netlink_addresses), columns %v:\n%s", cols, diff)
-	}
+	checkLines(t, want, got, "(-ip +netlink_addresses), columns %v", cols)
 	var noIndex []string
 	for _, g := range got {
 		noIndex = append(noIndex, dropIndex(g))

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -139,9 +138,7 @@ func TestNetlinkLinksMatchesIP(t *testing.T) {
 				want["carrier_changes"], got["carrier_changes"] = jsonText(cc), r["carrier_changes"]
 			}
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s (-ip +netlink_links):\n%s", r["interface"], diff)
-		}
+		checkSame(t, want, got, "%s (-ip +netlink_links)", r["interface"])
 	}
 	for _, col := range []string{"index", "address", "type", "flags", "operstate", "mtu", "master", "alias", "qdisc"} {
 		if !seen[col] {
@@ -163,9 +160,7 @@ func TestNetlinkLinksMatchesIP(t *testing.T) {
 		for k := range want {
 			got[k] = byName[name][k]
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", name, diff)
-		}
+		checkSame(t, want, got, "%s (-want +got)", name)
 	}
 }
 
@@ -197,9 +192,7 @@ func TestNetlinkLinksConstraints(t *testing.T) {
 					got = append(got, r["interface"])
 				}
 				sort.Strings(got)
-				if diff := cmp.Diff(tt.want, got); diff != "" {
-					t.Errorf("%s (-want +got):\n%s", tb.Spec().Name, diff)
-				}
+				checkSame(t, tt.want, got, "%s (-want +got)", tb.Spec().Name)
 			}
 		})
 	}

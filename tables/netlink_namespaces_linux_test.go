@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
@@ -88,9 +87,7 @@ func TestNetlinkNamespacesListsAll(t *testing.T) {
 		}
 		got = map[string]string{"inode": got["inode"], "name": got["name"], "pid": got["pid"],
 			"process_count": got["process_count"], "is_host": got["is_host"]}
-		if diff := cmp.Diff(w, got); diff != "" {
-			t.Errorf("namespace %d (-want +got):\n%s", ino, diff)
-		}
+		checkSame(t, w, got, "namespace %d (-want +got)", ino)
 	}
 	// `ip netns identify PID` names the namespace of the pid the table gives.
 	for _, tg := range []nsTarget{f.a, f.b} {
@@ -187,9 +184,7 @@ func TestNetlinkNamespacesConstraints(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			got := nsColumn(nsTableRows(t, "netlink_namespaces", tt.cons), "inode")
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("inodes (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, got, "inodes (-want +got)")
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -16,10 +15,8 @@ func neighLab(t *testing.T) *nstest.NS {
 	t.Helper()
 	nstest.NeedTool(t, "ip", "ping")
 	ns, peer := nstest.NewPair(t, noDAD...)
-	ns.Run("ip", "link", "add", "nb0", "type", "veth", "peer", "name", "nb1")
 	ns.Up("veth0", "10.7.0.1/24", "2001:db8:7::1/64")
-	ns.Up("nb0", "10.8.0.1/24")
-	ns.Up("nb1")
+	addVeth(ns, "nb0", "nb1", "10.8.0.1/24")
 	peer.Up("veth1", "10.7.0.2/24", "2001:db8:7::2/64")
 	ns.Run("ping", "-c", "1", "-W", "2", "10.7.0.2")
 	ns.Run("ping", "-6", "-c", "1", "-W", "2", "2001:db8:7::2")
@@ -109,9 +106,7 @@ func TestNetlinkNeighborsMatchesIP(t *testing.T) {
 			}
 		}
 	}
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-ip +netlink_neighbors), columns %v:\n%s", neighCols, diff)
-	}
+	checkLines(t, want, got, "(-ip +netlink_neighbors), columns %v", neighCols)
 	checkSeen(t, got,
 		"veth0 inet 10.7.0.2 ", " REACHABLE", "veth0 inet6 2001:db8:7::2 ", "10.7.0.9 02:00:00:00:00:09 PERMANENT",
 		"10.7.0.10 02:00:00:00:00:0a STALE", "2001:db8:7::9 02:00:00:00:00:19 REACHABLE router", "nb0 inet 10.8.0.9 02:00:00:00:00:29 NOARP",

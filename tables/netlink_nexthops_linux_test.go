@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -87,9 +86,7 @@ func TestNetlinkNexthopsMatchesIP(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, nexthopLine(r))
 	}
-	if diff := cmp.Diff(ipNexthopLines(t, ns), got, cmpSorted); diff != "" {
-		t.Errorf("(-ip +netlink_nexthops):\n%s", diff)
-	}
+	checkLines(t, ipNexthopLines(t, ns), got, "(-ip +netlink_nexthops)")
 	// What ip's JSON does not show: the family, the index, and the
 	// group and flag spellings the comparison above takes from ip.
 	for _, tt := range []struct{ id, col, want string }{

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -18,10 +17,8 @@ func tcLab(t *testing.T) *nstest.NS {
 	t.Helper()
 	nstest.NeedTool(t, "tc", "ping")
 	ns, peer := nstest.NewPair(t, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
-	ns.Run("ip", "link", "add", "tb0", "type", "veth", "peer", "name", "tb1")
 	ns.Up("veth0", "10.6.0.1/24")
-	ns.Up("tb0")
-	ns.Up("tb1")
+	addVeth(ns, "tb0", "tb1")
 	peer.Up("veth1", "10.6.0.2/24")
 	for _, c := range [][]string{
 		{"qdisc", "add", "dev", "veth0", "root", "handle", "1:", "htb", "default", "20"},
@@ -79,9 +76,7 @@ func TestNetlinkQdiscsMatchesTC(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, tcLine(r))
 	}
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-tc +netlink_qdiscs), columns %v:\n%s", tcCols, diff)
-	}
+	checkLines(t, want, got, "(-tc +netlink_qdiscs), columns %v", tcCols)
 	byHandle := map[string]map[string]string{}
 	for _, r := range rows {
 		byHandle[r["interface"]+" "+r["handle"]] = r
@@ -133,9 +128,7 @@ func TestNetlinkTclassesMatchesTC(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, tcLine(r))
 	}
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-tc +netlink_tclasses), columns %v:\n%s", tcCols, diff)
-	}
+	checkLines(t, want, got, "(-tc +netlink_tclasses), columns %v", tcCols)
 	rates := map[string]string{}
 	for _, r := range rows {
 		rates[r["interface"]+" "+r["handle"]] = r["rate"] + "/" + r["ceil"] + " leaf " + r["leaf"]

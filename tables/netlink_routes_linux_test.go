@@ -2,7 +2,6 @@ package tables
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -63,9 +61,7 @@ func ipRouteLines(t *testing.T, ns *nstest.NS, family string) (lines []string, e
 	t.Helper()
 	var routes []ipRoute
 	flag := map[string]string{famInet: "-4", famInet6: "-6"}[family]
-	if err := json.Unmarshal([]byte(ns.Run("ip", flag, "-j", "route", "show", "table", "all")), &routes); err != nil {
-		t.Fatal(err)
-	}
+	ns.JSON(&routes, "ip", flag, "-j", "route", "show", "table", "all")
 	or := func(s, dflt string) string {
 		if s == "" {
 			return dflt
@@ -196,9 +192,7 @@ func TestNetlinkRoutesMatchesIP(t *testing.T) {
 			t.Errorf("%s expires = %q, ip printed none", r["destination"], r["expires"])
 		}
 	}
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-ip +netlink_routes), columns %v:\n%s", routeCols, diff)
-	}
+	checkLines(t, want, got, "(-ip +netlink_routes), columns %v", routeCols)
 	checkSeen(t, got,
 		"inet main 254 10.50.0.0 16 unicast boot global 10.1.0.2 r0 <null> 0  <null> 0 1 ",
 		"inet main 254 10.50.0.0 16 unicast boot global 10.2.0.2 r1 <null> 0  <null> 1 3 ",
@@ -367,9 +361,7 @@ func TestNetlinkRoutesHidesCache(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, routeLine(r))
 	}
-	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf("(-ip +netlink_routes):\n%s", diff)
-	}
+	checkLines(t, want, got, "(-ip +netlink_routes)")
 	for _, g := range got {
 		if strings.Contains(g, " 10.5.0.2 ") || strings.Contains(g, " fd05::2 ") {
 			t.Errorf("a cached route is shown: %s", g)

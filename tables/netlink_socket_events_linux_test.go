@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -136,9 +135,7 @@ func TestSocketEvents(t *testing.T) {
 				for k := range wantBytes {
 					gotBytes[k] = row[k]
 				}
-				if diff := cmp.Diff(wantBytes, gotBytes); diff != "" {
-					t.Errorf("final tcp_info (-want +got):\n%s", diff)
-				}
+				checkSame(t, wantBytes, gotBytes, "final tcp_info (-want +got)")
 			} else if row["bytes_acked"] != "" {
 				t.Errorf("UDP row has tcp_info: %v", row)
 			}
@@ -195,7 +192,5 @@ func TestSocketEventsOwner(t *testing.T) {
 		}
 		return nil
 	})
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("local_port → pid (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "local_port → pid (-want +got)")
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -122,9 +121,7 @@ func checkSS[K comparable, V any](t *testing.T, what string, least int, theirs, 
 	if len(ours) < least {
 		t.Errorf("%s: only %d sockets of ours, want at least %d", what, len(ours), least)
 	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("%s (-ss +ours):\n%s", what, diff)
-	}
+	checkSame(t, theirs, ours, "%s (-ss +ours)", what)
 }
 
 // asSS prints a netlink_sockets row as ss would.
@@ -242,9 +239,7 @@ func TestNetlinkSocketsPushdown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.want, run(netlinkSockets, tt.cons, nil)); diff != "" {
-				t.Errorf("requests (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, run(netlinkSockets, tt.cons, nil), "requests (-want +got)")
 		})
 	}
 	t.Run("unconstrained", func(t *testing.T) {
@@ -311,9 +306,7 @@ func TestNetlinkSocketsUnixPushdown(t *testing.T) {
 			unixDumpHook = func(r netlinkx.UnixDiagReq) { got = append(got, r) }
 			defer func() { unixDumpHook = nil }()
 			tableRows(t, netlinkSockets, ns, tt.cons, tt.used)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("unix_diag requests (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, got, "unix_diag requests (-want +got)")
 		})
 	}
 }
@@ -348,9 +341,7 @@ func TestNetlinkSocketsOwnerWalk(t *testing.T) {
 			ownerWalkHook = func(p []int32) { walks = append(walks, p) }
 			defer func() { ownerWalkHook = nil }()
 			rows := tableRows(t, netlinkSockets, nsfd, tt.cons, tt.used)
-			if diff := cmp.Diff(tt.walks, walks); diff != "" {
-				t.Errorf("walks (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.walks, walks, "walks (-want +got)")
 			if tt.name == "pid = N" {
 				if len(rows) < 30 {
 					t.Errorf("%d rows for the holder's pid", len(rows))
@@ -417,13 +408,9 @@ func TestNetlinkSocketsNetlinkAndPacketMatchSS(t *testing.T) {
 	if len(theirs) < 3 {
 		t.Fatalf("ss lists only %d netlink sockets", len(theirs))
 	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("netlink sockets vs ss -A netlink -aHn (-ss +ours):\n%s", diff)
-	}
+	checkSame(t, theirs, ours, "netlink sockets vs ss -A netlink -aHn (-ss +ours)")
 	want := []string{"netlink/route/raw", "netlink/generic/dgram", "packet/all/raw", "packet/ip/dgram"}
-	if diff := cmp.Diff(want, holderRows, cmpSorted); diff != "" {
-		t.Errorf("the holder's sockets by pid (-want +got):\n%s", diff)
-	}
+	checkLines(t, want, holderRows, "the holder's sockets by pid (-want +got)")
 
 	// packet: "p_raw UNCONN RQ WQ LOCAL * ino:INODE sk:..."
 	type pktSock struct{ Type, RQ, WQ string }
@@ -442,9 +429,7 @@ func TestNetlinkSocketsNetlinkAndPacketMatchSS(t *testing.T) {
 	if len(theirPkts) != 2 {
 		t.Errorf("ss -0 lists %d packet sockets, want the holder's 2", len(theirPkts))
 	}
-	if diff := cmp.Diff(theirPkts, ourPkts); diff != "" {
-		t.Errorf("packet sockets vs ss -0 -aHne by inode (-ss +ours):\n%s", diff)
-	}
+	checkSame(t, theirPkts, ourPkts, "packet sockets vs ss -0 -aHne by inode (-ss +ours)")
 }
 
 // moreSockets holds, next to sockets.py, the sockets it lacks: a netlink
@@ -643,9 +628,7 @@ func TestNetlinkSocketsInterfaceAndUID(t *testing.T) {
 			unixUID = r["uid"]
 		}
 	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("interface and uid vs ss -tuaneH by cookie (-ss +ours):\n%s", diff)
-	}
+	checkSame(t, theirs, ours, "interface and uid vs ss -tuaneH by cookie (-ss +ours)")
 	var bound, other int
 	for _, r := range ours {
 		if r.Interface == "lo" {
@@ -716,9 +699,7 @@ func TestSocketsCgroup(t *testing.T) {
 				}
 				got = append(got, r["local_address"]+":"+r["local_port"]+" "+peer+" "+r["cgroup"])
 			}
-			if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-				t.Errorf("(-ss --cgroup +%s):\n%s", tb.Spec().Name, diff)
-			}
+			checkLines(t, want, got, "(-ss --cgroup +%s)", tb.Spec().Name)
 		})
 	}
 	// A constraint on cgroup narrows no dump and starts no /proc walk.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
 
@@ -92,7 +91,7 @@ func nftLab(t *testing.T) *nstest.NS {
 	nstest.NeedTool(t, "nft")
 	ns := nstest.New(t)
 	ns.Run("ip", "link", "set", "lo", "up")
-	ns.Run("sh", "-c", "nft -f - <<'EOF'\n"+nftLabRuleset+"\nEOF")
+	loadRuleset(ns, nftLabRuleset)
 	nstest.NeedTool(t, "iptables-nft")
 	{
 		ns.Run("iptables-nft", "-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT")
@@ -118,9 +117,7 @@ func TestNftablesRulesMatchNft(t *testing.T) {
 	want := nftListLines(t, ns.Run("nft", "-a", "list", "ruleset"))
 	sort.Strings(got)
 	sort.Strings(want)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("rules (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "rules (-want +got)")
 }
 
 var nftHandle = regexp.MustCompile(` # handle (\d+)$`)
@@ -185,9 +182,7 @@ func TestNftablesRuleCountersMatchNftJSON(t *testing.T) {
 	}
 	sort.Strings(want)
 	sort.Strings(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("rules and counters (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "rules and counters (-want +got)")
 	if !moved {
 		t.Errorf("no counter moved after ping")
 	}
@@ -246,9 +241,7 @@ func TestNftablesChainsMatchNftJSON(t *testing.T) {
 	}
 	sort.Strings(want)
 	sort.Strings(got)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("chains vs nft -j list ruleset and nft -a list ruleset (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "chains vs nft -j list ruleset and nft -a list ruleset (-want +got)")
 	for _, w := range []string{"inet lab sub ", "netdev nd ing "} {
 		if !slices.ContainsFunc(got, func(l string) bool { return strings.HasPrefix(l, w) && !strings.HasSuffix(l, "<null> <null>") }) {
 			t.Errorf("no comment or device on chain %q: %q", w, got)
@@ -275,12 +268,8 @@ func TestNftablesChainBinding(t *testing.T) {
 	if len(chains) == 2 {
 		bound = strings.Fields(chains[0])[0]
 	}
-	if diff := cmp.Diff([]string{bound + " binding", "in base"}, chains); diff != "" {
-		t.Errorf("chains (-want +got):\n%s", diff)
-	}
-	if diff := cmp.Diff([]string{bound + ": udp dport 5 drop", "in: tcp dport 99 jump " + bound}, rules); diff != "" {
-		t.Errorf("rules (-want +got):\n%s", diff)
-	}
+	checkSame(t, []string{bound + " binding", "in base"}, chains, "chains (-want +got)")
+	checkSame(t, []string{bound + ": udp dport 5 drop", "in: tcp dport 99 jump " + bound}, rules, "rules (-want +got)")
 }
 
 // jsonSetElem is a set element of `nft -j` as nftables_sets prints it: a
@@ -370,9 +359,7 @@ func TestNftablesSetsMatchNft(t *testing.T) {
 	}
 	sort.Strings(got)
 	sort.Strings(want)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("set elements vs nft -j list ruleset (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, got, "set elements vs nft -j list ruleset (-want +got)")
 	// The interval set's ranges are merged back as nft prints them.
 	for _, e := range []string{"10.0.0.0/8", "192.168.1.10-192.168.1.20", "1000-2000"} {
 		if !slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, " interval "+e+" ") }) {

@@ -104,9 +104,7 @@ func TestSnapshotJoin(t *testing.T) {
 	}
 	// An IN list at once, and integers written as SQLite may pass them, from the snapshot.
 	got := s.names(t, tb, eq("name", "r7", "r3", "nope"), []string{"name", "n"})
-	if diff := cmp.Diff([]string{"r3", "r7"}, got); diff != "" {
-		t.Errorf("IN list (-want +got):\n%s", diff)
-	}
+	checkSame(t, []string{"r3", "r7"}, got, "IN list (-want +got)")
 	if tb.runs != 2 {
 		t.Errorf("%d reads after the IN list, want 2", tb.runs)
 	}
@@ -152,9 +150,7 @@ func TestSnapshotIntegerValues(t *testing.T) {
 			}
 			got = append(got, r[0].Text)
 		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("n = %s (-want +got):\n%s", tt.val, diff)
-		}
+		checkSame(t, tt.want, got, "n = %s (-want +got)", tt.val)
 	}
 	if tb.runs > 2 {
 		t.Errorf("%d reads, want at most 2", tb.runs)

@@ -1,10 +1,8 @@
 package tables
 
 import (
-	"os/exec"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,25 +10,6 @@ import (
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
-
-// runInNS runs args inside ns and returns its wall time. The process is
-// started from a thread switched into the namespace, so no `ip netns exec`
-// is timed; its output is discarded.
-func runInNS(b *testing.B, ns netlinkx.NetNS, args ...string) time.Duration {
-	b.Helper()
-	var d time.Duration
-	err := ns.Do(func() error {
-		cmd := exec.Command(args[0], args[1:]...)
-		start := time.Now()
-		err := cmd.Run()
-		d = time.Since(start)
-		return err
-	})
-	if err != nil {
-		b.Fatalf("%s: %v", strings.Join(args, " "), err)
-	}
-	return d
-}
 
 // BenchmarkSockets times netlink_sockets and tcp_info, each table alone (Run
 // with an emit that reads every cell), against the kernel's own dump and

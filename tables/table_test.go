@@ -30,12 +30,8 @@ func TestValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if diff := cmp.Diff(tt.str, tt.v.String()); diff != "" {
-				t.Errorf("String (-want +got):\n%s", diff)
-			}
-			if diff := cmp.Diff(tt.sql, tt.v.SQL()); diff != "" {
-				t.Errorf("SQL (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.str, tt.v.String(), "String (-want +got)")
+			checkSame(t, tt.sql, tt.v.SQL(), "SQL (-want +got)")
 		})
 	}
 }
@@ -122,9 +118,7 @@ func TestRunFillsOnlyUsedColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("rows (-want +got):\n%s", diff)
-			}
+			checkSame(t, tt.want, got, "rows (-want +got)")
 			if needs != tt.wantNeeds {
 				t.Errorf("Needs = %b, want %b", needs, tt.wantNeeds)
 			}

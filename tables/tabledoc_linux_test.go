@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // TestTableDocFiles keeps doc/ and the registry in step: every table has
@@ -54,7 +52,5 @@ func TestParseDoc(t *testing.T) {
 		t.Errorf("description %q, want %q", doc, want)
 	}
 	want := []string{"SELECT a FROM t", "SELECT b FROM t WHERE c = 'd e'"}
-	if diff := cmp.Diff(want, examples); diff != "" {
-		t.Errorf("examples (-want +got):\n%s", diff)
-	}
+	checkSame(t, want, examples, "examples (-want +got)")
 }
