@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os/exec"
 	"strings"
 	"testing"
 
@@ -15,10 +14,9 @@ import (
 // one "Error: " line on stderr; never a stack trace, never a hang.
 func TestBadInputBinary(t *testing.T) {
 	ns := testbin.QuietNS(t)
-	bin := testbin.Path(t)
 	run := func(t *testing.T, args ...string) privResult {
 		t.Helper()
-		return privCommand(t, exec.Command(bin, append([]string{"--netns", ns.Name, "--csv"}, args...)...))
+		return privCommand(t, testbin.Command(t, append([]string{"--netns", ns.Name, "--csv"}, args...)...))
 	}
 	noStack := func(t *testing.T, r privResult) {
 		t.Helper()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -40,7 +39,7 @@ func TestFollow(t *testing.T) {
 	ns := nstest.New(t)
 	nstest.NeedTool(t, "python3")
 	port := 7900 + os.Getpid()%90
-	cmd := exec.Command(testbin.Path(t), "--netns", ns.Name, "--follow", "--json",
+	cmd := testbin.Command(t, "--netns", ns.Name, "--follow", "--json",
 		fmt.Sprintf("SELECT local_port, remote_port, bytes_sent FROM netlink_socket_events WHERE protocol = 'tcp' AND remote_port = %d", port))
 	out, tty := openPty(t)
 	cmd.Stdout = tty

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,22 +44,21 @@ func netnsSpots(t *testing.T) []netnsSpot {
 	return spots
 }
 
-// netnsQuery runs the binary with --csv and no header, and returns its rows
-// (sorted) and standard error; a non-zero exit fails the test.
-func netnsQuery(t *testing.T, bin string, args ...string) ([]string, string) {
+// netnsQuery runs the binary with --csv and no header (privCommand), and
+// returns its rows (sorted) and standard error; a non-zero exit fails the
+// test.
+func netnsQuery(t *testing.T, args ...string) ([]string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, append([]string{"--csv", "--noheader", "--separator", ","}, args...)...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("netlinkq %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	r := privCommand(t, testbin.Command(t, append([]string{"--csv", "--noheader", "--separator", ","}, args...)...))
+	if r.status != 0 {
+		t.Fatalf("netlinkq %s: exit %d\n%s", strings.Join(args, " "), r.status, r.stderr)
 	}
-	rows := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	if rows[0] == "" {
 		rows = nil
 	}
 	slices.Sort(rows)
-	return rows, stderr.String()
+	return rows, r.stderr
 }
 
 // netnsSSPorts is the local ports of `ss -Htln` output.
@@ -80,7 +77,6 @@ func netnsSSPorts(out string) []string {
 // socket of every namespace, named or not, as ss inside each shows them.
 func TestNetnsJoin(t *testing.T) {
 	spots := netnsSpots(t)
-	bin := testbin.Path(t)
 
 	var want []string
 	for _, sp := range spots {
@@ -107,7 +103,7 @@ func TestNetnsJoin(t *testing.T) {
 	// is the lowest in its namespace: the one netlink_namespaces gives.
 	const join = "SELECT n.pid, n.name, s.local_port FROM netlink_namespaces n " +
 		"JOIN netlink_sockets s ON s.pid_with_namespace = n.pid WHERE s.state = 'LISTEN' AND s.protocol = 'tcp'"
-	rows, _ := netnsQuery(t, bin, join)
+	rows, _ := netnsQuery(t, join)
 	if diff := cmp.Diff(want, ours(rows)); diff != "" {
 		t.Errorf("join rows of the three namespaces (-ss +netlinkq):\n%s", diff)
 	}
@@ -119,7 +115,7 @@ func TestNetnsJoin(t *testing.T) {
 
 	// Its spelling with s.* (which reads the owner columns: a /proc walk per
 	// namespace), limited to the three; CROSS JOIN keeps n the outer loop.
-	rows, _ = netnsQuery(t, bin, "SELECT n.name, s.* FROM netlink_namespaces n "+
+	rows, _ = netnsQuery(t, "SELECT n.name, s.* FROM netlink_namespaces n "+
 		"CROSS JOIN netlink_sockets s ON s.pid_with_namespace = n.pid WHERE s.state = 'LISTEN'"+inOurs)
 	for _, sp := range spots {
 		if !slices.ContainsFunc(rows, func(r string) bool {
@@ -130,7 +126,7 @@ func TestNetnsJoin(t *testing.T) {
 	}
 
 	// No namespace constraint: the caller's namespace only.
-	rows, _ = netnsQuery(t, bin, "SELECT local_port FROM netlink_sockets WHERE state = 'LISTEN'")
+	rows, _ = netnsQuery(t, "SELECT local_port FROM netlink_sockets WHERE state = 'LISTEN'")
 	for _, sp := range spots {
 		if slices.Contains(rows, strconv.Itoa(sp.port)) {
 			t.Errorf("without a namespace constraint: port %d of another namespace listed", sp.port)
@@ -140,7 +136,7 @@ func TestNetnsJoin(t *testing.T) {
 	// The join limited to the three with n.pid IN (...). The answer must not
 	// depend on SQLite's join order: netlink_sockets has to be read with
 	// pid_with_namespace bound, never scanned first in the default namespace.
-	rows, _ = netnsQuery(t, bin, join+inOurs)
+	rows, _ = netnsQuery(t, join+inOurs)
 	if diff := cmp.Diff(want, ours(rows)); diff != "" {
 		t.Errorf("join limited with n.pid IN (...) (-ss +netlinkq):\n%s", diff)
 	}
@@ -150,9 +146,8 @@ func TestNetnsJoin(t *testing.T) {
 // the good values still answer; --netns is only the default.
 func TestNetnsBadValues(t *testing.T) {
 	spots := netnsSpots(t)
-	bin := testbin.Path(t)
 	a, c := spots[0], spots[2]
-	rows, stderr := netnsQuery(t, bin, fmt.Sprintf("SELECT pid_with_namespace, local_port FROM netlink_sockets "+
+	rows, stderr := netnsQuery(t, fmt.Sprintf("SELECT pid_with_namespace, local_port FROM netlink_sockets "+
 		"WHERE state = 'LISTEN' AND pid_with_namespace IN (99999999, %d, -1)", c.pid))
 	if diff := cmp.Diff([]string{fmt.Sprintf("%d,%d", c.pid, c.port)}, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
@@ -162,7 +157,7 @@ func TestNetnsBadValues(t *testing.T) {
 			t.Errorf("stderr %q: no warning about %s", stderr, w)
 		}
 	}
-	rows, stderr = netnsQuery(t, bin, "SELECT netns, local_port FROM netlink_sockets "+
+	rows, stderr = netnsQuery(t, "SELECT netns, local_port FROM netlink_sockets "+
 		"WHERE state = 'LISTEN' AND netns IN ('a/b', '/etc/passwd', '"+a.name+"')")
 	if diff := cmp.Diff([]string{fmt.Sprintf("%s,%d", a.name, a.port)}, rows); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
@@ -173,7 +168,7 @@ func TestNetnsBadValues(t *testing.T) {
 		}
 	}
 	// --netns a, but the query names c: c answers.
-	rows, _ = netnsQuery(t, bin, "--netns", a.name, fmt.Sprintf("SELECT local_port FROM netlink_sockets "+
+	rows, _ = netnsQuery(t, "--netns", a.name, fmt.Sprintf("SELECT local_port FROM netlink_sockets "+
 		"WHERE state = 'LISTEN' AND pid_with_namespace = %d", c.pid))
 	if diff := cmp.Diff([]string{strconv.Itoa(c.port)}, rows); diff != "" {
 		t.Errorf("--netns with a pid_with_namespace constraint (-want +got):\n%s", diff)

@@ -516,7 +516,7 @@ type extProc struct {
 // it has not exited.
 func startExt(t *testing.T, args ...string) *extProc {
 	t.Helper()
-	cmd := exec.Command(testbin.Path(t), args...)
+	cmd := testbin.Command(t, args...)
 	p := &extProc{stderr: &syncBuffer{}}
 	cmd.Stderr = p.stderr
 	cmd.Stdout = p.stderr

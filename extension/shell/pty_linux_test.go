@@ -51,10 +51,9 @@ func startTerm(t *testing.T, home string, args ...string) *term {
 // startTermAs is startTerm with the program run as cred's user (nil: ours).
 func startTermAs(t *testing.T, cred *syscall.Credential, home string, args ...string) *term {
 	t.Helper()
-	bin := testbin.Path(t)
 	master, slave := openPTY(t)
 	defer slave.Close()
-	cmd := exec.Command(bin, args...)
+	cmd := testbin.Command(t, args...)
 	cmd.Env = []string{"TERM=xterm", "PATH=" + os.Getenv("PATH")}
 	if home != "" {
 		cmd.Env = append(cmd.Env, "HOME="+home)

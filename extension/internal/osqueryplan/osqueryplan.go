@@ -37,7 +37,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -450,9 +449,7 @@ func readProcess(pid string) (map[string]string, bool) {
 	if p, err := os.Readlink(filepath.Join(dir, "exe")); err == nil {
 		row["path"] = p
 	}
-	if f, err := os.Open(filepath.Join(dir, "cmdline")); err == nil {
-		b, _ := io.ReadAll(f)
-		f.Close()
+	if b, err := os.ReadFile(filepath.Join(dir, "cmdline")); err == nil {
 		row["cmdline"] = strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
 	}
 	if st, err := os.ReadFile(filepath.Join(dir, "status")); err == nil {

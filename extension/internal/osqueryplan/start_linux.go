@@ -3,7 +3,6 @@ package osqueryplan
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -72,7 +71,7 @@ func (h *Harness) Dumps(t testing.TB) int {
 // in ns and returns its rows in the statement's column order, NULL as "".
 func Embedded(t testing.TB, ns *nstest.NS, cols []string, stmt string) [][]string {
 	t.Helper()
-	out, err := exec.Command(testbin.Path(t), "--netns", ns.Name, "--json", stmt).Output()
+	out, err := testbin.Command(t, "--netns", ns.Name, "--json", stmt).Output()
 	if err != nil {
 		t.Fatalf("netlinkq --json %q: %v", stmt, err)
 	}

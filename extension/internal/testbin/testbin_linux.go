@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -37,7 +36,7 @@ func Path(tb testing.TB) string {
 		const prefix = "netlinkq-test-"
 		old, _ := filepath.Glob(filepath.Join(os.TempDir(), prefix+"*"))
 		for _, d := range old {
-			pid, err := strconv.Atoi(strings.TrimPrefix(filepath.Base(d), prefix))
+			pid, err := strconv.Atoi(filepath.Base(d)[len(prefix):])
 			if err == nil && syscall.Kill(pid, 0) != nil {
 				os.RemoveAll(d)
 			}
@@ -62,6 +61,12 @@ func Path(tb testing.TB) string {
 		tb.Fatal(binaryErr)
 	}
 	return binaryPath
+}
+
+// Command is the netlinkq binary (Path) with args, not started.
+func Command(tb testing.TB, args ...string) *exec.Cmd {
+	tb.Helper()
+	return exec.Command(Path(tb), args...)
 }
 
 // QuietNS is a namespace whose tables do not change while a test reads
