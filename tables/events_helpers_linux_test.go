@@ -2,6 +2,9 @@ package tables
 
 import (
 	"fmt"
+	"io"
+	"net"
+	"net/netip"
 	"strconv"
 	"testing"
 
@@ -49,4 +52,75 @@ func describe(rows []map[string]string) string {
 		s += fmt.Sprintln(r)
 	}
 	return s
+}
+
+// exchange opens a connection from a client to a server on addr (in the
+// namespace ns), sends up bytes one way and down the other, and closes the
+// client, then the server side. It returns the client's and server's ports.
+func exchange(t *testing.T, ns netlinkx.NetNS, network, addr string, up, down int) (client, server int) {
+	t.Helper()
+	err := ns.Do(func() error {
+		// The server reads up bytes, writes down (TCP only) and, for TCP,
+		// reads until the client's FIN.
+		var srv io.Closer
+		var srvAddr net.Addr
+		done := make(chan error, 1)
+		if tcp := network != "udp4" && network != "udp6"; tcp {
+			ln, err := net.Listen(network, addr)
+			if err != nil {
+				return err
+			}
+			srv, srvAddr = ln, ln.Addr()
+			go func() {
+				c, err := ln.Accept()
+				if err != nil {
+					done <- err
+					return
+				}
+				defer c.Close()
+				if _, err := io.ReadFull(c, make([]byte, up)); err != nil {
+					done <- err
+					return
+				}
+				_, err = c.Write(make([]byte, down))
+				if err == nil {
+					_, err = io.Copy(io.Discard, c) // until the client's FIN
+				}
+				done <- err
+			}()
+		} else {
+			s, err := net.ListenPacket(network, addr)
+			if err != nil {
+				return err
+			}
+			srv, srvAddr = s, s.LocalAddr()
+			go func() {
+				_, _, err := s.ReadFrom(make([]byte, up))
+				done <- err
+			}()
+		}
+		defer srv.Close()
+		c, err := net.Dial(network, srvAddr.String())
+		if err != nil {
+			return err
+		}
+		client, server = addrPort(c.LocalAddr()), addrPort(srvAddr)
+		if _, err := c.Write(make([]byte, up)); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(c, make([]byte, down)); err != nil {
+			return err
+		}
+		c.Close()
+		return <-done
+	})
+	if err != nil {
+		t.Fatalf("%s exchange on %s: %v", network, addr, err)
+	}
+	return client, server
+}
+
+// addrPort is the port of a TCP or UDP address.
+func addrPort(a net.Addr) int {
+	return int(netip.MustParseAddrPort(a.String()).Port())
 }
