@@ -25,7 +25,7 @@ var cmpSorted = cmp.Transformer("sorted", func(in []string) []string {
 func checkSame[T any](t testing.TB, want, got T, format string, args ...any) {
 	t.Helper()
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf(format+":\n%s", append(args, diff)...)
+		t.Errorf("%s:\n%s", fmt.Sprintf(format, args...), diff)
 	}
 }
 
@@ -33,7 +33,7 @@ func checkSame[T any](t testing.TB, want, got T, format string, args ...any) {
 func checkLines(t testing.TB, want, got []string, format string, args ...any) {
 	t.Helper()
 	if diff := cmp.Diff(want, got, cmpSorted); diff != "" {
-		t.Errorf(format+":\n%s", append(args, diff)...)
+		t.Errorf("%s:\n%s", fmt.Sprintf(format, args...), diff)
 	}
 }
 
