@@ -65,7 +65,7 @@ func (m *NeighMessage) UnmarshalBinary(b []byte) error {
 		case unix.NDA_DST:
 			ad.Do(ipAttr(&m.Dst))
 		case unix.NDA_LLADDR:
-			ad.Do(func(p []byte) error { m.LLAddr = p; return nil })
+			ad.Do(rawAttr(&m.LLAddr))
 		case unix.NDA_PROBES:
 			m.Probes, m.HasProbes = ad.Uint32(), true
 		case unix.NDA_CACHEINFO:

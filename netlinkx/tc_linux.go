@@ -76,7 +76,7 @@ func (m *TcMessage) UnmarshalBinary(b []byte) error {
 		case unix.TCA_KIND:
 			m.Kind = ad.String()
 		case unix.TCA_OPTIONS:
-			ad.Do(func(p []byte) error { options = p; return nil })
+			ad.Do(rawAttr(&options))
 		case unix.TCA_STATS2:
 			stats2 = true
 			ad.Nested(m.decodeStats2)
