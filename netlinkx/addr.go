@@ -24,9 +24,6 @@ type IfaCacheInfo struct {
 	TStamp   uint32 // tstamp: last updated, 1/100 s since boot
 }
 
-// sizeofIfaCacheInfo is sizeof(struct ifa_cacheinfo).
-const sizeofIfaCacheInfo = 16
-
 // AddrMessage is one RTM_NEWADDR message: ifaddrmsg and the IFA_*
 // attributes netlinkq reads. Addresses the kernel did not send are the zero
 // netip.Addr (IsValid false).

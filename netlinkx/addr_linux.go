@@ -14,20 +14,14 @@ import (
 // with each, decoded. The message points into a reused buffer: emit must not
 // keep it (its Label aliases the buffer).
 func DumpAddrs(ctx context.Context, req AddrRequest, emit func(*AddrMessage) error) error {
-	hdr := make([]byte, sizeofIfAddrMsg)
-	hdr[0] = req.Family
-	err := dumpRtnl(ctx, DumpRequest{
-		NetNS: req.NetNS,
-		Type:  unix.RTM_GETADDR,
-		Flags: unix.NLM_F_DUMP,
-		Data:  hdr,
-		Key:   addrKey,
-	}, nil, emit)
-	if err != nil {
-		return fmt.Errorf("dump addresses (family %d): %w", req.Family, err)
-	}
-	return nil
+	return dumpRtnl(ctx, req, rtnlGet(req.NetNS, unix.RTM_GETADDR, rtnlHeader(sizeofIfAddrMsg, req.Family), addrKey), emit)
 }
+
+// matches is true: every kernel dumps only the family asked for.
+func (req AddrRequest) matches(*AddrMessage) bool { return true }
+
+// describe names the dump in errors.
+func (req AddrRequest) describe() string { return fmt.Sprintf("addresses (family %d)", req.Family) }
 
 // addrKey names an RTM_NEWADDR by its family, ifindex, prefix length and
 // addresses (not its lifetimes, which change), for restarted dumps.
@@ -69,15 +63,8 @@ func (m *AddrMessage) UnmarshalBinary(b []byte) error {
 		case unix.IFA_FLAGS:
 			m.AllFlags = ad.Uint32()
 		case unix.IFA_CACHEINFO:
-			ad.Do(structAttr("IFA_CACHEINFO", sizeofIfaCacheInfo, func(p []byte) {
-				m.CacheInfo = IfaCacheInfo{
-					Prefered: binary.NativeEndian.Uint32(p[0:4]),
-					Valid:    binary.NativeEndian.Uint32(p[4:8]),
-					CStamp:   binary.NativeEndian.Uint32(p[8:12]),
-					TStamp:   binary.NativeEndian.Uint32(p[12:16]),
-				}
-				m.HasCacheInfo = true
-			}))
+			c := &m.CacheInfo
+			ad.Do(u32sAttr("IFA_CACHEINFO", &m.HasCacheInfo, &c.Prefered, &c.Valid, &c.CStamp, &c.TStamp))
 		}
 	}
 	if err := ad.Err(); err != nil {

@@ -10,7 +10,10 @@ import (
 	"github.com/mdlayher/netlink"
 )
 
+// errNotLinux is the error of Dump and of the link and address functions off Linux.
+var errNotLinux = fmt.Errorf("netlinkx: not implemented on %s/%s", runtime.GOOS, runtime.GOARCH)
+
 // Dump is not available off Linux.
 func Dump(ctx context.Context, req DumpRequest, fn func(h netlink.Header, payload []byte) error) error {
-	return fmt.Errorf("netlinkx: not implemented on %s/%s", runtime.GOOS, runtime.GOARCH)
+	return errNotLinux
 }

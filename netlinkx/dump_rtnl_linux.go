@@ -17,18 +17,29 @@ type rtnlMessage[M any] interface {
 	UnmarshalBinary(b []byte) error
 }
 
-// dumpRtnl sends req (its Type an RTM_GET*) over NETLINK_ROUTE and calls
-// emit with each reply of the matching RTM_NEW* type, decoded into one reused
-// M (whose UnmarshalBinary must keep nothing of the message before), that
-// keep (when not nil) accepts: keep applies the filters an older kernel
-// ignores. Replies of other types are skipped. The error is Dump's.
-func dumpRtnl[M any, P rtnlMessage[M]](ctx context.Context, req DumpRequest, keep func(P) bool, emit func(P) error) error {
-	req.Protocol = unix.NETLINK_ROUTE
+// rtnlReq is a request of dumpRtnl for messages P (AddrRequest,
+// NeighRequest, RouteRequest, RuleRequest, NexthopRequest, TcRequest).
+type rtnlReq[P any] interface {
+	// matches applies the filters an older kernel ignores.
+	matches(m P) bool
+	// describe names what is dumped, in errors ("addresses (family 2)"). It
+	// is called only on an error, so that a dump formats nothing it does not
+	// need.
+	describe() string
+}
+
+// dumpRtnl sends dump (its Type an RTM_GET*, see rtnlGet) over
+// NETLINK_ROUTE and calls emit with each reply of the matching RTM_NEW* type,
+// decoded into one reused M (whose UnmarshalBinary must keep nothing of the
+// message before), that req matches. Replies of other types are skipped. An
+// error is Dump's, returned as "dump <req.describe()>: <error>".
+func dumpRtnl[M any, P rtnlMessage[M], R rtnlReq[P]](ctx context.Context, req R, dump DumpRequest, emit func(P) error) error {
+	dump.Protocol = unix.NETLINK_ROUTE
 	// RTM_* types come in families of four, RTM_NEW* first (RTM_FAM in
 	// linux/rtnetlink.h): RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR, ...
-	reply := netlink.HeaderType(req.Type &^ 3)
+	reply := netlink.HeaderType(dump.Type &^ 3)
 	var m M
-	return Dump(ctx, req, func(h netlink.Header, b []byte) error {
+	err := Dump(ctx, dump, func(h netlink.Header, b []byte) error {
 		if h.Type != reply {
 			return nil
 		}
@@ -36,11 +47,31 @@ func dumpRtnl[M any, P rtnlMessage[M]](ctx context.Context, req DumpRequest, kee
 		if err := p.UnmarshalBinary(b); err != nil {
 			return err
 		}
-		if keep != nil && !keep(p) {
+		if !req.matches(p) {
 			return nil
 		}
 		return emit(p)
 	})
+	if err != nil {
+		return fmt.Errorf("dump %s: %w", req.describe(), err)
+	}
+	return nil
+}
+
+// rtnlGet is the request of an rtnetlink dump (NLM_F_DUMP) of type typ in
+// ns: data is the family's header (rtnlHeader) and any attributes, and key
+// names the replies for a restarted dump.
+func rtnlGet(ns NetNS, typ uint16, data []byte, key func([]byte) (uint64, bool)) DumpRequest {
+	return DumpRequest{NetNS: ns, Type: typ, Flags: unix.NLM_F_DUMP, Data: data, Key: key}
+}
+
+// rtnlHeader is the fixed header of an rtnetlink request (ifaddrmsg, ndmsg,
+// rtmsg, ...), size bytes, zero but for its first byte, the family, with
+// room after it for the attributes a filter appends.
+func rtnlHeader(size int, family uint8) []byte {
+	b := make([]byte, size, size+16)
+	b[0] = family
+	return b
 }
 
 // decodeRtnl decodes b into a new M.
@@ -99,4 +130,17 @@ func structAttr(name string, size int, decode func(p []byte)) func([]byte) error
 		decode(p)
 		return nil
 	}
+}
+
+// u32sAttr decodes an attribute holding a C struct of consecutive __u32
+// fields (ifa_cacheinfo, nda_cacheinfo, gnet_stats_queue) into fields, in
+// the struct's order, and sets *ok. A shorter attribute is an error naming
+// it; the tail of a longer one, fields a newer kernel added, is ignored.
+func u32sAttr(name string, ok *bool, fields ...*uint32) func([]byte) error {
+	return structAttr(name, 4*len(fields), func(p []byte) {
+		for i, f := range fields {
+			*f = binary.NativeEndian.Uint32(p[4*i:])
+		}
+		*ok = true
+	})
 }

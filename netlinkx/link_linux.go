@@ -103,7 +103,7 @@ func (m *LinkMessage) UnmarshalBinary(b []byte) error {
 		case unix.IFLA_IFNAME:
 			m.Name = ad.String()
 		case unix.IFLA_AF_SPEC:
-			ad.Do(func(p []byte) error { m.AFSpec = p; return nil })
+			ad.Do(rawAttr(&m.AFSpec))
 		case unix.IFLA_MAP:
 			ad.Do(structAttr("IFLA_MAP", sizeofRtnlLinkIfmap, func(p []byte) {
 				m.Map = &IfMap{

@@ -5,36 +5,33 @@ package netlinkx
 import (
 	"context"
 	"fmt"
-	"runtime"
 )
-
-var errLinkOS = fmt.Errorf("netlinkx: not implemented on %s/%s", runtime.GOOS, runtime.GOARCH)
 
 // DumpLinks is not available off Linux.
 func DumpLinks(ctx context.Context, req LinkRequest, emit func(*LinkMessage) error) error {
-	return errLinkOS
+	return errNotLinux
 }
 
 // DumpLinksRaw is not available off Linux.
 func DumpLinksRaw(ctx context.Context, req LinkRequest, fn func(payload []byte) error) error {
-	return errLinkOS
+	return errNotLinux
 }
 
 // DumpAddrs is not available off Linux.
 func DumpAddrs(ctx context.Context, req AddrRequest, emit func(*AddrMessage) error) error {
-	return errLinkOS
+	return errNotLinux
 }
 
 // ReadEthtool is not available off Linux.
 func ReadEthtool(ctx context.Context, req EthtoolRequest) (map[int32]*EthtoolSettings, error) {
-	return nil, errLinkOS
+	return nil, errNotLinux
 }
 
 // UnmarshalBinary is not available off Linux.
-func (m *LinkMessage) UnmarshalBinary(b []byte) error { return errLinkOS }
+func (m *LinkMessage) UnmarshalBinary(b []byte) error { return errNotLinux }
 
 // UnmarshalBinary is not available off Linux.
-func (m *AddrMessage) UnmarshalBinary(b []byte) error { return errLinkOS }
+func (m *AddrMessage) UnmarshalBinary(b []byte) error { return errNotLinux }
 
 // AltNames is not available off Linux.
 func (m *LinkMessage) AltNames() []string { return nil }

@@ -42,9 +42,6 @@ type NdaCacheInfo struct {
 	RefCnt    uint32 // ndm_refcnt: references held, minus one
 }
 
-// sizeofNdaCacheInfo is sizeof(struct nda_cacheinfo).
-const sizeofNdaCacheInfo = 16
-
 // NeighMessage is one RTM_NEWNEIGH message: ndmsg and the NDA_* attributes
 // netlinkq reads. A proxy entry (NTF_PROXY in Flags) comes from the pneigh
 // table and carries only NDA_DST.

@@ -14,8 +14,7 @@ import (
 // The message points into a reused buffer: emit must not keep it. Entries of
 // other links or families than req names are never passed to emit.
 func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) error) error {
-	data := make([]byte, sizeofNdMsg, sizeofNdMsg+8)
-	data[0] = req.Family
+	data := rtnlHeader(sizeofNdMsg, req.Family)
 	if req.Proxy {
 		data[10] = unix.NTF_PROXY // neigh_dump_info dumps the pneigh table for exactly NTF_PROXY
 	}
@@ -23,17 +22,12 @@ func DumpNeigh(ctx context.Context, req NeighRequest, emit func(*NeighMessage) e
 		// neigh_valid_dump_req reads NDA_IFINDEX with or without strict checking.
 		data = appendU32Attr(data, unix.NDA_IFINDEX, req.Ifindex)
 	}
-	err := dumpRtnl(ctx, DumpRequest{
-		NetNS: req.NetNS,
-		Type:  unix.RTM_GETNEIGH,
-		Flags: unix.NLM_F_DUMP,
-		Data:  data,
-		Key:   neighKey,
-	}, req.matches, emit)
-	if err != nil {
-		return fmt.Errorf("dump neighbours (family %d, proxy %t): %w", req.Family, req.Proxy, err)
-	}
-	return nil
+	return dumpRtnl(ctx, req, rtnlGet(req.NetNS, unix.RTM_GETNEIGH, data, neighKey), emit)
+}
+
+// describe names the dump in errors.
+func (req NeighRequest) describe() string {
+	return fmt.Sprintf("neighbours (family %d, proxy %t)", req.Family, req.Proxy)
 }
 
 // matches reports whether m is of the link and family req names: kernels
@@ -71,19 +65,12 @@ func (m *NeighMessage) UnmarshalBinary(b []byte) error {
 		case unix.NDA_DST:
 			ad.Do(ipAttr(&m.Dst))
 		case unix.NDA_LLADDR:
-			ad.Do(func(p []byte) error { m.LLAddr = p; return nil })
+			ad.Do(rawAttr(&m.LLAddr))
 		case unix.NDA_PROBES:
 			m.Probes, m.HasProbes = ad.Uint32(), true
 		case unix.NDA_CACHEINFO:
-			ad.Do(structAttr("NDA_CACHEINFO", sizeofNdaCacheInfo, func(p []byte) {
-				m.CacheInfo = NdaCacheInfo{
-					Confirmed: binary.NativeEndian.Uint32(p[0:4]),
-					Used:      binary.NativeEndian.Uint32(p[4:8]),
-					Updated:   binary.NativeEndian.Uint32(p[8:12]),
-					RefCnt:    binary.NativeEndian.Uint32(p[12:16]),
-				}
-				m.HasCacheInfo = true
-			}))
+			c := &m.CacheInfo
+			ad.Do(u32sAttr("NDA_CACHEINFO", &m.HasCacheInfo, &c.Confirmed, &c.Used, &c.Updated, &c.RefCnt))
 		case unix.NDA_VLAN:
 			m.Vlan = ad.Uint16()
 		case unix.NDA_MASTER:

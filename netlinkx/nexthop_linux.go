@@ -16,36 +16,31 @@ import (
 // such id is no message; otherwise the kernel filters the dump by family,
 // NHA_OIF and NHA_GROUPS (nh_valid_dump_req), and so does DumpNexthops.
 func DumpNexthops(ctx context.Context, req NexthopRequest, emit func(*NexthopMessage) error) error {
-	data := make([]byte, sizeofNhMsg, sizeofNhMsg+16)
-	flags := uint16(unix.NLM_F_DUMP)
+	dump := rtnlGet(req.NetNS, unix.RTM_GETNEXTHOP, rtnlHeader(sizeofNhMsg, unix.AF_UNSPEC), nexthopKey)
 	if req.ID != 0 {
 		// A dump refuses NHA_ID (rtm_nh_policy_dump); a get takes it and
 		// wants the rest of nhmsg zero (nh_valid_get_del_req).
-		flags = 0
-		data = appendU32Attr(data, unix.NHA_ID, req.ID)
+		dump.Flags = 0
+		dump.Data = appendU32Attr(dump.Data, unix.NHA_ID, req.ID)
 	} else {
-		data[0] = req.Family
+		dump.Data[0] = req.Family
 		if req.OIF != 0 {
-			data = appendU32Attr(data, unix.NHA_OIF, req.OIF)
+			dump.Data = appendU32Attr(dump.Data, unix.NHA_OIF, req.OIF)
 		}
 		if req.Groups {
-			data = appendAttrHeader(data, unix.NHA_GROUPS, 0)
+			dump.Data = appendAttrHeader(dump.Data, unix.NHA_GROUPS, 0)
 		}
 	}
-	err := dumpRtnl(ctx, DumpRequest{
-		NetNS: req.NetNS,
-		Type:  unix.RTM_GETNEXTHOP,
-		Flags: flags,
-		Data:  data,
-		Key:   nexthopKey,
-	}, req.matches, emit)
+	err := dumpRtnl(ctx, req, dump, emit)
 	if req.ID != 0 && errors.Is(err, unix.ENOENT) {
 		return nil // no nexthop with that id
 	}
-	if err != nil {
-		return fmt.Errorf("dump nexthops (id %d, family %d, oif %d, groups %t): %w", req.ID, req.Family, req.OIF, req.Groups, err)
-	}
-	return nil
+	return err
+}
+
+// describe names the dump in errors.
+func (req NexthopRequest) describe() string {
+	return fmt.Sprintf("nexthops (id %d, family %d, oif %d, groups %t)", req.ID, req.Family, req.OIF, req.Groups)
 }
 
 // matches is the kernel's nh_dump_filtered, for a get by id and for

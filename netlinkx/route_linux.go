@@ -37,8 +37,8 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 		}
 		return nil
 	}
-	data := make([]byte, sizeofRtMsg, sizeofRtMsg+16)
-	data[0], data[5] = req.Family, req.Protocol
+	data := rtnlHeader(sizeofRtMsg, req.Family)
+	data[5] = req.Protocol
 	if req.Table != 0 {
 		if req.Table < 256 {
 			data[4] = uint8(req.Table)
@@ -48,21 +48,18 @@ func DumpRoutes(ctx context.Context, req RouteRequest, emit func(*RouteMessage) 
 	if req.Oif != 0 {
 		data = appendU32Attr(data, unix.RTA_OIF, req.Oif)
 	}
-	err := dumpRtnl(ctx, DumpRequest{
-		NetNS:  req.NetNS,
-		Type:   unix.RTM_GETROUTE,
-		Flags:  unix.NLM_F_DUMP,
-		Data:   data,
-		Strict: true,
-		Key:    routeKey,
-	}, req.matches, emit)
+	dump := rtnlGet(req.NetNS, unix.RTM_GETROUTE, data, routeKey)
+	dump.Strict = true
+	err := dumpRtnl(ctx, req, dump, emit)
 	if errors.Is(err, unix.ENODEV) && req.Oif != 0 || errors.Is(err, unix.ENOENT) && req.Table != 0 {
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("dump routes (family %d, table %d, oif %d, protocol %d): %w", req.Family, req.Table, req.Oif, req.Protocol, err)
-	}
-	return nil
+	return err
+}
+
+// describe names the dump in errors.
+func (req RouteRequest) describe() string {
+	return fmt.Sprintf("routes (family %d, table %d, oif %d, protocol %d)", req.Family, req.Table, req.Oif, req.Protocol)
 }
 
 // matches reports whether m is a route req asks for, and not a cached one:

@@ -19,22 +19,16 @@ import (
 func DumpRules(ctx context.Context, req RuleRequest, emit func(*RuleMessage) error) error {
 	// fib_nl_dumprule dumps one family's rules, or all for AF_UNSPEC; with
 	// strict checking the rest of the header must be zero and no attribute sent.
-	data := make([]byte, sizeofFibRuleHdr)
-	data[0] = req.Family
-	err := dumpRtnl(ctx, DumpRequest{
-		NetNS: req.NetNS,
-		Type:  unix.RTM_GETRULE,
-		Flags: unix.NLM_F_DUMP,
-		Data:  data,
-		Key:   ruleKey,
-	}, func(m *RuleMessage) bool {
-		return req.Family == unix.AF_UNSPEC || m.Family == req.Family
-	}, emit)
-	if err != nil {
-		return fmt.Errorf("dump rules (family %d): %w", req.Family, err)
-	}
-	return nil
+	return dumpRtnl(ctx, req, rtnlGet(req.NetNS, unix.RTM_GETRULE, rtnlHeader(sizeofFibRuleHdr, req.Family), ruleKey), emit)
 }
+
+// matches reports whether m is of the family req names.
+func (req RuleRequest) matches(m *RuleMessage) bool {
+	return req.Family == unix.AF_UNSPEC || m.Family == req.Family
+}
+
+// describe names the dump in errors.
+func (req RuleRequest) describe() string { return fmt.Sprintf("rules (family %d)", req.Family) }
 
 // ruleKey names an RTM_NEWRULE by its whole payload, for restarted dumps: a
 // rule has no id, several may share a priority, and nothing in one changes

@@ -25,7 +25,6 @@ const (
 	TCA_TBF_RATE64       = 4 // u64 rate, bytes/s, when above 2^32-1
 	sizeofTcMsg          = 20
 	sizeofGnetStatsBasic = 12 // u64 bytes, u32 packets (padded to 16 in the attribute)
-	sizeofGnetStatsQueue = 20
 	sizeofTcStats        = 36 // struct tc_stats without its tail padding
 	sizeofTcRateSpec     = 12
 	sizeofTcHtbOpt       = 2*sizeofTcRateSpec + 20

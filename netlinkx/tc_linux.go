@@ -19,25 +19,27 @@ import (
 // calls emit with each, decoded. The message is reused for the next: emit
 // must not keep it.
 func DumpTc(ctx context.Context, req TcRequest, emit func(*TcMessage) error) error {
-	data := make([]byte, sizeofTcMsg)
+	data := rtnlHeader(sizeofTcMsg, unix.AF_UNSPEC)
 	binary.NativeEndian.PutUint32(data[4:8], uint32(req.Ifindex))
-	typ, what := uint16(unix.RTM_GETQDISC), "qdiscs"
+	typ := uint16(unix.RTM_GETQDISC)
 	if req.Class {
-		typ, what = unix.RTM_GETTCLASS, "classes"
+		typ = unix.RTM_GETTCLASS
 	}
-	err := dumpRtnl(ctx, DumpRequest{
-		NetNS: req.NetNS,
-		Type:  typ,
-		Flags: unix.NLM_F_DUMP,
-		Data:  data,
-		Key:   tcKey,
-	}, func(m *TcMessage) bool {
-		return req.Ifindex == 0 || m.Ifindex == req.Ifindex
-	}, emit)
-	if err != nil {
-		return fmt.Errorf("dump tc %s (link %d): %w", what, req.Ifindex, err)
+	return dumpRtnl(ctx, req, rtnlGet(req.NetNS, typ, data, tcKey), emit)
+}
+
+// matches reports whether m is on the link req names.
+func (req TcRequest) matches(m *TcMessage) bool {
+	return req.Ifindex == 0 || m.Ifindex == req.Ifindex
+}
+
+// describe names the dump in errors.
+func (req TcRequest) describe() string {
+	what := "qdiscs"
+	if req.Class {
+		what = "classes"
 	}
-	return nil
+	return fmt.Sprintf("tc %s (link %d)", what, req.Ifindex)
 }
 
 // tcKey names a qdisc or class by its link, handle and parent, for restarted dumps.
@@ -74,7 +76,7 @@ func (m *TcMessage) UnmarshalBinary(b []byte) error {
 		case unix.TCA_KIND:
 			m.Kind = ad.String()
 		case unix.TCA_OPTIONS:
-			ad.Do(func(p []byte) error { options = p; return nil })
+			ad.Do(rawAttr(&options))
 		case unix.TCA_STATS2:
 			stats2 = true
 			ad.Nested(m.decodeStats2)
@@ -110,16 +112,8 @@ func (m *TcMessage) decodeStats2(ad *netlink.AttributeDecoder) error {
 		case TCA_STATS_PKT64:
 			pkt64, hasPkt64 = ad.Uint64(), true
 		case TCA_STATS_QUEUE:
-			ad.Do(structAttr("TCA_STATS_QUEUE", sizeofGnetStatsQueue, func(p []byte) {
-				m.Queue = GnetStatsQueue{
-					Qlen:       binary.NativeEndian.Uint32(p[0:4]),
-					Backlog:    binary.NativeEndian.Uint32(p[4:8]),
-					Drops:      binary.NativeEndian.Uint32(p[8:12]),
-					Requeues:   binary.NativeEndian.Uint32(p[12:16]),
-					Overlimits: binary.NativeEndian.Uint32(p[16:20]),
-				}
-				m.HasQueue = true
-			}))
+			q := &m.Queue
+			ad.Do(u32sAttr("TCA_STATS_QUEUE", &m.HasQueue, &q.Qlen, &q.Backlog, &q.Drops, &q.Requeues, &q.Overlimits))
 		}
 	}
 	if hasPkt64 && m.HasBasic {
