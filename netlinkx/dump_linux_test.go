@@ -144,22 +144,17 @@ func TestDumpDatagram(t *testing.T) {
 // message twice.
 func TestDumpOverflow(t *testing.T) {
 	tests := []struct {
-		name    string
-		emitted int
-		keyed   bool
-		retry   bool
+		name  string
+		st    dumpState // emitted: messages handed out; seen: the keys of a keyed dump
+		retry bool
 	}{
-		{"nothing read yet", 0, false, true},
-		{"keyed dump", 5, true, true},
-		{"rows already out, no key", 5, false, false},
+		{"nothing read yet", dumpState{}, true},
+		{"keyed dump", dumpState{emitted: 5, seen: map[uint64]struct{}{}}, true},
+		{"rows already out, no key", dumpState{emitted: 5}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			st := dumpState{emitted: tt.emitted}
-			if tt.keyed {
-				st.seen = map[uint64]struct{}{}
-			}
-			err := st.overflow(unix.ENOBUFS)
+			err := tt.st.overflow(unix.ENOBUFS)
 			if got := errors.Is(err, errRetry); got != tt.retry {
 				t.Errorf("retry = %v (%v), want %v", got, err, tt.retry)
 			}

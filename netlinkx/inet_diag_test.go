@@ -3,7 +3,6 @@ package netlinkx_test
 import (
 	"encoding/binary"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -54,15 +53,12 @@ func TestTCPInfoOffsetsC(t *testing.T) {
 	if err != nil {
 		t.Skip("needs cc and linux-libc-dev to compare with linux/tcp.h")
 	}
-	dir := t.TempDir()
+	exe := filepath.Join(t.TempDir(), "p")
 	run := func(body string) []int {
 		t.Helper()
-		prog := "#include <stdio.h>\n#include <stddef.h>\n#include <linux/tcp.h>\nint main(void){" + body + "return 0;}\n"
-		c, exe := filepath.Join(dir, "p.c"), filepath.Join(dir, "p")
-		if err := os.WriteFile(c, []byte(prog), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(cc, "-o", exe, c).CombinedOutput(); err != nil {
+		compile := exec.Command(cc, "-x", "c", "-o", exe, "-")
+		compile.Stdin = strings.NewReader("#include <stdio.h>\n#include <stddef.h>\n#include <linux/tcp.h>\nint main(void){" + body + "return 0;}\n")
+		if out, err := compile.CombinedOutput(); err != nil {
 			t.Fatalf("cc: %v: %s", err, out)
 		}
 		out, err := exec.Command(exe).Output()
@@ -104,8 +100,13 @@ func TestTCPInfoOffsetsC(t *testing.T) {
 
 // tcpInfoField reads field f of ti as the kernel laid it out.
 func tcpInfoField(ti *netlinkx.TCPInfo, f netlinkx.UAPIField) uint64 {
-	b := unsafe.Slice((*byte)(unsafe.Pointer(ti)), unsafe.Sizeof(*ti))[f.GoOffset:]
-	switch f.Size {
+	return uintOf(unsafe.Slice((*byte)(unsafe.Pointer(ti)), unsafe.Sizeof(*ti))[f.GoOffset:], f.Size)
+}
+
+// uintOf reads the host-order unsigned integer of size bytes (1, 2, 4 or
+// 8) at the start of b.
+func uintOf(b []byte, size int) uint64 {
+	switch size {
 	case 1:
 		return uint64(b[0])
 	case 2:
@@ -153,18 +154,7 @@ func TestDecodeTCPInfoShort(t *testing.T) {
 					}
 					continue
 				}
-				var want uint64
-				switch f.Size {
-				case 1:
-					want = uint64(tt.b[f.Offset])
-				case 2:
-					want = uint64(binary.NativeEndian.Uint16(tt.b[f.Offset:]))
-				case 4:
-					want = uint64(binary.NativeEndian.Uint32(tt.b[f.Offset:]))
-				case 8:
-					want = binary.NativeEndian.Uint64(tt.b[f.Offset:])
-				}
-				if v != want {
+				if want := uintOf(tt.b[f.Offset:], f.Size); v != want {
 					t.Errorf("%s = %#x, want %#x", f.Name, v, want)
 				}
 			}

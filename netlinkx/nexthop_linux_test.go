@@ -1,7 +1,6 @@
 package netlinkx_test
 
 import (
-	"bytes"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -85,18 +84,18 @@ func TestNexthopMessageUnmarshal(t *testing.T) {
 		{name: "fdb", b: nhmsg(unix.AF_INET, 0, 0, 0, attr(unix.NHA_ID, u32(14)...), attr(unix.NHA_GATEWAY, []byte{10, 0, 0, 5}...), attr(netlinkx.NHA_FDB, nil...)),
 			want: "id=14 fam=2 scope=global proto=unspec flags= via=10.0.0.5 oif=0 blackhole=false fdb=true encap=0"},
 		{name: "mpath group, 16-bit weight", b: nhmsg(0, 0, 0, 0, attr(unix.NHA_ID, u32(10)...),
-			attr(unix.NHA_GROUP, bytes.Join([][]byte{nhGrp(1, 2, 0), nhGrp(3, 0, 0), nhGrp(4, 0xff, 1)}, nil)...), attr(unix.NHA_GROUP_TYPE, u16(0)...),
+			attr(unix.NHA_GROUP, cat(nhGrp(1, 2, 0), nhGrp(3, 0, 0), nhGrp(4, 0xff, 1))...), attr(unix.NHA_GROUP_TYPE, u16(0)...),
 			attr(netlinkx.NHA_OP_FLAGS, u32(netlinkx.NHA_OP_FLAG_RESP_GRP_RESVD_0)...)),
 			want: "id=10 fam=0 scope=global proto=unspec flags= via=- oif=0 blackhole=false fdb=false encap=0 group=1,3/3/4,512 type=mpath"},
 		{name: "weight_high of a kernel that may leave it unset", b: nhmsg(0, 0, 0, 0, attr(unix.NHA_ID, u32(10)...),
-			attr(unix.NHA_GROUP, bytes.Join([][]byte{nhGrp(1, 2, 7), nhGrp(4, 0xff, 1)}, nil)...)),
+			attr(unix.NHA_GROUP, cat(nhGrp(1, 2, 7), nhGrp(4, 0xff, 1))...)),
 			want: "id=10 fam=0 scope=global proto=unspec flags= via=- oif=0 blackhole=false fdb=false encap=0 group=1,3/4,256"},
 		{name: "resilient group", b: nhmsg(0, 0, 0, 0, attr(unix.NHA_ID, u32(11)...), attr(unix.NHA_GROUP, nhGrp(1, 0, 0)...), attr(unix.NHA_GROUP_TYPE, u16(1)...),
-			attr(unix.NLA_F_NESTED|netlinkx.NHA_RES_GROUP, bytes.Join([][]byte{
+			attr(unix.NLA_F_NESTED|netlinkx.NHA_RES_GROUP, cat(
 				attr(0, nil...), // NHA_RES_GROUP_PAD
 				attr(netlinkx.NHA_RES_GROUP_BUCKETS, u16(8)...), attr(netlinkx.NHA_RES_GROUP_IDLE_TIMER, u32(6000)...),
 				attr(netlinkx.NHA_RES_GROUP_UNBALANCED_TIMER, u32(150)...), attr(netlinkx.NHA_RES_GROUP_UNBALANCED_TIME, u64(25)...),
-			}, nil)...)),
+			)...)),
 			want: "id=11 fam=0 scope=global proto=unspec flags= via=- oif=0 blackhole=false fdb=false encap=0 group=1 type=resilient buckets=8 idle_timer=60 unbalanced_timer=1.5 unbalanced_time=0.25"},
 	})
 }

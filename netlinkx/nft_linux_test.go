@@ -3,7 +3,6 @@ package netlinkx_test
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -102,7 +101,7 @@ func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nf
 		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
 		strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
 			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
-	writeRecording(t, filepath.Join("nft", name), framed(msgs), txt)
+	writeRecording(t, "nft/"+name, framed(msgs), txt)
 }
 
 // nftNamespace is a fresh namespace loaded with ruleset (`nft -f`) and then
