@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
@@ -161,32 +160,24 @@ func TestSocketOwnersFilter(t *testing.T) {
 	}
 }
 
-// BenchmarkSocketOwners walks every process while a helper in a namespace
-// holds n established loopback TCP connections (2n socket fds), and runs
-// `ss -Htanp` there in the same run for the x_ss ratio.
+// BenchmarkSocketOwners walks every process while holders in a namespace
+// keep n established loopback TCP connections (2n socket fds, nstest's
+// HoldTCPSockets), and runs `ss -Htanp` there after the timed loop for the
+// x_ss ratio (our time per walk over ss's per run).
 func BenchmarkSocketOwners(b *testing.B) {
-	for _, n := range []int{1000, 5000} { // 2n fds: CI containers cap RLIMIT_NOFILE near 20000
+	for _, n := range []int{1000, 5000} {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			nstest.NeedTool(b, "ss")
-			ns, _ := startSockHelper(b, strconv.Itoa(n))
+			ns := nstest.New(b)
+			ns.HoldTCPSockets(2 * n)
 			ctx := b.Context()
 			b.ReportAllocs()
-			start := time.Now()
-			ops := 0
 			for b.Loop() {
 				if _, err := netlinkx.SocketOwners(ctx, nil); err != nil {
 					b.Fatal(err)
 				}
-				ops++
 			}
-			ours := time.Since(start) / time.Duration(ops)
-			const ssRuns = 3
-			ssStart := time.Now()
-			for range ssRuns {
-				ns.Run("ss", "-Htanp")
-			}
-			ss := time.Since(ssStart) / ssRuns
-			b.ReportMetric(float64(ours)/float64(ss), "x_ss")
+			b.ReportMetric(float64(b.Elapsed())/float64(b.N)/float64(ns.RunTime(3, "ss", "-Htanp")), "x_ss")
 		})
 	}
 }

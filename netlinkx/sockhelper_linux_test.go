@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -20,23 +19,13 @@ const sockDiagHelperArg = "sockdiag-helper"
 
 // TestSockDiagHelper is not a test: started as
 // `netlinkx.test -test.run=^TestSockDiagHelper$ -- sockdiag-helper DIR` in a
-// namespace, it opens unix, netlink and packet sockets of every kind (or,
-// with a count after DIR, that many loopback TCP connections), prints "ready"
-// and sleeps until it is killed.
+// namespace, it opens unix, netlink and packet sockets of every kind, prints
+// "ready" and sleeps until it is killed.
 func TestSockDiagHelper(t *testing.T) {
 	if flag.Arg(0) != sockDiagHelperArg {
 		t.Skip("helper process for the sock_diag tests")
 	}
-	dir := flag.Arg(1)
-	hold := holdSockets
-	if flag.NArg() > 2 { // a count: that many loopback TCP connections, for benchmarks
-		n, err := strconv.Atoi(flag.Arg(2))
-		if err != nil {
-			os.Exit(2)
-		}
-		hold = func(string) error { return holdTCP(n) }
-	}
-	if err := hold(dir); err != nil {
+	if err := holdSockets(flag.Arg(1)); err != nil {
 		fmt.Fprintln(os.Stderr, "sockdiag helper:", err)
 		os.Exit(2)
 	}
@@ -116,50 +105,6 @@ func holdSockets(dir string) (err error) {
 	return nil
 }
 
-// holdTCP opens n established loopback TCP connections (both ends held).
-func holdTCP(n int) error {
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return err
-	}
-	if need := uint64(2*n + 256); lim.Cur < need {
-		if lim.Max < need {
-			return fmt.Errorf("%d connections need %d descriptors, RLIMIT_NOFILE allows %d", n, need, lim.Max)
-		}
-		lim.Cur = need
-		if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-			return err
-		}
-	}
-	l, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-	if err != nil {
-		return err
-	}
-	if err := unix.Bind(l, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
-		return err
-	}
-	if err := unix.Listen(l, 4096); err != nil {
-		return err
-	}
-	sa, err := unix.Getsockname(l)
-	if err != nil {
-		return err
-	}
-	for range n {
-		c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
-		if err != nil {
-			return err
-		}
-		if err := unix.Connect(c, sa); err != nil {
-			return err
-		}
-		if _, _, err := unix.Accept(l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func must2(fd int, sa unix.Sockaddr, err error) (int, unix.Sockaddr) {
 	if err != nil {
 		panic(err)
@@ -169,14 +114,12 @@ func must2(fd int, sa unix.Sockaddr, err error) (int, unix.Sockaddr) {
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
-// startSockHelper creates a namespace and starts the helper in it, with
-// args after its socket directory; it returns the namespace and the helper's
-// pid once its sockets are open.
-func startSockHelper(tb testing.TB, args ...string) (*nstest.NS, int) {
-	tb.Helper()
-	ns := nstest.New(tb)
-	args = append([]string{os.Args[0], "-test.run=^TestSockDiagHelper$", "--", sockDiagHelperArg, tb.TempDir()}, args...)
-	return ns, ns.StartReady(args...)
+// startSockHelper creates a namespace and starts the helper in it; it
+// returns the namespace and the helper's pid once its sockets are open.
+func startSockHelper(t *testing.T) (*nstest.NS, int) {
+	t.Helper()
+	ns := nstest.New(t)
+	return ns, ns.StartReady(os.Args[0], "-test.run=^TestSockDiagHelper$", "--", sockDiagHelperArg, t.TempDir())
 }
 
 // helperSockets starts the helper and returns its namespace, opened for

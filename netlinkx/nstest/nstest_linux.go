@@ -159,6 +159,17 @@ func (n *NS) Run(args ...string) string {
 	return string(out)
 }
 
+// RunTime runs a command inside the namespace runs times, as Run does, and
+// returns its mean time: what a benchmark compares its own time with (ss, ip).
+func (n *NS) RunTime(runs int, args ...string) time.Duration {
+	n.t.Helper()
+	start := time.Now()
+	for range runs {
+		n.Run(args...)
+	}
+	return time.Since(start) / time.Duration(runs)
+}
+
 // JSON runs a command that prints JSON (`ip -j`, `tc -j`) inside the
 // namespace and decodes its output into v; the test fails if the command
 // does or v cannot hold the output.
