@@ -47,28 +47,43 @@ type lineMsg[M any] interface {
 	UnmarshalBinary([]byte) error
 }
 
-// lineCase is one case of a decoder's table: the bytes, and the line they
-// decode to or the error.
-type lineCase struct {
-	name, want, wantErr string
-	b                   []byte
+// viewCase is one case of a decoder's table: the bytes, and what the
+// decoded value views as (W) or the error.
+type viewCase[W any] struct {
+	name    string
+	b       []byte
+	want    W
+	wantErr string // a part of the error (decoded)
 }
+
+// checkViewCases decodes each case's bytes and compares what view makes
+// of the result with want, or the error with wantErr.
+func checkViewCases[T, W any](t *testing.T, decode func([]byte) (T, error), view func(*testing.T, T) W, cases []viewCase[W]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := decode(tt.b)
+			if !decoded(t, err, tt.wantErr) {
+				return
+			}
+			if diff := cmp.Diff(tt.want, view(t, v)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// lineCase is one case of a line decoder's table: want is the line.
+type lineCase = viewCase[string]
 
 // checkLineCases decodes each case into a fresh message and compares the
 // line it renders to with want, or the error with wantErr.
 func checkLineCases[M any, P lineMsg[M]](t *testing.T, line func(P) string, cases []lineCase) {
 	t.Helper()
-	for _, tt := range cases {
-		t.Run(tt.name, func(t *testing.T) {
-			m := P(new(M))
-			if !decoded(t, m.UnmarshalBinary(tt.b), tt.wantErr) {
-				return
-			}
-			if diff := cmp.Diff(tt.want, line(m)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
+	checkViewCases(t, func(b []byte) (P, error) {
+		m := P(new(M))
+		return m, m.UnmarshalBinary(b)
+	}, func(_ *testing.T, m P) string { return line(m) }, cases)
 }
 
 // checkRecordedLines decodes each case recorded in testdata/<dir> (at least

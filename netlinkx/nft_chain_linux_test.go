@@ -127,28 +127,23 @@ func checkNftChains(t *testing.T, chains []netlinkx.NftChain, nftJSON string) {
 	}
 }
 
-func TestNftChainRecorded(t *testing.T) {
-	chains, nftJSON := nftRecorded(t, "chains", netlinkx.DecodeNftChain)
-	checkNftChains(t, chains, strings.Join(nftJSON, "\n"))
-}
+// nftChains are the chains of nftChainRuleset, compared with `nft -j -a list chains`.
+var nftChains = nftKind[netlinkx.NftChain]{name: "chains", msg: unix.NFT_MSG_GETCHAIN, ruleset: nftChainRuleset, about: "nftChainRuleset",
+	nftArgs: []string{"nft", "-j", "-a", "list", "chains"}, decode: netlinkx.DecodeNftChain,
+	objects: func(rs *netlinkx.NftRuleset) []netlinkx.NftChain { return rs.Chains }, check: checkNftChains}
 
-func TestNftChainLive(t *testing.T) {
-	ns, rs := nftLive(t, nftChainRuleset)
-	checkNftChains(t, rs.Chains, ns.Run("nft", "-j", "-a", "list", "chains"))
-}
+func TestNftChainRecorded(t *testing.T) { nftChains.checkRecorded(t) }
+
+func TestNftChainLive(t *testing.T) { nftChains.checkLive(t) }
 
 // TestRecordNft re-records testdata/nft/chains with -record.
-func TestRecordNft(t *testing.T) {
-	needRecord(t)
-	recordNft(t, nftNamespace(t, nftChainRuleset), unix.NFT_MSG_GETCHAIN, "chains", "nftChainRuleset", "nft", "-j", "-a", "list", "chains")
-}
+func TestRecordNft(t *testing.T) { nftChains.record(t) }
 
 // nftUdata is libnftnl userdata: a u8 type, a u8 length, the value.
 func nftUdata(typ byte, v string) []byte { return append([]byte{typ, byte(len(v))}, v...) }
 
 func TestDecodeNftChain(t *testing.T) {
 	hdr := []byte{unix.NFPROTO_NETDEV, 0, 0x12, 0x34}
-	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
 	u64 := func(typ uint16, v uint64) []byte { return attr(typ, be64(v)...) }
 	drop := uint32(netlinkx.NF_DROP)
 	if _, err := netlinkx.DecodeNftChain(hdr[:3]); err == nil || err.Error() != "nfgenmsg: 3 bytes, want at least 4" {
@@ -160,24 +155,24 @@ func TestDecodeNftChain(t *testing.T) {
 		}
 		c.Family = 0
 		return c
-	}, []nftCase[netlinkx.NftChain]{
+	}, []viewCase[netlinkx.NftChain]{
 		{name: "header only"},
 		{name: "regular chain with comment, unknown attribute skipped",
-			b: cat(str(unix.NFTA_CHAIN_TABLE, "t"), u64(unix.NFTA_CHAIN_HANDLE, 7), str(unix.NFTA_CHAIN_NAME, "c"),
+			b: cat(nftStr(unix.NFTA_CHAIN_TABLE, "t"), u64(unix.NFTA_CHAIN_HANDLE, 7), nftStr(unix.NFTA_CHAIN_NAME, "c"),
 				attr(unix.NFTA_CHAIN_USE, be32(1)...), attr(200, 1, 2, 3),
 				attr(netlinkx.NFTA_CHAIN_USERDATA, nftUdata(netlinkx.NFTNL_UDATA_CHAIN_COMMENT, "hi\x00")...)),
 			want: netlinkx.NftChain{Table: "t", Name: "c", Handle: 7, UserData: nftUdata(0, "hi\x00")}},
 		{name: "base chain, two devices and a prefix",
-			b: cat(str(unix.NFTA_CHAIN_NAME, "ing"),
+			b: cat(nftStr(unix.NFTA_CHAIN_NAME, "ing"),
 				attr(unix.NFTA_CHAIN_HOOK|unix.NLA_F_NESTED, cat(attr(unix.NFTA_HOOK_HOOKNUM, be32(0)...), attr(unix.NFTA_HOOK_PRIORITY, be32(uint32(0xfffffffb))...),
-					attr(netlinkx.NFTA_HOOK_DEVS|unix.NLA_F_NESTED, cat(str(netlinkx.NFTA_DEVICE_NAME, "lo"), str(netlinkx.NFTA_DEVICE_PREFIX, "eth"))...))...),
-				attr(unix.NFTA_CHAIN_POLICY, be32(netlinkx.NF_DROP)...), str(unix.NFTA_CHAIN_TYPE, "filter"),
+					attr(netlinkx.NFTA_HOOK_DEVS|unix.NLA_F_NESTED, cat(nftStr(netlinkx.NFTA_DEVICE_NAME, "lo"), nftStr(netlinkx.NFTA_DEVICE_PREFIX, "eth"))...))...),
+				attr(unix.NFTA_CHAIN_POLICY, be32(netlinkx.NF_DROP)...), nftStr(unix.NFTA_CHAIN_TYPE, "filter"),
 				attr(netlinkx.NFTA_CHAIN_FLAGS, be32(netlinkx.NFT_CHAIN_BASE|netlinkx.NFT_CHAIN_HW_OFFLOAD|1<<5)...)),
 			want: netlinkx.NftChain{Name: "ing", Hook: &netlinkx.NftHook{Num: 0, Priority: -5, Devices: []string{"lo", "eth*"}},
 				Policy: &drop, Type: "filter", Flags: netlinkx.NFT_CHAIN_BASE | netlinkx.NFT_CHAIN_HW_OFFLOAD | 1<<5}},
-		{name: "one device", b: cat(attr(unix.NFTA_CHAIN_HOOK, cat(attr(unix.NFTA_HOOK_HOOKNUM, be32(1)...), str(unix.NFTA_HOOK_DEV, "eth0"))...)),
+		{name: "one device", b: cat(attr(unix.NFTA_CHAIN_HOOK, cat(attr(unix.NFTA_HOOK_HOOKNUM, be32(1)...), nftStr(unix.NFTA_HOOK_DEV, "eth0"))...)),
 			want: netlinkx.NftChain{Hook: &netlinkx.NftHook{Num: 1, Devices: []string{"eth0"}}}},
-		{name: "handle not 64 bits", b: cat(str(unix.NFTA_CHAIN_NAME, "c"), attr(unix.NFTA_CHAIN_HANDLE, be32(7)...)),
+		{name: "handle not 64 bits", b: cat(nftStr(unix.NFTA_CHAIN_NAME, "c"), attr(unix.NFTA_CHAIN_HANDLE, be32(7)...)),
 			wantErr: `nf_tables chain "" "c": netlink: attribute 2 is not a uint64; length: 4`},
 		{name: "priority short", b: attr(unix.NFTA_CHAIN_HOOK, attr(unix.NFTA_HOOK_PRIORITY, 1, 2)...),
 			wantErr: `nf_tables chain "" "": netlink: attribute 2 is not a int32; length: 2`},

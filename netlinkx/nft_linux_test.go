@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -37,8 +36,8 @@ func TestReadNftRulesetRereads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]int{0, 1}, tries); diff != "" {
-		t.Errorf("reads (-want +got):\n%s", diff)
+	if !slices.Equal(tries, []int{0, 1}) {
+		t.Errorf("reads %v, want [0 1]", tries)
 	}
 	*netlinkx.NftMidRead = nil
 	gen, err := netlinkx.NftGen(ns.Open())
@@ -86,24 +85,6 @@ func TestReadNftRulesetGivesUp(t *testing.T) {
 // nftFamilyNames are the NFPROTO_* families as nft names them.
 var nftFamilyNames = map[uint8]string{unix.NFPROTO_INET: "inet", unix.NFPROTO_IPV4: "ip", unix.NFPROTO_IPV6: "ip6", unix.NFPROTO_NETDEV: "netdev"}
 
-// recordNft records testdata/nft/<name>: the messages of an nf_tables dump
-// (msg: NFT_MSG_GET*, every family) in ns, and what says how they were made
-// (ruleset names the test's constant) with the output of nftArgs below
-// `ss:`, the section name the reader shares with sock_diag.
-func recordNft(t *testing.T, ns *nstest.NS, msg uint16, name, ruleset string, nftArgs ...string) {
-	t.Helper()
-	msgs := dumpMessages(t, netlinkx.DumpRequest{
-		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | msg,
-		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
-	})
-	txt := fmt.Sprintf("%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
-		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
-		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
-		strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), ruleset, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
-			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[msg], strings.Join(nftArgs, " "), ns.Run(nftArgs...))
-	writeRecording(t, "nft/"+name, framed(msgs), txt)
-}
-
 // nftNamespace is a fresh namespace loaded with ruleset (`nft -f`) and then
 // with each of ipt, the arguments of an iptables-nft rule.
 func nftNamespace(t *testing.T, ruleset string, ipt ...[]string) *nstest.NS {
@@ -136,36 +117,15 @@ func nftRecorded[T any](t *testing.T, name string, decode func([]byte) (T, error
 	return out, nft
 }
 
-// nftCase is one case of an nf_tables decoder's table.
-type nftCase[W any] struct {
-	name    string
-	b       []byte // the attributes after the nfgenmsg
-	want    W      // what view makes of the decoded value
-	wantErr string // the whole error
+// checkNftDecode decodes hdr, an nfgenmsg, followed by each case's
+// attributes (checkViewCases).
+func checkNftDecode[T, W any](t *testing.T, hdr []byte, decode func([]byte) (T, error), view func(*testing.T, T) W, cases []viewCase[W]) {
+	t.Helper()
+	checkViewCases(t, func(b []byte) (T, error) { return decode(cat(hdr, b)) }, view, cases)
 }
 
-// checkNftDecode decodes hdr and each case's attributes, and compares what
-// view makes of the result with want, or the error with wantErr.
-func checkNftDecode[T, W any](t *testing.T, hdr []byte, decode func([]byte) (T, error), view func(*testing.T, T) W, cases []nftCase[W]) {
-	t.Helper()
-	for _, tt := range cases {
-		t.Run(tt.name, func(t *testing.T) {
-			v, err := decode(cat(hdr, tt.b))
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, view(t, v)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-}
+// nftStr is a NUL-terminated string attribute, as nf_tables sends names.
+func nftStr(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
 
 // fuzzNft is the fuzz target of an nf_tables decoder, seeded from
 // testdata/nft/<name> and with seeds: what decodes renders (line) without
@@ -191,14 +151,61 @@ func fuzzNft[T any](f *testing.F, name string, decode func([]byte) (T, error), l
 	})
 }
 
-// nftLive is a namespace loaded as nftNamespace loads it, and the ruleset
-// ReadNftRuleset reads there.
-func nftLive(t *testing.T, ruleset string, ipt ...[]string) (*nstest.NS, *netlinkx.NftRuleset) {
+// nftKind is what the tests of one kind of nf_tables object (chains, sets,
+// rules) share: the ruleset they load, the dump and the nft command whose
+// output testdata/nft/<name> keeps, and how decoded objects are compared
+// with that output, recorded and live.
+type nftKind[T any] struct {
+	name    string     // testdata/nft/<name>
+	msg     uint16     // the dump: NFT_MSG_GET*
+	ruleset string     // loaded with nft -f
+	about   string     // names ruleset in the recording's .txt: its constant
+	ipt     [][]string // iptables-nft rules added after ruleset
+	nftArgs []string   // the nft command compared with
+	decode  func([]byte) (T, error)
+	objects func(*netlinkx.NftRuleset) []T          // the kind's objects that ReadNftRuleset read
+	check   func(t *testing.T, got []T, nft string) // compares decoded objects with nftArgs' output
+}
+
+// checkRecorded decodes testdata/nft/<name> and compares it with what nft
+// printed at recording time.
+func (k nftKind[T]) checkRecorded(t *testing.T) {
+	got, nft := nftRecorded(t, k.name, k.decode)
+	k.check(t, got, strings.Join(nft, "\n"))
+}
+
+// checkLive loads the ruleset in a fresh namespace and compares what
+// ReadNftRuleset reads there with nft; it returns the ruleset read.
+func (k nftKind[T]) checkLive(t *testing.T) *netlinkx.NftRuleset {
 	t.Helper()
-	ns := nftNamespace(t, ruleset, ipt...)
+	ns := nftNamespace(t, k.ruleset, k.ipt...)
 	rs, err := netlinkx.ReadNftRuleset(t.Context(), ns.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ns, rs
+	k.check(t, k.objects(rs), ns.Run(k.nftArgs...))
+	return rs
+}
+
+// record re-records testdata/nft/<name> with -record: the messages of the
+// kind's dump (every family) in a fresh namespace, and what says how they
+// were made with the output of nftArgs below `ss:`, the section name the
+// reader shares with sock_diag.
+func (k nftKind[T]) record(t *testing.T) {
+	needRecord(t)
+	ns := nftNamespace(t, k.ruleset, k.ipt...)
+	msgs := dumpMessages(t, netlinkx.DumpRequest{
+		Protocol: unix.NETLINK_NETFILTER, NetNS: ns.Open(), Type: unix.NFNL_SUBSYS_NFTABLES<<8 | k.msg,
+		Flags: unix.NLM_F_DUMP, Data: []byte{unix.AF_UNSPEC, netlinkx.NFNETLINK_V0, 0, 0},
+	})
+	about := k.about
+	for _, a := range k.ipt {
+		about += ", `iptables-nft " + strings.Join(a, " ") + "`"
+	}
+	txt := fmt.Sprintf("%s\nrecorded by: go test -run %s -record (netlinkx/nft_*_linux_test.go):\n"+
+		"in a fresh namespace, `nft -f` of %s,\nthen an %s dump (AF_UNSPEC) and, below `ss:`\n"+
+		"(the section name the reader shares with sock_diag), `%s`:\nss:\n%s",
+		strings.TrimSpace(ns.Run("nft", "--version")), t.Name(), about, map[uint16]string{unix.NFT_MSG_GETCHAIN: "NFT_MSG_GETCHAIN", unix.NFT_MSG_GETRULE: "NFT_MSG_GETRULE",
+			unix.NFT_MSG_GETSET: "NFT_MSG_GETSET"}[k.msg], strings.Join(k.nftArgs, " "), ns.Run(k.nftArgs...))
+	writeRecording(t, "nft/"+k.name, framed(msgs), txt)
 }

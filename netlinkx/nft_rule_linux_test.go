@@ -51,12 +51,6 @@ var nftRuleDiffs = map[string]string{
 	"unknown(fib) 0x02000000 counter packets 0 bytes 0 accept": "fib daddr type local counter packets 0 bytes 0 accept",
 }
 
-// nftRuleArgs are the iptables-nft rules the recording adds.
-var nftRuleArgs = [][]string{
-	{"-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"},
-	{"-A", "OUTPUT", "-o", "lo", "-j", "ACCEPT"},
-}
-
 var nftRuleHandle = regexp.MustCompile(` # handle \d+$`)
 
 // nftRuleLines keeps the rule lines of `nft -a list ruleset` in
@@ -83,34 +77,32 @@ func nftRuleLine(r *netlinkx.NftRule) string {
 	return fmt.Sprintf("%s # handle %d", text, r.Handle)
 }
 
-func TestNftRuleRecorded(t *testing.T) {
-	rules, nft := nftRecorded(t, "rules", netlinkx.DecodeNftRule)
+// checkNftRules compares rules with `nft -a list ruleset`.
+func checkNftRules(t *testing.T, rules []netlinkx.NftRule, nft string) {
+	t.Helper()
 	var got []string
 	for i := range rules {
 		got = append(got, nftRuleLine(&rules[i]))
 	}
-	checkLines(t, "decoded recording vs nft -a list ruleset", nftRuleLines(nft), got)
+	checkLines(t, "rules vs nft -a list ruleset", nftRuleLines(ssLines0(nft)), got)
 }
 
-func TestNftRuleLive(t *testing.T) {
-	ns, rs := nftLive(t, nftRuleRuleset, nftRuleArgs...)
-	var got []string
-	for i := range rs.Rules {
-		got = append(got, nftRuleLine(&rs.Rules[i]))
-	}
-	checkLines(t, "ReadNftRuleset vs nft -a list ruleset", nftRuleLines(ssLines0(ns.Run("nft", "-a", "list", "ruleset"))), got)
-}
+// nftRules are the rules of nftRuleRuleset and of two iptables-nft
+// commands, compared with `nft -a list ruleset`.
+var nftRules = nftKind[netlinkx.NftRule]{name: "rules", msg: unix.NFT_MSG_GETRULE, ruleset: nftRuleRuleset, about: "nftRuleRuleset",
+	ipt: [][]string{
+		{"-A", "INPUT", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"},
+		{"-A", "OUTPUT", "-o", "lo", "-j", "ACCEPT"},
+	},
+	nftArgs: []string{"nft", "-a", "list", "ruleset"}, decode: netlinkx.DecodeNftRule,
+	objects: func(rs *netlinkx.NftRuleset) []netlinkx.NftRule { return rs.Rules }, check: checkNftRules}
+
+func TestNftRuleRecorded(t *testing.T) { nftRules.checkRecorded(t) }
+
+func TestNftRuleLive(t *testing.T) { nftRules.checkLive(t) }
 
 // TestRecordNftRules re-records testdata/nft/rules with -record.
-func TestRecordNftRules(t *testing.T) {
-	needRecord(t)
-	var ipt []string
-	for _, a := range nftRuleArgs {
-		ipt = append(ipt, "`iptables-nft "+strings.Join(a, " ")+"`")
-	}
-	recordNft(t, nftNamespace(t, nftRuleRuleset, nftRuleArgs...), unix.NFT_MSG_GETRULE, "rules", "nftRuleRuleset, "+strings.Join(ipt, ", "),
-		"nft", "-a", "list", "ruleset")
-}
+func TestRecordNftRules(t *testing.T) { nftRules.record(t) }
 
 // nftExprElem is one NFTA_LIST_ELEM: NFTA_EXPR_NAME and, when data is not nil, NFTA_EXPR_DATA.
 func nftExprElem(name string, data []byte) []byte {
@@ -123,14 +115,13 @@ func nftExprElem(name string, data []byte) []byte {
 
 func TestDecodeNftRule(t *testing.T) {
 	hdr := []byte{unix.NFPROTO_IPV4, 0, 0, 1}
-	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
 	exprs := func(elems ...[]byte) []byte {
 		return attr(unix.NFTA_RULE_EXPRESSIONS|unix.NLA_F_NESTED, cat(elems...)...)
 	}
 	counter := cat(attr(unix.NFTA_COUNTER_BYTES, be64(180)...), attr(unix.NFTA_COUNTER_PACKETS, be64(3)...))
 	accept := attr(unix.NFTA_IMMEDIATE_DREG, be32(unix.NFT_REG_VERDICT)...)
 	accept = cat(accept, attr(unix.NFTA_IMMEDIATE_DATA|unix.NLA_F_NESTED, attr(unix.NFTA_DATA_VERDICT|unix.NLA_F_NESTED, attr(unix.NFTA_VERDICT_CODE, be32(1)...)...)...))
-	envelope := cat(str(unix.NFTA_RULE_TABLE, "filter"), str(unix.NFTA_RULE_CHAIN, "INPUT"),
+	envelope := cat(nftStr(unix.NFTA_RULE_TABLE, "filter"), nftStr(unix.NFTA_RULE_CHAIN, "INPUT"),
 		attr(unix.NFTA_RULE_HANDLE, be64(4)...))
 	if _, err := netlinkx.DecodeNftRule(hdr[:2]); err == nil {
 		t.Errorf("short nfgenmsg: no error")
@@ -141,7 +132,7 @@ func TestDecodeNftRule(t *testing.T) {
 			t.Errorf("family %d", r.Family)
 		}
 		return fmt.Sprintf("%s %s %d | %s | %v", r.Table, r.Chain, r.Handle, netlinkx.RenderNftExprs(r.Exprs, nil), r.UserData)
-	}, []nftCase[string]{
+	}, []viewCase[string]{
 		{name: "header only", want: "  0 |  | []"},
 		{name: "counter accept, comment, unknown attribute skipped",
 			b: cat(envelope, attr(200, 1), exprs(nftExprElem("counter", counter), nftExprElem("immediate", accept)),
@@ -154,7 +145,7 @@ func TestDecodeNftRule(t *testing.T) {
 		{name: "data google/nftables panics on is unknown", // expr.Log reads a u16 group from 1 byte
 			b:    cat(envelope, exprs(nftExprElem("log", attr(unix.NFTA_LOG_GROUP, 1)), nftExprElem("immediate", accept))),
 			want: `filter INPUT 4 | unknown(log) accept | []`},
-		{name: "handle not 64 bits", b: cat(str(unix.NFTA_RULE_TABLE, "filter"), attr(unix.NFTA_RULE_HANDLE, be32(4)...)),
+		{name: "handle not 64 bits", b: cat(nftStr(unix.NFTA_RULE_TABLE, "filter"), attr(unix.NFTA_RULE_HANDLE, be32(4)...)),
 			wantErr: `nf_tables rule "filter" "" handle 0: netlink: attribute 3 is not a uint64; length: 4`},
 	})
 }

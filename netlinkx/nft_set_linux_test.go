@@ -101,14 +101,16 @@ func checkNftSets(t *testing.T, sets []netlinkx.NftSet, nftJSON string) {
 	}
 }
 
-func TestNftSetRecorded(t *testing.T) {
-	sets, nftJSON := nftRecorded(t, "sets", netlinkx.DecodeNftSet)
-	checkNftSets(t, sets, strings.Join(nftJSON, "\n"))
-}
+// nftSets are the sets and maps of nftSetRuleset, compared with `nft -j list ruleset`.
+var nftSets = nftKind[netlinkx.NftSet]{name: "sets", msg: unix.NFT_MSG_GETSET, ruleset: nftSetRuleset, about: "nftSetRuleset",
+	nftArgs: []string{"nft", "-j", "list", "ruleset"}, decode: netlinkx.DecodeNftSet,
+	objects: func(rs *netlinkx.NftRuleset) []netlinkx.NftSet { return rs.Sets }, check: checkNftSets}
 
+func TestNftSetRecorded(t *testing.T) { nftSets.checkRecorded(t) }
+
+// TestNftSetLive checks the elements too, which only a live read has.
 func TestNftSetLive(t *testing.T) {
-	ns, rs := nftLive(t, nftSetRuleset)
-	checkNftSets(t, rs.Sets, ns.Run("nft", "-j", "list", "ruleset"))
+	rs := nftSets.checkLive(t)
 	var elems []string
 	for i := range rs.Sets {
 		if n := rs.Sets[i].Name; n == "verdicts" || n == "svc" {
@@ -121,25 +123,21 @@ func TestNftSetLive(t *testing.T) {
 }
 
 // TestRecordNftSets re-records testdata/nft/sets with -record.
-func TestRecordNftSets(t *testing.T) {
-	needRecord(t)
-	recordNft(t, nftNamespace(t, nftSetRuleset), unix.NFT_MSG_GETSET, "sets", "nftSetRuleset", "nft", "-j", "list", "ruleset")
-}
+func TestRecordNftSets(t *testing.T) { nftSets.record(t) }
 
 func TestDecodeNftSet(t *testing.T) {
 	hdr := []byte{unix.NFPROTO_INET, 0, 0, 1}
-	str := func(typ uint16, s string) []byte { return attr(typ, append([]byte(s), 0)...) }
 	if _, err := netlinkx.DecodeNftSet(hdr[:1]); err == nil {
 		t.Errorf("short nfgenmsg: no error")
 	}
-	checkNftDecode(t, hdr, netlinkx.DecodeNftSet, func(_ *testing.T, s netlinkx.NftSet) netlinkx.NftSet { return s }, []nftCase[netlinkx.NftSet]{
+	checkNftDecode(t, hdr, netlinkx.DecodeNftSet, func(_ *testing.T, s netlinkx.NftSet) netlinkx.NftSet { return s }, []viewCase[netlinkx.NftSet]{
 		{name: "header only", want: netlinkx.NftSet{Family: unix.NFPROTO_INET}},
 		{name: "verdict map, unknown attribute skipped",
-			b: cat(str(unix.NFTA_SET_TABLE, "t"), str(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, be32(unix.NFT_SET_MAP)...),
+			b: cat(nftStr(unix.NFTA_SET_TABLE, "t"), nftStr(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, be32(unix.NFT_SET_MAP)...),
 				attr(unix.NFTA_SET_KEY_TYPE, be32(41)...), attr(unix.NFTA_SET_KEY_LEN, be32(16)...), attr(200, 1),
 				attr(unix.NFTA_SET_DATA_TYPE, be32(unix.NFT_DATA_VERDICT)...)),
 			want: netlinkx.NftSet{Family: unix.NFPROTO_INET, Table: "t", Name: "m", Flags: unix.NFT_SET_MAP, KeyType: 41, DataType: unix.NFT_DATA_VERDICT}},
-		{name: "flags short", b: cat(str(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, 1, 2)),
+		{name: "flags short", b: cat(nftStr(unix.NFTA_SET_NAME, "m"), attr(unix.NFTA_SET_FLAGS, 1, 2)),
 			wantErr: `nf_tables set "" "m": netlink: attribute 3 is not a uint32; length: 2`},
 	})
 	m := netlinkx.NftSet{Flags: unix.NFT_SET_MAP, KeyType: 41, DataType: unix.NFT_DATA_VERDICT}
