@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -121,9 +120,7 @@ func TestDumpInetMatchesSS(t *testing.T) {
 	if len(ours) < 20 {
 		t.Errorf("only %d sockets dumped", len(ours))
 	}
-	if diff := cmp.Diff(theirs, ours); diff != "" {
-		t.Errorf("DumpInet vs ss -tuaneOH by cookie (-ss +ours):\n%s", diff)
-	}
+	checkDiff(t, "DumpInet vs ss -tuaneOH by cookie (-ss +ours)", theirs, ours)
 }
 
 func TestDumpInetAbsentProtocol(t *testing.T) {
@@ -148,14 +145,7 @@ func TestDumpInetPortFilter(t *testing.T) {
 	dump := func(req netlinkx.InetDiagReq) []string {
 		t.Helper()
 		req.NetNS, req.States = nsfd, ssAllStates
-		var out []string
-		err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error {
-			out = append(out, fmt.Sprintf("%d>%d", m.ID.SPort, m.ID.DPort))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := dumped(t, netlinkx.DumpInet, req, func(m *netlinkx.InetDiagMsg) string { return fmt.Sprintf("%d>%d", m.ID.SPort, m.ID.DPort) }, nil)
 		slices.Sort(out)
 		return out
 	}
@@ -190,9 +180,7 @@ func TestDumpInetPortFilter(t *testing.T) {
 			}
 			got := dump(netlinkx.InetDiagReq{Family: unix.AF_INET, Protocol: unix.IPPROTO_TCP,
 				SPort: tt.sport, DPort: tt.dport, SPorts: tt.sports, DPorts: tt.dports})
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("sockets (-filtered here +by the kernel):\n%s", diff)
-			}
+			checkDiff(t, "sockets (-filtered here +by the kernel)", want, got)
 			if tt.name == "one local port" && len(got) != 3 { // the listener and the two connections in its accept queue
 				t.Errorf("%d sockets on port 7004, want 3", len(got))
 			}
@@ -336,9 +324,7 @@ func TestInetDiagRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(section(t, txt, decodedMarker), got); diff != "" {
-			t.Errorf("decoding (-want +got):\n%s", diff)
-		}
+		checkDiff(t, "decoding (-want +got)", section(t, txt, decodedMarker), got)
 	})
 }
 
@@ -387,17 +373,10 @@ func TestDumpInetBothFamilies(t *testing.T) {
 	dump := func(req netlinkx.InetDiagReq) []string {
 		t.Helper()
 		req.NetNS, req.Protocol = nsfd, unix.IPPROTO_TCP
-		var out []string
-		err := netlinkx.DumpInet(t.Context(), req, func(m *netlinkx.InetDiagMsg) error {
-			out = append(out, fmt.Sprintf("%d %s %s:%d>%s:%d inode %d cookie %d info %t",
-				m.Family, netlinkx.TCPStateName(m.State), m.SrcAddr(), m.ID.SPort, m.DstAddr(), m.ID.DPort, m.Inode, m.ID.Cookie, m.Info != nil))
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		slices.Sort(out)
-		return out
+		return dumped(t, netlinkx.DumpInet, req, func(m *netlinkx.InetDiagMsg) string {
+			return fmt.Sprintf("%d %s %s:%d>%s:%d inode %d cookie %d info %t",
+				m.Family, netlinkx.TCPStateName(m.State), m.SrcAddr(), m.ID.SPort, m.DstAddr(), m.ID.DPort, m.Inode, m.ID.Cookie, m.Info != nil)
+		}, nil)
 	}
 	info := netlinkx.ExtBit(netlinkx.INET_DIAG_INFO)
 	for _, tt := range []struct {
@@ -422,9 +401,7 @@ func TestDumpInetBothFamilies(t *testing.T) {
 			slices.Sort(want)
 			req := tt.req
 			req.Family = unix.AF_UNSPEC
-			if diff := cmp.Diff(want, dump(req)); diff != "" {
-				t.Errorf("one dump of both families (-two dumps +one):\n%s", diff)
-			}
+			checkLines(t, "one dump of both families vs two dumps", want, dump(req))
 		})
 	}
 	if got := dump(netlinkx.InetDiagReq{States: ssAllStates}); !slices.ContainsFunc(got, func(s string) bool { return s[0] == '2' }) ||

@@ -66,9 +66,7 @@ func checkViewCases[T, W any](t *testing.T, decode func([]byte) (T, error), view
 			if !decoded(t, err, tt.wantErr) {
 				return
 			}
-			if diff := cmp.Diff(tt.want, view(t, v)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkDiff(t, "(-want +got)", tt.want, view(t, v))
 		})
 	}
 }
@@ -96,9 +94,7 @@ func checkRecordedLines[M any, P lineMsg[M]](t *testing.T, dir string, least int
 		if err := m.UnmarshalBinary(bin); err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(strings.TrimSpace(section(t, txt, "# decoded\n")), line(m)); diff != "" {
-			t.Errorf("(-recorded +decoded):\n%s", diff)
-		}
+		checkDiff(t, "(-recorded +decoded)", strings.TrimSpace(section(t, txt, "# decoded\n")), line(m))
 	})
 }
 
@@ -131,8 +127,15 @@ func fuzzLine[M any, P lineMsg[M]](f *testing.F, dir string, line func(P) string
 func checkLines(t *testing.T, what string, want, got []string) {
 	t.Helper()
 	slices.Sort(got)
+	checkDiff(t, what+" (-want +got)", want, got)
+}
+
+// checkDiff reports how got differs from want (cmp.Diff), after what: what
+// is compared and the sense of the diff, as in "groups (-want +got)".
+func checkDiff(t *testing.T, what string, want, got any) {
+	t.Helper()
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", what, diff)
+		t.Errorf("%s:\n%s", what, diff)
 	}
 }
 
@@ -191,9 +194,7 @@ func checkReused[M any, P lineMsg[M]](t *testing.T, line func(P) string, held, b
 			t.Fatal(err)
 		}
 	}
-	if diff := cmp.Diff(line(fresh), line(m)); diff != "" {
-		t.Errorf("(-fresh +reused):\n%s", diff)
-	}
+	checkDiff(t, "(-fresh +reused)", line(fresh), line(m))
 	return m
 }
 
@@ -210,7 +211,7 @@ func decodeBoth(t *testing.T, b []byte, theirs, ours encoding.BinaryUnmarshaler,
 	}
 }
 
-// dumped runs dump (DumpRoutes, DumpRules, DumpNeigh, DumpNexthops) for req
+// dumped runs dump (DumpRoutes, DumpRules, DumpNeigh, DumpNexthops, DumpInet) for req
 // and returns what view makes of each message keep keeps (nil: every one):
 // its line, or the field a test compares.
 func dumped[R, M, V any](t *testing.T, dump func(context.Context, R, func(*M) error) error, req R, view func(*M) V, keep func(*M) bool) []V {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -129,9 +128,7 @@ func TestLinkMessageTestdata(t *testing.T) {
 		if got.TxPackets <= want.TxPackets {
 			got.TxPackets = want.TxPackets
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("(-ip at recording +decoded):\n%s", diff)
-		}
+		checkDiff(t, "(-ip at recording +decoded)", want, got)
 		if m.Stats64Sent != netlinkx.SizeofRtnlLinkStats64 {
 			t.Errorf("Stats64Sent %d, want %d from a 6.18 kernel", m.Stats64Sent, netlinkx.SizeofRtnlLinkStats64)
 		}

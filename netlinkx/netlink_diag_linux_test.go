@@ -5,7 +5,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -64,9 +63,7 @@ func TestNetlinkDiagRecorded(t *testing.T) {
 	})
 	checkLines(t, "decoded recording vs ss -A netlink -aHn", ssNetlinkFilter(want), got)
 	// The helper's route socket joined RTMGRP_LINK (group 1) and RTMGRP_IPV4_IFADDR (group 5).
-	if diff := cmp.Diff(map[string][]uint32{"route": {1, 5}}, groups); diff != "" {
-		t.Errorf("groups (-want +got):\n%s", diff)
-	}
+	checkDiff(t, "groups (-want +got)", map[string][]uint32{"route": {1, 5}}, groups)
 }
 
 func TestNetlinkDiagLive(t *testing.T) {
@@ -124,9 +121,7 @@ func TestNetlinkDiagUnmarshal(t *testing.T) {
 	// Two native u32 words: bits 0, 4 and 63 of the bitmap on a little-endian host.
 	m := with(func(m *netlinkx.NetlinkDiagMsg) { m.Groups = cat(u32(0x11), u32(1<<31)) })
 	if nstest.LittleEndian() {
-		if diff := cmp.Diff([]uint32{1, 5, 64}, m.GroupList()); diff != "" {
-			t.Errorf("GroupList (-want +got):\n%s", diff)
-		}
+		checkDiff(t, "GroupList (-want +got)", []uint32{1, 5, 64}, m.GroupList())
 	}
 	if got := m.StateName(); got != "ESTABLISHED" {
 		t.Errorf("StateName of a connected socket = %q", got)

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"golang.org/x/sys/unix"
 )
@@ -43,9 +42,7 @@ func TestPacketDiagLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkLines(t, "DumpPacket vs ss -0 -aH", want, got)
-	if diff := cmp.Diff([]uint32{0, 0}, uids); diff != "" {
-		t.Errorf("PACKET_DIAG_UID of root's sockets (-want +got):\n%s", diff)
-	}
+	checkDiff(t, "PACKET_DIAG_UID of root's sockets (-want +got)", []uint32{0, 0}, uids)
 }
 
 func TestPacketDiagUnmarshal(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -73,9 +72,7 @@ func TestSocketOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("SocketOwners(helper) vs /proc/%d/fd (-want +got):\n%s", pid, diff)
-	}
+	checkDiff(t, fmt.Sprintf("SocketOwners(helper) vs /proc/%d/fd (-want +got)", pid), want, got)
 
 	// The walk of every process finds the same owners for them.
 	all, err := netlinkx.SocketOwners(ctx, nil)
@@ -83,9 +80,7 @@ func TestSocketOwners(t *testing.T) {
 		t.Fatal(err)
 	}
 	for ino, w := range want {
-		if diff := cmp.Diff(w, all[ino]); diff != "" {
-			t.Errorf("SocketOwners(nil)[%d] (-want +got):\n%s", ino, diff)
-		}
+		checkDiff(t, fmt.Sprintf("SocketOwners(nil)[%d] (-want +got)", ino), w, all[ino])
 	}
 
 	// ss -p names our owner among the socket's users.
