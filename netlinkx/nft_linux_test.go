@@ -36,9 +36,7 @@ func TestReadNftRulesetRereads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(tries, []int{0, 1}) {
-		t.Errorf("reads %v, want [0 1]", tries)
-	}
+	checkDiff(t, "reads (-want +got)", []int{0, 1}, tries)
 	*netlinkx.NftMidRead = nil
 	gen, err := netlinkx.NftGen(ns.Open())
 	if err != nil {
