@@ -95,9 +95,7 @@ func TestDecodeAFSpecRecorded(t *testing.T) {
 	for _, tc := range afSpecCases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, txt := afDecodeFile(t, "afspec/"+tc.name)
-			if diff := cmp.Diff(afDecodedLines(t, txt), flattenAFSpec(s, tc.layout)); diff != "" {
-				t.Errorf("decoded (-want +got):\n%s", diff)
-			}
+			checkDiff(t, "decoded (-want +got)", afDecodedLines(t, txt), flattenAFSpec(s, tc.layout))
 		})
 	}
 }
@@ -125,9 +123,7 @@ func TestDecodeAFSpecOlderKernel(t *testing.T) {
 	for _, l := range flattenAFSpec(old, netlinkx.IPStatsBefore615) {
 		got[l] = true
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("5.15 decode vs 6.18 decode by name (-want +got):\n%s", diff)
-	}
+	checkDiff(t, "5.15 decode vs 6.18 decode by name (-want +got)", want, got)
 }
 
 // afDecodeFile decodes the AF_SPEC recorded in testdata/<base>, and returns
@@ -213,9 +209,7 @@ func TestDecodeAFSpecBad(t *testing.T) {
 			if err != nil {
 				return
 			}
-			if diff := cmp.Diff(tt.want, flattenAFSpec(s, netlinkx.IPStats615)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			checkDiff(t, "(-want +got)", tt.want, flattenAFSpec(s, netlinkx.IPStats615))
 		})
 	}
 }
@@ -257,9 +251,7 @@ func TestIPStatsLayouts(t *testing.T) {
 				got[n] = v
 			}
 		}
-		if diff := cmp.Diff(names, got); diff != "" {
-			t.Errorf("layout %d (-want +got):\n%s", layout, diff)
-		}
+		checkDiff(t, fmt.Sprintf("layout %d (-want +got)", layout), names, got)
 	}
 }
 
@@ -321,9 +313,7 @@ func TestDecodeNetconfRecorded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(afDecodedLines(t, txt), afFlattenNetconf(n)); diff != "" {
-			t.Errorf("decoded (-want +got):\n%s", diff)
-		}
+		checkDiff(t, "decoded (-want +got)", afDecodedLines(t, txt), afFlattenNetconf(n))
 	})
 }
 

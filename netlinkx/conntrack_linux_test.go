@@ -189,9 +189,7 @@ func TestConntrackUnmarshal(t *testing.T) {
 			if !decoded(t, c.UnmarshalBinary(tt.b), tt.wantErr) {
 				return
 			}
-			if diff := cmp.Diff(tt.line, ctLine(&c)); diff != "" {
-				t.Errorf("line (-want +got):\n%s", diff)
-			}
+			checkDiff(t, "line (-want +got)", tt.line, ctLine(&c))
 			if got := netlinkx.StatusNames(c.Status); got != tt.status {
 				t.Errorf("status %q, want %q", got, tt.status)
 			}
@@ -202,9 +200,7 @@ func TestConntrackUnmarshal(t *testing.T) {
 			if a, ok, p, pok := c.NATDestination(); ok || pok {
 				got.Dst, got.DstPort = a.String(), int(p)
 			}
-			if diff := cmp.Diff(tt.nat, got); diff != "" {
-				t.Errorf("nat (-want +got):\n%s", diff)
-			}
+			checkDiff(t, "nat (-want +got)", tt.nat, got)
 			if got := netlinkx.LabelBits(c.Labels); got != tt.labels {
 				t.Errorf("labels %q, want %q", got, tt.labels)
 			}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 )
 
@@ -37,9 +36,7 @@ func TestCTEventsRecorded(t *testing.T) {
 		"UPDATE 127.0.0.1->127.0.0.1 proto 6 TIME_WAIT",
 		"DESTROY 127.0.0.1->127.0.0.1 proto 6 TIME_WAIT counted true",
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	checkDiff(t, "(-want +got)", want, got)
 }
 
 func TestCTStatus(t *testing.T) {

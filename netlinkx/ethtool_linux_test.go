@@ -1,9 +1,9 @@
 package netlinkx_test
 
 import (
+	"fmt"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 )
@@ -36,14 +36,10 @@ func TestReadEthtool(t *testing.T) {
 		return got
 	}
 	dump, one, ioctl := read(true, false, links), read(false, false, links), read(false, true, links)
-	if diff := cmp.Diff(dump, one); diff != "" {
-		t.Errorf("dump vs per link (-dump +one):\n%s", diff)
-	}
+	checkDiff(t, "dump vs per link (-dump +one)", dump, one)
 	for i, s := range ioctl {
 		s.ModesFromIoctl = false
-		if diff := cmp.Diff(dump[i], s); diff != "" {
-			t.Errorf("link %d: genetlink vs ioctl (-genl +ioctl):\n%s", i, diff)
-		}
+		checkDiff(t, fmt.Sprintf("link %d: genetlink vs ioctl (-genl +ioctl)", i), dump[i], s)
 	}
 	for _, l := range links {
 		s := dump[l.Index]

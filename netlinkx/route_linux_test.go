@@ -94,9 +94,7 @@ func TestRouteDecoderAgreesWithRtnetlink(t *testing.T) {
 		for _, nh := range ours.Multipath {
 			got.Paths = append(got.Paths, fmt.Sprintf("%s if=%d hops=%d flags=%d", addrOrDash(nh.Gateway), nh.Ifindex, nh.Hops, nh.Flags))
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("(-rtnetlink +ours):\n%s", diff)
-		}
+		checkDiff(t, "(-rtnetlink +ours)", want, got)
 	})
 }
 

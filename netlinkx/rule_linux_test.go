@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
@@ -156,9 +155,7 @@ func TestDumpRulesFamily(t *testing.T) {
 		// Each line starts with the rule's family.
 		all := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Family == fam })
 		got := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: fam}, ruleLine, nil)
-		if diff := cmp.Diff(all, got); diff != "" {
-			t.Errorf("family %d (-from the AF_UNSPEC dump +dumped alone):\n%s", fam, diff)
-		}
+		checkDiff(t, fmt.Sprintf("family %d (-from the AF_UNSPEC dump +dumped alone)", fam), all, got)
 		if len(got) < 3 {
 			t.Errorf("family %d: %d rules", fam, len(got))
 		}
@@ -246,9 +243,7 @@ func TestRuleDecoderAgreesWithRtnetlink(t *testing.T) {
 			Src: str(ours.Src), Dst: str(ours.Dst), IIf: string(ours.IIfName), OIf: string(ours.OIfName),
 			L3MDev: ours.L3MDev, Protocol: ours.Protocol, IPProto: ours.IPProto,
 			SPort: [2]uint16{ours.SPortRange.Start, ours.SPortRange.End}, DPort: [2]uint16{ours.DPortRange.Start, ours.DPortRange.End}}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("(-rtnetlink +ours):\n%s", diff)
-		}
+		checkDiff(t, "(-rtnetlink +ours)", want, got)
 	})
 }
 
@@ -274,7 +269,5 @@ func TestDumpRulesNewSelectors(t *testing.T) {
 	got := dumped(t, netlinkx.DumpRules, netlinkx.RuleRequest{NetNS: fd, Family: unix.AF_INET6}, ruleLine, func(m *netlinkx.RuleMessage) bool { return m.Priority == 50 })
 	want := []string{"fam=10 pref=50 from all dscp 8/0x38 flowlabel 0x12000/0xff000 ipproto tcp sport 0x100/0xff00 action=lookup table=100 hdr_table=100 flags= " +
 		"suppress_prefixlen=-1 suppress_ifgroup=-1 l3mdev=0 proto=unspec sport_mask=0xff00 dscp_mask=0x38 flowlabel_mask=0xff000"}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
+	checkDiff(t, "(-want +got)", want, got)
 }

@@ -200,9 +200,7 @@ func TestUnixDiagUnmarshal(t *testing.T) {
 		})
 	}
 	m := netlinkx.UnixDiagMsg{Icons: cat(u32(4), u32(5)), SKMemInfo: cat(u32(1), u32(2))}
-	if diff := cmp.Diff([]uint32{4, 5}, m.IconInodes()); diff != "" {
-		t.Errorf("IconInodes (-want +got):\n%s", diff)
-	}
+	checkDiff(t, "IconInodes (-want +got)", []uint32{4, 5}, m.IconInodes())
 	if v, ok := m.SKMemInfoValue(unix.SK_MEMINFO_RCVBUF); v != 2 || !ok {
 		t.Errorf("SKMemInfoValue(RCVBUF) = %d, %v", v, ok)
 	}
@@ -255,9 +253,7 @@ func checkDecode[M any, P sockDiagMsg[M]](t *testing.T, b []byte, want M, has []
 	if diff := cmp.Diff(want, *m, cmpopts.IgnoreUnexported(want)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(has, hasList(m.Has)); diff != "" {
-		t.Errorf("Has (-want +got):\n%s", diff)
-	}
+	checkDiff(t, "Has (-want +got)", has, hasList(m.Has))
 	return m
 }
 
