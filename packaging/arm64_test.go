@@ -1,9 +1,7 @@
 package packaging
 
 import (
-	"debug/elf"
 	"flag"
-	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -21,28 +19,17 @@ func TestPackageArm64(t *testing.T) {
 	needTool(t, "dpkg-deb", "dpkg")
 	needTool(t, "make", "make")
 	dir := t.TempDir()
-	if out, err := exec.Command("make", "-C", "..", "package", "ARCH=arm64", "VERSION=v1.2.3", "DIST="+dir).CombinedOutput(); err != nil {
-		t.Fatalf("make package ARCH=arm64: %v\n%s", err, out)
+	if err := makePackages(dir, "arm64", "v1.2.3"); err != nil {
+		t.Fatal(err)
 	}
 	if got := run(t, "dpkg-deb", "--showformat=${Architecture}", "--show", filepath.Join(dir, "netlinkq_1.2.3_arm64.deb")); got != "arm64" {
 		t.Errorf("deb Architecture = %q, want arm64", got)
 	}
-	if _, err := exec.LookPath("rpm"); err == nil {
+	t.Run("rpm", func(t *testing.T) {
+		needTool(t, "rpm", "rpm")
 		if got := run(t, "rpm", "-qp", "--qf", "%{ARCH}", filepath.Join(dir, "netlinkq-1.2.3.aarch64.rpm")); got != "aarch64" {
 			t.Errorf("rpm ARCH = %q, want aarch64", got)
 		}
-	}
-	f, err := elf.Open(filepath.Join(dir, "arm64", "netlinkq.ext"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if f.Machine != elf.EM_AARCH64 {
-		t.Errorf("binary machine %v, want EM_AARCH64", f.Machine)
-	}
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP || p.Type == elf.PT_DYNAMIC {
-			t.Errorf("arm64 binary has a %v program header: not static", p.Type)
-		}
-	}
+	})
+	checkStaticELF(t, filepath.Join(dir, "arm64", "netlinkq.ext"), "the arm64 binary", "arm64")
 }

@@ -79,9 +79,7 @@ func packages(t *testing.T) built {
 			return
 		}
 		pkgs.dir = dir
-		cmd := exec.Command("make", "-C", "..", "package", "VERSION="+testVersion, "DIST="+dir, "ARCH="+runtime.GOARCH)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			pkgs.err = fmt.Errorf("make package: %v\n%s", err, out)
+		if pkgs.err = makePackages(dir, runtime.GOARCH, testVersion); pkgs.err != nil {
 			return
 		}
 		pkgs.bin = filepath.Join(dir, runtime.GOARCH, "netlinkq.ext")
@@ -102,6 +100,39 @@ func packages(t *testing.T) built {
 		t.Fatal(pkgs.err)
 	}
 	return pkgs
+}
+
+// makePackages builds the deb and rpm of version for arch into dir with
+// `make package`, the build CI and releases use.
+func makePackages(dir, arch, version string) error {
+	if out, err := exec.Command("make", "-C", "..", "package", "VERSION="+version, "DIST="+dir, "ARCH="+arch).CombinedOutput(); err != nil {
+		return fmt.Errorf("make package ARCH=%s: %v\n%s", arch, err, out)
+	}
+	return nil
+}
+
+// checkStaticELF checks that the binary at path (name in messages) is
+// static, with no interpreter, dynamic section or needed library, and
+// built for arch (a GOARCH).
+func checkStaticELF(t *testing.T, path, name, arch string) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, prog := range f.Progs {
+		if prog.Type == elf.PT_INTERP || prog.Type == elf.PT_DYNAMIC {
+			t.Errorf("%s has a %v program header: not a static binary", name, prog.Type)
+		}
+	}
+	if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
+		t.Errorf("%s needs shared libraries %q (%v)", name, libs, err)
+	}
+	want := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[arch]
+	if f.Machine != want {
+		t.Errorf("%s is for %v, want %v", name, f.Machine, want)
+	}
 }
 
 // lastLine is the last non-empty line of out, for short messages.
@@ -321,24 +352,7 @@ func TestBinary(t *testing.T) {
 	run(t, "dpkg-deb", "--extract", p.deb, dir)
 	bin := filepath.Join(dir, extPath)
 	compareBytes(t, bin, p.bin)
-
-	f, err := elf.Open(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for _, prog := range f.Progs {
-		if prog.Type == elf.PT_INTERP || prog.Type == elf.PT_DYNAMIC {
-			t.Errorf("%s has a %v program header: not a static binary", extPath, prog.Type)
-		}
-	}
-	if libs, err := f.ImportedLibraries(); err != nil || len(libs) > 0 {
-		t.Errorf("%s needs shared libraries %q (%v)", extPath, libs, err)
-	}
-	wantMachine := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[runtime.GOARCH]
-	if f.Machine != wantMachine {
-		t.Errorf("%s is for %v, want %v", extPath, f.Machine, wantMachine)
-	}
+	checkStaticELF(t, bin, extPath, runtime.GOARCH)
 
 	out := run(t, bin, "--version")
 	if want := "netlinkq version " + testVersion + "\n"; out != want {
