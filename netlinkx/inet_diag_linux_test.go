@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
@@ -120,7 +121,9 @@ func TestDumpInetMatchesSS(t *testing.T) {
 	if len(ours) < 20 {
 		t.Errorf("only %d sockets dumped", len(ours))
 	}
-	checkDiff(t, "DumpInet vs ss -tuaneOH by cookie (-ss +ours)", theirs, ours)
+	if diff := cmp.Diff(theirs, ours); diff != "" {
+		t.Errorf("DumpInet vs ss -tuaneOH by cookie (-ss +ours):\n%s", diff)
+	}
 }
 
 func TestDumpInetAbsentProtocol(t *testing.T) {
