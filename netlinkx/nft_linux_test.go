@@ -168,6 +168,7 @@ type nftKind[T any] struct {
 // checkRecorded decodes testdata/nft/<name> and compares it with what nft
 // printed at recording time.
 func (k nftKind[T]) checkRecorded(t *testing.T) {
+	t.Helper()
 	got, nft := nftRecorded(t, k.name, k.decode)
 	k.check(t, got, strings.Join(nft, "\n"))
 }
