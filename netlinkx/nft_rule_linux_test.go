@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/netlinkq/netlinkq/netlinkx"
+	"github.com/netlinkq/netlinkq/netlinkx/nstest"
 	"golang.org/x/sys/unix"
 )
 
@@ -31,18 +32,7 @@ table inet lab {
 		fib daddr type local counter accept
 	}
 }
-table ip nat {
-	chain prerouting {
-		type nat hook prerouting priority dstnat; policy accept;
-		tcp dport 8080 dnat to 10.1.0.5:80
-	}
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		ip saddr 10.2.0.0/16 snat to 10.3.0.1
-		oifname "eth9" masquerade
-	}
-}
-`
+` + nstest.NatRuleset
 
 // nftRuleDiffs are rendered rules that differ from `nft -a list ruleset` by
 // design: ours → nft's.

@@ -57,17 +57,7 @@ table inet lab {
 		counter
 	}
 }
-table ip nat {
-	chain prerouting {
-		type nat hook prerouting priority dstnat; policy accept;
-		tcp dport 8080 dnat to 10.1.0.5:80
-	}
-	chain postrouting {
-		type nat hook postrouting priority srcnat; policy accept;
-		ip saddr 10.2.0.0/16 snat to 10.3.0.1
-		oifname "eth9" masquerade
-	}
-}
+` + nstest.NatRuleset + `
 table netdev nd {
 	chain ing {
 		type filter hook ingress device "lo" priority -5; policy accept;
