@@ -12,7 +12,6 @@ import (
 
 	"github.com/netlinkq/netlinkq/netlinkx"
 	"github.com/netlinkq/netlinkq/netlinkx/events"
-	"golang.org/x/sys/unix"
 )
 
 // How events reach users. osqueryd's events framework is closed to
@@ -427,7 +426,7 @@ func eventStatusRows(emit func(StatusRow) error) error {
 // waits for the kernel.
 func (s *eventStream[E]) generate(ctx context.Context, q *Query, emit func(*eventItem[E]) error) error {
 	sub, err := s.subscribe(q.NetNS, false, "")
-	if errors.Is(err, unix.EPERM) || errors.Is(err, os.ErrPermission) {
+	if errors.Is(err, os.ErrPermission) { // EPERM and EACCES both match
 		// ctnetlink's event groups are CAP_NET_ADMIN's only; without it
 		// there is nothing to show, which is not the query's error.
 		q.logf("%s: subscribing needs CAP_NET_ADMIN; no rows", s.name)
