@@ -52,37 +52,34 @@ type NftHook struct {
 // attributes). Integers are big-endian. Unknown attributes are skipped; a
 // known one of the wrong size is an error. The result shares no memory with b.
 func DecodeNftChain(b []byte) (NftChain, error) {
-	family, ad, err := nftAttrs(b, "chain")
-	c := NftChain{Family: family}
-	if err != nil {
-		return c, err
+	var c NftChain
+	err := decodeNft(b, "chain", &c.Family, &c)
+	return c, err
+}
+
+func (c *NftChain) id() string { return fmt.Sprintf("%q %q", c.Table, c.Name) }
+
+func (c *NftChain) decodeAttr(ad *netlink.AttributeDecoder) {
+	switch ad.Type() {
+	case unix.NFTA_CHAIN_TABLE:
+		c.Table = ad.String()
+	case unix.NFTA_CHAIN_NAME:
+		c.Name = ad.String()
+	case unix.NFTA_CHAIN_HANDLE:
+		c.Handle = ad.Uint64()
+	case unix.NFTA_CHAIN_HOOK:
+		c.Hook = new(NftHook)
+		ad.Nested(c.Hook.decode)
+	case unix.NFTA_CHAIN_POLICY:
+		p := ad.Uint32()
+		c.Policy = &p
+	case unix.NFTA_CHAIN_TYPE:
+		c.Type = ad.String()
+	case NFTA_CHAIN_FLAGS:
+		c.Flags = ad.Uint32()
+	case NFTA_CHAIN_USERDATA:
+		c.UserData = ad.Bytes()
 	}
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.NFTA_CHAIN_TABLE:
-			c.Table = ad.String()
-		case unix.NFTA_CHAIN_NAME:
-			c.Name = ad.String()
-		case unix.NFTA_CHAIN_HANDLE:
-			c.Handle = ad.Uint64()
-		case unix.NFTA_CHAIN_HOOK:
-			c.Hook = new(NftHook)
-			ad.Nested(c.Hook.decode)
-		case unix.NFTA_CHAIN_POLICY:
-			p := ad.Uint32()
-			c.Policy = &p
-		case unix.NFTA_CHAIN_TYPE:
-			c.Type = ad.String()
-		case NFTA_CHAIN_FLAGS:
-			c.Flags = ad.Uint32()
-		case NFTA_CHAIN_USERDATA:
-			c.UserData = ad.Bytes()
-		}
-	}
-	if err := ad.Err(); err != nil {
-		return c, fmt.Errorf("nf_tables chain %q %q: %w", c.Table, c.Name, err)
-	}
-	return c, nil
 }
 
 func (h *NftHook) decode(ad *netlink.AttributeDecoder) error {

@@ -139,20 +139,36 @@ func dumpNft[T any](ctx context.Context, ns NetNS, get, reply uint16, what strin
 	return out, nil
 }
 
-// nftAttrs reads the struct nfgenmsg that starts an nf_tables message's
-// payload and returns its family and a decoder of the attributes after it,
-// big-endian as nf_tables sends them; what ("chain", "rule", "set") names
-// the message in errors. A decoder error comes with the family all the same.
-func nftAttrs(b []byte, what string) (uint8, *netlink.AttributeDecoder, error) {
+// nftMsg is an nf_tables message being decoded (NftChain, NftRule, NftSet):
+// decodeAttr stores the attribute ad is at, and id names the object in an
+// error (its table and name, quoted).
+type nftMsg interface {
+	decodeAttr(ad *netlink.AttributeDecoder)
+	id() string
+}
+
+// decodeNft decodes one nf_tables message payload into m: the struct
+// nfgenmsg's family into *family (before the attributes, which may depend on
+// it, and also when they are malformed), then each attribute after it,
+// big-endian as nf_tables sends them. what ("chain", "rule", "set") names
+// the message in errors.
+func decodeNft(b []byte, what string, family *uint8, m nftMsg) error {
 	if len(b) < sizeofNfgenmsg {
-		return 0, nil, fmt.Errorf("nfgenmsg: %d bytes, want at least %d", len(b), sizeofNfgenmsg)
+		return fmt.Errorf("nfgenmsg: %d bytes, want at least %d", len(b), sizeofNfgenmsg)
 	}
+	*family = b[0]
 	ad, err := netlink.NewAttributeDecoder(b[sizeofNfgenmsg:])
 	if err != nil {
-		return b[0], nil, fmt.Errorf("nf_tables %s attributes: %w", what, err)
+		return fmt.Errorf("nf_tables %s attributes: %w", what, err)
 	}
 	ad.ByteOrder = binary.BigEndian
-	return b[0], ad, nil
+	for ad.Next() {
+		m.decodeAttr(ad)
+	}
+	if err := ad.Err(); err != nil {
+		return fmt.Errorf("nf_tables %s %s: %w", what, m.id(), err)
+	}
+	return nil
 }
 
 // nftSetElements lists a set's elements with google/nftables, whose element

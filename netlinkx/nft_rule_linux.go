@@ -59,39 +59,36 @@ var nftExprTypes = map[string]func() expr.Any{
 // is an error. An expression is never an error (see NftExpr). The result
 // shares no memory with b.
 func DecodeNftRule(b []byte) (NftRule, error) {
-	family, ad, err := nftAttrs(b, "rule")
-	r := NftRule{Family: family}
-	if err != nil {
-		return r, err
-	}
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.NFTA_RULE_TABLE:
-			r.Table = ad.String()
-		case unix.NFTA_RULE_CHAIN:
-			r.Chain = ad.String()
-		case unix.NFTA_RULE_HANDLE:
-			r.Handle = ad.Uint64()
-		case unix.NFTA_RULE_EXPRESSIONS:
-			ad.Nested(func(ad *netlink.AttributeDecoder) error {
-				for ad.Next() {
-					if ad.Type() == unix.NFTA_LIST_ELEM {
-						ad.Nested(func(ad *netlink.AttributeDecoder) error {
-							r.Exprs = append(r.Exprs, decodeNftExpr(r.Family, ad))
-							return nil
-						})
-					}
+	var r NftRule
+	err := decodeNft(b, "rule", &r.Family, &r)
+	return r, err
+}
+
+func (r *NftRule) id() string { return fmt.Sprintf("%q %q handle %d", r.Table, r.Chain, r.Handle) }
+
+func (r *NftRule) decodeAttr(ad *netlink.AttributeDecoder) {
+	switch ad.Type() {
+	case unix.NFTA_RULE_TABLE:
+		r.Table = ad.String()
+	case unix.NFTA_RULE_CHAIN:
+		r.Chain = ad.String()
+	case unix.NFTA_RULE_HANDLE:
+		r.Handle = ad.Uint64()
+	case unix.NFTA_RULE_EXPRESSIONS:
+		ad.Nested(func(ad *netlink.AttributeDecoder) error {
+			for ad.Next() {
+				if ad.Type() == unix.NFTA_LIST_ELEM {
+					ad.Nested(func(ad *netlink.AttributeDecoder) error {
+						r.Exprs = append(r.Exprs, decodeNftExpr(r.Family, ad))
+						return nil
+					})
 				}
-				return nil
-			})
-		case unix.NFTA_RULE_USERDATA:
-			r.UserData = ad.Bytes()
-		}
+			}
+			return nil
+		})
+	case unix.NFTA_RULE_USERDATA:
+		r.UserData = ad.Bytes()
 	}
-	if err := ad.Err(); err != nil {
-		return r, fmt.Errorf("nf_tables rule %q %q handle %d: %w", r.Table, r.Chain, r.Handle, err)
-	}
-	return r, nil
 }
 
 // decodeNftExpr decodes one NFTA_LIST_ELEM: NFTA_EXPR_NAME and, for the

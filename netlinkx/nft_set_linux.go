@@ -91,29 +91,26 @@ func (s *NftSet) DataTypeName() string {
 // Integers are big-endian. Unknown attributes are skipped; a known one of the
 // wrong size is an error. The result shares no memory with b.
 func DecodeNftSet(b []byte) (NftSet, error) {
-	family, ad, err := nftAttrs(b, "set")
-	s := NftSet{Family: family}
-	if err != nil {
-		return s, err
+	var s NftSet
+	err := decodeNft(b, "set", &s.Family, &s)
+	return s, err
+}
+
+func (s *NftSet) id() string { return fmt.Sprintf("%q %q", s.Table, s.Name) }
+
+func (s *NftSet) decodeAttr(ad *netlink.AttributeDecoder) {
+	switch ad.Type() {
+	case unix.NFTA_SET_TABLE:
+		s.Table = ad.String()
+	case unix.NFTA_SET_NAME:
+		s.Name = ad.String()
+	case unix.NFTA_SET_FLAGS:
+		s.Flags = ad.Uint32()
+	case unix.NFTA_SET_KEY_TYPE:
+		s.KeyType = ad.Uint32()
+	case unix.NFTA_SET_DATA_TYPE:
+		s.DataType = ad.Uint32()
 	}
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.NFTA_SET_TABLE:
-			s.Table = ad.String()
-		case unix.NFTA_SET_NAME:
-			s.Name = ad.String()
-		case unix.NFTA_SET_FLAGS:
-			s.Flags = ad.Uint32()
-		case unix.NFTA_SET_KEY_TYPE:
-			s.KeyType = ad.Uint32()
-		case unix.NFTA_SET_DATA_TYPE:
-			s.DataType = ad.Uint32()
-		}
-	}
-	if err := ad.Err(); err != nil {
-		return s, fmt.Errorf("nf_tables set %q %q: %w", s.Table, s.Name, err)
-	}
-	return s, nil
 }
 
 // decodeNftVerdict decodes the NFTA_DATA_VERDICT nest (NFTA_VERDICT_CODE,
