@@ -218,33 +218,22 @@ func (m *InetDiagMsg) byteField(typ uint16) *uint8 {
 }
 
 // inetFamilyName is "AF_INET" or "AF_INET6" for error messages.
-func inetFamilyName(f uint8) string {
-	switch f {
-	case unix.AF_INET:
-		return "AF_INET"
-	case unix.AF_INET6:
-		return "AF_INET6"
-	case unix.AF_UNSPEC:
-		return "AF_INET and AF_INET6"
-	}
-	return fmt.Sprintf("family %d", f)
+func inetFamilyName(f uint8) string { return nameOr(inetFamilyNames, f, "family") }
+
+var inetFamilyNames = map[uint8]string{
+	unix.AF_INET:   "AF_INET",
+	unix.AF_INET6:  "AF_INET6",
+	unix.AF_UNSPEC: "AF_INET and AF_INET6",
 }
 
 // inetProtocolName names an IPPROTO_* value for error messages.
-func inetProtocolName(p uint32) string {
-	switch p {
-	case unix.IPPROTO_TCP:
-		return "IPPROTO_TCP"
-	case unix.IPPROTO_UDP:
-		return "IPPROTO_UDP"
-	case unix.IPPROTO_UDPLITE:
-		return "IPPROTO_UDPLITE"
-	case unix.IPPROTO_RAW:
-		return "IPPROTO_RAW"
-	case unix.IPPROTO_SCTP:
-		return "IPPROTO_SCTP"
-	case unix.IPPROTO_MPTCP:
-		return "IPPROTO_MPTCP"
-	}
-	return fmt.Sprintf("protocol %d", p)
+func inetProtocolName(p uint32) string { return nameOr(inetProtocolNames, p, "protocol") }
+
+var inetProtocolNames = map[uint32]string{
+	unix.IPPROTO_TCP:     "IPPROTO_TCP",
+	unix.IPPROTO_UDP:     "IPPROTO_UDP",
+	unix.IPPROTO_UDPLITE: "IPPROTO_UDPLITE",
+	unix.IPPROTO_RAW:     "IPPROTO_RAW",
+	unix.IPPROTO_SCTP:    "IPPROTO_SCTP",
+	unix.IPPROTO_MPTCP:   "IPPROTO_MPTCP",
 }

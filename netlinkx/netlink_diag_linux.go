@@ -31,10 +31,11 @@ func (req NetlinkDiagReq) describe() string {
 // since kernel 4.6) are skipped; a known one of the wrong length is an
 // error. Groups and SKMemInfo alias b.
 func (m *NetlinkDiagMsg) UnmarshalBinary(b []byte) error {
-	var a diagAttrs
-	if err := a.start(b, sizeofNetlinkDiagMsg, "netlink_diag_msg"); err != nil {
-		return err
-	}
+	return decodeDiag(m, b, sizeofNetlinkDiagMsg, "netlink_diag_msg", &m.attrs, &m.Inode)
+}
+
+// header resets m from its fixed header, b.
+func (m *NetlinkDiagMsg) header(b []byte) {
 	*m = NetlinkDiagMsg{
 		Family:    b[0],
 		Type:      b[1],
@@ -46,6 +47,11 @@ func (m *NetlinkDiagMsg) UnmarshalBinary(b []byte) error {
 		Inode:     binary.NativeEndian.Uint32(b[16:20]),
 		Cookie:    diagCookie(b[20:28]),
 	}
+}
+
+// walk steps a through the attributes, storing each known one, and returns
+// it at their end.
+func (m *NetlinkDiagMsg) walk(a diagAttrs) diagAttrs {
 	for a.next() {
 		switch a.typ {
 		case NETLINK_DIAG_GROUPS:
@@ -56,6 +62,5 @@ func (m *NetlinkDiagMsg) UnmarshalBinary(b []byte) error {
 			a.u32s(&m.SKMemInfo)
 		}
 	}
-	m.attrs = uint32(a.seen)
-	return a.msgErr("netlink_diag_msg", m.Inode)
+	return a
 }

@@ -27,10 +27,11 @@ func (PacketDiagReq) describe() string { return "packet sockets" }
 // rings and filter, which nothing reads yet) are skipped; a known one of the
 // wrong length is an error. SKMemInfo aliases b.
 func (m *PacketDiagMsg) UnmarshalBinary(b []byte) error {
-	var a diagAttrs
-	if err := a.start(b, sizeofPacketDiagMsg, "packet_diag_msg"); err != nil {
-		return err
-	}
+	return decodeDiag(m, b, sizeofPacketDiagMsg, "packet_diag_msg", &m.attrs, &m.Inode)
+}
+
+// header resets m from its fixed header, b.
+func (m *PacketDiagMsg) header(b []byte) {
 	*m = PacketDiagMsg{
 		Family: b[0],
 		Type:   b[1],
@@ -38,6 +39,11 @@ func (m *PacketDiagMsg) UnmarshalBinary(b []byte) error {
 		Inode:  binary.NativeEndian.Uint32(b[4:8]),
 		Cookie: diagCookie(b[8:16]),
 	}
+}
+
+// walk steps a through the attributes, storing each known one, and returns
+// it at their end.
+func (m *PacketDiagMsg) walk(a diagAttrs) diagAttrs {
 	for a.next() {
 		switch a.typ {
 		case PACKET_DIAG_INFO:
@@ -59,6 +65,5 @@ func (m *PacketDiagMsg) UnmarshalBinary(b []byte) error {
 			a.u32s(&m.SKMemInfo)
 		}
 	}
-	m.attrs = uint32(a.seen)
-	return a.msgErr("packet_diag_msg", m.Inode)
+	return a
 }

@@ -37,10 +37,11 @@ func (req UnixDiagReq) marshal() []byte {
 // them); a known one of the wrong length is an error. Name, Icons and
 // SKMemInfo alias b.
 func (m *UnixDiagMsg) UnmarshalBinary(b []byte) error {
-	var a diagAttrs
-	if err := a.start(b, sizeofUnixDiagMsg, "unix_diag_msg"); err != nil {
-		return err
-	}
+	return decodeDiag(m, b, sizeofUnixDiagMsg, "unix_diag_msg", &m.attrs, &m.Inode)
+}
+
+// header resets m from its fixed header, b.
+func (m *UnixDiagMsg) header(b []byte) {
 	*m = UnixDiagMsg{
 		Family: b[0],
 		Type:   b[1],
@@ -48,6 +49,11 @@ func (m *UnixDiagMsg) UnmarshalBinary(b []byte) error {
 		Inode:  binary.NativeEndian.Uint32(b[4:8]),
 		Cookie: diagCookie(b[8:16]),
 	}
+}
+
+// walk steps a through the attributes, storing each known one, and returns
+// it at their end.
+func (m *UnixDiagMsg) walk(a diagAttrs) diagAttrs {
 	for a.next() {
 		switch a.typ {
 		case UNIX_DIAG_NAME:
@@ -70,6 +76,5 @@ func (m *UnixDiagMsg) UnmarshalBinary(b []byte) error {
 			a.u32(&m.UID)
 		}
 	}
-	m.attrs = uint32(a.seen)
-	return a.msgErr("unix_diag_msg", m.Inode)
+	return a
 }
