@@ -53,6 +53,15 @@ func nameOf[T ~uint8 | ~uint16 | ~uint32](names map[T]string, v T) string {
 	return strconv.FormatUint(uint64(v), 10)
 }
 
+// nameOr is names[v], or what and v in decimal ("protocol 7") where names
+// has no entry: how an error names a value.
+func nameOr[T ~uint8 | ~uint16 | ~uint32](names map[T]string, v T, what string) string {
+	if n, ok := names[v]; ok {
+		return n
+	}
+	return what + " " + strconv.FormatUint(uint64(v), 10)
+}
+
 // indexName is names[v], or v in decimal where names has no entry (is short
 // of v or has "" there): nameOf for an array indexed by the value.
 func indexName[T ~uint8 | ~uint16](names []string, v T) string {
