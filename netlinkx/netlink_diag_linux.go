@@ -34,8 +34,9 @@ func (m *NetlinkDiagMsg) UnmarshalBinary(b []byte) error {
 	return decodeDiag(m, b, sizeofNetlinkDiagMsg, "netlink_diag_msg", &m.attrs, &m.Inode)
 }
 
-// header resets m from its fixed header, b.
-func (m *NetlinkDiagMsg) header(b []byte) {
+// decode resets m from its fixed header, b, and steps a through the
+// attributes after it, storing each known one; it returns a at their end.
+func (m *NetlinkDiagMsg) decode(b []byte, a diagAttrs) diagAttrs {
 	*m = NetlinkDiagMsg{
 		Family:    b[0],
 		Type:      b[1],
@@ -47,11 +48,6 @@ func (m *NetlinkDiagMsg) header(b []byte) {
 		Inode:     binary.NativeEndian.Uint32(b[16:20]),
 		Cookie:    diagCookie(b[20:28]),
 	}
-}
-
-// walk steps a through the attributes, storing each known one, and returns
-// it at their end.
-func (m *NetlinkDiagMsg) walk(a diagAttrs) diagAttrs {
 	for a.next() {
 		switch a.typ {
 		case NETLINK_DIAG_GROUPS:

@@ -30,8 +30,9 @@ func (m *PacketDiagMsg) UnmarshalBinary(b []byte) error {
 	return decodeDiag(m, b, sizeofPacketDiagMsg, "packet_diag_msg", &m.attrs, &m.Inode)
 }
 
-// header resets m from its fixed header, b.
-func (m *PacketDiagMsg) header(b []byte) {
+// decode resets m from its fixed header, b, and steps a through the
+// attributes after it, storing each known one; it returns a at their end.
+func (m *PacketDiagMsg) decode(b []byte, a diagAttrs) diagAttrs {
 	*m = PacketDiagMsg{
 		Family: b[0],
 		Type:   b[1],
@@ -39,11 +40,6 @@ func (m *PacketDiagMsg) header(b []byte) {
 		Inode:  binary.NativeEndian.Uint32(b[4:8]),
 		Cookie: diagCookie(b[8:16]),
 	}
-}
-
-// walk steps a through the attributes, storing each known one, and returns
-// it at their end.
-func (m *PacketDiagMsg) walk(a diagAttrs) diagAttrs {
 	for a.next() {
 		switch a.typ {
 		case PACKET_DIAG_INFO:

@@ -217,28 +217,26 @@ func (a *diagAttrs) u32s(dst *[]byte) {
 }
 
 // diagBody is a unix_diag, netlink_diag or packet_diag message as
-// decodeDiag decodes it: header resets it from its fixed header, and walk
-// steps a through the attributes, storing each known one, and returns it at
-// their end (a is passed by value: behind an interface, a pointer to it
-// would put it on the heap).
+// decodeDiag decodes it: decode resets it from its fixed header, b, and
+// steps a through the attributes after it, storing each known one; it
+// returns a at their end (a goes by value: a pointer to it, behind an
+// interface, would put it on the heap).
 type diagBody interface {
-	header(b []byte)
-	walk(a diagAttrs) diagAttrs
+	decode(b []byte, a diagAttrs) diagAttrs
 }
 
 // decodeDiag is the UnmarshalBinary of a unix_diag, netlink_diag or
 // packet_diag message m: b starts with its fixed header, n bytes of struct
 // name, and the attributes follow. The types seen go to *attrs, and an error
-// names the socket by *inode, which header sets. It costs two indirect calls
-// a message; InetDiagMsg.UnmarshalBinary, on the path that must keep up
-// with ss, spells the same steps out instead.
+// names the socket by *inode, which decode sets. It costs an indirect call a
+// message; InetDiagMsg.UnmarshalBinary, on the path that must keep up with
+// ss, spells the same steps out instead.
 func decodeDiag(m diagBody, b []byte, n int, name string, attrs, inode *uint32) error {
 	var a diagAttrs
 	if err := a.start(b, n, name); err != nil {
 		return err
 	}
-	m.header(b)
-	a = m.walk(a)
+	a = m.decode(b, a)
 	*attrs = uint32(a.seen)
 	return a.msgErr(name, *inode)
 }

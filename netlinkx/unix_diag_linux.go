@@ -40,8 +40,9 @@ func (m *UnixDiagMsg) UnmarshalBinary(b []byte) error {
 	return decodeDiag(m, b, sizeofUnixDiagMsg, "unix_diag_msg", &m.attrs, &m.Inode)
 }
 
-// header resets m from its fixed header, b.
-func (m *UnixDiagMsg) header(b []byte) {
+// decode resets m from its fixed header, b, and steps a through the
+// attributes after it, storing each known one; it returns a at their end.
+func (m *UnixDiagMsg) decode(b []byte, a diagAttrs) diagAttrs {
 	*m = UnixDiagMsg{
 		Family: b[0],
 		Type:   b[1],
@@ -49,11 +50,6 @@ func (m *UnixDiagMsg) header(b []byte) {
 		Inode:  binary.NativeEndian.Uint32(b[4:8]),
 		Cookie: diagCookie(b[8:16]),
 	}
-}
-
-// walk steps a through the attributes, storing each known one, and returns
-// it at their end.
-func (m *UnixDiagMsg) walk(a diagAttrs) diagAttrs {
 	for a.next() {
 		switch a.typ {
 		case UNIX_DIAG_NAME:
