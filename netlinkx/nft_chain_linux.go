@@ -57,6 +57,7 @@ func DecodeNftChain(b []byte) (NftChain, error) {
 	return c, err
 }
 
+// id and decodeAttr make NftChain an nftMsg for decodeNft.
 func (c *NftChain) id() string { return fmt.Sprintf("%q %q", c.Table, c.Name) }
 
 func (c *NftChain) decodeAttr(ad *netlink.AttributeDecoder) {

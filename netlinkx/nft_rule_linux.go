@@ -64,6 +64,7 @@ func DecodeNftRule(b []byte) (NftRule, error) {
 	return r, err
 }
 
+// id and decodeAttr make NftRule an nftMsg for decodeNft.
 func (r *NftRule) id() string { return fmt.Sprintf("%q %q handle %d", r.Table, r.Chain, r.Handle) }
 
 func (r *NftRule) decodeAttr(ad *netlink.AttributeDecoder) {

@@ -96,6 +96,7 @@ func DecodeNftSet(b []byte) (NftSet, error) {
 	return s, err
 }
 
+// id and decodeAttr make NftSet an nftMsg for decodeNft.
 func (s *NftSet) id() string { return fmt.Sprintf("%q %q", s.Table, s.Name) }
 
 func (s *NftSet) decodeAttr(ad *netlink.AttributeDecoder) {
