@@ -71,7 +71,7 @@ func describeSockDiag(b []byte) string {
 		if protocol == unix.IPPROTO_SCTP { // SCTP_* states, not TCP_*
 			states = fmt.Sprintf("%#x", binary.NativeEndian.Uint32(b[4:8]))
 		}
-		out = append(out, name(ipProtocols, protocol), "states "+states)
+		out = append(out, netlinkx.IPProtocolName(protocol), "states "+states)
 		if ext := b[2]; ext != 0 {
 			var names []string
 			for i, n := range inetDiagExt {
@@ -159,15 +159,6 @@ var families = map[uint32]string{
 	unix.AF_UNIX:    "AF_UNIX",
 	unix.AF_NETLINK: "AF_NETLINK",
 	unix.AF_PACKET:  "AF_PACKET",
-}
-
-var ipProtocols = map[uint32]string{
-	unix.IPPROTO_TCP:     "IPPROTO_TCP",
-	unix.IPPROTO_UDP:     "IPPROTO_UDP",
-	unix.IPPROTO_UDPLITE: "IPPROTO_UDPLITE",
-	unix.IPPROTO_RAW:     "IPPROTO_RAW",
-	unix.IPPROTO_SCTP:    "IPPROTO_SCTP",
-	unix.IPPROTO_MPTCP:   "IPPROTO_MPTCP",
 }
 
 // inetDiagExt names the idiag_ext bits: bit i asks for INET_DIAG_* i+1.
