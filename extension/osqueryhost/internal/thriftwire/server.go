@@ -44,6 +44,7 @@ type Server struct {
 	stopped  bool
 	conns    map[*net.UnixConn]struct{}
 	wg       sync.WaitGroup
+	drained  chan struct{} // closed when Stop has ended every connection
 }
 
 // NewServer returns a server of h on the unix socket at path. bufSize is
@@ -51,12 +52,13 @@ type Server struct {
 // calls in flight finish before it closes their connections (0: until
 // osqueryd hangs up). logf receives connection errors.
 func NewServer(path string, h Extension, bufSize int, grace time.Duration, logf func(format string, args ...any)) *Server {
-	return &Server{path: path, handler: h, bufSize: bufSize, grace: grace, logf: logf, conns: map[*net.UnixConn]struct{}{}}
+	return &Server{path: path, handler: h, bufSize: bufSize, grace: grace, logf: logf, conns: map[*net.UnixConn]struct{}{}, drained: make(chan struct{})}
 }
 
 // Serve listens on the socket and serves connections until Stop. It
-// returns nil after Stop, and the error of listening or accepting
-// otherwise.
+// returns nil once Stop has drained the connections (so that the reply to
+// a shutdown call is written before the caller exits), and the error of
+// listening or accepting otherwise.
 func (s *Server) Serve() error {
 	l, err := net.Listen("unix", s.path)
 	if err != nil {
@@ -66,6 +68,7 @@ func (s *Server) Serve() error {
 	if s.stopped {
 		s.mu.Unlock()
 		l.Close()
+		<-s.drained
 		return nil
 	}
 	s.listener = l.(*net.UnixListener)
@@ -78,6 +81,10 @@ func (s *Server) Serve() error {
 			if conn != nil {
 				conn.Close()
 			}
+			// The call that stopped the server (osqueryd's shutdown) is
+			// still writing its reply: the caller may exit when Serve
+			// returns, so wait until Stop has drained the connections.
+			<-s.drained
 			return nil
 		}
 		if err != nil {
@@ -102,11 +109,12 @@ func (s *Server) Serve() error {
 
 // Stop stops accepting, waits up to the grace for calls in flight, then
 // closes every connection (which cancels the calls still running) and
-// waits for their goroutines.
+// waits for their goroutines. A second call waits for the first to end.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
+		<-s.drained
 		return
 	}
 	s.stopped = true
@@ -132,6 +140,7 @@ func (s *Server) Stop() {
 		}
 	}
 	<-done
+	close(s.drained)
 }
 
 // serveConn answers the calls on one connection until the peer hangs up,

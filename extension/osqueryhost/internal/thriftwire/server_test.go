@@ -224,3 +224,55 @@ func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
 }
+
+// stoppingExtension stops its server from osqueryd's shutdown call, as the
+// osquery host does, and takes a while to return.
+type stoppingExtension struct {
+	stubExtension
+	srv      *Server
+	returned chan struct{}
+}
+
+func (s *stoppingExtension) Shutdown(ctx context.Context) error {
+	go s.srv.Stop()
+	time.Sleep(100 * time.Millisecond)
+	close(s.returned)
+	return nil
+}
+
+// TestServeReturnsAfterShutdownReply: Serve returns only once the shutdown
+// call that stopped it has answered. The osquery host exits when Serve
+// returns; before, it could exit before the reply was written, and
+// osqueryd's shutdown call (the stand-in's, in TestExtensionExits) saw EOF.
+func TestServeReturnsAfterShutdownReply(t *testing.T) {
+	h := &stoppingExtension{returned: make(chan struct{})}
+	path := filepath.Join(t.TempDir(), "ext.sock")
+	h.srv = NewServer(path, h, 64<<10, 5*time.Second, t.Logf)
+	served := make(chan error, 1)
+	go func() { served <- h.srv.Serve() }()
+	var c *gen.ExtensionManagerClient
+	for range 100 {
+		if probe, err := net.Dial("unix", path); err == nil {
+			probe.Close()
+			c, _ = dialTheirs(t, path)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c == nil {
+		t.Fatal("server does not listen")
+	}
+	replied := make(chan error, 1)
+	go func() { replied <- c.Shutdown(context.Background()) }()
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	select {
+	case <-h.returned:
+	default:
+		t.Fatal("Serve returned while the shutdown call was still running")
+	}
+	if err := <-replied; err != nil {
+		t.Errorf("shutdown call: %v", err)
+	}
+}
