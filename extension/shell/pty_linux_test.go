@@ -21,11 +21,10 @@ import (
 type term struct {
 	t      *testing.T
 	master *os.File
-	cmd    *exec.Cmd
+	proc   *testbin.Proc
 	mu     sync.Mutex
 	out    bytes.Buffer
 	seen   int // output before this offset has been matched already
-	exited chan error
 }
 
 // openPTY opens a pseudo-terminal pair (testbin.OpenPTY) wide enough that
@@ -60,10 +59,7 @@ func startTermAs(t *testing.T, cred *syscall.Credential, home string, args ...st
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0, Credential: cred}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	tm := &term{t: t, master: master, cmd: cmd, exited: make(chan error, 1)}
+	tm := &term{t: t, master: master, proc: testbin.Start(t, cmd, syscall.SIGKILL)}
 	go func() {
 		buf := make([]byte, 4096)
 		for {
@@ -76,12 +72,6 @@ func startTermAs(t *testing.T, cred *syscall.Credential, home string, args ...st
 			}
 		}
 	}()
-	go func() { tm.exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	})
 	tm.expect("netlinkq> ")
 	return tm
 }
@@ -120,7 +110,8 @@ func (tm *term) expect(want string) string {
 func (tm *term) wait() int {
 	tm.t.Helper()
 	select {
-	case err := <-tm.exited:
+	case <-tm.proc.Exited():
+		err := tm.proc.Err()
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode()
 		}

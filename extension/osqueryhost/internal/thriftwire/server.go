@@ -68,7 +68,7 @@ func (s *Server) Serve() error {
 	if s.stopped {
 		s.mu.Unlock()
 		l.Close()
-		<-s.drained
+		s.awaitDrain()
 		return nil
 	}
 	s.listener = l.(*net.UnixListener)
@@ -81,10 +81,7 @@ func (s *Server) Serve() error {
 			if conn != nil {
 				conn.Close()
 			}
-			// The call that stopped the server (osqueryd's shutdown) is
-			// still writing its reply: the caller may exit when Serve
-			// returns, so wait until Stop has drained the connections.
-			<-s.drained
+			s.awaitDrain()
 			return nil
 		}
 		if err != nil {
@@ -107,9 +104,26 @@ func (s *Server) Serve() error {
 	}
 }
 
+// awaitDrain waits for Stop to end the connections: the call that stopped
+// the server (osqueryd's shutdown) is still writing its reply, and Serve's
+// caller may exit when Serve returns. A call that ignores its cancelled
+// context could hold Stop forever, so the wait ends after twice the grace.
+func (s *Server) awaitDrain() {
+	if s.grace <= 0 {
+		<-s.drained
+		return
+	}
+	select {
+	case <-s.drained:
+	case <-time.After(2 * s.grace):
+	}
+}
+
 // Stop stops accepting, waits up to the grace for calls in flight, then
 // closes every connection (which cancels the calls still running) and
 // waits for their goroutines. A second call waits for the first to end.
+// A handler must not call it on its own goroutine (it would wait for
+// itself): the shutdown handler runs `go s.Stop()`.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	if s.stopped {

@@ -177,11 +177,7 @@ func TestServerHangup(t *testing.T) {
 // TestManagerClient registers, pings and deregisters with the osqueryd
 // stand-in, which serves the ExtensionManager with the Thrift library.
 func TestManagerClient(t *testing.T) {
-	fake, err := fakeosqueryd.Start(filepath.Join(t.TempDir(), "osquery.em"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { fake.Close() })
+	fake := fakeosqueryd.StartTest(t)
 	c, err := DialManager(fake.Path, 10*time.Second)
 	if err != nil {
 		t.Fatal(err)
