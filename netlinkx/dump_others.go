@@ -10,7 +10,7 @@ import (
 	"github.com/mdlayher/netlink"
 )
 
-// errNotLinux is the error of Dump and of the link and address functions off Linux.
+// errNotLinux is the error of every netlinkx function that needs the kernel, off Linux.
 var errNotLinux = fmt.Errorf("netlinkx: not implemented on %s/%s", runtime.GOOS, runtime.GOARCH)
 
 // Dump is not available off Linux.

@@ -74,12 +74,6 @@ func rtnlHeader(size int, family uint8) []byte {
 	return b
 }
 
-// decodeRtnl decodes b into a new M.
-func decodeRtnl[M any, P rtnlMessage[M]](b []byte) (P, error) {
-	p := P(new(M))
-	return p, p.UnmarshalBinary(b)
-}
-
 // appendU32Attr appends a netlink attribute of type typ holding v: struct
 // nlattr and a native-endian u32, 8 bytes (already aligned).
 func appendU32Attr(b []byte, typ uint16, v uint32) []byte {

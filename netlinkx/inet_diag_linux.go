@@ -23,7 +23,7 @@ func DumpInet(ctx context.Context, req InetDiagReq, emit func(*InetDiagMsg) erro
 		return nil
 	}
 	if req.Family == unix.AF_UNSPEC && req.Protocol != unix.IPPROTO_TCP {
-		return fmt.Errorf("dump inet sockets: both families in one dump is for TCP only, not %s", IPProtocolName(req.Protocol))
+		return fmt.Errorf("dump inet sockets: both families in one dump is for TCP only, not %s", InetDiagProtocolName(req.Protocol))
 	}
 	typ := uint16(unix.SOCK_DIAG_BY_FAMILY)
 	if req.Family == unix.AF_UNSPEC {
@@ -93,7 +93,7 @@ func (req InetDiagReq) marshal() []byte {
 }
 
 func (req InetDiagReq) describe() string {
-	return "inet sockets (" + inetFamilyName(req.Family) + " " + IPProtocolName(req.Protocol) + ")"
+	return "inet sockets (" + inetFamilyName(req.Family) + " " + InetDiagProtocolName(req.Protocol) + ")"
 }
 
 // marshalCompat builds struct inet_diag_req, the request of TCPDIAG_GETSOCK,
@@ -226,10 +226,11 @@ var inetFamilyNames = map[uint8]string{
 	unix.AF_UNSPEC: "AF_INET and AF_INET6",
 }
 
-// IPProtocolName is the IPPROTO_* name of an inet_diag protocol
-// ("IPPROTO_TCP"), or "protocol N" for one no inet dump asks for: the name
-// errors and the shell's explanation of a request use.
-func IPProtocolName(p uint32) string { return nameOr(inetProtocolNames, p, "protocol") }
+// InetDiagProtocolName is the IPPROTO_* name of an inet_diag request's
+// protocol ("IPPROTO_TCP"), or "protocol N" for one no inet dump asks for:
+// the name errors and the shell's explanation of a request use (conntrack's
+// ProtocolName is the lower-case word conntrack prints).
+func InetDiagProtocolName(p uint32) string { return nameOr(inetProtocolNames, p, "protocol") }
 
 var inetProtocolNames = map[uint32]string{
 	unix.IPPROTO_TCP:     "IPPROTO_TCP",

@@ -39,8 +39,8 @@ func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) 
 	switch typ {
 	case unix.RTM_NEWLINK, unix.RTM_DELLINK:
 		e.Kind = "link"
-		m, err := decodeRtnl[LinkMessage](b)
-		if err != nil {
+		m := new(LinkMessage)
+		if err := m.UnmarshalBinary(b); err != nil {
 			return e, false, err
 		}
 		m.detach()
@@ -50,8 +50,8 @@ func DecodeRtEvent(typ, flags uint16, b []byte) (e RtEvent, ok bool, err error) 
 		}
 	case unix.RTM_NEWADDR, unix.RTM_DELADDR:
 		e.Kind = "address"
-		m, err := decodeRtnl[AddrMessage](b)
-		if err != nil {
+		m := new(AddrMessage)
+		if err := m.UnmarshalBinary(b); err != nil {
 			return e, false, err
 		}
 		m.Label = append([]byte(nil), m.Label...)

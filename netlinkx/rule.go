@@ -2,7 +2,6 @@ package netlinkx
 
 import (
 	"net/netip"
-	"strconv"
 )
 
 // Policy routing rule constants missing from golang.org/x/sys/unix.
@@ -130,12 +129,7 @@ var ruleActionNames = []string{"", "lookup", "goto", "nop", "", "", "blackhole",
 
 // RuleActionName is fib_rule_hdr.action in ip's words: lookup, goto, nop,
 // blackhole, unreachable, prohibit; a decimal number otherwise.
-func RuleActionName(a uint8) string {
-	if int(a) < len(ruleActionNames) && ruleActionNames[a] != "" {
-		return ruleActionNames[a]
-	}
-	return strconv.Itoa(int(a))
-}
+func RuleActionName(a uint8) string { return indexName(ruleActionNames, a) }
 
 // fibRuleFlagNames are the FIB_RULE_* bits (linux/fib_rules.h), named
 // after the constants without prefix, in lower case.

@@ -71,7 +71,7 @@ func describeSockDiag(b []byte) string {
 		if protocol == unix.IPPROTO_SCTP { // SCTP_* states, not TCP_*
 			states = fmt.Sprintf("%#x", binary.NativeEndian.Uint32(b[4:8]))
 		}
-		out = append(out, netlinkx.IPProtocolName(protocol), "states "+states)
+		out = append(out, netlinkx.InetDiagProtocolName(protocol), "states "+states)
 		if ext := b[2]; ext != 0 {
 			var names []string
 			for i, n := range inetDiagExt {
