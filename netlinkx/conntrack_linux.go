@@ -47,17 +47,6 @@ func DumpConntrack(ctx context.Context, req ConntrackRequest, emit func(*Conntra
 	return nil
 }
 
-// appendAttr appends one netlink attribute (struct nlattr, padded to 4 bytes).
-func appendAttr(b []byte, typ uint16, val []byte) []byte {
-	b = binary.NativeEndian.AppendUint16(b, uint16(unix.NLA_HDRLEN+len(val)))
-	b = binary.NativeEndian.AppendUint16(b, typ)
-	b = append(b, val...)
-	for len(b)%unix.NLA_ALIGNTO != 0 {
-		b = append(b, 0)
-	}
-	return b
-}
-
 // IsConntrackUnavailable reports whether err says the kernel has no
 // conntrack to dump: no nfnetlink (EPROTONOSUPPORT), no ctnetlink
 // subsystem (EOPNOTSUPP), or no conntrack module (ENOENT).

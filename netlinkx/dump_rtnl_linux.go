@@ -74,18 +74,21 @@ func rtnlHeader(size int, family uint8) []byte {
 	return b
 }
 
-// appendU32Attr appends a netlink attribute of type typ holding v: struct
-// nlattr and a native-endian u32, 8 bytes (already aligned).
+// appendU32Attr appends a netlink attribute of type typ holding v, a
+// native-endian u32.
 func appendU32Attr(b []byte, typ uint16, v uint32) []byte {
-	b = appendAttrHeader(b, typ, 4)
-	return binary.NativeEndian.AppendUint32(b, v)
+	return appendAttr(b, typ, binary.NativeEndian.AppendUint32(nil, v))
 }
 
-// appendAttrHeader appends the struct nlattr of an attribute of type typ
-// whose payload of n bytes the caller appends next (none for a flag).
-func appendAttrHeader(b []byte, typ uint16, n uint16) []byte {
-	b = binary.NativeEndian.AppendUint16(b, unix.NLA_HDRLEN+n)
-	return binary.NativeEndian.AppendUint16(b, typ)
+// appendAttr appends one netlink attribute (struct nlattr, padded to 4 bytes).
+func appendAttr(b []byte, typ uint16, val []byte) []byte {
+	b = binary.NativeEndian.AppendUint16(b, uint16(unix.NLA_HDRLEN+len(val)))
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = append(b, val...)
+	for len(b)%unix.NLA_ALIGNTO != 0 {
+		b = append(b, 0)
+	}
+	return b
 }
 
 // span is the bytes [lo, hi) of a message's fixed header.

@@ -28,7 +28,7 @@ func DumpNexthops(ctx context.Context, req NexthopRequest, emit func(*NexthopMes
 			dump.Data = appendU32Attr(dump.Data, unix.NHA_OIF, req.OIF)
 		}
 		if req.Groups {
-			dump.Data = appendAttrHeader(dump.Data, unix.NHA_GROUPS, 0)
+			dump.Data = appendAttr(dump.Data, unix.NHA_GROUPS, nil)
 		}
 	}
 	err := dumpRtnl(ctx, req, dump, emit)
