@@ -115,27 +115,29 @@ var linkSettings = lazy("link_settings", func() *Table[settingsRow] {
 // ethtoolCol is a column read from the ethtool reply need asks for; NULL
 // when ethtool was not asked, or the driver did not answer that request.
 func ethtoolCol(name string, typ Type, doc string, need Need[settingsRow], get func(*netlinkx.EthtoolSettings) Value) Column[settingsRow] {
+	answered := ethtoolAnswered(need)
 	return Col(name, typ, doc, func(r *settingsRow) Value {
-		if r.s == nil || !ethtoolAnswered(r.s, need) {
+		if r.s == nil || !answered(r.s) {
 			return Null
 		}
 		return get(r.s)
 	}).Needs(need)
 }
 
-// ethtoolAnswered reports whether s holds the reply to need.
-func ethtoolAnswered(s *netlinkx.EthtoolSettings, need Need[settingsRow]) bool {
+// ethtoolAnswered is the test of whether ethtool's settings hold the reply
+// to need, chosen once per column.
+func ethtoolAnswered(need Need[settingsRow]) func(*netlinkx.EthtoolSettings) bool {
 	switch need {
 	case needEthtoolModes:
-		return s.HasModes
+		return func(s *netlinkx.EthtoolSettings) bool { return s.HasModes }
 	case needEthtoolInfo:
-		return s.HasPort
+		return func(s *netlinkx.EthtoolSettings) bool { return s.HasPort }
 	case needEthtoolState:
-		return s.HasLink
+		return func(s *netlinkx.EthtoolSettings) bool { return s.HasLink }
 	case needEthtoolDrv:
-		return s.HasDrvInfo
+		return func(s *netlinkx.EthtoolSettings) bool { return s.HasDrvInfo }
 	}
-	return false
+	panic(fmt.Sprintf("ethtoolCol: need %d names no ethtool request", need))
 }
 
 // drvCol is a text column from ETHTOOL_GDRVINFO.

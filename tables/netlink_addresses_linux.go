@@ -12,7 +12,7 @@ import (
 type addrRow struct {
 	a     *netlinkx.AddrMessage // nil for a link row
 	l     *netlinkx.LinkMessage // a link row
-	names map[uint32]string     // ifindex → name, when interface is used
+	names linkNames             // ifindex → name, when interface is used
 }
 
 // needLinkNames is the need of the interface column: an address carries only
@@ -36,10 +36,7 @@ var netlinkAddresses = lazy("netlink_addresses", func() *Table[addrRow] {
 				if r.l != nil {
 					return TextValue(r.l.Name)
 				}
-				if n, ok := r.names[r.a.Index]; ok {
-					return TextValue(n)
-				}
-				return Null
+				return r.names.name(int32(r.a.Index))
 			}).With(Index).Asks(needLinkNames),
 			Int("index", "ifaddrmsg.ifa_index: the interface index", func(r *addrRow) int64 {
 				if r.l != nil {
@@ -146,7 +143,7 @@ var netlinkAddresses = lazy("netlink_addresses", func() *Table[addrRow] {
 				allowed = map[uint32]bool{}
 			}
 			if needNames {
-				row.names = map[uint32]string{}
+				row.names = linkNames{}
 			}
 			if wantLink || narrowed || needNames {
 				err := ForEachLinkRequest(ctx, q, func(req netlinkx.LinkRequest) error {
@@ -157,7 +154,7 @@ var netlinkAddresses = lazy("netlink_addresses", func() *Table[addrRow] {
 							allowed[idx] = true
 						}
 						if row.names != nil {
-							row.names[idx] = m.Name
+							row.names[m.Index] = m.Name
 						}
 						if wantLink && m.Has(unix.IFLA_ADDRESS) {
 							row.a, row.l = nil, m
